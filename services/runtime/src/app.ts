@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type Router } from 'express';
+import { context } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import { errorHandler, notFoundHandler, requireJsonBody } from './errors.js';
+import { healthRouter, Lifecycle, type ReadinessCheck } from './health.js';
+import { createMetrics, httpMetricsMiddleware, type ServiceMetrics } from './metrics.js';
+import { extractContext, installTracePropagation, REQUEST_ID_HEADER } from './trace-context.js';
+
+export interface ServiceAppOptions {
+  readonly logger: Logger;
+  /** The service's routes, mounted at `/`. */
+  readonly routes: Router;
+  /** Dependency checks behind /readyz. */
+  readonly readiness?: Readonly<Record<string, ReadinessCheck>>;
+  /** Largest accepted JSON body (a body-parser size string). */
+  readonly bodyLimit?: string;
+  /** Shared with the server so that SIGTERM turns /readyz to 503. */
+  readonly lifecycle?: Lifecycle;
+  readonly metrics?: ServiceMetrics;
+}
+
+export interface ServiceApp {
+  readonly app: Express;
+  readonly lifecycle: Lifecycle;
+  readonly metrics: ServiceMetrics;
+}
+
+/**
+ * The Express wiring every service shares: request id and trace context, metrics, health,
+ * JSON bodies with a limit, problem+json errors. Connects to nothing and listens on nothing.
+ */
+export function createServiceApp(service: string, options: ServiceAppOptions): ServiceApp {
+  installTracePropagation();
+  const lifecycle = options.lifecycle ?? new Lifecycle();
+  const metrics = options.metrics ?? createMetrics(service);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.use((req, res, next) => {
+    const incoming = req.get(REQUEST_ID_HEADER);
+    const requestId = incoming !== undefined && incoming !== '' ? incoming : randomUUID();
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    if (lifecycle.isDraining) res.setHeader('connection', 'close');
+    context.with(extractContext(req.headers, requestId), next);
+  });
+  app.use(httpMetricsMiddleware(metrics));
+  app.use(healthRouter(lifecycle, options.readiness ?? {}, metrics));
+  app.use(requireJsonBody());
+  app.use(express.json({ limit: options.bodyLimit ?? '100kb', type: 'application/json' }));
+  app.use(options.routes);
+  app.use(notFoundHandler());
+  app.use(errorHandler(options.logger));
+  return { app, lifecycle, metrics };
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+/** Settings every service reads from its environment. */
+export const baseConfigSchema = z.object({
+  PORT: z.coerce.number().int().min(1).max(65535),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Upper bound for draining in-flight requests after SIGTERM; keep below terminationGracePeriodSeconds. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Largest accepted JSON body. */
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, 'a size such as 100kb')
+    .default('100kb'),
+});
+
+export type BaseConfig = z.output<typeof baseConfigSchema>;
+
+/** Thrown when the environment does not satisfy a service's config schema. */
+export class ConfigError extends Error {
+  readonly variables: readonly string[];
+  constructor(variables: readonly string[], message: string) {
+    super(message);
+    this.name = 'ConfigError';
+    this.variables = variables;
+  }
+}
+
+/** Parses `env` with `schema`; the error message names each bad variable and why. */
+export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => ({
+    variable: issue.path.map(String).join('.') || '(environment)',
+    message: issue.message,
+  }));
+  throw new ConfigError(
+    problems.map((p) => p.variable),
+    `Invalid configuration: ${problems.map((p) => `${p.variable}: ${p.message}`).join('; ')}`,
+  );
+}
+
+/** A PostgreSQL connection URL. */
+export const postgresUrl = z
+  .string()
+  .url()
+  .refine((v) => v.startsWith('postgres://') || v.startsWith('postgresql://'), 'must be a postgres:// URL');
+
+/** An http(s) base URL of another service. */
+export const serviceUrl = z
+  .string()
+  .url()
+  .refine((v) => v.startsWith('http://') || v.startsWith('https://'), 'must be an http:// URL');

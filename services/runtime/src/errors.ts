@@ -1,0 +1,74 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { HttpProblem, PROBLEM_CONTENT_TYPE } from './problem.js';
+import { DependencyUnreachable } from './outbound.js';
+
+function sendProblem(res: Parameters<RequestHandler>[1], problem: HttpProblem, instance: string): void {
+  res
+    .status(problem.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(problem.toJSON(instance)));
+}
+
+/** body-parser marks its errors with `type`; map them to the problem they are. */
+function fromBodyParser(error: { type?: unknown; limit?: unknown }): HttpProblem | undefined {
+  switch (error.type) {
+    case 'entity.too.large':
+      return new HttpProblem(413, `The request body exceeds the limit of ${String(error.limit)} bytes.`);
+    case 'entity.parse.failed':
+      return new HttpProblem(400, 'The request body is not valid JSON.', {
+        errors: [{ field: '(body)', message: 'malformed JSON' }],
+      });
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return new HttpProblem(415, 'The request body encoding is not supported.');
+    default:
+      return undefined;
+  }
+}
+
+export function notFoundHandler(): RequestHandler {
+  return (req, res) => {
+    sendProblem(res, new HttpProblem(404, `No route for ${req.method} ${req.path}.`), req.originalUrl);
+  };
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    let problem: HttpProblem;
+    if (error instanceof HttpProblem) {
+      problem = error;
+    } else if (error instanceof DependencyUnreachable) {
+      logger.warn({ err: error, dependency: error.service }, 'dependency unreachable');
+      problem = new HttpProblem(503, `${error.service} is unavailable.`);
+    } else {
+      problem =
+        (typeof error === 'object' && error !== null ? fromBodyParser(error) : undefined) ??
+        new HttpProblem(500, 'An unexpected error occurred.');
+      if (problem.status === 500) logger.error({ err: error }, 'unhandled error');
+    }
+    sendProblem(res, problem, req.originalUrl);
+  };
+}
+
+/** Requests that carry a body must declare it as JSON: anything else is a 415, before parsing. */
+export function requireJsonBody(): RequestHandler {
+  return (req, _res, next) => {
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    if (hasBody && !req.is('application/json')) {
+      next(
+        new HttpProblem(415, 'Send the request body as application/json.', {
+          errors: [
+            { field: 'content-type', message: `expected application/json, got ${req.get('content-type') ?? 'none'}` },
+          ],
+        }),
+      );
+      return;
+    }
+    next();
+  };
+}

@@ -1,0 +1,21 @@
+export { createServiceApp, type ServiceApp, type ServiceAppOptions } from './app.js';
+export { baseConfigSchema, ConfigError, loadConfig, postgresUrl, serviceUrl, type BaseConfig } from './config.js';
+export { createPool, migrate, postgresCheck } from './database.js';
+export { errorHandler, notFoundHandler } from './errors.js';
+export { Lifecycle, type ReadinessCheck } from './health.js';
+export { requireUserId, USER_ID_HEADER } from './identity.js';
+export { createLogger, type Logger } from './logger.js';
+export { createMetrics, type ServiceMetrics } from './metrics.js';
+export { DependencyUnreachable, ServiceClient, type ServiceResponse } from './outbound.js';
+export { HttpProblem, PROBLEM_CONTENT_TYPE, type FieldError } from './problem.js';
+export { runService, type RunServiceOptions } from './run.js';
+export { handleShutdown } from './shutdown.js';
+export {
+  activeTraceId,
+  extractContext,
+  installTracePropagation,
+  outgoingTraceHeaders,
+  REQUEST_ID_HEADER,
+  type HeaderCarrier,
+} from './trace-context.js';
+export { parseInput } from './validation.js';

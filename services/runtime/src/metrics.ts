@@ -1,0 +1,35 @@
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { RequestHandler } from 'express';
+
+/** A per-app registry with the process defaults and the HTTP server duration histogram. */
+export interface ServiceMetrics {
+  readonly registry: Registry;
+  readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+}
+
+export function createMetrics(service: string): ServiceMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  const httpDuration = new Histogram({
+    name: 'http_server_request_duration_seconds',
+    help: 'Duration of HTTP requests served, by method, route template and status code.',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  return { registry, httpDuration };
+}
+
+/** Times each request; the route label is Express's template (`/users/:id`), never the raw URL. */
+export function httpMetricsMiddleware(metrics: ServiceMetrics): RequestHandler {
+  return (req, res, next) => {
+    const end = metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      const routePath: unknown = (req.route as { path?: unknown } | undefined)?.path;
+      const route = typeof routePath === 'string' ? `${req.baseUrl}${routePath}` : 'unmatched';
+      end({ method: req.method, route, status_code: String(res.statusCode) });
+    });
+    next();
+  };
+}

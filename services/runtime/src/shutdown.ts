@@ -1,0 +1,55 @@
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import type { Lifecycle } from './health.js';
+
+export interface ServeOptions {
+  readonly server: Server;
+  readonly lifecycle: Lifecycle;
+  readonly logger: Logger;
+  /** Upper bound for the whole drain; after it, remaining connections are cut and the process exits 1. */
+  readonly timeoutMs: number;
+  /** Closes pools and connections after the HTTP server has drained. */
+  readonly onClose?: () => Promise<void>;
+  /** Injected for tests; defaults to process.exit. */
+  readonly exit?: (code: number) => void;
+}
+
+/**
+ * Installs SIGTERM/SIGINT handling: /readyz turns 503, the listener stops accepting, in-flight
+ * requests finish, keep-alive connections are closed, `onClose` runs, and the process exits 0.
+ */
+export function handleShutdown(options: ServeOptions): () => Promise<void> {
+  const { server, lifecycle, logger, timeoutMs } = options;
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  let stopping: Promise<void> | undefined;
+
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      logger.info({ timeoutMs }, 'shutting down: draining in-flight requests');
+      lifecycle.startDraining();
+      const forced = setTimeout(() => {
+        logger.error('drain exceeded SHUTDOWN_TIMEOUT_MS: closing remaining connections');
+        server.closeAllConnections();
+        exit(1);
+      }, timeoutMs);
+      forced.unref();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      try {
+        await options.onClose?.();
+      } catch (error) {
+        logger.error({ err: error }, 'error while closing resources');
+      }
+      clearTimeout(forced);
+      logger.info('shutdown complete');
+      exit(0);
+    })();
+    return stopping;
+  };
+
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
+  return stop;
+}

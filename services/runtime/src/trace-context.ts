@@ -1,0 +1,66 @@
+import {
+  context,
+  createContextKey,
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  propagation,
+  trace,
+  type Context,
+} from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
+
+/** Envoy's request id: not part of any propagator, so it rides in the context under its own key. */
+export const REQUEST_ID_HEADER = 'x-request-id';
+const requestIdKey = createContextKey('mesh-kit.request-id');
+
+let installed = false;
+
+/**
+ * Registers the global context manager and the W3C + B3 (multi-header, as Envoy/Zipkin use)
+ * propagators. Idempotent; the OpenTelemetry globals refuse a second registration anyway.
+ */
+export function installTracePropagation(): void {
+  if (installed) return;
+  installed = true;
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(
+    new CompositePropagator({
+      propagators: [
+        new W3CTraceContextPropagator(),
+        new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER }),
+      ],
+    }),
+  );
+}
+
+/** A carrier of string headers, as Node and NATS give them. */
+export type HeaderCarrier = Record<string, string | string[] | undefined>;
+
+/** Builds the context of an incoming request or message from its headers. */
+export function extractContext(headers: HeaderCarrier, requestId?: string): Context {
+  let ctx = propagation.extract(context.active(), headers, defaultTextMapGetter);
+  if (requestId !== undefined && requestId !== '') ctx = ctx.setValue(requestIdKey, requestId);
+  return ctx;
+}
+
+/** The headers that carry `ctx` (default: the active context) onto an outgoing call or message. */
+export function outgoingTraceHeaders(ctx: Context = context.active()): Record<string, string> {
+  const headers: Record<string, string> = {};
+  propagation.inject(ctx, headers, defaultTextMapSetter);
+  const requestId = ctx.getValue(requestIdKey);
+  if (typeof requestId === 'string') headers[REQUEST_ID_HEADER] = requestId;
+  return headers;
+}
+
+/** The trace id of the active context, for log lines; undefined outside a traced request. */
+export function activeTraceId(): string | undefined {
+  const spanContext = trace.getSpanContext(context.active());
+  return spanContext === undefined ? undefined : spanContext.traceId;
+}
+
+export function activeRequestId(): string | undefined {
+  const value = context.active().getValue(requestIdKey);
+  return typeof value === 'string' ? value : undefined;
+}

@@ -1,0 +1,21 @@
+import type pg from 'pg';
+import { createServiceApp, postgresCheck, type Lifecycle, type Logger, type ServiceApp } from '@mesh-kit/runtime';
+import { usersRouter } from './routes/users.js';
+import { UserStore } from './user-store.js';
+
+export interface UsersDeps {
+  readonly pool: pg.Pool;
+  readonly logger: Logger;
+  readonly lifecycle?: Lifecycle;
+  readonly bodyLimit?: string;
+}
+
+export function createApp(deps: UsersDeps): ServiceApp {
+  return createServiceApp('users', {
+    logger: deps.logger,
+    routes: usersRouter(new UserStore(deps.pool)),
+    readiness: { postgres: postgresCheck(deps.pool) },
+    ...(deps.lifecycle === undefined ? {} : { lifecycle: deps.lifecycle }),
+    ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
+  });
+}

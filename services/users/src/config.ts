@@ -1,0 +1,6 @@
+import { baseConfigSchema, postgresUrl } from '@mesh-kit/runtime';
+
+/** The environment users reads at start-up; the manifests' env is checked against it. */
+export const configSchema = baseConfigSchema.extend({
+  DATABASE_URL: postgresUrl,
+});

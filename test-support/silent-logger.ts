@@ -1,0 +1,5 @@
+import { createLogger, type Logger } from '@mesh-kit/runtime';
+
+export function silentLogger(): Logger {
+  return createLogger('test', 'silent');
+}
