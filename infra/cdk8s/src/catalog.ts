@@ -64,6 +64,8 @@ export interface ServiceSpec {
   readonly gateway: readonly GatewayRoute[];
   /** Plain, non-secret settings for the container (the demo failure knob, rules). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Sends traffic into the mesh through the ingress gateway (loadgen), not to services directly. */
+  readonly callsGateway?: boolean;
 }
 
 export interface Catalog {
@@ -198,6 +200,19 @@ export const catalog: Catalog = {
       publishes: [],
       consumes: [],
       gateway: [{ prefix: '/api/overview', rewrite: '/overview' }],
+    },
+    {
+      name: 'loadgen',
+      port: 3007,
+      replicas: 1,
+      resources: { cpuRequestMilli: 20, cpuLimitMilli: 200, memoryRequestMi: 48, memoryLimitMi: 128 },
+      routes: [],
+      calls: [],
+      publishes: [],
+      consumes: [],
+      gateway: [],
+      callsGateway: true,
+      env: { LOADGEN_RATE_PER_SECOND: '1' },
     },
   ],
 };

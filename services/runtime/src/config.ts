@@ -51,3 +51,6 @@ export const serviceUrl = z
   .string()
   .url()
   .refine((v) => v.startsWith('http://') || v.startsWith('https://'), 'must be an http:// URL');
+
+/** A NATS server URL. */
+export const natsUrl = z.string().regex(/^nats:\/\/\S+$/, 'must be a nats:// URL');

@@ -1,5 +1,13 @@
 export { createServiceApp, type ServiceApp, type ServiceAppOptions } from './app.js';
-export { baseConfigSchema, ConfigError, loadConfig, postgresUrl, serviceUrl, type BaseConfig } from './config.js';
+export {
+  baseConfigSchema,
+  ConfigError,
+  loadConfig,
+  natsUrl,
+  postgresUrl,
+  serviceUrl,
+  type BaseConfig,
+} from './config.js';
 export { createPool, migrate, postgresCheck } from './database.js';
 export { errorHandler, notFoundHandler } from './errors.js';
 export { Lifecycle, type ReadinessCheck } from './health.js';
