@@ -27,3 +27,4 @@ export {
   type HeaderCarrier,
 } from './trace-context.js';
 export { parseInput } from './validation.js';
+export * from './events/index.js';

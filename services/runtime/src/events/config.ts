@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import type { ConsumerPolicy } from './topology.js';
+
+/**
+ * The redelivery policy of a consuming service, from its environment. The default gives a failing
+ * message about 8.5 minutes (1 s, 5 s, 30 s, 2 min, 5 min) to recover before it is parked, so a
+ * short database outage does not fill the dead-letter stream.
+ */
+export const consumerPolicyConfigSchema = z.object({
+  EVENTS_MAX_DELIVER: z.coerce.number().int().min(1).max(100).default(6),
+  EVENTS_BACKOFF_MS: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'comma-separated milliseconds, e.g. 1000,5000,30000')
+    .default('1000,5000,30000,120000,300000'),
+});
+
+export function consumerPolicyFromConfig(config: z.output<typeof consumerPolicyConfigSchema>): ConsumerPolicy {
+  return { maxDeliver: config.EVENTS_MAX_DELIVER, backoffMs: config.EVENTS_BACKOFF_MS.split(',').map(Number) };
+}

@@ -1,0 +1,187 @@
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { activeTraceId, extractContext, REQUEST_ID_HEADER } from '../trace-context.js';
+import type { EventsConnection } from './connection.js';
+import type { EventEnvelope } from './contract.js';
+import { fromNatsHeaders, toNatsHeaders } from './headers.js';
+import type { EventMetrics } from './metrics.js';
+import {
+  deadLetterSubject,
+  ensureDurableConsumer,
+  ensureStreams,
+  type ConsumerPolicy,
+  type EventTopology,
+} from './topology.js';
+
+const tracer = trace.getTracer('@mesh-kit/runtime');
+
+/** What a handler knows about the delivery besides the event. */
+export interface Delivery {
+  readonly subject: string;
+  readonly streamSequence: number;
+  readonly deliveryCount: number;
+  /** The publisher's trace id, continued here; undefined when the message carried none. */
+  readonly traceId: string | undefined;
+}
+
+export interface EventConsumerOptions<S extends z.ZodType<EventEnvelope>> {
+  readonly events: EventsConnection;
+  readonly topology: EventTopology;
+  /** The durable consumer's name; one per consuming service (replicas share it). */
+  readonly durable: string;
+  readonly filterSubject: string;
+  readonly schema: S;
+  readonly policy: ConsumerPolicy;
+  /**
+   * Handles one event. Must be idempotent by event id: JetStream delivers at least once.
+   * Throwing leaves the message unacknowledged; the consumer's backoff times the redelivery.
+   */
+  readonly handle: (event: z.output<S>, delivery: Delivery) => Promise<void>;
+  readonly logger: Logger;
+  readonly metrics: EventMetrics;
+}
+
+export interface RunningConsumer {
+  /** Stops pulling, lets the message in hand finish, and resolves. */
+  stop(): Promise<void>;
+}
+
+class InvalidEvent extends Error {
+  override readonly name = 'InvalidEvent';
+}
+
+function parseEvent<S extends z.ZodType<EventEnvelope>>(schema: S, msg: JsMsg): z.output<S> {
+  let body: unknown;
+  try {
+    body = JSON.parse(msg.string());
+  } catch {
+    throw new InvalidEvent('payload is not JSON');
+  }
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    const fields = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new InvalidEvent(`payload does not match the event contract: ${fields.join('; ')}`);
+  }
+  return result.data;
+}
+
+/**
+ * Creates (or updates) the durable consumer and processes its messages one at a time: continues
+ * the publisher's trace, validates the payload, calls `handle`, acknowledges. A failing message is
+ * left to JetStream, which redelivers it after the consumer's backoff; on its last allowed
+ * delivery it is copied to the dead-letter stream with the reason, terminated, counted and logged,
+ * and the consumer moves on.
+ */
+export async function startConsumer<S extends z.ZodType<EventEnvelope>>(
+  options: EventConsumerOptions<S>,
+): Promise<RunningConsumer> {
+  const { events, topology, durable, policy, logger, metrics } = options;
+  await ensureStreams(events.jsm, topology);
+  await ensureDurableConsumer(events.jsm, topology, durable, options.filterSubject, policy);
+  const consumer = await events.js.consumers.get(topology.stream, durable);
+  metrics.pendingSources.set(durable, async () => {
+    if (!events.isConnected()) return undefined;
+    const info = await consumer.info().catch(() => undefined);
+    return info === undefined ? undefined : info.num_pending + info.num_ack_pending;
+  });
+
+  const park = async (msg: JsMsg, reason: string): Promise<void> => {
+    const original = fromNatsHeaders(msg.headers);
+    const headers: Record<string, string> = {};
+    for (const [key, value] of Object.entries(original)) if (typeof value === 'string') headers[key] = value;
+    try {
+      await events.js.publish(deadLetterSubject(topology, durable), msg.data, {
+        msgID: `${durable}:${msg.seq}`,
+        headers: toNatsHeaders({
+          ...headers,
+          'x-dead-letter-reason': reason.slice(0, 1000),
+          'x-dead-letter-consumer': durable,
+          'x-original-subject': msg.subject,
+          'x-original-stream-sequence': String(msg.seq),
+          'x-deliveries': String(msg.info.deliveryCount),
+        }),
+      });
+    } catch (error) {
+      // Left unacknowledged: JetStream's max-deliveries advisory lands in the dead-letter stream.
+      logger.error({ err: error, streamSequence: msg.seq }, 'could not copy a message to the dead-letter stream');
+      return;
+    }
+    msg.term();
+    metrics.parked.inc({ consumer: durable });
+    logger.error(
+      {
+        consumer: durable,
+        subject: msg.subject,
+        streamSequence: msg.seq,
+        deliveries: msg.info.deliveryCount,
+        reason,
+        deadLetterStream: topology.deadLetterStream,
+      },
+      'event parked in the dead-letter stream after its last allowed delivery',
+    );
+  };
+
+  const deliver = async (msg: JsMsg): Promise<void> => {
+    const headers = fromNatsHeaders(msg.headers);
+    const requestId = headers[REQUEST_ID_HEADER];
+    const parent = extractContext(headers, typeof requestId === 'string' ? requestId : undefined);
+    const span = tracer.startSpan(
+      `${msg.subject} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.destination.name': msg.subject,
+          'messaging.consumer.group.name': durable,
+        },
+      },
+      parent,
+    );
+    await context.with(trace.setSpan(parent, span), async () => {
+      const deliveryCount = msg.info.deliveryCount;
+      if (deliveryCount > 1) metrics.redelivered.inc({ consumer: durable });
+      try {
+        const event = parseEvent(options.schema, msg);
+        await options.handle(event, {
+          subject: msg.subject,
+          streamSequence: msg.seq,
+          deliveryCount,
+          traceId: activeTraceId(),
+        });
+        msg.ack();
+        metrics.processed.inc({ consumer: durable });
+        metrics.lag.observe({ consumer: durable }, (Date.now() - Date.parse(event.occurredAt)) / 1000);
+      } catch (error) {
+        metrics.failed.inc({ consumer: durable });
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        if (deliveryCount >= policy.maxDeliver) {
+          await park(msg, reason);
+        } else {
+          logger.warn(
+            { err: error, consumer: durable, streamSequence: msg.seq, deliveryCount, maxDeliver: policy.maxDeliver },
+            'event handling failed; JetStream redelivers it after the consumer backoff',
+          );
+        }
+      } finally {
+        span.end();
+      }
+    });
+  };
+
+  const messages: ConsumerMessages = await consumer.consume({ max_messages: 200 });
+  const loop = (async () => {
+    for await (const msg of messages) await deliver(msg);
+  })();
+  logger.info({ stream: topology.stream, consumer: durable, policy }, 'consuming events');
+
+  return {
+    async stop() {
+      metrics.pendingSources.delete(durable);
+      await messages.close();
+      await loop;
+    },
+  };
+}

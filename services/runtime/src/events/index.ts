@@ -1,0 +1,24 @@
+export { connectEvents, type EventsConnection } from './connection.js';
+export { startConsumer, type Delivery, type EventConsumerOptions, type RunningConsumer } from './consumer.js';
+export {
+  eventEnvelopeSchema,
+  newOrderPlacedEvent,
+  ORDER_PLACED_SUBJECT,
+  orderLineSchema,
+  orderPlacedEventSchema,
+  type EventEnvelope,
+  type OrderPlacedEvent,
+} from './contract.js';
+export { fromNatsHeaders, toNatsHeaders } from './headers.js';
+export { eventMetrics, type EventMetrics } from './metrics.js';
+export { EventPublisher, type PublishResult } from './publisher.js';
+export {
+  deadLetterSubject,
+  ensureDurableConsumer,
+  ensureStreams,
+  ORDERS_TOPOLOGY,
+  validatePolicy,
+  type ConsumerPolicy,
+  type EventTopology,
+} from './topology.js';
+export { consumerPolicyConfigSchema, consumerPolicyFromConfig } from './config.js';

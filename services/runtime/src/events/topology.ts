@@ -1,0 +1,136 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  type ConsumerConfig,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+
+/** The streams one family of events lives in. */
+export interface EventTopology {
+  /** The stream that stores the events. */
+  readonly stream: string;
+  readonly subjects: readonly string[];
+  /** Where consumers park messages they gave up on, next to the server's max-deliveries advisories. */
+  readonly deadLetterStream: string;
+  /** Publishes with a `Nats-Msg-Id` seen within this window are dropped as duplicates. */
+  readonly duplicateWindowMs: number;
+  /** How long events are kept (consumers are durable, so this bounds how long one may be down). */
+  readonly maxAgeMs: number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export const ORDERS_TOPOLOGY: EventTopology = {
+  stream: 'ORDERS',
+  subjects: ['orders.>'],
+  deadLetterStream: 'ORDERS_DLQ',
+  duplicateWindowMs: 10 * 60 * 1000,
+  maxAgeMs: 7 * DAY_MS,
+};
+
+/** The subject a consumer's parked copies are published to. */
+export function deadLetterSubject(topology: EventTopology, durable: string): string {
+  return `deadletter.${topology.stream}.${durable}`;
+}
+
+/** How often and how fast a consumer's failing message is redelivered before it is parked. */
+export interface ConsumerPolicy {
+  /** Deliveries of one message, the first included, before the consumer parks it. */
+  readonly maxDeliver: number;
+  /** Waits before each redelivery; the last repeats. Set on the consumer, so JetStream times them. */
+  readonly backoffMs: readonly number[];
+}
+
+/** Thrown when a policy cannot be configured on a JetStream consumer; names the offending values. */
+export function validatePolicy(policy: ConsumerPolicy): void {
+  if (!Number.isInteger(policy.maxDeliver) || policy.maxDeliver < 1) {
+    throw new Error(`maxDeliver must be a positive integer, got ${policy.maxDeliver}`);
+  }
+  if (policy.backoffMs.some((ms) => !Number.isInteger(ms) || ms <= 0)) {
+    throw new Error(`backoffMs must be positive integers, got [${policy.backoffMs.join(', ')}]`);
+  }
+  if (policy.backoffMs.length > 0 && policy.maxDeliver <= policy.backoffMs.length) {
+    throw new Error(
+      `maxDeliver (${policy.maxDeliver}) must exceed the number of backoff steps (${policy.backoffMs.length})`,
+    );
+  }
+}
+
+function streamConfigs(topology: EventTopology): (Partial<StreamConfig> & { name: string })[] {
+  return [
+    {
+      name: topology.stream,
+      subjects: [...topology.subjects],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      discard: DiscardPolicy.Old,
+      max_age: nanos(topology.maxAgeMs),
+      duplicate_window: nanos(topology.duplicateWindowMs),
+    },
+    {
+      name: topology.deadLetterStream,
+      subjects: [`deadletter.${topology.stream}.>`, `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${topology.stream}.>`],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      max_age: nanos(4 * topology.maxAgeMs),
+    },
+  ];
+}
+
+const STREAM_NAME_IN_USE = 10058;
+
+/**
+ * Creates the event stream and its dead-letter stream, or brings existing ones to this
+ * configuration. Safe to run from every replica of every service at start-up.
+ */
+export async function ensureStreams(jsm: JetStreamManager, topology: EventTopology): Promise<void> {
+  for (const config of streamConfigs(topology)) {
+    try {
+      await jsm.streams.add(config);
+    } catch (error) {
+      if (!(error instanceof JetStreamApiError) || error.code !== STREAM_NAME_IN_USE) throw error;
+      const { name, ...update } = config;
+      await jsm.streams.update(name, update);
+    }
+  }
+}
+
+/**
+ * Creates the durable pull consumer, or updates its redelivery policy in place (the cursor and
+ * pending acks survive). Concurrent replicas end with the same configuration.
+ */
+export async function ensureDurableConsumer(
+  jsm: JetStreamManager,
+  topology: EventTopology,
+  durable: string,
+  filterSubject: string,
+  policy: ConsumerPolicy,
+): Promise<void> {
+  validatePolicy(policy);
+  const redelivery: Partial<ConsumerConfig> = {
+    max_deliver: policy.maxDeliver,
+    backoff: policy.backoffMs.map((ms) => nanos(ms)),
+  };
+  const existing = await jsm.consumers.info(topology.stream, durable).catch((error: unknown) => {
+    if (error instanceof JetStreamApiError && error.code === 10014) return undefined;
+    throw error;
+  });
+  if (existing === undefined) {
+    await jsm.consumers.add(topology.stream, {
+      durable_name: durable,
+      filter_subject: filterSubject,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      max_ack_pending: 1000,
+      ...redelivery,
+    });
+  } else {
+    await jsm.consumers.update(topology.stream, durable, redelivery);
+  }
+}
