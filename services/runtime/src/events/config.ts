@@ -8,12 +8,15 @@ import type { ConsumerPolicy } from './topology.js';
  */
 export const consumerPolicyConfigSchema = z.object({
   EVENTS_MAX_DELIVER: z.coerce.number().int().min(1).max(100).default(6),
-  EVENTS_BACKOFF_MS: z
+  EVENTS_REDELIVERY_DELAYS_MS: z
     .string()
     .regex(/^\d+(,\d+)*$/, 'comma-separated milliseconds, e.g. 1000,5000,30000')
     .default('1000,5000,30000,120000,300000'),
 });
 
 export function consumerPolicyFromConfig(config: z.output<typeof consumerPolicyConfigSchema>): ConsumerPolicy {
-  return { maxDeliver: config.EVENTS_MAX_DELIVER, backoffMs: config.EVENTS_BACKOFF_MS.split(',').map(Number) };
+  return {
+    maxDeliver: config.EVENTS_MAX_DELIVER,
+    redeliveryDelaysMs: config.EVENTS_REDELIVERY_DELAYS_MS.split(',').map(Number),
+  };
 }

@@ -162,7 +162,7 @@ export async function startConsumer<S extends z.ZodType<EventEnvelope>>(
         } else {
           logger.warn(
             { err: error, consumer: durable, streamSequence: msg.seq, deliveryCount, maxDeliver: policy.maxDeliver },
-            'event handling failed; JetStream redelivers it after the consumer backoff',
+            'event handling failed; JetStream redelivers it after the consumer redelivery delay',
           );
         }
       } finally {

