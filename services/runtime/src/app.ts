@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type Request, type Response, type Router } from 'express';
 import { context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { errorHandler, notFoundHandler, requireJsonBody } from './errors.js';
@@ -26,6 +26,12 @@ export interface ServiceApp {
   readonly metrics: ServiceMetrics;
 }
 
+function logRequest(logger: Logger, req: Request, res: Response): void {
+  const level = res.statusCode >= 500 ? 'warn' : 'debug';
+  if (!logger.isLevelEnabled(level)) return;
+  logger[level]({ method: req.method, path: req.path, status: res.statusCode }, 'request');
+}
+
 /**
  * The Express wiring every service shares: request id and trace context, metrics, health,
  * JSON bodies with a limit, problem+json errors. Connects to nothing and listens on nothing.
@@ -43,7 +49,14 @@ export function createServiceApp(service: string, options: ServiceAppOptions): S
     const requestId = incoming !== undefined && incoming !== '' ? incoming : randomUUID();
     res.setHeader(REQUEST_ID_HEADER, requestId);
     if (lifecycle.isDraining) res.setHeader('connection', 'close');
-    context.with(extractContext(req.headers, requestId), next);
+    context.with(extractContext(req.headers, requestId), () => {
+      // Bound now: 'finish' fires outside this context, and the line must carry the trace id.
+      res.on(
+        'finish',
+        context.bind(context.active(), () => logRequest(options.logger, req, res)),
+      );
+      next();
+    });
   });
   app.use(httpMetricsMiddleware(metrics));
   app.use(healthRouter(lifecycle, options.readiness ?? {}, metrics));
