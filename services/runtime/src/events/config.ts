@@ -1,12 +1,25 @@
 import { z } from 'zod';
-import type { ConsumerPolicy } from './topology.js';
+import { namespacedTopology, ORDERS_TOPOLOGY, type ConsumerPolicy, type EventTopology } from './topology.js';
+
+/** Settings of every service that publishes or consumes events. */
+export const eventsConfigSchema = z.object({
+  /** Isolates the streams of one stack on a shared NATS server (tests, local runs); empty in the cluster. */
+  EVENTS_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]*$/, "letters, digits, '_' or '-'")
+    .default(''),
+});
+
+export function ordersTopologyFromConfig(config: z.output<typeof eventsConfigSchema>): EventTopology {
+  return namespacedTopology(ORDERS_TOPOLOGY, config.EVENTS_NAMESPACE);
+}
 
 /**
  * The redelivery policy of a consuming service, from its environment. The default gives a failing
  * message about 8.5 minutes (1 s, 5 s, 30 s, 2 min, 5 min) to recover before it is parked, so a
  * short database outage does not fill the dead-letter stream.
  */
-export const consumerPolicyConfigSchema = z.object({
+export const consumerPolicyConfigSchema = eventsConfigSchema.extend({
   EVENTS_MAX_DELIVER: z.coerce.number().int().min(1).max(100).default(6),
   EVENTS_REDELIVERY_DELAYS_MS: z
     .string()

@@ -16,9 +16,16 @@ export {
   deadLetterSubject,
   ensureDurableConsumer,
   ensureStreams,
+  namespacedTopology,
   ORDERS_TOPOLOGY,
+  wireSubject,
   validatePolicy,
   type ConsumerPolicy,
   type EventTopology,
 } from './topology.js';
-export { consumerPolicyConfigSchema, consumerPolicyFromConfig } from './config.js';
+export {
+  consumerPolicyConfigSchema,
+  consumerPolicyFromConfig,
+  eventsConfigSchema,
+  ordersTopologyFromConfig,
+} from './config.js';

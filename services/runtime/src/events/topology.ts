@@ -16,6 +16,8 @@ export interface EventTopology {
   /** The stream that stores the events. */
   readonly stream: string;
   readonly subjects: readonly string[];
+  /** Put before each event subject (`orders.placed`) on the wire; empty outside shared test brokers. */
+  readonly subjectPrefix: string;
   /** Where consumers park messages they gave up on, next to the server's max-deliveries advisories. */
   readonly deadLetterStream: string;
   /** Publishes with a `Nats-Msg-Id` seen within this window are dropped as duplicates. */
@@ -29,10 +31,35 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const ORDERS_TOPOLOGY: EventTopology = {
   stream: 'ORDERS',
   subjects: ['orders.>'],
+  subjectPrefix: '',
   deadLetterStream: 'ORDERS_DLQ',
   duplicateWindowMs: 10 * 60 * 1000,
   maxAgeMs: 7 * DAY_MS,
 };
+
+/**
+ * The topology under a namespace, so several stacks (or test runs) can share one NATS server
+ * without sharing streams: `ci1` gives stream `ci1_ORDERS` over subjects `ci1.orders.>`.
+ * The empty namespace is the topology itself.
+ */
+export function namespacedTopology(base: EventTopology, namespace: string): EventTopology {
+  if (namespace === '') return base;
+  if (!/^[A-Za-z0-9_-]+$/.test(namespace)) {
+    throw new Error(`event namespace must be letters, digits, '_' or '-', got '${namespace}'`);
+  }
+  return {
+    ...base,
+    stream: `${namespace}_${base.stream}`,
+    subjects: base.subjects.map((subject) => `${namespace}.${subject}`),
+    subjectPrefix: `${namespace}.${base.subjectPrefix}`,
+    deadLetterStream: `${namespace}_${base.deadLetterStream}`,
+  };
+}
+
+/** The subject an event with this type travels on within `topology`. */
+export function wireSubject(topology: EventTopology, subject: string): string {
+  return `${topology.subjectPrefix}${subject}`;
+}
 
 /** The subject a consumer's parked copies are published to. */
 export function deadLetterSubject(topology: EventTopology, durable: string): string {

@@ -12,7 +12,11 @@ import {
   EventPublisher,
   extractContext,
   installTracePropagation,
+  namespacedTopology,
   newOrderPlacedEvent,
+  ORDER_PLACED_SUBJECT,
+  ORDERS_TOPOLOGY,
+  wireSubject,
   orderPlacedEventSchema,
   startConsumer,
   type Delivery,
@@ -24,13 +28,11 @@ import { silentLogger } from '../../../../test-support/silent-logger.js';
 
 const suffix = randomBytes(3).toString('hex');
 const topology: EventTopology = {
-  stream: `T_EVENTS_${suffix}`,
-  subjects: [`t${suffix}.orders.>`],
-  deadLetterStream: `T_EVENTS_${suffix}_DLQ`,
+  ...namespacedTopology(ORDERS_TOPOLOGY, `t${suffix}`),
   duplicateWindowMs: 60_000,
   maxAgeMs: 60 * 60_000,
 };
-const subject = `t${suffix}.orders.placed`;
+const subject = wireSubject(topology, ORDER_PLACED_SUBJECT);
 const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
 const traceparent = `00-${traceId}-00f067aa0ba902b7-01`;
 let events: EventsConnection;
@@ -80,6 +82,19 @@ describe('event contract', () => {
 });
 
 describe('topology', () => {
+  it('namespaces streams and subjects, and names a bad namespace', () => {
+    expect(namespacedTopology(ORDERS_TOPOLOGY, 'ci1')).toMatchObject({
+      stream: 'ci1_ORDERS',
+      subjects: ['ci1.orders.>'],
+      deadLetterStream: 'ci1_ORDERS_DLQ',
+    });
+    expect(wireSubject(namespacedTopology(ORDERS_TOPOLOGY, 'ci1'), 'orders.placed')).toBe('ci1.orders.placed');
+    expect(namespacedTopology(ORDERS_TOPOLOGY, '')).toBe(ORDERS_TOPOLOGY);
+    expect(() => namespacedTopology(ORDERS_TOPOLOGY, 'a.b')).toThrow(
+      "event namespace must be letters, digits, '_' or '-', got 'a.b'",
+    );
+  });
+
   it('is created idempotently by concurrent callers and updates the redelivery policy in place', async () => {
     await Promise.all([ensureStreams(events.jsm, topology), ensureStreams(events.jsm, topology)]);
     const policy = { maxDeliver: 4, redeliveryDelaysMs: [100, 200] };
