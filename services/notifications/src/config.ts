@@ -1,7 +1,7 @@
-import { baseConfigSchema, natsUrl, postgresUrl } from '@mesh-kit/runtime';
+import { baseConfigSchema, consumerPolicyConfigSchema, natsUrl, postgresUrl } from '@mesh-kit/runtime';
 
 /** The environment notifications reads at start-up; the manifests' env is checked against it. */
-export const configSchema = baseConfigSchema.extend({
+export const configSchema = baseConfigSchema.extend(consumerPolicyConfigSchema.shape).extend({
   DATABASE_URL: postgresUrl,
   NATS_URL: natsUrl,
 });
