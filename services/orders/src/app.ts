@@ -7,6 +7,7 @@ import {
   type Logger,
   type ReadinessCheck,
   type ServiceApp,
+  type ServiceMetrics,
 } from '@mesh-kit/runtime';
 import { Checkout } from './checkout.js';
 import { OrderStore } from './order-store.js';
@@ -22,6 +23,8 @@ export interface OrdersDeps {
   /** Checks beyond PostgreSQL behind /readyz (e.g. the NATS connection). */
   readonly readiness?: Readonly<Record<string, ReadinessCheck>>;
   readonly lifecycle?: Lifecycle;
+  /** Shared with the outbox relay, so /metrics shows its backlog and publish counters. */
+  readonly metrics?: ServiceMetrics;
   readonly bodyLimit?: string;
 }
 
@@ -39,6 +42,7 @@ export function createApp(deps: OrdersDeps): ServiceApp {
     }),
     readiness: { postgres: postgresCheck(deps.pool), ...deps.readiness },
     ...(deps.lifecycle === undefined ? {} : { lifecycle: deps.lifecycle }),
+    ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }),
     ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
   });
 }

@@ -2,6 +2,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { ReadinessCheck } from '../health.js';
+import { installTracePropagation } from '../trace-context.js';
 
 export interface EventsConnection {
   readonly nc: NatsConnection;
@@ -23,6 +24,7 @@ export interface EventsConnection {
  * pod restart); nothing here retries calls.
  */
 export async function connectEvents(url: string, name: string, logger: Logger): Promise<EventsConnection> {
+  installTracePropagation();
   const nc = await connect({ servers: url, name, maxReconnectAttempts: -1 });
   let connected = true;
   const listeners: (() => void)[] = [];

@@ -1,0 +1,181 @@
+import type pg from 'pg';
+import { Counter, Gauge } from 'prom-client';
+import {
+  extractContext,
+  wireSubject,
+  type EventEnvelope,
+  type EventPublisher,
+  type EventTopology,
+  type Logger,
+  type ServiceMetrics,
+} from '@mesh-kit/runtime';
+
+export interface OutboxRelayProps {
+  readonly pool: pg.Pool;
+  readonly publisher: EventPublisher;
+  readonly topology: EventTopology;
+  readonly logger: Logger;
+  readonly metrics: ServiceMetrics;
+  /** Whether the broker connection is up; passes are skipped while it is down. @default always up */
+  readonly isConnected?: () => boolean;
+  /** Rows claimed and published per pass. @default 100 */
+  readonly batchSize?: number;
+  /** How often the safety-net poll looks for rows no post-commit trigger published. @default 1000 */
+  readonly pollIntervalMs?: number;
+}
+
+interface OutboxRow {
+  id: string;
+  subject: string;
+  payload: EventEnvelope;
+  headers: Record<string, string>;
+}
+
+/**
+ * Publishes the outbox to JetStream. `trigger()` right after an order commits publishes it within
+ * milliseconds; a poll catches whatever a trigger missed (a crash between commit and publish, a
+ * broker outage). Each pass claims rows with `FOR UPDATE SKIP LOCKED`, so replicas share the work
+ * without waiting on each other, and marks them published only once the stream acknowledged them.
+ * A row published but not marked (a crash in between) is published again later: the stream's
+ * duplicate window drops it by its `Nats-Msg-Id`, and consumers are idempotent beyond it.
+ */
+export class OutboxRelay {
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly isConnected: () => boolean;
+  private readonly failures: Counter;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly props: OutboxRelayProps) {
+    this.batchSize = props.batchSize ?? 100;
+    this.pollIntervalMs = props.pollIntervalMs ?? 1000;
+    this.isConnected = props.isConnected ?? (() => true);
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
+      throw new Error(`batchSize must be a positive integer, got ${this.batchSize}`);
+    }
+    const registers = [props.metrics.registry];
+    const { pool } = props;
+    this.failures = new Counter({
+      name: 'outbox_publish_failures_total',
+      help: 'Outbox rows a pass could not publish; they stay pending for the next pass.',
+      registers,
+    });
+    new Gauge({
+      name: 'outbox_backlog',
+      help: 'Outbox rows not yet published to JetStream.',
+      registers,
+      async collect() {
+        const { rows } = await pool.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL',
+        );
+        this.set(rows[0]!.n);
+      },
+    });
+    new Gauge({
+      name: 'outbox_oldest_pending_seconds',
+      help: 'Age of the oldest unpublished outbox row (0 when none).',
+      registers,
+      async collect() {
+        const { rows } = await pool.query<{ age: number | null }>(
+          'SELECT extract(epoch FROM now() - min(created_at))::float8 AS age FROM outbox WHERE published_at IS NULL',
+        );
+        this.set(rows[0]!.age ?? 0);
+      },
+    });
+  }
+
+  /** Starts the poll and publishes what an earlier process left behind. */
+  start(): void {
+    this.timer = setInterval(() => this.trigger(), this.pollIntervalMs);
+    this.timer.unref();
+    this.trigger();
+  }
+
+  /** Asks for a pass soon; calls while one runs fold into one more pass after it. */
+  trigger(): void {
+    if (this.stopped) return;
+    if (this.running !== undefined) {
+      this.again = true;
+      return;
+    }
+    this.running = this.passes().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  /** Resolves once no pass is running (the passes a trigger started have drained what they could). */
+  async idle(): Promise<void> {
+    while (this.running !== undefined) await this.running;
+  }
+
+  /** Stops polling and waits for the pass in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private async passes(): Promise<void> {
+    do {
+      this.again = false;
+      if (!this.isConnected()) return;
+      try {
+        const { published, claimed } = await this.publishBatch();
+        // A full batch means more may be waiting: go on without waiting for the next trigger.
+        if (claimed === this.batchSize && published > 0) this.again = true;
+      } catch (error) {
+        this.props.logger.error({ err: error }, 'outbox pass failed; the next trigger or poll picks the rows up');
+        return;
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  /** One pass: claims up to a batch of pending rows, publishes them, marks the acknowledged ones. */
+  async publishBatch(): Promise<{ claimed: number; published: number }> {
+    const { pool, publisher, topology, logger } = this.props;
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<OutboxRow>(
+        `SELECT id, subject, payload, headers FROM outbox
+         WHERE published_at IS NULL
+         ORDER BY created_at
+         LIMIT $1
+         FOR UPDATE SKIP LOCKED`,
+        [this.batchSize],
+      );
+      const results = await Promise.allSettled(
+        rows.map((row) => {
+          const requestId = row.headers['x-request-id'];
+          return publisher.publish(
+            wireSubject(topology, row.subject),
+            row.payload,
+            extractContext(row.headers, requestId),
+          );
+        }),
+      );
+      const done = rows.filter((_, i) => results[i]!.status === 'fulfilled').map((row) => row.id);
+      if (done.length > 0) {
+        await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[])', [done]);
+      }
+      await client.query('COMMIT');
+      const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+      if (failed.length > 0) {
+        this.failures.inc(failed.length);
+        logger.warn(
+          { err: failed[0], failed: failed.length, published: done.length },
+          'some outbox rows were not published; they stay pending',
+        );
+      }
+      return { claimed: rows.length, published: done.length };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
