@@ -26,8 +26,11 @@ await runService({
     const topology = ordersTopologyFromConfig(config);
     await ensureStreams(events.jsm, topology);
     const metrics = createMetrics('orders');
+    // Its own connections: requests hold theirs across the users and payments calls, and under
+    // load the relay must not queue behind them.
+    const relayPool = createPool(config.DATABASE_URL, 2);
     const relay = new OutboxRelay({
-      pool,
+      pool: relayPool,
       publisher: new EventPublisher(events.js, eventMetrics(metrics.registry)),
       topology,
       logger,
@@ -54,7 +57,7 @@ await runService({
       async close() {
         await relay.stop();
         await events.close();
-        await pool.end();
+        await Promise.all([pool.end(), relayPool.end()]);
       },
     };
   },

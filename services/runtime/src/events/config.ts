@@ -16,15 +16,16 @@ export function ordersTopologyFromConfig(config: z.output<typeof eventsConfigSch
 
 /**
  * The redelivery policy of a consuming service, from its environment. The default gives a failing
- * message about 8.5 minutes (1 s, 5 s, 30 s, 2 min, 5 min) to recover before it is parked, so a
- * short database outage does not fill the dead-letter stream.
+ * message five deliveries over about 7.5 minutes (5 s, 30 s, 2 min, 5 min apart) before it is
+ * parked, so a short database outage does not fill the dead-letter stream. The first delay is
+ * also JetStream's ack wait: a handler must finish well within it.
  */
 export const consumerPolicyConfigSchema = eventsConfigSchema.extend({
-  EVENTS_MAX_DELIVER: z.coerce.number().int().min(1).max(100).default(6),
+  EVENTS_MAX_DELIVER: z.coerce.number().int().min(1).max(100).default(5),
   EVENTS_REDELIVERY_DELAYS_MS: z
     .string()
     .regex(/^\d+(,\d+)*$/, 'comma-separated milliseconds, e.g. 1000,5000,30000')
-    .default('1000,5000,30000,120000,300000'),
+    .default('5000,30000,120000,300000'),
 });
 
 export function consumerPolicyFromConfig(config: z.output<typeof consumerPolicyConfigSchema>): ConsumerPolicy {

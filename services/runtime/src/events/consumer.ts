@@ -171,7 +171,9 @@ export async function startConsumer<S extends z.ZodType<EventEnvelope>>(
     });
   };
 
-  const messages: ConsumerMessages = await consumer.consume({ max_messages: 200 });
+  // JetStream's ack wait is the first redelivery delay and runs from delivery to this client, so
+  // the messages buffered here must be handled well within it: pull small batches.
+  const messages: ConsumerMessages = await consumer.consume({ max_messages: 32 });
   const loop = (async () => {
     for await (const msg of messages) await deliver(msg);
   })();

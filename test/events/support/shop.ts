@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { ensureDatabases } from '../../../scripts/stack/databases.js';
+import { planStack, withDatabase, type PlannedService } from '../../../scripts/stack/plan.js';
+import { startService, stopAll, waitReady, type RunningService } from '../../../scripts/stack/processes.js';
+
+const SERVICES = ['users', 'payments', 'orders', 'notifications', 'analytics'] as const;
+export type ShopService = (typeof SERVICES)[number];
+
+/**
+ * The shop's event path as local processes (node services/<name>/dist/server.js), wired from the
+ * catalog like `npm run stack`, on fresh databases and the given NATS. Each process can be
+ * killed and restarted on its own.
+ */
+export interface EventShop {
+  readonly urls: Readonly<Record<ShopService, string>>;
+  readonly logDir: string;
+  db(service: 'orders' | 'notifications' | 'analytics'): pg.Pool;
+  start(service: ShopService): Promise<void>;
+  kill(service: ShopService, signal?: NodeJS.Signals): Promise<void>;
+  isRunning(service: ShopService): boolean;
+  logs(service: ShopService): Record<string, unknown>[];
+  stop(): Promise<void>;
+}
+
+export async function startEventShop(natsUrl: string, env: Record<string, string> = {}): Promise<EventShop> {
+  const { postgresAdminUrl } = inject('backing');
+  const databasePrefix = `ev_${randomBytes(3).toString('hex')}_`;
+  const logDir = mkdtempSync(join(tmpdir(), 'mesh-kit-events-'));
+  const plan = planStack({
+    postgresAdminUrl,
+    natsUrl,
+    databasePrefix,
+    portOffset: 30_000 + Math.floor(Math.random() * 1500) * 10,
+    host: '127.0.0.1',
+    sharedEnv: { LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '5000', ...env },
+    only: [...SERVICES],
+  });
+  const planned = new Map(plan.map((s) => [s.name as ShopService, s] as [ShopService, PlannedService]));
+  await ensureDatabases(
+    postgresAdminUrl,
+    plan.flatMap((s) => (s.database === undefined ? [] : [s.database])),
+  );
+  const pools = new Map<string, pg.Pool>();
+  const running = new Map<ShopService, RunningService>();
+
+  const start = async (service: ShopService): Promise<void> => {
+    const started = startService(planned.get(service)!, logDir);
+    running.set(service, started);
+    await waitReady(started, 30_000);
+  };
+  for (const service of SERVICES) await start(service);
+
+  return {
+    urls: Object.fromEntries(plan.map((s) => [s.name, s.url])) as Record<ShopService, string>,
+    logDir,
+    db(service) {
+      let pool = pools.get(service);
+      if (pool === undefined) {
+        pool = new pg.Pool({ connectionString: withDatabase(postgresAdminUrl, `${databasePrefix}${service}`), max: 3 });
+        pools.set(service, pool);
+      }
+      return pool;
+    },
+    start,
+    async kill(service, signal = 'SIGKILL') {
+      const r = running.get(service);
+      if (r === undefined || r.child.exitCode !== null || r.child.signalCode !== null) return;
+      r.child.kill(signal);
+      await r.exited;
+    },
+    isRunning(service) {
+      const r = running.get(service);
+      return r !== undefined && r.child.exitCode === null && r.child.signalCode === null;
+    },
+    logs(service) {
+      const file = join(logDir, `${service}.log`);
+      if (!existsSync(file)) return [];
+      return readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    },
+    async stop() {
+      await stopAll([...running.values()], 10_000);
+      await Promise.all([...pools.values()].map((p) => p.end()));
+      const admin = new pg.Client({ connectionString: postgresAdminUrl });
+      await admin.connect();
+      try {
+        for (const s of plan) {
+          if (s.database !== undefined) await admin.query(`DROP DATABASE IF EXISTS "${s.database}" WITH (FORCE)`);
+        }
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
+
+/** A client of the shop's HTTP APIs, as the gateway would call them. */
+export function shopClient(shop: EventShop) {
+  const call = async (
+    service: ShopService,
+    method: string,
+    path: string,
+    headers: Record<string, string> = {},
+    body?: unknown,
+  ) => {
+    const res = await fetch(`${shop.urls[service]}${path}`, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of several shapes, asserted by each test
+    return { status: res.status, body: (text === '' ? undefined : JSON.parse(text)) as any };
+  };
+  return {
+    call,
+    async createUser(): Promise<string> {
+      const created = await call(
+        'users',
+        'POST',
+        '/users',
+        {},
+        {
+          name: 'Events',
+          email: `events-${randomBytes(6).toString('hex')}@example.com`,
+        },
+      );
+      if (created.status !== 201) throw new Error(`POST /users answered ${created.status}`);
+      return created.body.id as string;
+    },
+    /** Places one order; resolves with its id, or throws with the status. */
+    async placeOrder(userId: string, headers: Record<string, string> = {}): Promise<string> {
+      const placed = await call(
+        'orders',
+        'POST',
+        '/orders',
+        { 'x-user-id': userId, 'idempotency-key': randomBytes(8).toString('hex'), ...headers },
+        { items: [{ sku: 'tea', quantity: 2, unitPriceCents: 350 }] },
+      );
+      if (placed.status !== 201)
+        throw new Error(`POST /orders answered ${placed.status}: ${JSON.stringify(placed.body)}`);
+      return placed.body.id as string;
+    },
+  };
+}
+
+/** Polls `read` until `done` holds or `withinMs` passes; returns the last value. */
+export async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  withinMs = 20_000,
+): Promise<T> {
+  const until = Date.now() + withinMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > until) return value;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The single value `sql` selects, as a number. */
+export async function count(pool: pg.Pool, sql: string, params: unknown[] = []): Promise<number> {
+  const { rows } = await pool.query<Record<string, unknown>>(sql, params);
+  return Number(Object.values(rows[0]!)[0]);
+}
