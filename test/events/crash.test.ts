@@ -1,0 +1,134 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { natsServerBinary, startNatsServer, type OwnNatsServer } from './support/nats-server.js';
+import { count, eventually, shopClient, startEventShop, type EventShop } from './support/shop.js';
+
+let nats: OwnNatsServer;
+let shop: EventShop;
+let client: ReturnType<typeof shopClient>;
+let users: string[];
+const accepted: string[] = [];
+
+async function placeMany(n: number, concurrency = 10): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        const i = next++;
+        accepted.push(await client.placeOrder(users[i % users.length]!));
+      }
+    }),
+  );
+}
+
+/** Every accepted order has exactly one notification and was counted exactly once. */
+async function expectExactlyOnce(): Promise<void> {
+  const notifications = shop.db('notifications');
+  const analytics = shop.db('analytics');
+  const settled = await eventually(
+    async () => [
+      await count(notifications, 'SELECT count(*) FROM notifications'),
+      await count(analytics, 'SELECT count(*) FROM processed_events'),
+    ],
+    ([n, a]) => n >= accepted.length && a >= accepted.length,
+    30_000,
+  );
+  expect(settled).toEqual([accepted.length, accepted.length]);
+  const { rows } = await notifications.query<{ order_id: string }>('SELECT order_id FROM notifications');
+  expect(new Set(rows.map((r) => r.order_id))).toEqual(new Set(accepted));
+  const stats = await client.call('analytics', 'GET', '/stats');
+  expect(stats.body).toMatchObject({ orders: accepted.length, revenueCents: accepted.length * 700 });
+}
+
+async function streamMessages(): Promise<number> {
+  const nc = await connect({ servers: nats.url });
+  try {
+    return (await (await jetstreamManager(nc)).streams.info('ORDERS')).state.messages;
+  } finally {
+    await nc.close();
+  }
+}
+
+describe.skipIf(natsServerBinary === undefined)('events survive crashes', () => {
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    shop = await startEventShop(nats.url, { OUTBOX_POLL_INTERVAL_MS: '200' });
+    client = shopClient(shop);
+    users = await Promise.all(Array.from({ length: 5 }, () => client.createUser()));
+  }, 60_000);
+
+  afterAll(async () => {
+    await shop?.stop();
+    await nats?.destroy();
+  });
+
+  it('kill -9 orders with unpublished outbox rows and notifications mid-batch: every order notified once', async () => {
+    await shop.kill('notifications');
+
+    // The broker stops answering: orders commit and answer 201, their publishes hang.
+    nats.pause();
+    await placeMany(30);
+    const orders = shop.db('orders');
+    expect(await count(orders, 'SELECT count(*) FROM outbox WHERE published_at IS NULL')).toBe(30);
+    await shop.kill('orders');
+    nats.resume();
+    await shop.start('orders');
+    await placeMany(170);
+    await eventually(
+      () => count(orders, 'SELECT count(*) FROM outbox WHERE published_at IS NULL'),
+      (n) => n === 0,
+    );
+    // Re-published rows were dropped by the duplicate window: one stream message per order.
+    expect(await streamMessages()).toBe(200);
+
+    await shop.start('notifications');
+    const atKill = await eventually(
+      () => count(shop.db('notifications'), 'SELECT count(*) FROM notifications'),
+      (n) => n >= 10,
+    );
+    await shop.kill('notifications');
+    const afterKill = await count(shop.db('notifications'), 'SELECT count(*) FROM notifications');
+    expect(afterKill, 'killed mid-batch').toBeLessThan(200);
+    expect(afterKill).toBeGreaterThanOrEqual(atKill);
+    await shop.start('notifications');
+    await expectExactlyOnce();
+  });
+
+  it('NATS restarted while orders flow: nothing is lost, and /readyz showed the outage', async () => {
+    const before = accepted.length;
+    let flowing = true;
+    const flow = (async () => {
+      while (flowing) {
+        await placeMany(4, 2);
+        await sleep(20);
+      }
+    })();
+    await sleep(500);
+    await nats.stop('SIGTERM');
+    const down = await eventually(
+      () => client.call('orders', 'GET', '/readyz'),
+      (res) => res.status === 503,
+      5_000,
+    );
+    expect(down.body.checks).toEqual({ postgres: 'ok', nats: 'failing' });
+    await sleep(1_000);
+    await nats.start();
+    await sleep(700);
+    flowing = false;
+    await flow;
+    expect(accepted.length - before).toBeGreaterThan(20);
+
+    for (const service of ['orders', 'notifications', 'analytics'] as const) {
+      const ready = await eventually(
+        () => client.call(service, 'GET', '/readyz'),
+        (res) => res.status === 200,
+        10_000,
+      );
+      expect(ready.body.checks, service).toEqual({ postgres: 'ok', nats: 'ok' });
+    }
+    await expectExactlyOnce();
+    expect(await streamMessages()).toBe(accepted.length);
+  });
+});
