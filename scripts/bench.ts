@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { load, row, rssMiB } from './bench/measure.js';
+import { load, loadWithCpu, row, rssMiB } from './bench/measure.js';
 import { ensureDatabases } from './stack/databases.js';
 import { stackOptions } from './stack/options.js';
 import { planStack, withDatabase } from './stack/plan.js';
@@ -58,16 +58,19 @@ try {
   console.log(`mesh-kit bench: ${seconds}s per run, ${connections} connections, node ${process.version}\n`);
   const warm = { connections, duration: 2 };
   await load({ ...warm, url: `http://127.0.0.1:${baselinePort}${userPath}` });
-  const base = await load({ url: `http://127.0.0.1:${baselinePort}${userPath}`, connections, duration: seconds });
+  const base = await loadWithCpu(baseline.pid!, {
+    url: `http://127.0.0.1:${baselinePort}${userPath}`,
+    connections,
+    duration: seconds,
+  });
   await load({ ...warm, url: `${urls.users}${userPath}` });
-  const users = await load({ url: `${urls.users}${userPath}`, connections, duration: seconds });
-  console.log(row('baseline GET (node:http+pg)', base));
+  const usersPid = running.find((r) => r.service.name === 'users')!.child.pid!;
+  const users = await loadWithCpu(usersPid, { url: `${urls.users}${userPath}`, connections, duration: seconds });
+  console.log(row('baseline GET (node:http+pg)', base, `   ${base.cpuUsPerRequest.toFixed(0)} µs CPU/req`));
+  console.log(row('users GET /users/:id', users, `   ${users.cpuUsPerRequest.toFixed(0)} µs CPU/req`));
   console.log(
-    row(
-      'users GET /users/:id',
-      users,
-      `   ratio ${(users.requestsPerSecond / base.requestsPerSecond).toFixed(2)} (target ≥ 0.80)`,
-    ),
+    `  ratio to baseline: throughput ${(users.requestsPerSecond / base.requestsPerSecond).toFixed(2)} (target ≥ 0.80), ` +
+      `CPU per request ${(base.cpuUsPerRequest / users.cpuUsPerRequest).toFixed(2)}`,
   );
 
   const body = JSON.stringify({ items: [{ sku: 'bench-1', quantity: 2, unitPriceCents: 1_500 }] });

@@ -29,3 +29,28 @@ export function rssMiB(pid: number): number {
 export function row(name: string, f: Figures, extra = ''): string {
   return `${name.padEnd(28)} ${f.requestsPerSecond.toFixed(0).padStart(7)} req/s   p50 ${f.p50Ms.toFixed(2).padStart(6)} ms   p99 ${f.p99Ms.toFixed(2).padStart(6)} ms   non-2xx ${f.non2xx}  errors ${f.errors}${extra}`;
 }
+
+/** User + system CPU seconds a process has used, from /proc (clock ticks of 10 ms). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Runs `work` and returns its figures plus the CPU µs the server process spent per request. */
+export async function loadWithCpu(
+  pid: number,
+  options: autocannon.Options,
+): Promise<Figures & { cpuUsPerRequest: number }> {
+  const before = cpuSeconds(pid);
+  const result = await autocannon(options);
+  const used = cpuSeconds(pid) - before;
+  return {
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    cpuUsPerRequest: (used * 1e6) / Math.max(1, result.requests.total),
+  };
+}
