@@ -1,6 +1,6 @@
 /**
  * `npm run synth`: writes the shop's manifests to dist/manifests/ at the repository root,
- * deterministically and offline. Inputs: IMAGE_REGISTRY, IMAGE_TAG, JWKS_FILE (see README).
+ * deterministically and offline. Inputs: IMAGE_REGISTRY, IMAGE_TAG, JWKS_FILE, MANIFESTS_DIR (see README).
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -27,7 +27,8 @@ try {
 }
 
 // `cdk8s synth` (the Helm chart) sets CDK8S_OUTDIR and expects no outdir of ours.
-const outdir = process.env.CDK8S_OUTDIR === undefined ? resolve(repoRoot, 'dist/manifests') : undefined;
+const outdir =
+  process.env.CDK8S_OUTDIR === undefined ? resolve(repoRoot, process.env.MANIFESTS_DIR ?? 'dist/manifests') : undefined;
 if (outdir !== undefined) rmSync(outdir, { recursive: true, force: true });
 const app = createShopApp(
   {
