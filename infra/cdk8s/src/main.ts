@@ -30,14 +30,19 @@ try {
 const outdir =
   process.env.CDK8S_OUTDIR === undefined ? resolve(repoRoot, process.env.MANIFESTS_DIR ?? 'dist/manifests') : undefined;
 if (outdir !== undefined) rmSync(outdir, { recursive: true, force: true });
-const app = createShopApp(
-  {
-    catalog,
-    imageRegistry: process.env.IMAGE_REGISTRY ?? 'mesh-kit',
-    imageTag: process.env.IMAGE_TAG ?? rootPackage.version,
-    jwks: JSON.stringify(JSON.parse(jwks)),
-  },
-  outdir,
-);
-app.synth();
+try {
+  const app = createShopApp(
+    {
+      catalog,
+      imageRegistry: process.env.IMAGE_REGISTRY ?? 'mesh-kit',
+      imageTag: process.env.IMAGE_TAG ?? rootPackage.version,
+      jwks: JSON.stringify(JSON.parse(jwks)),
+    },
+    outdir,
+  );
+  app.synth();
+} catch (error) {
+  console.error(`synth: ${(error as Error).message}`);
+  process.exit(1);
+}
 console.log(`synth: wrote ${outdir ?? process.env.CDK8S_OUTDIR}`);
