@@ -30,15 +30,13 @@ describe('mesh policy from the call graph', () => {
       perTryTimeout: '1s',
       retryOn: 'connect-failure,refused-stream',
     });
-    const loadgenLike = {
-      ...catalog.services.find((s) => s.name === 'users')!,
-      routes: [{ method: 'POST' as const, path: '/x', idempotent: false, timeoutMs: 500 }],
-    };
     const noRetries = synthObjects({
       ...catalog,
-      services: catalog.services.map((s) => (s.name === 'users' ? loadgenLike : s)),
+      services: catalog.services.map((s) =>
+        s.name === 'payments' ? { ...s, routes: s.routes.map(({ retries: _, ...r }) => r) } : s,
+      ),
     });
-    expect((find(noRetries, 'VirtualService', 'users').spec as { http: HttpRoute[] }).http[0]!.retries).toEqual({
+    expect((find(noRetries, 'VirtualService', 'payments').spec as { http: HttpRoute[] }).http[0]!.retries).toEqual({
       attempts: 0,
     });
   });
