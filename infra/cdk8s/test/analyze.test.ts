@@ -53,6 +53,15 @@ describe('npm run analyze', () => {
     expect(findings).toContain('route POST users /users: retries on 5xx but is not idempotent');
   });
 
+  it("counts a route without a retry policy as Istio's default, which re-sends POSTs", () => {
+    const objects = structuredClone(synthObjects());
+    const vs = objects.find((o) => o.kind === 'VirtualService' && o.metadata.name === 'users')!;
+    delete (vs.spec as { http: { retries?: unknown }[] }).http[0]!.retries;
+    expect(analyze(objects).findings).toEqual([
+      'route POST users /users: retries on unavailable,cancelled,retriable-status-codes but is not idempotent',
+    ]);
+  });
+
   it('fails when attempts × perTryTimeout exceed the route timeout', () => {
     const findings = findingsAfter((c) => {
       route(c, 'payments', 'POST', '/authorizations').retries!.perTryTimeoutMs = 600;
