@@ -98,5 +98,7 @@ async function dropDatabases(adminUrl: string, prefix: string): Promise<void> {
 
 /** Services whose code exists (the stack runs each catalog service that has a server). */
 export function builtServices(): string[] {
-  return readdirSync(join(root, 'services')).filter((name) => existsSync(join(root, 'services', name, 'src/server.ts')));
+  return readdirSync(join(root, 'services')).filter((name) =>
+    existsSync(join(root, 'services', name, 'src/server.ts')),
+  );
 }

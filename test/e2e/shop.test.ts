@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { catalog } from '../../infra/cdk8s/src/catalog.js';
 import { builtServices, startStack, type StackProcess } from '../../test-support/stack-process.js';
 
@@ -13,6 +13,7 @@ async function call(
   method: string,
   path: string,
   options: { body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON of several shapes, asserted field by field
 ): Promise<{ status: number; body: any; headers: Headers }> {
   const res = await fetch(`${stack.urls[service]}${path}`, {
     method,
@@ -117,12 +118,15 @@ describe('the shop over the local stack', () => {
     const traceparent = `00-${traceId}-00f067aa0ba902b7-01`;
     const placed = await order(randomUUID(), { items }, userId, { traceparent, 'x-request-id': `e2e-${traceId}` });
     expect(placed.status).toBe(201);
-    for (const service of ['orders', 'users', 'payments']) {
-      const lines = stack.logs(service).filter((l) => l.trace_id === traceId);
-      expect(lines.length, `${service} logged the trace`).toBeGreaterThan(0);
-      expect(lines.every((l) => l.request_id === `e2e-${traceId}`)).toBe(true);
-    }
-    const callee = stack.logs('payments').find((l) => l.trace_id === traceId && l.path === '/authorizations');
-    expect(callee).toMatchObject({ status: 201 });
+    // A request's log line is written when its response finishes, so it may trail the answer a little.
+    await vi.waitFor(() => {
+      for (const service of ['orders', 'users', 'payments']) {
+        const lines = stack.logs(service).filter((l) => l.trace_id === traceId);
+        expect(lines.length, `${service} logged the trace`).toBeGreaterThan(0);
+        expect(lines.every((l) => l.request_id === `e2e-${traceId}`)).toBe(true);
+      }
+      const callee = stack.logs('payments').find((l) => l.trace_id === traceId && l.path === '/authorizations');
+      expect(callee).toMatchObject({ status: 201 });
+    });
   });
 });

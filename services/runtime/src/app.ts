@@ -4,7 +4,7 @@ import { context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { errorHandler, notFoundHandler, requireJsonBody } from './errors.js';
 import { healthRouter, Lifecycle, type ReadinessCheck } from './health.js';
-import { createMetrics, httpMetricsMiddleware, type ServiceMetrics } from './metrics.js';
+import { createMetrics, recordRequest, type ServiceMetrics } from './metrics.js';
 import { extractContext, installTracePropagation, REQUEST_ID_HEADER } from './trace-context.js';
 
 export interface ServiceAppOptions {
@@ -45,20 +45,19 @@ export function createServiceApp(service: string, options: ServiceAppOptions): S
   app.set('etag', false);
 
   app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
     const incoming = req.get(REQUEST_ID_HEADER);
     const requestId = incoming !== undefined && incoming !== '' ? incoming : randomUUID();
     res.setHeader(REQUEST_ID_HEADER, requestId);
     if (lifecycle.isDraining) res.setHeader('connection', 'close');
-    context.with(extractContext(req.headers, requestId), () => {
-      // Bound now: 'finish' fires outside this context, and the line must carry the trace id.
-      res.on(
-        'finish',
-        context.bind(context.active(), () => logRequest(options.logger, req, res)),
-      );
-      next();
+    const ctx = extractContext(req.headers, requestId);
+    res.once('finish', () => {
+      recordRequest(metrics, req, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+      // 'finish' fires outside the request's context; the log line must still carry its trace id.
+      context.with(ctx, () => logRequest(options.logger, req, res));
     });
+    context.with(ctx, next);
   });
-  app.use(httpMetricsMiddleware(metrics));
   app.use(healthRouter(lifecycle, options.readiness ?? {}, metrics));
   app.use(requireJsonBody());
   app.use(express.json({ limit: options.bodyLimit ?? '100kb', type: 'application/json' }));
