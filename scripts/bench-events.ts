@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { z } from 'zod';
+import { cpuSeconds } from './bench/measure.js';
 import { ensureDatabases } from './stack/databases.js';
 import { planStack, withDatabase } from './stack/plan.js';
 import { startService, stopAll, waitReady, type RunningService } from './stack/processes.js';
@@ -82,6 +83,8 @@ try {
   }
 
   const total = env.BENCH_EVENTS_RATE * env.BENCH_EVENTS_SECONDS;
+  const cpuBefore = running.map((r) => cpuSeconds(r.child.pid!));
+  const requestMs: number[] = [];
   const committedAt = new Map<string, number>();
   let failed = 0;
   const started = performance.now();
@@ -90,6 +93,7 @@ try {
     const due = started + (i * 1000) / env.BENCH_EVENTS_RATE;
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
+    const sent = performance.now();
     inflight.push(
       post(
         `${url('orders')}/orders`,
@@ -101,6 +105,7 @@ try {
       ).then(
         async (res) => {
           const at = Date.now();
+          requestMs.push(performance.now() - sent);
           if (res.status !== 201) {
             failed += 1;
             return;
@@ -115,6 +120,10 @@ try {
   }
   await Promise.all(inflight);
   const elapsedS = (performance.now() - started) / 1000;
+  const cpu = Object.fromEntries(
+    running.map((r, i) => [r.service.name, Number((cpuSeconds(r.child.pid!) - cpuBefore[i]!).toFixed(2))]),
+  );
+  requestMs.sort((a, b) => a - b);
 
   const notifications = new pg.Pool({
     connectionString: withDatabase(env.STACK_POSTGRES_URL, `${prefix}notifications`),
@@ -151,6 +160,9 @@ try {
     p99Ms: Number(percentile(lags, 99).toFixed(1)),
     maxMs: Number((lags[lags.length - 1] ?? Number.NaN).toFixed(1)),
     targetP99Ms: env.BENCH_EVENTS_P99_MS,
+    postOrderP50Ms: Number(percentile(requestMs, 50).toFixed(1)),
+    postOrderP99Ms: Number(percentile(requestMs, 99).toFixed(1)),
+    cpuSecondsDuringLoad: cpu,
     // From the order transaction's start (before users and payments are called) to the outbox mark.
     outboxToPublishedP50Ms: Number(Number(relay.rows[0]!.p50).toFixed(1)),
     outboxToPublishedP99Ms: Number(Number(relay.rows[0]!.p99).toFixed(1)),
