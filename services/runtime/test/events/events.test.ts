@@ -229,6 +229,29 @@ describe('consumer', () => {
   });
 });
 
+describe('dead-letter stream', () => {
+  it('also records the server advisory when a consumer never parks a message itself', async () => {
+    const durable = 'crashy';
+    await ensureDurableConsumer(events.jsm, topology, durable, subject, { maxDeliver: 2, redeliveryDelaysMs: [100] });
+    const before = (await events.jsm.streams.info(topology.deadLetterStream)).state.messages;
+    const consumer = await events.js.consumers.get(topology.stream, durable);
+    // Take every delivery and acknowledge none, as a consumer dying mid-handling would.
+    const messages = await consumer.consume({ max_messages: 10 });
+    const taken: number[] = [];
+    const loop = (async () => {
+      for await (const msg of messages) taken.push(msg.info.deliveryCount);
+    })();
+    await waitFor(async () => (await events.jsm.streams.info(topology.deadLetterStream)).state.messages > before);
+    await messages.close();
+    await loop;
+    const advisory = await events.jsm.streams.getMessage(topology.deadLetterStream, {
+      last_by_subj: `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${topology.stream}.${durable}`,
+    });
+    expect(advisory?.json()).toMatchObject({ stream: topology.stream, consumer: durable, deliveries: 2 });
+    expect(Math.max(...taken)).toBe(2);
+  });
+});
+
 describe('connection', () => {
   it('is ready while connected and not after close', async () => {
     const other = await connectEvents(inject('backing').natsUrl, 'events-test-2', silentLogger());
