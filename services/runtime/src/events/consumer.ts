@@ -174,13 +174,26 @@ export async function startConsumer<S extends z.ZodType<EventEnvelope>>(
   // JetStream's ack wait is the first redelivery delay and runs from delivery to this client, so
   // the messages buffered here must be handled well within it: pull small batches.
   const messages: ConsumerMessages = await consumer.consume({ max_messages: 32 });
+  let stopping = false;
+  // A consumer that stopped pulling leaves the service alive but deaf: restart it cleanly
+  // (SIGTERM drains like any shutdown) so the orchestrator starts a fresh one.
+  const restart = (error: unknown): void => {
+    logger.fatal({ err: error, consumer: durable }, 'event consumer stopped unexpectedly; shutting down to restart');
+    process.kill(process.pid, 'SIGTERM');
+  };
   const loop = (async () => {
     for await (const msg of messages) await deliver(msg);
-  })();
+  })().then(
+    () => {
+      if (!stopping) restart(undefined);
+    },
+    (error: unknown) => restart(error),
+  );
   logger.info({ stream: topology.stream, consumer: durable, policy }, 'consuming events');
 
   return {
     async stop() {
+      stopping = true;
       metrics.pendingSources.delete(durable);
       await messages.close();
       await loop;
