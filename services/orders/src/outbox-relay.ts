@@ -22,7 +22,12 @@ export interface OutboxRelayProps {
   readonly batchSize?: number;
   /** How often the safety-net poll looks for rows no post-commit trigger published. @default 1000 */
   readonly pollIntervalMs?: number;
+  /** Published rows older than this are deleted (about once a minute, by the poll). @default 1 day */
+  readonly retentionMs?: number;
 }
+
+const PRUNE_EVERY_MS = 60_000;
+const PRUNE_BATCH = 1000;
 
 interface OutboxRow {
   id: string;
@@ -43,7 +48,9 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly isConnected: () => boolean;
+  private readonly retentionMs: number;
   private readonly failures: Counter;
+  private lastPrune = 0;
   private running: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
@@ -53,6 +60,7 @@ export class OutboxRelay {
     this.batchSize = props.batchSize ?? 100;
     this.pollIntervalMs = props.pollIntervalMs ?? 1000;
     this.isConnected = props.isConnected ?? (() => true);
+    this.retentionMs = props.retentionMs ?? 24 * 60 * 60 * 1000;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
       throw new Error(`batchSize must be a positive integer, got ${this.batchSize}`);
     }
@@ -89,7 +97,13 @@ export class OutboxRelay {
 
   /** Starts the poll and publishes what an earlier process left behind. */
   start(): void {
-    this.timer = setInterval(() => this.trigger(), this.pollIntervalMs);
+    this.timer = setInterval(() => {
+      this.trigger();
+      if (Date.now() - this.lastPrune >= PRUNE_EVERY_MS) {
+        this.lastPrune = Date.now();
+        this.prune().catch((error: unknown) => this.props.logger.error({ err: error }, 'outbox prune failed'));
+      }
+    }, this.pollIntervalMs);
     this.timer.unref();
     this.trigger();
   }
@@ -131,6 +145,16 @@ export class OutboxRelay {
         return;
       }
     } while (this.again && !this.stopped);
+  }
+
+  /** Deletes up to a batch of rows published longer ago than the retention; returns how many. */
+  async prune(): Promise<number> {
+    const result = await this.props.pool.query(
+      `DELETE FROM outbox WHERE id IN (
+         SELECT id FROM outbox WHERE published_at < now() - $1 * interval '1 millisecond' LIMIT $2)`,
+      [this.retentionMs, PRUNE_BATCH],
+    );
+    return result.rowCount ?? 0;
   }
 
   /** One pass: claims up to a batch of pending rows, publishes them, marks the acknowledged ones. */

@@ -159,6 +159,26 @@ describe('outbox relay', () => {
     expect(await pending()).toBe(0);
   });
 
+  it('prunes rows published longer ago than the retention, keeping recent and pending ones', async () => {
+    const relay = new OutboxRelay({
+      pool,
+      publisher: new EventPublisher(events.js, eventMetrics(createMetrics('orders').registry)),
+      topology,
+      logger: silentLogger(),
+      metrics: createMetrics('orders'),
+      retentionMs: 60_000,
+    });
+    const [old, recent, unpublished] = await addOutboxRows(3);
+    await pool.query("UPDATE outbox SET published_at = now() - interval '2 minutes' WHERE id = $1", [old]);
+    await pool.query('UPDATE outbox SET published_at = now() WHERE id = $1', [recent]);
+    expect(await relay.prune()).toBeGreaterThanOrEqual(1);
+    const { rows } = await pool.query<{ id: string }>('SELECT id FROM outbox WHERE id = ANY($1::uuid[])', [
+      [old, recent, unpublished],
+    ]);
+    expect(new Set(rows.map((r) => r.id))).toEqual(new Set([recent, unpublished]));
+    await pool.query('UPDATE outbox SET published_at = now() WHERE id = $1', [unpublished]);
+  });
+
   describe('wired into POST /orders', () => {
     let users: Listening;
     let payments: Listening;
