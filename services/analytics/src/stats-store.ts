@@ -20,43 +20,32 @@ export interface Stats extends Counters {
 export class StatsStore {
   constructor(private readonly pool: pg.Pool) {}
 
-  /** Counts an order once per event id; returns false for an event already counted. */
+  /**
+   * Counts an order once per event id; returns false for an event already counted. One statement,
+   * so one round trip and one implicit transaction: the event id and the counters commit together.
+   */
   async countOrderPlaced(event: OrderPlacedEvent): Promise<boolean> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const fresh = await client.query('INSERT INTO processed_events (event_id) VALUES ($1) ON CONFLICT DO NOTHING', [
-        event.id,
-      ]);
-      if (fresh.rowCount !== 1) {
-        await client.query('ROLLBACK');
-        return false;
-      }
-      const { order, occurredAt } = event;
-      await client.query(
-        `INSERT INTO daily_stats (day, orders, revenue_cents)
-         VALUES (($1::timestamptz AT TIME ZONE 'UTC')::date, 1, $2)
+    const { order, occurredAt } = event;
+    const result = await this.pool.query<{ counted: number }>(
+      `WITH fresh AS (
+         INSERT INTO processed_events (event_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING event_id
+       ), by_day AS (
+         INSERT INTO daily_stats (day, orders, revenue_cents)
+         SELECT ($2::timestamptz AT TIME ZONE 'UTC')::date, 1, $3 FROM fresh
          ON CONFLICT (day) DO UPDATE
-           SET orders = daily_stats.orders + 1, revenue_cents = daily_stats.revenue_cents + EXCLUDED.revenue_cents`,
-        [occurredAt, order.totalCents],
-      );
-      await client.query(
-        `INSERT INTO user_stats (user_id, orders, revenue_cents, last_order_at)
-         VALUES ($1, 1, $2, $3)
+           SET orders = daily_stats.orders + 1, revenue_cents = daily_stats.revenue_cents + EXCLUDED.revenue_cents
+       ), by_user AS (
+         INSERT INTO user_stats (user_id, orders, revenue_cents, last_order_at)
+         SELECT $4, 1, $3, $2 FROM fresh
          ON CONFLICT (user_id) DO UPDATE
            SET orders = user_stats.orders + 1,
                revenue_cents = user_stats.revenue_cents + EXCLUDED.revenue_cents,
-               last_order_at = GREATEST(user_stats.last_order_at, EXCLUDED.last_order_at)`,
-        [order.userId, order.totalCents, occurredAt],
-      );
-      await client.query('COMMIT');
-      return true;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+               last_order_at = GREATEST(user_stats.last_order_at, EXCLUDED.last_order_at)
+       )
+       SELECT count(*)::int AS counted FROM fresh`,
+      [event.id, occurredAt, order.totalCents, order.userId],
+    );
+    return result.rows[0]!.counted === 1;
   }
 
   async stats(userId: string | undefined, days: number): Promise<Stats> {
