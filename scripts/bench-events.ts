@@ -14,6 +14,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { z } from 'zod';
 import { cpuSeconds } from './bench/measure.js';
@@ -33,6 +35,7 @@ const env = z
 
 const SERVICES = ['users', 'payments', 'orders', 'notifications', 'analytics'];
 const prefix = `bench_${randomBytes(3).toString('hex')}_`;
+const namespace = prefix.slice(0, -1);
 const logDir = mkdtempSync(join(tmpdir(), 'mesh-kit-bench-events-'));
 const plan = planStack({
   postgresAdminUrl: env.STACK_POSTGRES_URL,
@@ -40,7 +43,7 @@ const plan = planStack({
   databasePrefix: prefix,
   portOffset: 40_000 + Math.floor(Math.random() * 500) * 10,
   host: '127.0.0.1',
-  sharedEnv: { LOG_LEVEL: 'warn', EVENTS_NAMESPACE: prefix.slice(0, -1) },
+  sharedEnv: { LOG_LEVEL: 'warn', EVENTS_NAMESPACE: namespace },
   only: SERVICES,
 });
 const url = (name: string): string => plan.find((s) => s.name === name)!.url;
@@ -178,6 +181,11 @@ try {
   process.exitCode = result.notified === result.orders ? 0 : 1;
 } finally {
   await stopAll(running, 10_000);
+  const nc = await connect({ servers: env.NATS_URL });
+  const jsm = await jetstreamManager(nc);
+  for (const stream of [`${namespace}_ORDERS`, `${namespace}_ORDERS_DLQ`])
+    await jsm.streams.delete(stream).catch(() => false);
+  await nc.close();
   await admin.connect();
   for (const db of databases) await admin.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
   await admin.end();
