@@ -25,7 +25,9 @@ export interface EventsConnection {
  */
 export async function connectEvents(url: string, name: string, logger: Logger): Promise<EventsConnection> {
   installTracePropagation();
-  const nc = await connect({ servers: url, name, maxReconnectAttempts: -1 });
+  // Pings every 10 s (2 unanswered = stale) so a hung server shows in /readyz within about 30 s
+  // rather than the client's default of minutes.
+  const nc = await connect({ servers: url, name, maxReconnectAttempts: -1, pingInterval: 10_000, maxPingOut: 2 });
   let connected = true;
   const listeners: (() => void)[] = [];
   void (async () => {
