@@ -145,15 +145,34 @@ describe('mTLS, authorization and JWT', () => {
 describe('resilience', () => {
   it('retries: orders succeed and the retry counter grew', () => {
     const statuses = [...Array<number>(19).fill(201), 502];
-    expect(evaluateRetries({ orderStatuses: statuses, retries: 9, failureRate: 0.3 })).toEqual({
+    expect(evaluateRetries({ orderStatuses: statuses, retries: 9, payments503: 9, failureRate: 0.3 })).toEqual({
       status: 'pass',
-      detail: 'payments failing 30%: 19/20 orders placed, upstream_rq_retry +9',
+      detail: 'payments failing 30%: 19/20 orders placed, upstream_rq_retry +9, 9 payments 503s in its access log',
     });
-    expect(evaluateRetries({ orderStatuses: statuses, retries: 0, failureRate: 0.3 }).status).toBe('fail');
-    expect(evaluateRetries({ orderStatuses: [201, 502, 502], retries: 4, failureRate: 0.3 }).status).toBe('fail');
-    expect(evaluateRetries({ orderStatuses: statuses, retries: undefined, failureRate: 0.3 }).detail).toContain(
-      'proxyStatsMatcher',
+    expect(evaluateRetries({ orderStatuses: statuses, retries: 0, payments503: 0, failureRate: 0.3 }).status).toBe(
+      'fail',
     );
+    expect(
+      evaluateRetries({ orderStatuses: [201, 502, 502], retries: 4, payments503: 6, failureRate: 0.3 }),
+    ).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(/^too many orders failed/),
+    });
+  });
+
+  it('retries without the stat: payments 503s behind successful orders prove the mesh retried', () => {
+    const statuses = Array<number>(20).fill(201);
+    expect(
+      evaluateRetries({ orderStatuses: statuses, retries: undefined, payments503: 5, failureRate: 0.3 }).detail,
+    ).toBe(
+      'payments failing 30%: 20/20 orders placed, upstream_rq_retry +? (not recorded), 5 payments 503s in its access log',
+    );
+    expect(
+      evaluateRetries({ orderStatuses: statuses, retries: undefined, payments503: 5, failureRate: 0.3 }).status,
+    ).toBe('pass');
+    expect(
+      evaluateRetries({ orderStatuses: statuses, retries: undefined, payments503: 0, failureRate: 0.3 }).status,
+    ).toBe('fail');
   });
 
   it('timeout: 504 no later than the route timeout plus slack', () => {

@@ -1,3 +1,4 @@
+import { parseAccessLog } from '../access-log.js';
 import { evaluateRetries } from '../evaluate.js';
 import { outboundCluster } from '../envoy-stats.js';
 import { catalog, declaredRoute } from '../expectations.js';
@@ -22,12 +23,20 @@ export const retriesCheck: Check = {
     return ctx.withDeploymentEnv('payments', { PAYMENTS_FAILURE_RATE: String(FAILURE_RATE) }, async () => {
       const orders = await ctx.cluster.readyPods(ctx.namespace, 'orders');
       const before = await snapshotStats(ctx, orders);
+      const started = Date.now();
       const statuses: number[] = [];
       for (let n = 0; n < ORDERS; n += 1) statuses.push((await gateway.placeOrder(user.token)).status);
       const after = await snapshotStats(ctx, orders);
+      const since = Math.ceil((Date.now() - started) / 1000) + 2;
+      let payments503 = 0;
+      for (const pod of await ctx.cluster.readyPods(ctx.namespace, 'payments')) {
+        const log = parseAccessLog(await ctx.cluster.proxyLog(ctx.namespace, pod.metadata?.name ?? '', since));
+        payments503 += log.filter((e) => e.path === payments.path && e.status === 503).length;
+      }
       return evaluateRetries({
         orderStatuses: statuses,
         retries: summedDelta(before, after, cluster, 'upstream_rq_retry'),
+        payments503,
         failureRate: FAILURE_RATE,
       });
     });
