@@ -4,7 +4,8 @@ import { Gateway } from './gateway.js';
 
 /** Where the kit's pieces live in the cluster (set by the cdk8s app and the Istio install). */
 export const INGRESS = { namespace: 'istio-system', service: 'istio-ingressgateway', port: 80 } as const;
-export const TRACING = { namespace: 'istio-system', service: 'tracing', port: 80 } as const;
+/** Istio's Jaeger addon (samples/addons/jaeger.yaml) serves its query API under `base_path: /jaeger`. */
+export const TRACING = { namespace: 'istio-system', service: 'tracing', port: 80, basePath: '/jaeger' } as const;
 /** The Secret `make secrets` creates with the key that signs loadgen's JWTs. */
 export const JWT_SECRET = { name: 'loadgen-jwt', key: 'private.pem' } as const;
 

@@ -26,7 +26,7 @@ export const traceCheck: Check = {
 
     const jaeger = await ctx.forward(TRACING);
     const get = async <T>(path: string, what: string): Promise<T> => {
-      const response = await fetch(`${jaeger.url}${path}`, { signal: AbortSignal.timeout(30_000) });
+      const response = await fetch(`${jaeger.url}${TRACING.basePath}${path}`, { signal: AbortSignal.timeout(30_000) });
       return parseJaegerResponse<T>(await response.text(), what);
     };
     const expected = { required: [GATEWAY_SERVICE, 'orders', 'payments'], anyOf: consumersOf('orders.placed') };
