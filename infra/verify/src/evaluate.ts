@@ -6,7 +6,11 @@ import { describeProbe, formatTally, type ProbeResult } from './probe.js';
 
 /** The fields of a V1Pod the sidecar check reads (structurally compatible with client-node's V1Pod). */
 export interface PodView {
-  readonly metadata?: { readonly name?: string; readonly labels?: Readonly<Record<string, string>> };
+  readonly metadata?: {
+    readonly name?: string;
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly deletionTimestamp?: Date | string;
+  };
   readonly spec?: {
     readonly initContainers?: readonly { readonly name: string; readonly restartPolicy?: string }[];
     readonly containers: readonly { readonly name: string }[];
@@ -25,7 +29,14 @@ export function evaluateSidecars(pods: readonly PodView[], apps: readonly string
   const problems: string[] = [];
   let native = 0;
   for (const app of apps) {
-    const own = pods.filter((p) => p.metadata?.labels?.app === app && p.status?.phase !== 'Succeeded');
+    // Pods on their way out (an earlier rollout, a finished job) are not serving.
+    const own = pods.filter(
+      (p) =>
+        p.metadata?.labels?.app === app &&
+        p.metadata.deletionTimestamp === undefined &&
+        p.status?.phase !== 'Succeeded' &&
+        p.status?.phase !== 'Failed',
+    );
     if (own.length === 0) problems.push(`${app}: no pods`);
     for (const pod of own) {
       const name = pod.metadata?.name ?? app;
@@ -41,7 +52,9 @@ export function evaluateSidecars(pods: readonly PodView[], apps: readonly string
     }
   }
   if (problems.length > 0) return fail(problems.join('; '));
-  const counted = pods.filter((p) => apps.includes(p.metadata?.labels?.app ?? '')).length;
+  const counted = pods.filter(
+    (p) => apps.includes(p.metadata?.labels?.app ?? '') && p.metadata?.deletionTimestamp === undefined,
+  ).length;
   return pass(`${counted} pods of ${apps.length} services, each with a ready istio-proxy (${native} native sidecars)`);
 }
 

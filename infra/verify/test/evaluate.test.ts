@@ -86,6 +86,17 @@ describe('sidecars', () => {
     );
   });
 
+  it('ignores pods that are terminating', () => {
+    const leaving = nativePod('users', 'users-old', false);
+    const terminating: PodView = {
+      ...leaving,
+      metadata: { ...leaving.metadata, deletionTimestamp: '2026-11-26T10:00:00Z' },
+    };
+    expect(evaluateSidecars([terminating, nativePod('users', 'users-new')], ['users']).detail).toBe(
+      '1 pods of 1 services, each with a ready istio-proxy (1 native sidecars)',
+    );
+  });
+
   it('does not count the proxy of a plain init container as a sidecar', () => {
     const pod = nativePod('users', 'users-x');
     const initOnly: PodView = {
