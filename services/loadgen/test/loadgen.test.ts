@@ -56,6 +56,7 @@ describe('a journey through the gateway', () => {
       'POST /api/users',
       'POST /api/orders',
       'POST /api/orders',
+      `GET /api/users/${gateway.requests[1]?.subject ?? '?'}`,
       'GET /api/orders',
       'GET /api/overview',
       'GET /api/stats',
