@@ -27,6 +27,8 @@ export interface Forward {
 }
 
 const PROXY = 'istio-proxy';
+/** The longest exec a check runs (a burst of slow calls); a hung session fails the check instead of the suite. */
+const EXEC_LIMIT_MS = 180_000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The thin layer over @kubernetes/client-node that the checks use; it holds no judgement. */
@@ -106,6 +108,14 @@ export class Cluster {
         },
       });
     const status = await new Promise<V1Status>((resolve, reject) => {
+      const limit = setTimeout(
+        () => reject(new Error(`exec in ${pod}/${container} did not finish in ${EXEC_LIMIT_MS} ms`)),
+        EXEC_LIMIT_MS,
+      );
+      const settle = (s: V1Status): void => {
+        clearTimeout(limit);
+        resolve(s);
+      };
       new Exec(this.kc)
         .exec(
           namespace,
@@ -116,12 +126,30 @@ export class Cluster {
           sink((t) => (stderr += t)),
           null,
           false,
-          resolve,
+          settle,
         )
-        .then((ws) => ws.on('error', reject), reject);
+        .then(
+          (ws) => {
+            ws.on('error', (error: Error) => {
+              clearTimeout(limit);
+              reject(error);
+            });
+            // The status frame arrives before the close; a close without one is a broken session.
+            ws.on('close', () =>
+              setTimeout(() => settle({ status: 'Failure', message: 'exec closed without an exit status' }), 200),
+            );
+          },
+          (error: unknown) => {
+            clearTimeout(limit);
+            reject(error instanceof Error ? error : new Error(String(error)));
+          },
+        );
     });
     const exitCause = status.details?.causes?.find((c) => c.reason === 'ExitCode')?.message;
     const exitCode = status.status === 'Success' ? 0 : Number(exitCause ?? 1);
+    if (exitCause === undefined && status.status !== 'Success' && status.message !== undefined) {
+      stderr += `${stderr === '' ? '' : '\n'}${status.message}`;
+    }
     return { stdout, stderr, exitCode };
   }
 
