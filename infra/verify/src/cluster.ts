@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import {
   ApiException,
@@ -196,7 +196,10 @@ export class Cluster {
       throw new Error(`service ${namespace}/${service}: cannot resolve target port '${target}'`);
 
     const forward = new PortForward(this.kc);
+    const sockets = new Set<Socket>();
     const server: Server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
       forward
         .portForward(namespace, pod.metadata?.name ?? '', [targetPort], socket, null, socket)
         .catch((error: unknown) => socket.destroy(error instanceof Error ? error : new Error(String(error))));
@@ -206,7 +209,11 @@ export class Cluster {
     const local = typeof address === 'object' && address !== null ? address.port : 0;
     return {
       url: `http://127.0.0.1:${local}`,
-      close: () => new Promise((resolve) => server.close(() => resolve())),
+      close: () =>
+        new Promise((resolve) => {
+          server.close(() => resolve());
+          for (const socket of sockets) socket.destroy();
+        }),
     };
   }
 
