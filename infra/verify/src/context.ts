@@ -1,9 +1,9 @@
 import { TokenSigner } from '@mesh-kit/loadgen/token-signer';
 import type { Cluster, Forward } from './cluster.js';
+import { ingress } from './expectations.js';
 import { Gateway } from './gateway.js';
 
 /** Where the kit's pieces live in the cluster (set by the cdk8s app and the Istio install). */
-export const INGRESS = { namespace: 'istio-system', service: 'istio-ingressgateway', port: 80 } as const;
 /** Istio's Jaeger addon (samples/addons/jaeger.yaml) serves its query API under `base_path: /jaeger`. */
 export const TRACING = { namespace: 'istio-system', service: 'tracing', port: 80, basePath: '/jaeger' } as const;
 /** The Secret `make secrets` creates with the key that signs loadgen's JWTs. */
@@ -31,12 +31,13 @@ export class VerifyContext {
       if (pem === undefined) {
         throw new Error(`secret ${this.namespace}/${JWT_SECRET.name} has no key ${JWT_SECRET.key} (run make secrets)`);
       }
+      const target = ingress();
       const signer = new TokenSigner({
         privateKeyPem: Buffer.from(pem, 'base64').toString('utf8'),
-        issuer: 'mesh-kit',
-        audience: 'shop',
+        issuer: target.issuer,
+        audience: target.audience,
       });
-      return new Gateway((await this.forward(INGRESS)).url, signer);
+      return new Gateway((await this.forward(target)).url, signer);
     })();
     return this.gatewayPromise;
   }

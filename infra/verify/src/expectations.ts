@@ -55,3 +55,63 @@ export function worstCaseMs(route: RouteSpec): number {
 }
 
 export { catalog };
+
+/**
+ * Limits the infra branch adds to the catalog (circuit breaking per service, the gateway's
+ * rate limit and JWT settings). Read structurally so that verify builds against a catalog with
+ * or without them, and falls back to the values the manifests used before they were declared.
+ */
+interface BreakerLimits {
+  readonly maxConnections: number;
+  readonly maxPendingRequests: number;
+  readonly outlierDetection?: { readonly consecutive5xxErrors: number };
+}
+
+interface CatalogLimits {
+  readonly defaults?: { readonly circuitBreaker?: BreakerLimits };
+  readonly ingress?: {
+    readonly namespace?: string;
+    readonly service?: string;
+    readonly port?: number;
+    readonly jwt?: { readonly issuer: string; readonly audience: string };
+    readonly rateLimit?: {
+      readonly maxTokens: number;
+      readonly tokensPerFill: number;
+      readonly fillIntervalMs: number;
+    };
+  };
+}
+
+/** The service's circuit breaking, or the catalog default; throws naming the service when there is none. */
+export function breakerLimits(service: string, source: Catalog = catalog): BreakerLimits {
+  const spec = findService(service, source) as ReturnType<typeof findService> & {
+    readonly circuitBreaker?: BreakerLimits;
+  };
+  const limits = spec.circuitBreaker ?? (source as Catalog & CatalogLimits).defaults?.circuitBreaker;
+  if (limits === undefined) throw new Error(`the catalog declares no circuit breaking for ${service}`);
+  return limits;
+}
+
+export interface IngressTarget {
+  readonly namespace: string;
+  /** The Service's name (not its DNS name). */
+  readonly service: string;
+  readonly port: number;
+  readonly issuer: string;
+  readonly audience: string;
+  /** Token bucket per gateway pod; undefined when the catalog does not declare one. */
+  readonly rateLimit:
+    { readonly maxTokens: number; readonly tokensPerFill: number; readonly fillIntervalMs: number } | undefined;
+}
+
+export function ingress(source: Catalog = catalog): IngressTarget {
+  const declared = (source as Catalog & CatalogLimits).ingress;
+  return {
+    namespace: declared?.namespace ?? 'istio-system',
+    service: declared?.service?.split('.')[0] ?? 'istio-ingressgateway',
+    port: declared?.port ?? 80,
+    issuer: declared?.jwt?.issuer ?? 'mesh-kit',
+    audience: declared?.jwt?.audience ?? 'shop',
+    rateLimit: declared?.rateLimit,
+  };
+}

@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { appNames, consumersOf, declaredRoute, declaresCall, inEgress, worstCaseMs } from '../src/expectations.js';
+import { overloadConcurrency } from '../src/checks/breaker.js';
+import { burstSize } from '../src/checks/rate-limit.js';
+import {
+  appNames,
+  breakerLimits,
+  catalog,
+  consumersOf,
+  declaredRoute,
+  declaresCall,
+  inEgress,
+  ingress,
+  worstCaseMs,
+} from '../src/expectations.js';
 import { renderTable } from '../src/table.js';
 
 describe('the printed table', () => {
@@ -48,5 +60,50 @@ describe('expectations read from the catalog', () => {
       }),
     ).toBe(2_000);
     expect(worstCaseMs({ method: 'POST', path: '/x', idempotent: false, timeoutMs: 2_000 })).toBe(2_000);
+  });
+});
+
+describe('limits the infra catalog adds (circuit breaking, gateway)', () => {
+  // The shape infra/cdk8s declares: defaults.circuitBreaker, a per-service override, ingress.
+  const extended = {
+    ...catalog,
+    services: catalog.services.map((s) =>
+      s.name === 'users' ? { ...s, circuitBreaker: { maxConnections: 8, maxPendingRequests: 4 } } : s,
+    ),
+    defaults: {
+      circuitBreaker: { maxConnections: 64, maxPendingRequests: 32, outlierDetection: { consecutive5xxErrors: 5 } },
+    },
+    ingress: {
+      namespace: 'istio-system',
+      service: 'istio-ingressgateway.istio-system.svc.cluster.local',
+      port: 80,
+      jwt: { issuer: 'mesh-kit', audience: 'shop' },
+      rateLimit: { maxTokens: 50, tokensPerFill: 25, fillIntervalMs: 1_000 },
+    },
+  };
+
+  it('reads a service’s breaker, or the default, and sizes the overload from it', () => {
+    expect(breakerLimits('users', extended)).toEqual({ maxConnections: 8, maxPendingRequests: 4 });
+    const payments = breakerLimits('payments', extended);
+    expect(payments.outlierDetection?.consecutive5xxErrors).toBe(5);
+    expect(overloadConcurrency(payments)).toBe(192);
+  });
+
+  it('names the service when the catalog declares no circuit breaking', () => {
+    const bare = { ...catalog, defaults: undefined, services: catalog.services.map(({ ...s }) => s) };
+    expect(() => breakerLimits('payments', bare)).toThrow('the catalog declares no circuit breaking for payments');
+  });
+
+  it('takes the gateway Service name from its DNS name, and the burst from its bucket', () => {
+    const target = ingress(extended);
+    expect(target).toMatchObject({
+      namespace: 'istio-system',
+      service: 'istio-ingressgateway',
+      port: 80,
+      issuer: 'mesh-kit',
+    });
+    expect(burstSize(target.rateLimit)).toBe(300);
+    expect(burstSize({ maxTokens: 200 })).toBe(1_200);
+    expect(ingress({ ...catalog, ingress: undefined }).service).toBe('istio-ingressgateway');
   });
 });

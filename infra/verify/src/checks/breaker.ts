@@ -2,13 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { parseAccessLog } from '../access-log.js';
 import { evaluateBreaker } from '../evaluate.js';
 import { outboundCluster } from '../envoy-stats.js';
-import { catalog, declaredRoute } from '../expectations.js';
+import { breakerLimits, catalog, declaredRoute } from '../expectations.js';
 import type { Check } from './check.js';
 import { snapshotStats, summedDelta } from './proxy-stats.js';
 
-/** Calls in flight at once: well above any connection pool the catalog's policy allows payments. */
-const CONCURRENCY = 64;
-const CALLS = 192;
+/** Calls in flight at once from one sidecar: twice what payments' pool admits (connections + queue). */
+export function overloadConcurrency(limits: {
+  readonly maxConnections: number;
+  readonly maxPendingRequests: number;
+}): number {
+  return 2 * (limits.maxConnections + limits.maxPendingRequests);
+}
 
 /**
  * payments slows down (still inside its per-try timeout) while one orders pod sends a burst;
@@ -21,6 +25,7 @@ export const breakerCheck: Check = {
     const route = declaredRoute('payments', 'POST', '/authorizations');
     const latency = Math.floor((route.retries?.perTryTimeoutMs ?? route.timeoutMs) * 0.6);
     const cluster = outboundCluster('payments', catalog.namespace, route.port);
+    const concurrency = overloadConcurrency(breakerLimits('payments'));
     return ctx.withDeploymentEnv('payments', { PAYMENTS_ADDED_LATENCY_MS: String(latency) }, async () => {
       const [orders] = await ctx.cluster.readyPods(ctx.namespace, 'orders');
       if (orders === undefined) throw new Error('no orders pod');
@@ -31,8 +36,8 @@ export const breakerCheck: Check = {
         url: route.url,
         method: route.method,
         json: { orderKey: randomUUID(), userId: randomUUID(), amountCents: 100, currency: 'EUR' },
-        count: CALLS,
-        concurrency: CONCURRENCY,
+        count: concurrency * 3,
+        concurrency,
       });
       const after = await snapshotStats(ctx, [orders]);
       const since = Math.ceil((Date.now() - started) / 1000) + 2;

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { TokenSigner } from '@mesh-kit/loadgen/token-signer';
 import { evaluateJwt } from '../evaluate.js';
+import { ingress } from '../expectations.js';
 import type { Check } from './check.js';
 
 /** No token and a token signed by a key the gateway does not know are refused; loadgen's key is accepted. */
@@ -12,8 +13,8 @@ export const jwtCheck: Check = {
     const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
     const forged = await new TokenSigner({
       privateKeyPem: stranger.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      issuer: 'mesh-kit',
-      audience: 'shop',
+      issuer: ingress().issuer,
+      audience: ingress().audience,
     }).sign('someone');
     const path = '/api/stats';
     return evaluateJwt({

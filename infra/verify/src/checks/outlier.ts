@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
 import { evaluateOutlier } from '../evaluate.js';
 import { outboundCluster, parseClusterHosts } from '../envoy-stats.js';
-import { catalog, declaredRoute } from '../expectations.js';
+import { breakerLimits, catalog, declaredRoute } from '../expectations.js';
 import type { Check } from './check.js';
 
 const FAILING_POD = 'payments-verify-failing';
-const CALLS = 60;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -20,6 +19,8 @@ export const outlierCheck: Check = {
   title: 'a failing pod is ejected (outlier detection)',
   async run(ctx) {
     const route = declaredRoute('payments', 'POST', '/authorizations');
+    const threshold = breakerLimits('payments').outlierDetection?.consecutive5xxErrors;
+    if (threshold === undefined) throw new Error('the catalog declares no outlier detection for payments');
     const deployment = await ctx.cluster.apps.readNamespacedDeployment({ name: 'payments', namespace: ctx.namespace });
     const template = deployment.spec?.template;
     if (template?.spec === undefined) throw new Error('payments deployment has no pod template');
@@ -56,7 +57,8 @@ export const outlierCheck: Check = {
         url: route.url,
         method: route.method,
         json: { orderKey: randomUUID(), userId: randomUUID(), amountCents: 100, currency: 'EUR' },
-        count: CALLS,
+        // Enough for the failing endpoint to get its consecutive 5xx several times over.
+        count: threshold * ((deployment.spec?.replicas ?? 1) + 1) * 4,
         concurrency: 2,
       });
       const clusters = await ctx.cluster.proxyAdmin(ctx.namespace, orders.metadata?.name ?? '', 'clusters');

@@ -1,9 +1,13 @@
 import { evaluateRateLimit } from '../evaluate.js';
+import { ingress } from '../expectations.js';
 import type { Check } from './check.js';
 
-/** Far above the gateway's local token bucket, and small enough for a port-forward. */
-const BURST = 300;
 const CONCURRENCY = 30;
+
+/** Far above the gateway's token bucket (six buckets' worth), and small enough for a port-forward. */
+export function burstSize(bucket: { readonly maxTokens: number } | undefined): number {
+  return Math.max(300, (bucket?.maxTokens ?? 0) * 6);
+}
 
 /** Runs last: the burst empties the gateway's token bucket for a moment. */
 export const rateLimitCheck: Check = {
@@ -12,10 +16,11 @@ export const rateLimitCheck: Check = {
   async run(ctx) {
     const gateway = await ctx.gateway();
     const token = await gateway.token();
+    const burst = burstSize(ingress().rateLimit);
     const statuses: number[] = [];
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < BURST) {
+      while (next < burst) {
         next += 1;
         statuses.push((await gateway.send('GET', '/api/stats', { token })).status);
       }
