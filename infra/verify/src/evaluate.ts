@@ -102,6 +102,10 @@ export function evaluateDenials(probes: readonly DenialProbe[]): CheckResult {
 /** The gateway answers 401 without a token and with a token signed by another key, and lets a valid token through. */
 export function evaluateJwt(statuses: { noToken: number; forged: number; valid: number }): CheckResult {
   const detail = `no token → ${statuses.noToken}, forged signature → ${statuses.forged}, valid token → ${statuses.valid}`;
+  if (statuses.noToken === 403 && statuses.forged === 401) {
+    // RequestAuthentication lets a request without a token through; the DENY policy then answers 403.
+    return fail(`${detail}: a missing token was refused by authorization (403), not answered 401 by authentication`);
+  }
   if (statuses.noToken !== 401 || statuses.forged !== 401) return fail(`expected 401 without a valid JWT: ${detail}`);
   if (statuses.valid === 401 || statuses.valid === 403) return fail(`a valid token was refused: ${detail}`);
   return pass(detail);

@@ -140,6 +140,11 @@ describe('mTLS, authorization and JWT', () => {
   it('401 without a token or with a forged one; a valid token passes', () => {
     expect(evaluateJwt({ noToken: 401, forged: 401, valid: 200 }).status).toBe('pass');
     expect(evaluateJwt({ noToken: 200, forged: 401, valid: 200 }).status).toBe('fail');
+    expect(evaluateJwt({ noToken: 403, forged: 401, valid: 200 })).toEqual({
+      status: 'fail',
+      detail:
+        'no token → 403, forged signature → 401, valid token → 200: a missing token was refused by authorization (403), not answered 401 by authentication',
+    });
     expect(evaluateJwt({ noToken: 401, forged: 401, valid: 401 })).toMatchObject({
       status: 'fail',
       detail: expect.stringContaining('a valid token was refused'),
