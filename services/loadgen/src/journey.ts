@@ -86,19 +86,12 @@ async function journey(deps: JourneyDeps): Promise<JourneyOutcome> {
   }
 
   if (last !== undefined && random() < (deps.replayShare ?? 0.2)) {
-    const replayed = await send<{ id?: unknown }>(
-      deps,
-      'replay_order',
-      userToken,
-      'POST',
-      '/api/orders',
-      last.body,
-      last.key,
-      (response) => response.status < 300 && response.body?.id !== last.orderId,
-    );
-    if (replayed !== undefined && replayed.status < 300 && replayed.body?.id !== last.orderId) {
-      deps.logger.warn({ key: last.key }, 'a replayed Idempotency-Key returned a different order');
-    }
+    const { key, body, orderId } = last;
+    await send<{ id?: unknown }>(deps, 'replay_order', userToken, 'POST', '/api/orders', body, key, (response) => {
+      const mismatch = response.status < 300 && response.body?.id !== orderId;
+      if (mismatch) deps.logger.warn({ key }, 'a replayed Idempotency-Key returned a different order');
+      return mismatch;
+    });
   }
 
   await send(deps, 'profile', userToken, 'GET', `/api/users/${encodeURIComponent(userId)}`);
