@@ -6,16 +6,22 @@ import { catalog } from './expectations.js';
 import { runChecks, selectChecks } from './runner.js';
 import { renderTable } from './table.js';
 
-const usage = `usage: npm run verify -- [--only ids] [--namespace name]
+const usage = `usage: npm run verify -- [--only ids] [--namespace name] [--list]
   Proves the mesh promises on the cluster of the current kube context.
+  --list       print the checks and exit
   --only       comma-separated check ids: ${checks.map((c) => c.id).join(', ')}
   --namespace  the shop's namespace (default ${catalog.namespace})`;
 
 async function main(): Promise<number> {
-  let values: { only?: string; namespace?: string; help?: boolean };
+  let values: { only?: string; namespace?: string; help?: boolean; list?: boolean };
   try {
     ({ values } = parseArgs({
-      options: { only: { type: 'string' }, namespace: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        only: { type: 'string' },
+        namespace: { type: 'string' },
+        list: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     }));
   } catch (error) {
     process.stderr.write(`verify: ${(error as Error).message}\n${usage}\n`);
@@ -23,6 +29,10 @@ async function main(): Promise<number> {
   }
   if (values.help === true) {
     process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  if (values.list === true) {
+    for (const check of checks) process.stdout.write(`${check.id.padEnd(12)} ${check.title}\n`);
     return 0;
   }
   let selected;
