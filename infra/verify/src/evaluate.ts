@@ -179,13 +179,25 @@ export function evaluateBreaker(o: BreakerObservation): CheckResult {
   return pass(detail);
 }
 
-/** Outlier detection ejected the failing endpoint from the caller's load-balancing pool. */
-export function evaluateOutlier(failingAddress: string, hosts: readonly ClusterHost[]): CheckResult {
+/**
+ * Outlier detection ejected the failing endpoint: its health flags in the caller's `/clusters`
+ * say `failed_outlier_check`, or the caller's `outlier_detection.ejections_enforced_total` grew
+ * (recorded only when the stats matcher includes it).
+ */
+export function evaluateOutlier(
+  failingAddress: string,
+  hosts: readonly ClusterHost[],
+  ejections?: number,
+): CheckResult {
   const host = hosts.find((h) => h.address === failingAddress);
   const others = hosts.filter((h) => h !== host);
-  const detail = `${failingAddress}: ${host?.healthFlags.join('/') ?? 'not in the cluster'}; ${others.length} other endpoints ${others.every((h) => h.healthFlags.includes('healthy')) ? 'healthy' : 'not all healthy'}`;
+  const detail =
+    `${failingAddress}: ${host?.healthFlags.join('/') ?? 'not in the cluster'}; ` +
+    `${others.length} other endpoints ${others.every((h) => h.healthFlags.includes('healthy')) ? 'healthy' : 'not all healthy'}` +
+    (ejections === undefined ? '' : `; ejections_enforced_total +${ejections}`);
   if (host === undefined) return fail(`the failing pod never became an endpoint: ${detail}`);
-  if (!host.healthFlags.includes('failed_outlier_check')) return fail(`not ejected: ${detail}`);
+  if (!host.healthFlags.includes('failed_outlier_check') && (ejections ?? 0) === 0)
+    return fail(`not ejected: ${detail}`);
   return pass(detail);
 }
 

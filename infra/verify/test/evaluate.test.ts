@@ -226,6 +226,10 @@ describe('resilience', () => {
     });
     expect(evaluateOutlier('10.244.0.17:3002', hosts).status).toBe('fail');
     expect(evaluateOutlier('10.244.0.99:3002', hosts).detail).toContain('never became an endpoint');
+    expect(evaluateOutlier('10.244.0.17:3002', hosts, 1)).toEqual({
+      status: 'pass',
+      detail: '10.244.0.17:3002: healthy; 2 other endpoints not all healthy; ejections_enforced_total +1',
+    });
   });
 });
 

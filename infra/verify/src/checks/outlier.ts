@@ -4,6 +4,7 @@ import { evaluateOutlier } from '../evaluate.js';
 import { outboundCluster, parseClusterHosts } from '../envoy-stats.js';
 import { breakerLimits, catalog, declaredRoute } from '../expectations.js';
 import type { Check } from './check.js';
+import { snapshotStats, summedDelta } from './proxy-stats.js';
 
 const FAILING_POD = 'payments-verify-failing';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -53,6 +54,7 @@ export const outlierCheck: Check = {
       await sleep(3_000); // the endpoint reaches the callers' proxies over xDS
       const [orders] = await ctx.cluster.readyPods(ctx.namespace, 'orders');
       if (orders === undefined) throw new Error('no orders pod');
+      const before = await snapshotStats(ctx, [orders]);
       await ctx.cluster.probe(ctx.namespace, orders, {
         url: route.url,
         method: route.method,
@@ -61,10 +63,13 @@ export const outlierCheck: Check = {
         count: threshold * ((deployment.spec?.replicas ?? 1) + 1) * 4,
         concurrency: 2,
       });
+      const cluster = outboundCluster('payments', catalog.namespace, route.port);
+      const after = await snapshotStats(ctx, [orders]);
       const clusters = await ctx.cluster.proxyAdmin(ctx.namespace, orders.metadata?.name ?? '', 'clusters');
       return evaluateOutlier(
         address,
-        parseClusterHosts(clusters, outboundCluster('payments', catalog.namespace, route.port)),
+        parseClusterHosts(clusters, cluster),
+        summedDelta(before, after, cluster, 'outlier_detection.ejections_enforced_total'),
       );
     } finally {
       await ctx.cluster.deletePod(ctx.namespace, FAILING_POD);
