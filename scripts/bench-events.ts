@@ -6,6 +6,7 @@
  * each order's notification was stored and prints p50/p90/p99/max. The lag of one order is from
  * the moment its 201 reached the client (the order is committed by then) to the commit of its
  * notification row (`sent_at`, the notifications database's clock: same host, same clock).
+ * BENCH_NODE_OPTIONS is passed to the services as NODE_OPTIONS (e.g. `--import` of a profiler).
  * Prints JSON on the last line for `npm run bench`. Exits 1 only if an accepted order was never
  * notified; whether p99 met BENCH_EVENTS_P99_MS is printed, not enforced (it depends on the machine).
  */
@@ -43,7 +44,11 @@ const plan = planStack({
   databasePrefix: prefix,
   portOffset: 40_000 + Math.floor(Math.random() * 500) * 10,
   host: '127.0.0.1',
-  sharedEnv: { LOG_LEVEL: 'warn', EVENTS_NAMESPACE: namespace },
+  sharedEnv: {
+    LOG_LEVEL: 'warn',
+    EVENTS_NAMESPACE: namespace,
+    ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+  },
   only: SERVICES,
 });
 const url = (name: string): string => plan.find((s) => s.name === name)!.url;
