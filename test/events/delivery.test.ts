@@ -63,8 +63,9 @@ describe.skipIf(natsServerBinary === undefined)('events over the shop processes'
     expect(new Set(rows.map((r) => r.order_id))).toEqual(new Set(traces.keys()));
     for (const row of rows) expect(row.trace_id, `trace of order ${row.order_id}`).toBe(traces.get(row.order_id));
     const lags = rows.map((r) => r.lag_ms).sort((a, b) => a - b);
-    // occurredAt is the order's creation, before users and payments were called: an upper bound of the lag.
-    expect(percentile(lags, 99)).toBeLessThan(1_000);
+    // A bound, not a benchmark (scripts/bench-events.ts measures the lag): occurredAt is the start
+    // of the order's transaction, before users and payments were called, and CI machines are slow.
+    expect(percentile(lags, 99)).toBeLessThan(5_000);
 
     const stats = await client.call('analytics', 'GET', '/stats', { 'x-user-id': users[0]! });
     expect(stats.body).toMatchObject({ orders: ORDERS, revenueCents: ORDERS * 700, user: { orders: ORDERS / 10 } });
