@@ -107,6 +107,7 @@ describe.skipIf(natsServerBinary === undefined)('events survive crashes', () => 
     })();
     await sleep(500);
     await nats.stop('SIGTERM');
+    const atOutage = accepted.length;
     const down = await eventually(
       () => client.call('orders', 'GET', '/readyz'),
       (res) => res.status === 503,
@@ -114,6 +115,7 @@ describe.skipIf(natsServerBinary === undefined)('events survive crashes', () => 
     );
     expect(down.body.checks).toEqual({ postgres: 'ok', nats: 'failing' });
     await sleep(1_000);
+    expect(accepted.length - atOutage, 'orders accepted while NATS was down').toBeGreaterThan(0);
     await nats.start();
     await sleep(700);
     flowing = false;
