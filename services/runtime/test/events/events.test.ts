@@ -114,6 +114,15 @@ describe('topology', () => {
     expect(stream.config.storage).toBe('file');
   });
 
+  it('brings an existing stream to the configured duplicate window and retention', async () => {
+    await ensureStreams(events.jsm, { ...topology, duplicateWindowMs: 30_000, maxAgeMs: 30 * 60_000 });
+    expect((await events.jsm.streams.info(topology.stream)).config.duplicate_window).toBe(30_000 * 1e6);
+    await ensureStreams(events.jsm, topology);
+    const { config } = await events.jsm.streams.info(topology.stream);
+    expect(config.duplicate_window).toBe(60_000 * 1e6);
+    expect(config.max_age).toBe(60 * 60_000 * 1e6);
+  });
+
   it('refuses a policy JetStream would reject, quoting the values', async () => {
     await expect(
       ensureDurableConsumer(events.jsm, topology, 'bad', subject, { maxDeliver: 2, redeliveryDelaysMs: [100, 200] }),
