@@ -42,7 +42,7 @@ const plan = planStack({
   postgresAdminUrl: env.STACK_POSTGRES_URL,
   natsUrl: env.NATS_URL,
   databasePrefix: prefix,
-  portOffset: 40_000 + Math.floor(Math.random() * 500) * 10,
+  portOffset: 14_000 + Math.floor(Math.random() * 250) * 10,
   host: '127.0.0.1',
   sharedEnv: {
     LOG_LEVEL: 'warn',

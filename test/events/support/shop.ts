@@ -35,7 +35,8 @@ export async function startEventShop(natsUrl: string, env: Record<string, string
     postgresAdminUrl,
     natsUrl,
     databasePrefix,
-    portOffset: 30_000 + Math.floor(Math.random() * 1500) * 10,
+    // Below the ephemeral port range (32768+), where listen(0) and outgoing sockets could take our ports.
+    portOffset: 25_000 + Math.floor(Math.random() * 350) * 10,
     host: '127.0.0.1',
     sharedEnv: { LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '5000', ...env },
     only: [...SERVICES],

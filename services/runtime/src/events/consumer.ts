@@ -41,6 +41,8 @@ export interface EventConsumerOptions<S extends z.ZodType<EventEnvelope>> {
   readonly handle: (event: z.output<S>, delivery: Delivery) => Promise<void>;
   readonly logger: Logger;
   readonly metrics: EventMetrics;
+  /** Messages handled at once; handlers must not depend on each other's order. @default 8 */
+  readonly concurrency?: number;
 }
 
 export interface RunningConsumer {
@@ -68,7 +70,7 @@ function parseEvent<S extends z.ZodType<EventEnvelope>>(schema: S, msg: JsMsg): 
 }
 
 /**
- * Creates (or updates) the durable consumer and processes its messages one at a time: continues
+ * Creates (or updates) the durable consumer and processes its messages, a few at a time: continues
  * the publisher's trace, validates the payload, calls `handle`, acknowledges. A failing message is
  * left to JetStream, which redelivers it after the consumer's backoff; on its last allowed
  * delivery it is copied to the dead-letter stream with the reason, terminated, counted and logged,
@@ -181,8 +183,20 @@ export async function startConsumer<S extends z.ZodType<EventEnvelope>>(
     logger.fatal({ err: error, consumer: durable }, 'event consumer stopped unexpectedly; shutting down to restart');
     process.kill(process.pid, 'SIGTERM');
   };
+  const concurrency = options.concurrency ?? 8;
   const loop = (async () => {
-    for await (const msg of messages) await deliver(msg);
+    // Up to `concurrency` messages in hand at once, so one slow handler does not hold up the rest.
+    const inFlight = new Set<Promise<void>>();
+    const freed: (() => void)[] = [];
+    for await (const msg of messages) {
+      if (inFlight.size >= concurrency) await new Promise<void>((resolve) => freed.push(resolve));
+      const handled = deliver(msg).finally(() => {
+        inFlight.delete(handled);
+        freed.shift()?.();
+      });
+      inFlight.add(handled);
+    }
+    await Promise.all(inFlight);
   })().then(
     () => {
       if (!stopping) restart(undefined);
