@@ -14,6 +14,7 @@ import {
   newOrderPlacedEvent,
   ORDER_PLACED_SUBJECT,
   ORDERS_TOPOLOGY,
+  toNatsHeaders,
   wireSubject,
   type EventsConnection,
   type OrderPlacedEvent,
@@ -80,9 +81,14 @@ describe('notifications', () => {
   it('sends one email per order, even when the event arrives twice, carrying the publisher trace id', async () => {
     const userId = randomUUID();
     const event = newOrderPlacedEvent(order(userId));
-    await publisher.publish(subject, event, extractContext({ traceparent: `00-${traceId}-b7ad6b7169203331-01` }));
-    // A second copy past the duplicate window (another Nats-Msg-Id) must still be absorbed.
-    await events.js.publish(subject, JSON.stringify(event), { msgID: randomUUID() });
+    const traceparent = `00-${traceId}-b7ad6b7169203331-01`;
+    await publisher.publish(subject, event, extractContext({ traceparent }));
+    // A second copy past the duplicate window (another Nats-Msg-Id, the same headers, as a relay
+    // re-publish after a long outage would send it) must still be absorbed.
+    await events.js.publish(subject, JSON.stringify(event), {
+      msgID: randomUUID(),
+      headers: toNatsHeaders({ traceparent }),
+    });
     const other = newOrderPlacedEvent(order(randomUUID()));
     await publisher.publish(subject, other);
 
