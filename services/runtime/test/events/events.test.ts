@@ -238,6 +238,42 @@ describe('consumer', () => {
   });
 });
 
+describe('consumer concurrency', () => {
+  it('handles several messages at once, so one slow handler does not hold up the others', async () => {
+    const metrics = eventMetrics(new Registry());
+    const publisher = new EventPublisher(events.js, metrics);
+    const ours = [order('c1'), order('c2'), order('c3')].map((o) => newOrderPlacedEvent(o));
+    let release!: () => void;
+    const allArrived = new Promise<void>((resolve) => (release = resolve));
+    const waiting = new Set<string>();
+    const consumer = await startConsumer({
+      events,
+      topology,
+      durable: 'parallel',
+      filterSubject: subject,
+      schema: orderPlacedEventSchema,
+      policy: { maxDeliver: 3, redeliveryDelaysMs: [5_000] },
+      concurrency: 3,
+      handle: async (event) => {
+        if (!ours.some((e) => e.id === event.id)) return;
+        waiting.add(event.id);
+        if (waiting.size === ours.length) release();
+        // Served one at a time, the first handler would wait here forever.
+        await allArrived;
+      },
+      logger: silentLogger(),
+      metrics,
+    });
+    try {
+      for (const event of ours) await publisher.publish(subject, event);
+      await allArrived;
+      expect(waiting.size).toBe(3);
+    } finally {
+      await consumer.stop();
+    }
+  });
+});
+
 describe('dead-letter stream', () => {
   it('also records the server advisory when a consumer never parks a message itself', async () => {
     const durable = 'crashy';
