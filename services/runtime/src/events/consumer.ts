@@ -72,7 +72,7 @@ function parseEvent<S extends z.ZodType<EventEnvelope>>(schema: S, msg: JsMsg): 
 /**
  * Creates (or updates) the durable consumer and processes its messages, a few at a time: continues
  * the publisher's trace, validates the payload, calls `handle`, acknowledges. A failing message is
- * left to JetStream, which redelivers it after the consumer's backoff; on its last allowed
+ * left to JetStream, which redelivers it after the consumer's redelivery delay; on its last allowed
  * delivery it is copied to the dead-letter stream with the reason, terminated, counted and logged,
  * and the consumer moves on.
  */
@@ -92,7 +92,10 @@ export async function startConsumer<S extends z.ZodType<EventEnvelope>>(
   const park = async (msg: JsMsg, reason: string): Promise<void> => {
     const original = fromNatsHeaders(msg.headers);
     const headers: Record<string, string> = {};
-    for (const [key, value] of Object.entries(original)) if (typeof value === 'string') headers[key] = value;
+    // The trace headers travel on; JetStream's own (Nats-Msg-Id, …) would confuse the dead-letter stream.
+    for (const [key, value] of Object.entries(original)) {
+      if (typeof value === 'string' && !key.startsWith('nats-')) headers[key] = value;
+    }
     try {
       await events.js.publish(deadLetterSubject(topology, durable), msg.data, {
         msgID: `${durable}:${msg.seq}`,
@@ -101,6 +104,7 @@ export async function startConsumer<S extends z.ZodType<EventEnvelope>>(
           'x-dead-letter-reason': reason.slice(0, 1000),
           'x-dead-letter-consumer': durable,
           'x-original-subject': msg.subject,
+          'x-original-msg-id': typeof original['nats-msg-id'] === 'string' ? original['nats-msg-id'] : '',
           'x-original-stream-sequence': String(msg.seq),
           'x-deliveries': String(msg.info.deliveryCount),
         }),

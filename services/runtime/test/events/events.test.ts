@@ -183,6 +183,8 @@ describe('consumer', () => {
       const parked = await events.jsm.streams.getMessage(topology.deadLetterStream, { last_by_subj: dlq });
       expect(parked?.string()).toBe('{"id":"not-an-event"}');
       expect(parked?.header.get('x-deliveries')).toBe('3');
+      expect(parked?.header.get('x-original-msg-id')).toBe(`bad-${suffix}`);
+      expect(parked?.header.get('Nats-Msg-Id')).toBe(`${durable}:${parked?.header.get('x-original-stream-sequence')}`);
       expect(parked?.header.get('x-dead-letter-reason')).toMatch(/does not match the event contract: id: Invalid UUID/);
 
       const text = await registry.metrics();
