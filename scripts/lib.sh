@@ -7,7 +7,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 # shellcheck source=../versions.env
 . "$ROOT/versions.env"
-export PATH="$ROOT/bin:$PATH"
+# The pinned tools from `make tools` come first (TOOLS_BIN: another folder, e.g. for tests).
+export PATH="${TOOLS_BIN:-$ROOT/bin}:$PATH"
 
 CLUSTER_NAME=${CLUSTER_NAME:-mesh-kit}
 KIND_CONTEXT="kind-$CLUSTER_NAME"

@@ -5,6 +5,8 @@
 . "$(dirname "$0")/lib.sh"
 
 need_cluster
-kinds=$(kube api-resources --verbs=list,delete -o name | grep -v '^events' | paste -sd, -)
+kinds=$(kube api-resources --verbs=list,delete -o name | { grep -v '^events' || true; } | paste -sd, -)
+[ -n "$kinds" ] || die "the cluster lists no resource types"
+
 step "deleting objects labelled $PART_OF_LABEL"
 kube delete "$kinds" --all-namespaces -l "$PART_OF_LABEL" --ignore-not-found --wait=true --timeout="$ROLLOUT_TIMEOUT"

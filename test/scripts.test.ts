@@ -1,0 +1,160 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { catalog } from '../infra/cdk8s/src/catalog.js';
+
+// The scripts run for real against stand-ins for kubectl, kind, docker and istioctl that record
+// each call: this proves what runs on kind versus another cluster without a cluster.
+const root = fileURLToPath(new URL('..', import.meta.url));
+let bin: string;
+let log: string;
+
+const STUB = `#!/usr/bin/env bash
+echo "$(basename "$0") $*" >>"$STUB_LOG"
+case "$(basename "$0") $*" in
+  "kind get clusters") printf '%s\\n' \${STUB_KIND_CLUSTERS:-} ;;
+  *"get deployment istiod"*) printf '%s' "\${STUB_ISTIOD_IMAGE:-}"; [ -n "\${STUB_ISTIOD_IMAGE:-}" ] ;;
+  *"api-resources"*) printf 'pods\\nevents\\nnamespaces\\n' ;;
+esac
+exit 0
+`;
+
+function run(
+  script: string,
+  env: Record<string, string> = {},
+): { status: number | null; output: string; calls: string[] } {
+  rmSync(log, { force: true });
+  const result = spawnSync('bash', [`scripts/${script}`], {
+    cwd: root,
+    encoding: 'utf8',
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: process.env['HOME'] ?? '/tmp',
+      TOOLS_BIN: bin,
+      STUB_LOG: log,
+      ...env,
+    },
+  });
+  const calls = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean) : [];
+  return { status: result.status, output: result.stdout + result.stderr, calls };
+}
+
+beforeEach(() => {
+  bin = mkdtempSync(join(tmpdir(), 'mesh-kit-stubs-'));
+  log = join(bin, 'calls.log');
+  for (const tool of ['kubectl', 'kind', 'docker', 'istioctl', 'helm']) {
+    writeFileSync(join(bin, tool), STUB);
+    chmodSync(join(bin, tool), 0o755);
+  }
+});
+afterEach(() => rmSync(bin, { recursive: true, force: true }));
+
+describe('on kind (no CONTEXT)', () => {
+  it('cluster creates the kind cluster with the pinned node image when it is missing', () => {
+    const { status, calls } = run('cluster.sh');
+    expect(status).toBe(0);
+    expect(calls).toContainEqual(
+      expect.stringMatching(
+        /^kind create cluster --name mesh-kit --config kind-config.yaml --image kindest\/node:v1\.35\.0@sha256:452d707d/,
+      ),
+    );
+    expect(calls.at(-1)).toMatch(
+      /^kubectl --context kind-mesh-kit wait --for=condition=Ready nodes --all --timeout=300s$/,
+    );
+  });
+
+  it('cluster leaves an existing cluster alone', () => {
+    const { status, calls } = run('cluster.sh', { STUB_KIND_CLUSTERS: 'mesh-kit' });
+    expect(status).toBe(0);
+    expect(calls.filter((call) => call.startsWith('kind create'))).toEqual([]);
+  });
+
+  it('images builds each service for this machine and load copies each into the node', () => {
+    const images = run('images.sh');
+    expect(images.status).toBe(0);
+    const builds = images.calls.filter((call) => call.startsWith('docker build'));
+    expect(builds).toHaveLength(catalog.services.length);
+    expect(builds).toContain('docker build --quiet -f services/orders/Dockerfile -t mesh-kit/orders:0.1.0 .');
+    const load = run('load.sh');
+    expect(load.calls.filter((call) => call.startsWith('kind load'))).toContain(
+      'kind load docker-image --name mesh-kit mesh-kit/orders:0.1.0',
+    );
+  });
+
+  it('istio installs with CNI and the kind overlay when Istio is absent', () => {
+    const { status, calls } = run('istio.sh');
+    expect(status).toBe(0);
+    expect(calls).toContain(
+      'istioctl install --context kind-mesh-kit -f mesh/istio/istio-operator.yaml -f mesh/istio/kind-overlay.yaml --skip-confirmation',
+    );
+    expect(calls).toContain(
+      'kubectl --context kind-mesh-kit -n istio-system rollout status daemonset/istio-cni-node --timeout=300s',
+    );
+  });
+
+  it('istio changes nothing when this version already runs', () => {
+    const { status, calls, output } = run('istio.sh', { STUB_ISTIOD_IMAGE: 'docker.io/istio/pilot:1.30.3' });
+    expect(status).toBe(0);
+    expect(calls.filter((call) => call.startsWith('istioctl'))).toEqual([]);
+    expect(output).toContain('Istio 1.30.3 already installed');
+  });
+});
+
+describe('beyond kind (CONTEXT and REGISTRY given)', () => {
+  const prod = { CONTEXT: 'prod', REGISTRY: 'ghcr.io/me', TAG: '1.2.3' };
+
+  it('cluster creates nothing and only checks that the cluster answers', () => {
+    const { status, calls } = run('cluster.sh', prod);
+    expect(status).toBe(0);
+    expect(calls).toEqual(['kubectl --context prod get --raw /readyz']);
+  });
+
+  it('images builds multi-arch and pushes; load does nothing', () => {
+    const images = run('images.sh', prod);
+    expect(images.status).toBe(0);
+    expect(images.calls).toContain(
+      'docker buildx build --platform linux/amd64,linux/arm64 -f services/users/Dockerfile -t ghcr.io/me/users:1.2.3 --push .',
+    );
+    const load = run('load.sh', prod);
+    expect(load.status).toBe(0);
+    expect(load.calls).toEqual([]);
+  });
+
+  it('images refuses another cluster without a registry to push to', () => {
+    const { status, output } = run('images.sh', { CONTEXT: 'prod' });
+    expect(status).not.toBe(0);
+    expect(output).toContain('CONTEXT=prod needs REGISTRY=');
+  });
+
+  it('istio installs without the kind overlay when absent', () => {
+    const { calls } = run('istio.sh', prod);
+    expect(calls).toContain('istioctl install --context prod -f mesh/istio/istio-operator.yaml --skip-confirmation');
+  });
+
+  it('istio leaves a different Istio version in place', () => {
+    const { status, calls, output } = run('istio.sh', { ...prod, STUB_ISTIOD_IMAGE: 'gcr.io/istio/pilot:1.29.0' });
+    expect(status).toBe(0);
+    expect(calls.filter((call) => call.startsWith('istioctl'))).toEqual([]);
+    expect(output).toContain('leaving it as it is');
+  });
+
+  it('clean refuses to touch a cluster the kit did not create', () => {
+    const { status, calls, output } = run('clean.sh', prod);
+    expect(status).not.toBe(0);
+    expect(output).toContain('only deletes kind-mesh-kit');
+    expect(calls).toEqual([]);
+  });
+});
+
+it('undeploy deletes by the kit label only', () => {
+  const { status, calls } = run('undeploy.sh');
+  expect(status).toBe(0);
+  const deletes = calls.filter((call) => / delete /.test(call));
+  expect(deletes).toHaveLength(1);
+  expect(deletes[0]).toMatch(
+    / delete pods,namespaces --all-namespaces -l app\.kubernetes\.io\/part-of=mesh-kit --ignore-not-found/,
+  );
+});

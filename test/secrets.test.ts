@@ -1,0 +1,85 @@
+import { createPublicKey, verify } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { catalog } from '../infra/cdk8s/src/catalog.js';
+import { ensureSecrets, secretManifests } from '../scripts/secrets.js';
+import { AUDIENCE, ISSUER, signToken } from '../scripts/token.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mesh-kit-secrets-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const snapshot = (): Record<string, string> =>
+  Object.fromEntries(readdirSync(dir).map((file) => [file, readFileSync(join(dir, file), 'utf8')]));
+
+describe('make secrets', () => {
+  it('creates the agreed Secrets: postgres-admin, one <service>-db per database, loadgen-jwt', () => {
+    const secrets = ensureSecrets(dir);
+    const withDatabase = catalog.services.filter((s) => s.database !== undefined).map((s) => `${s.name}-db`);
+    expect([...secrets.keys()].sort()).toEqual(['loadgen-jwt', 'postgres-admin', ...withDatabase].sort());
+    expect(Object.keys(secrets.get('postgres-admin') ?? {})).toEqual(['password']);
+    const users = secrets.get('users-db') ?? {};
+    expect(Object.keys(users).sort()).toEqual(['database', 'password', 'url', 'username']);
+    expect(users['url']).toBe(`postgres://users:${users['password']}@postgres:5432/users`);
+    expect(secrets.get('loadgen-jwt')?.['private.pem']).toContain('PRIVATE KEY');
+    expect(statSync(join(dir, 'users-db.json')).mode & 0o077).toBe(0);
+  });
+
+  it('keeps what exists: a second run changes nothing', () => {
+    ensureSecrets(dir);
+    const first = snapshot();
+    ensureSecrets(dir);
+    expect(snapshot()).toEqual(first);
+  });
+
+  it('refuses to pair a new private key with an old public one', () => {
+    ensureSecrets(dir);
+    unlinkSync(join(dir, 'loadgen-jwt.json'));
+    expect(() => ensureSecrets(dir)).toThrow(/loadgen-jwt\.json is missing but its pair exists/);
+  });
+
+  it('writes labelled Secret objects with base64 data', () => {
+    const yaml = secretManifests('shop', ensureSecrets(dir));
+    const objects = parseAllDocuments(yaml).map((doc) => doc.toJS() as Record<string, never>);
+    const admin = objects.find((o) => o['metadata']['name'] === 'postgres-admin') as unknown as {
+      metadata: { namespace: string; labels: Record<string, string> };
+      data: Record<string, string>;
+    };
+    expect(admin.metadata.namespace).toBe('shop');
+    expect(admin.metadata.labels['app.kubernetes.io/part-of']).toBe('mesh-kit');
+    expect(Buffer.from(admin.data['password'] ?? '', 'base64').toString()).toMatch(/^[0-9a-f]{48}$/);
+  });
+});
+
+describe('make token', () => {
+  it('signs an RS256 JWT that the public JWKS verifies, with the gateway issuer and audience', () => {
+    const secrets = ensureSecrets(dir);
+    const jwks = JSON.parse(readFileSync(join(dir, 'jwks.json'), 'utf8')) as { keys: (JsonWebKey & { kid: string })[] };
+    const key = jwks.keys[0];
+    if (key === undefined) throw new Error('no key');
+    const token = signToken({
+      privatePem: secrets.get('loadgen-jwt')?.['private.pem'] ?? '',
+      subject: 'user-1',
+      kid: key.kid,
+      now: new Date('2026-01-01T00:00:00Z'),
+    });
+    const [header = '', claims = '', signature = ''] = token.split('.');
+    const publicKey = createPublicKey({ key: key as never, format: 'jwk' });
+    expect(verify('sha256', Buffer.from(`${header}.${claims}`), publicKey, Buffer.from(signature, 'base64url'))).toBe(
+      true,
+    );
+    expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toEqual({ alg: 'RS256', typ: 'JWT', kid: key.kid });
+    expect(JSON.parse(Buffer.from(claims, 'base64url').toString())).toEqual({
+      iss: ISSUER,
+      aud: AUDIENCE,
+      sub: 'user-1',
+      iat: 1767225600,
+      exp: 1767229200,
+    });
+  });
+});
