@@ -1,4 +1,4 @@
-import { createPublicKey, verify } from 'node:crypto';
+import { createPublicKey, verify, type JsonWebKey } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,11 +45,15 @@ describe('make secrets', () => {
 
   it('writes labelled Secret objects with base64 data', () => {
     const yaml = secretManifests('shop', ensureSecrets(dir));
-    const objects = parseAllDocuments(yaml).map((doc) => doc.toJS() as Record<string, never>);
-    const admin = objects.find((o) => o['metadata']['name'] === 'postgres-admin') as unknown as {
-      metadata: { namespace: string; labels: Record<string, string> };
-      data: Record<string, string>;
-    };
+    const objects = parseAllDocuments(yaml).map(
+      (doc) =>
+        doc.toJS() as {
+          metadata: { name: string; namespace: string; labels: Record<string, string> };
+          data: Record<string, string>;
+        },
+    );
+    const admin = objects.find((o) => o.metadata.name === 'postgres-admin');
+    if (admin === undefined) throw new Error('no postgres-admin Secret');
     expect(admin.metadata.namespace).toBe('shop');
     expect(admin.metadata.labels['app.kubernetes.io/part-of']).toBe('mesh-kit');
     expect(Buffer.from(admin.data['password'] ?? '', 'base64').toString()).toMatch(/^[0-9a-f]{48}$/);
