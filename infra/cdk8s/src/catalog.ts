@@ -25,8 +25,32 @@ export interface RouteSpec {
   readonly idempotent: boolean;
   /** End-to-end timeout the sidecar enforces for this route (Istio has none by default). */
   readonly timeoutMs: number;
-  /** Omitted = no retries at all. */
+  /** Omitted = no retries at all (the VirtualService still says `attempts: 0`). */
   readonly retries?: RetryPolicy;
+  /** The synchronous calls this route makes while serving a request (each must be among the service's `calls`). */
+  readonly calls?: readonly RouteCall[];
+}
+
+/** One call a route makes to another service's route. */
+export interface RouteCall {
+  readonly service: string;
+  readonly method: HttpMethod;
+  readonly path: string;
+}
+
+/** Istio circuit breaking for a service's DestinationRule. */
+export interface CircuitBreaker {
+  /** Connection pool: TCP connections to the service from each caller's sidecar. */
+  readonly maxConnections: number;
+  /** Requests queued while waiting for a connection; beyond this the breaker answers 503 (flag `UO`). */
+  readonly maxPendingRequests: number;
+  /** Outlier detection: consecutive 5xx answers that eject an endpoint. Omitted = no outlier detection. */
+  readonly outlierDetection?: {
+    readonly consecutive5xxErrors: number;
+    readonly intervalMs: number;
+    readonly baseEjectionTimeMs: number;
+    readonly maxEjectionPercent: number;
+  };
 }
 
 /** A synchronous dependency: the callee, and exactly which of its routes the caller may use. */
@@ -66,12 +90,65 @@ export interface ServiceSpec {
   readonly env?: Readonly<Record<string, string>>;
   /** Sends traffic into the mesh through the ingress gateway (loadgen), not to services directly. */
   readonly callsGateway?: boolean;
+  /** @default the catalog's `defaults.circuitBreaker` */
+  readonly circuitBreaker?: CircuitBreaker;
+  /** Requests and limits of the istio-proxy sidecar. @default the catalog's `defaults.sidecar` */
+  readonly sidecar?: Resources;
+}
+
+/** A stateful backing service (PostgreSQL, NATS) run as a StatefulSet in the mesh. */
+export interface BackingServiceSpec {
+  readonly name: string;
+  /** A published tag, never `latest`. */
+  readonly image: string;
+  readonly port: number;
+  /** The port name Istio selects the protocol by (`tcp-postgres`, `tcp-nats`). */
+  readonly portName: string;
+  readonly resources: Resources;
+  readonly storageGi: number;
+}
+
+/** The shared Istio ingress gateway the shop's public routes go through. */
+export interface IngressSpec {
+  readonly namespace: string;
+  /** Pod labels of the gateway deployment (istio/gateway chart defaults). */
+  readonly selector: Readonly<Record<string, string>>;
+  readonly serviceAccount: string;
+  /** In-cluster Service of the gateway (loadgen's GATEWAY_URL). */
+  readonly service: string;
+  readonly port: number;
+  readonly jwt: { readonly issuer: string; readonly audience: string; readonly identityHeader: string };
+  /** Local rate limit (token bucket) per gateway pod; beyond it the gateway answers 429. */
+  readonly rateLimit: { readonly maxTokens: number; readonly tokensPerFill: number; readonly fillIntervalMs: number };
+  /** Response headers the gateway strips before answering a client. */
+  readonly scrubResponseHeaders: readonly string[];
 }
 
 export interface Catalog {
   readonly namespace: string;
   readonly version: string;
   readonly services: readonly ServiceSpec[];
+  readonly defaults: {
+    readonly circuitBreaker: CircuitBreaker;
+    readonly sidecar: Resources;
+    /** SHUTDOWN_TIMEOUT_MS of every service; the grace period covers it plus the preStop pause. */
+    readonly shutdownTimeoutMs: number;
+  };
+  /** Bound on worst-case attempts reaching the deepest service of a call path (analyze fails above it). */
+  readonly maxRetryAmplification: number;
+  /** The namespace's total requests, app containers and sidecars together (analyze fails above it). */
+  readonly requestBudget: { readonly cpuMilli: number; readonly memoryMi: number };
+  readonly ingress: IngressSpec;
+  readonly postgres: BackingServiceSpec;
+  readonly nats: BackingServiceSpec;
+  /** Names of the mesh-wide providers (meshConfig.extensionProviders) the Telemetry resource selects. */
+  readonly telemetry: {
+    readonly tracingProvider: string;
+    readonly samplingPercent: number;
+    readonly accessLogProvider: string;
+    /** `<namespace>/<host>` of the trace collector: every Sidecar's egress lists it. */
+    readonly collectorHost: string;
+  };
 }
 
 const small: Resources = { cpuRequestMilli: 50, cpuLimitMilli: 500, memoryRequestMi: 64, memoryLimitMi: 192 };
@@ -81,8 +158,14 @@ const readRoute = (path: string): RouteSpec => ({
   path,
   idempotent: true,
   timeoutMs: 1_000,
-  retries: { attempts: 2, perTryTimeoutMs: 400, retryOn: 'connect-failure,refused-stream,5xx' },
+  retries: { attempts: 2, perTryTimeoutMs: 300, retryOn: 'connect-failure,refused-stream,5xx' },
 });
+
+const defaultCircuitBreaker: CircuitBreaker = {
+  maxConnections: 64,
+  maxPendingRequests: 32,
+  outlierDetection: { consecutive5xxErrors: 5, intervalMs: 10_000, baseEjectionTimeMs: 30_000, maxEjectionPercent: 50 },
+};
 
 export const catalog: Catalog = {
   namespace: 'shop',
@@ -144,6 +227,10 @@ export const catalog: Catalog = {
           idempotent: true,
           timeoutMs: 5_000,
           retries: { attempts: 1, perTryTimeoutMs: 2_500, retryOn: 'connect-failure,refused-stream,5xx' },
+          calls: [
+            { service: 'users', method: 'GET', path: '/users/:id' },
+            { service: 'payments', method: 'POST', path: '/authorizations' },
+          ],
         },
         readRoute('/orders'),
         readRoute('/orders/:id'),
@@ -190,6 +277,12 @@ export const catalog: Catalog = {
           ...readRoute('/overview'),
           timeoutMs: 2_500,
           retries: { attempts: 1, perTryTimeoutMs: 1_200, retryOn: 'connect-failure,refused-stream,5xx' },
+          // In parallel; each callee's worst case must fit in one try.
+          calls: [
+            { service: 'users', method: 'GET', path: '/users/:id' },
+            { service: 'orders', method: 'GET', path: '/orders' },
+            { service: 'notifications', method: 'GET', path: '/notifications' },
+          ],
         },
       ],
       calls: [
@@ -215,6 +308,45 @@ export const catalog: Catalog = {
       env: { LOADGEN_RATE_PER_SECOND: '1' },
     },
   ],
+  defaults: {
+    circuitBreaker: defaultCircuitBreaker,
+    sidecar: { cpuRequestMilli: 10, cpuLimitMilli: 500, memoryRequestMi: 40, memoryLimitMi: 128 },
+    shutdownTimeoutMs: 10_000,
+  },
+  maxRetryAmplification: 6,
+  requestBudget: { cpuMilli: 1_000, memoryMi: 1_536 },
+  ingress: {
+    namespace: 'istio-system',
+    selector: { istio: 'ingressgateway' },
+    serviceAccount: 'istio-ingressgateway-service-account',
+    service: 'istio-ingressgateway.istio-system.svc.cluster.local',
+    port: 80,
+    jwt: { issuer: 'mesh-kit', audience: 'shop', identityHeader: 'x-user-id' },
+    rateLimit: { maxTokens: 50, tokensPerFill: 25, fillIntervalMs: 1_000 },
+    scrubResponseHeaders: ['x-envoy-upstream-service-time', 'x-powered-by'],
+  },
+  postgres: {
+    name: 'postgres',
+    image: 'postgres:17-alpine',
+    port: 5432,
+    portName: 'tcp-postgres',
+    resources: { cpuRequestMilli: 100, cpuLimitMilli: 1_000, memoryRequestMi: 128, memoryLimitMi: 384 },
+    storageGi: 1,
+  },
+  nats: {
+    name: 'nats',
+    image: 'nats:2.11-alpine',
+    port: 4222,
+    portName: 'tcp-nats',
+    resources: { cpuRequestMilli: 50, cpuLimitMilli: 500, memoryRequestMi: 64, memoryLimitMi: 256 },
+    storageGi: 1,
+  },
+  telemetry: {
+    tracingProvider: 'zipkin',
+    samplingPercent: 100,
+    accessLogProvider: 'envoy',
+    collectorHost: 'istio-system/zipkin.istio-system.svc.cluster.local',
+  },
 };
 
 /** The env variable that carries the base URL of `service` (`users` → `USERS_URL`). */
@@ -225,6 +357,16 @@ export function serviceUrlVariable(service: string): string {
 /** Whether a service talks to NATS (publishes or consumes events). */
 export function usesBroker(spec: ServiceSpec): boolean {
   return spec.publishes.length > 0 || spec.consumes.length > 0;
+}
+
+/** The circuit breaker of a service, the catalog's default where it names none. */
+export function circuitBreakerOf(spec: ServiceSpec, source: Catalog = catalog): CircuitBreaker {
+  return spec.circuitBreaker ?? source.defaults.circuitBreaker;
+}
+
+/** The sidecar resources of a service, the catalog's default where it names none. */
+export function sidecarOf(spec: ServiceSpec, source: Catalog = catalog): Resources {
+  return spec.sidecar ?? source.defaults.sidecar;
 }
 
 export function findService(name: string, source: Catalog = catalog): ServiceSpec {

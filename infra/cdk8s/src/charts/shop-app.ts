@@ -1,0 +1,131 @@
+import { App, Chart, YamlOutputType } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { type Catalog, findService } from '../catalog.js';
+import { GatewayAuthentication } from '../constructs/gateway-authentication.js';
+import { GatewayRateLimit } from '../constructs/gateway-rate-limit.js';
+import { IngressRoutes } from '../constructs/ingress-routes.js';
+import { MeshDefaults } from '../constructs/mesh-defaults.js';
+import { PostgresInit } from '../constructs/postgres-init.js';
+import { ShopNamespace } from '../constructs/shop-namespace.js';
+import { ShopService, databaseSecretName } from '../constructs/shop-service.js';
+import { StatefulBackingService } from '../constructs/stateful-backing-service.js';
+import { PART_OF, principal, serviceHost } from '../mesh-names.js';
+
+export interface ShopOptions {
+  readonly catalog: Catalog;
+  /** Image registry prefix: images are `${imageRegistry}/<service>:${imageTag}`. */
+  readonly imageRegistry: string;
+  readonly imageTag: string;
+  /** The public JWKS (JSON text) for the gateway's RequestAuthentication. */
+  readonly jwks: string;
+}
+
+/** The name of the Secret holding the `postgres` superuser password. */
+export const POSTGRES_ADMIN_SECRET = 'postgres-admin';
+const POSTGRES_INIT = 'postgres-init';
+
+/** Adds the shop's charts to `app`: one file per chart, named so `kubectl apply -f` meets the namespace first. */
+export function addShopCharts(app: App, options: ShopOptions): void {
+  const { catalog } = options;
+  if (options.imageTag === 'latest' || options.imageTag === '') {
+    throw new Error(`IMAGE_TAG must name a release, got '${options.imageTag}'`);
+  }
+  const chart = (id: string, namespace?: string): Chart =>
+    new Chart(app, id, { labels: { ...PART_OF }, ...(namespace === undefined ? {} : { namespace }) });
+
+  new ShopNamespace(chart('00-namespace'), 'namespace', {
+    name: catalog.namespace,
+    maxRetryAmplification: catalog.maxRetryAmplification,
+    requestBudget: catalog.requestBudget,
+  });
+  new MeshDefaults(chart('10-mesh', catalog.namespace), 'mesh', {
+    namespace: catalog.namespace,
+    tracingProvider: catalog.telemetry.tracingProvider,
+    samplingPercent: catalog.telemetry.samplingPercent,
+    accessLogProvider: catalog.telemetry.accessLogProvider,
+  });
+  addData(chart('20-data', catalog.namespace), catalog);
+  for (const spec of catalog.services) {
+    findService(spec.name, catalog);
+    new ShopService(chart(`30-${spec.name}`, catalog.namespace), 'service', {
+      catalog,
+      spec,
+      image: `${options.imageRegistry}/${spec.name}:${options.imageTag}`,
+    });
+  }
+  new IngressRoutes(chart('40-ingress', catalog.namespace), 'ingress', { catalog });
+  const edge = chart('50-gateway-policy', catalog.ingress.namespace);
+  new GatewayAuthentication(edge, 'authentication', {
+    namespace: catalog.ingress.namespace,
+    selector: catalog.ingress.selector,
+    issuer: catalog.ingress.jwt.issuer,
+    audience: catalog.ingress.jwt.audience,
+    jwks: options.jwks,
+    identityHeader: catalog.ingress.jwt.identityHeader,
+  });
+  new GatewayRateLimit(edge, 'rate-limit', {
+    namespace: catalog.ingress.namespace,
+    selector: catalog.ingress.selector,
+    ...catalog.ingress.rateLimit,
+  });
+}
+
+function addData(scope: Construct, catalog: Catalog): void {
+  const { postgres, nats, namespace } = catalog;
+  const owners = catalog.services.filter((s) => s.database !== undefined);
+  const brokerUsers = catalog.services.filter((s) => s.publishes.length > 0 || s.consumes.length > 0);
+  const sidecar = catalog.defaults.sidecar;
+  const collector = catalog.telemetry.collectorHost;
+  new StatefulBackingService(scope, 'postgres', {
+    spec: postgres,
+    namespace,
+    version: catalog.version,
+    runAsUser: 70,
+    env: [
+      { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: POSTGRES_ADMIN_SECRET, key: 'password' } } },
+      { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
+    ],
+    dataPath: '/var/lib/postgresql/data',
+    scratchPaths: ['/var/run/postgresql'],
+    readiness: { exec: { command: ['pg_isready', '-U', 'postgres', '-h', '127.0.0.1'] }, periodSeconds: 5 },
+    liveness: { exec: { command: ['pg_isready', '-U', 'postgres', '-h', '127.0.0.1'] }, periodSeconds: 15, failureThreshold: 6 },
+    sidecar,
+    callers: [...owners.map((s) => principal(namespace, s.name)), principal(namespace, POSTGRES_INIT)],
+    egress: [collector],
+  });
+  new StatefulBackingService(scope, 'nats', {
+    spec: nats,
+    namespace,
+    version: catalog.version,
+    runAsUser: 1000,
+    args: ['--jetstream', '--store_dir', '/data', '--http_port', '8222'],
+    dataPath: '/data',
+    extraPorts: [{ name: 'http-monitor', containerPort: 8222 }],
+    readiness: { httpGet: { path: '/healthz?js-enabled-only=true', port: 8222 }, periodSeconds: 5 },
+    liveness: { httpGet: { path: '/healthz', port: 8222 }, periodSeconds: 15, failureThreshold: 6 },
+    sidecar,
+    callers: brokerUsers.map((s) => principal(namespace, s.name)),
+    egress: [collector],
+  });
+  new PostgresInit(scope, 'postgres-init', {
+    name: POSTGRES_INIT,
+    namespace,
+    version: catalog.version,
+    image: postgres.image,
+    host: serviceHost(postgres.name, catalog),
+    port: postgres.port,
+    adminSecret: POSTGRES_ADMIN_SECRET,
+    databases: owners.map((s) => ({ service: s.name, secret: databaseSecretName(s.name) })),
+    egress: [`./${serviceHost(postgres.name, catalog)}`, collector],
+  });
+}
+
+/** A new App holding the shop, writing one YAML file per chart to `outdir` (when given). */
+export function createShopApp(options: ShopOptions, outdir?: string): App {
+  const app = new App({
+    yamlOutputType: YamlOutputType.FILE_PER_CHART,
+    ...(outdir === undefined ? {} : { outdir }),
+  });
+  addShopCharts(app, options);
+  return app;
+}

@@ -1,0 +1,85 @@
+import { Construct } from 'constructs';
+import type { Catalog } from '../catalog.js';
+import { Gateway, VirtualService } from '../../imports/networking.istio.io.js';
+import { ANNOTATION, duration, pathRegex, routeName, serviceHost } from '../mesh-names.js';
+import { isUnder } from './shop-service.js';
+import { type RouteAnnotation, routeKey } from './service-traffic.js';
+
+export interface IngressRoutesProps {
+  readonly catalog: Catalog;
+  /**
+   * Name of the Gateway and of the ingress VirtualService.
+   * @default `${namespace}-gateway` and `${namespace}-ingress`
+   */
+  readonly gatewayName?: string;
+  readonly virtualServiceName?: string;
+}
+
+/** The name the ingress routes are keyed by in call paths. */
+export const GATEWAY_NODE = 'gateway';
+
+/**
+ * The shop's public edge: a Gateway on the shared ingress gateway, and one VirtualService with a
+ * route per public service route (`/api/orders/:id` → orders `/orders/:id`), each carrying that
+ * route's timeout and retry policy, and scrubbing internal response headers.
+ *
+ * The identity header is deliberately not touched here: route-level header removal runs in the
+ * router, after jwt_authn has written the verified claim, so removing it would drop the real value
+ * too. GatewayAuthentication strips the client's copy before jwt_authn instead.
+ */
+export class IngressRoutes extends Construct {
+  constructor(scope: Construct, id: string, props: IngressRoutesProps) {
+    super(scope, id);
+    const { catalog } = props;
+    const namespace = catalog.namespace;
+    const gatewayName = props.gatewayName ?? `${namespace}-gateway`;
+    new Gateway(this, 'gateway', {
+      metadata: { name: gatewayName, namespace },
+      spec: {
+        selector: { ...catalog.ingress.selector },
+        servers: [{ port: { number: catalog.ingress.port, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }],
+      },
+    });
+    const routes = [];
+    const annotation: RouteAnnotation[] = [];
+    for (const spec of catalog.services) {
+      for (const g of spec.gateway) {
+        for (const r of spec.routes.filter((route) => isUnder(route.path, g.rewrite))) {
+          const publicPath = g.prefix + r.path.slice(g.rewrite.length);
+          const name = `${spec.name}-${routeName(r.method, r.path)}`;
+          annotation.push({
+            name,
+            method: r.method,
+            path: publicPath,
+            idempotent: r.idempotent,
+            calls: [routeKey(r.method, spec.name, r.path)],
+          });
+          routes.push({
+            name,
+            match: [{ method: { exact: r.method }, uri: { regex: pathRegex(publicPath) } }],
+            rewrite: { uriRegexRewrite: { match: pathRegex(g.prefix).replace(/\$$/, ''), rewrite: g.rewrite } },
+            route: [{ destination: { host: serviceHost(spec.name, catalog), port: { number: spec.port } } }],
+            ...(r.timeoutMs === undefined ? {} : { timeout: duration(r.timeoutMs) }),
+            retries:
+              r.retries === undefined
+                ? { attempts: 0 }
+                : {
+                    attempts: r.retries.attempts,
+                    perTryTimeout: duration(r.retries.perTryTimeoutMs),
+                    retryOn: r.retries.retryOn,
+                  },
+            headers: { response: { remove: [...catalog.ingress.scrubResponseHeaders] } },
+          });
+        }
+      }
+    }
+    new VirtualService(this, 'virtual-service', {
+      metadata: {
+        name: props.virtualServiceName ?? `${namespace}-ingress`,
+        namespace,
+        annotations: { [ANNOTATION.routes]: JSON.stringify(annotation) },
+      },
+      spec: { hosts: ['*'], gateways: [gatewayName], http: routes },
+    });
+  }
+}

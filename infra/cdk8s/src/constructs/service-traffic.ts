@@ -1,0 +1,96 @@
+import { Construct } from 'constructs';
+import type { CircuitBreaker, RouteSpec } from '../catalog.js';
+import { DestinationRule, VirtualService } from '../../imports/networking.istio.io.js';
+import { ANNOTATION, duration, pathRegex, routeName } from '../mesh-names.js';
+
+export interface ServiceTrafficProps {
+  readonly name: string;
+  readonly namespace: string;
+  /** The Service's cluster-local host. */
+  readonly host: string;
+  readonly port: number;
+  readonly routes: readonly RouteSpec[];
+  readonly circuitBreaker: CircuitBreaker;
+}
+
+/** What analyze reads back from a VirtualService: per route, whether it is idempotent and whom it calls. */
+export interface RouteAnnotation {
+  readonly name: string;
+  readonly method: string;
+  readonly path: string;
+  readonly idempotent: boolean;
+  readonly calls: readonly string[];
+}
+
+/** The route key used in call paths and annotations: `GET users /users/:id`. */
+export function routeKey(method: string, service: string, path: string): string {
+  return `${method} ${service} ${path}`;
+}
+
+/**
+ * The client-side policy every caller's sidecar applies to one service: a VirtualService with a
+ * timeout and an explicit retry policy on every route (Istio's default retries re-send POSTs), and a
+ * DestinationRule with a connection pool and outlier detection.
+ */
+export class ServiceTraffic extends Construct {
+  constructor(scope: Construct, id: string, props: ServiceTrafficProps) {
+    super(scope, id);
+    const { name, namespace, host, port } = props;
+    const annotation: RouteAnnotation[] = props.routes.map((r) => ({
+      name: routeName(r.method, r.path),
+      method: r.method,
+      path: r.path,
+      idempotent: r.idempotent,
+      calls: (r.calls ?? []).map((c) => routeKey(c.method, c.service, c.path)),
+    }));
+    new VirtualService(this, 'virtual-service', {
+      metadata: { name, namespace, annotations: { [ANNOTATION.routes]: JSON.stringify(annotation) } },
+      spec: {
+        hosts: [host],
+        http: props.routes.map((r) => ({
+          name: routeName(r.method, r.path),
+          match: [
+            {
+              method: { exact: r.method },
+              uri: r.path.includes(':') ? { regex: pathRegex(r.path) } : { exact: r.path },
+            },
+          ],
+          route: [{ destination: { host, port: { number: port } } }],
+          // A bad catalog may lack a timeout; analyze reports it rather than synth hiding it.
+          ...(r.timeoutMs === undefined ? {} : { timeout: duration(r.timeoutMs) }),
+          retries:
+            r.retries === undefined
+              ? { attempts: 0 }
+              : {
+                  attempts: r.retries.attempts,
+                  perTryTimeout: duration(r.retries.perTryTimeoutMs),
+                  retryOn: r.retries.retryOn,
+                },
+        })),
+      },
+    });
+    const cb = props.circuitBreaker;
+    new DestinationRule(this, 'destination-rule', {
+      metadata: { name, namespace },
+      spec: {
+        host,
+        trafficPolicy: {
+          connectionPool: {
+            tcp: { maxConnections: cb.maxConnections },
+            http: { http1MaxPendingRequests: cb.maxPendingRequests },
+          },
+          ...(cb.outlierDetection === undefined
+            ? {}
+            : {
+                outlierDetection: {
+                  consecutive5XxErrors: cb.outlierDetection.consecutive5xxErrors,
+                  interval: duration(cb.outlierDetection.intervalMs),
+                  baseEjectionTime: duration(cb.outlierDetection.baseEjectionTimeMs),
+                  maxEjectionPercent: cb.outlierDetection.maxEjectionPercent,
+                },
+              }),
+        },
+      },
+    });
+  }
+}

@@ -1,0 +1,130 @@
+import { Construct } from 'constructs';
+import {
+  type Catalog,
+  type ServiceSpec,
+  circuitBreakerOf,
+  serviceUrlVariable,
+  sidecarOf,
+  usesBroker,
+  findService,
+} from '../catalog.js';
+import { authorizationPath, principal, serviceHost } from '../mesh-names.js';
+import { type AllowedCaller, ServiceAuthorization } from './service-authorization.js';
+import { ServiceEgress } from './service-egress.js';
+import { ServiceTraffic } from './service-traffic.js';
+import { type EnvSource, ServiceWorkload } from './service-workload.js';
+
+export interface ShopServiceProps {
+  readonly catalog: Catalog;
+  readonly spec: ServiceSpec;
+  /** Full image reference, `${registry}/${name}:${tag}`. */
+  readonly image: string;
+}
+
+/** The Secret holding a service's database credentials (created by `make secrets`). */
+export function databaseSecretName(service: string): string {
+  return `${service}-db`;
+}
+
+/** The Secret holding the private key a gateway caller signs its JWTs with. */
+export function jwtSecretName(service: string): string {
+  return `${service}-jwt`;
+}
+
+/** The container env of a service, derived from the catalog (the env contract is its config schema). */
+export function serviceEnv(catalog: Catalog, spec: ServiceSpec): Record<string, EnvSource> {
+  const env: Record<string, EnvSource> = {
+    PORT: { value: String(spec.port) },
+    LOG_LEVEL: { value: 'info' },
+    SHUTDOWN_TIMEOUT_MS: { value: String(catalog.defaults.shutdownTimeoutMs) },
+  };
+  for (const [key, value] of Object.entries(spec.env ?? {})) env[key] = { value };
+  if (spec.database !== undefined) env.DATABASE_URL = { secret: databaseSecretName(spec.name), key: 'url' };
+  for (const call of spec.calls) {
+    const callee = findService(call.service, catalog);
+    env[serviceUrlVariable(callee.name)] = { value: `http://${serviceHost(callee.name, catalog)}:${callee.port}` };
+  }
+  if (usesBroker(spec))
+    env.NATS_URL = { value: `nats://${serviceHost(catalog.nats.name, catalog)}:${catalog.nats.port}` };
+  if (spec.callsGateway === true) {
+    env.GATEWAY_URL = { value: `http://${catalog.ingress.service}:${catalog.ingress.port}` };
+    env.JWT_SIGNING_KEY = { secret: jwtSecretName(spec.name), key: 'private.pem' };
+  }
+  return env;
+}
+
+/** Whom a service admits: each declared caller on its declared calls, the gateway on public routes. */
+export function allowedCallers(catalog: Catalog, spec: ServiceSpec): AllowedCaller[] {
+  const callers: AllowedCaller[] = [];
+  for (const caller of catalog.services) {
+    const calls = caller.calls.filter((c) => c.service === spec.name);
+    if (calls.length === 0) continue;
+    callers.push({
+      principal: principal(catalog.namespace, caller.name),
+      operations: calls.map((c) => ({ methods: c.methods, paths: c.paths.map(authorizationPath) })),
+    });
+  }
+  const publicRoutes = spec.routes.filter((r) => spec.gateway.some((g) => isUnder(r.path, g.rewrite)));
+  if (publicRoutes.length > 0) {
+    callers.push({
+      principal: principal(catalog.ingress.namespace, catalog.ingress.serviceAccount),
+      operations: publicRoutes.map((r) => ({ methods: [r.method], paths: [authorizationPath(r.path)] })),
+    });
+  }
+  return callers;
+}
+
+/** Whether `path` is `prefix` itself or below it. */
+export function isUnder(path: string, prefix: string): boolean {
+  return path === prefix || path.startsWith(`${prefix.replace(/\/$/, '')}/`);
+}
+
+/** `<namespace>/<host>` entries a service's proxy may reach: its declared dependencies only. */
+export function egressHosts(catalog: Catalog, spec: ServiceSpec): string[] {
+  const hosts = spec.calls.map((c) => `./${serviceHost(c.service, catalog)}`);
+  if (spec.database !== undefined) hosts.push(`./${serviceHost(catalog.postgres.name, catalog)}`);
+  if (usesBroker(spec)) hosts.push(`./${serviceHost(catalog.nats.name, catalog)}`);
+  if (spec.callsGateway === true) hosts.push(`${catalog.ingress.namespace}/${catalog.ingress.service}`);
+  hosts.push(catalog.telemetry.collectorHost);
+  return [...new Set(hosts)];
+}
+
+/** Everything one catalog entry becomes: workload objects plus its mesh policy. */
+export class ShopService extends Construct {
+  constructor(scope: Construct, id: string, props: ShopServiceProps) {
+    super(scope, id);
+    const { catalog, spec } = props;
+    const namespace = catalog.namespace;
+    const host = serviceHost(spec.name, catalog);
+    const selector = { app: spec.name };
+    new ServiceWorkload(this, 'workload', {
+      name: spec.name,
+      namespace,
+      image: props.image,
+      port: spec.port,
+      replicas: spec.replicas,
+      resources: spec.resources,
+      sidecar: sidecarOf(spec, catalog),
+      env: serviceEnv(catalog, spec),
+      version: catalog.version,
+      shutdownTimeoutMs: catalog.defaults.shutdownTimeoutMs,
+    });
+    if (spec.routes.length > 0) {
+      new ServiceTraffic(this, 'traffic', {
+        name: spec.name,
+        namespace,
+        host,
+        port: spec.port,
+        routes: spec.routes,
+        circuitBreaker: circuitBreakerOf(spec, catalog),
+      });
+    }
+    new ServiceAuthorization(this, 'authorization', {
+      name: spec.name,
+      namespace,
+      selector,
+      callers: allowedCallers(catalog, spec),
+    });
+    new ServiceEgress(this, 'egress', { name: spec.name, namespace, selector, hosts: egressHosts(catalog, spec) });
+  }
+}

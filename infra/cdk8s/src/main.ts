@@ -1,0 +1,42 @@
+/**
+ * `npm run synth`: writes the shop's manifests to dist/manifests/ at the repository root,
+ * deterministically and offline. Inputs: IMAGE_REGISTRY, IMAGE_TAG, JWKS_FILE (see README).
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { catalog } from './catalog.js';
+import { createShopApp } from './charts/shop-app.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+const rootPackage = JSON.parse(readFileSync(resolve(repoRoot, 'package.json'), 'utf8')) as { version: string };
+const jwksFile = resolve(repoRoot, process.env.JWKS_FILE ?? '.secrets/jwks.json');
+if (!existsSync(jwksFile)) {
+  console.error(
+    `synth: JWKS_FILE ${jwksFile} does not exist; run \`make secrets\` (or point JWKS_FILE at a public JWKS)`,
+  );
+  process.exit(1);
+}
+const jwks = readFileSync(jwksFile, 'utf8');
+try {
+  const keys = (JSON.parse(jwks) as { keys?: unknown }).keys;
+  if (!Array.isArray(keys) || keys.length === 0) throw new Error('no "keys" array');
+} catch (error) {
+  console.error(`synth: JWKS_FILE ${jwksFile} is not a JWKS: ${(error as Error).message}`);
+  process.exit(1);
+}
+
+// `cdk8s synth` (the Helm chart) sets CDK8S_OUTDIR and expects no outdir of ours.
+const outdir = process.env.CDK8S_OUTDIR === undefined ? resolve(repoRoot, 'dist/manifests') : undefined;
+if (outdir !== undefined) rmSync(outdir, { recursive: true, force: true });
+const app = createShopApp(
+  {
+    catalog,
+    imageRegistry: process.env.IMAGE_REGISTRY ?? 'mesh-kit',
+    imageTag: process.env.IMAGE_TAG ?? rootPackage.version,
+    jwks: JSON.stringify(JSON.parse(jwks)),
+  },
+  outdir,
+);
+app.synth();
+console.log(`synth: wrote ${outdir ?? process.env.CDK8S_OUTDIR}`);

@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { App } from 'cdk8s';
+import { type Catalog, catalog as shopCatalog } from '../../src/catalog.js';
+import { addShopCharts } from '../../src/charts/shop-app.js';
+
+/** A Kubernetes object as synthesized. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export const fixtureJwks = readFileSync(fileURLToPath(new URL('../fixtures/jwks.json', import.meta.url)), 'utf8');
+
+/** Synthesizes the shop (or `catalog`) in memory and returns every object. */
+export function synthObjects(catalog: Catalog = shopCatalog): KubeObject[] {
+  const app = new App({ outdir: '/nonexistent' });
+  addShopCharts(app, { catalog, imageRegistry: 'mesh-kit', imageTag: '0.1.0', jwks: fixtureJwks });
+  return app.charts.flatMap((chart) => chart.toJson() as KubeObject[]);
+}
+
+export function find(objects: readonly KubeObject[], kind: string, name: string): KubeObject {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (found === undefined) throw new Error(`no ${kind} named ${name}`);
+  return found;
+}
+
+export const ofKind = (objects: readonly KubeObject[], kind: string): KubeObject[] =>
+  objects.filter((o) => o.kind === kind);
