@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { catalog } from '../infra/cdk8s/src/catalog.js';
 
 const read = (path: string): string => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
 
@@ -63,7 +64,7 @@ describe('mesh/istio', () => {
         accessLogFile: string;
         outboundTrafficPolicy: { mode: string };
         defaultConfig: { holdApplicationUntilProxyStarts: boolean };
-        extensionProviders: { name: string; opentelemetry?: { service: string; port: number } }[];
+        extensionProviders: { name: string; zipkin?: { service: string; port: number } }[];
       };
     };
   };
@@ -76,18 +77,16 @@ describe('mesh/istio', () => {
     expect(meshConfig.defaultConfig.holdApplicationUntilProxyStarts).toBe(true);
   });
 
-  it('sends spans to the Jaeger addon through the provider the mesh-wide Telemetry selects', () => {
+  it('declares the tracing provider that the Telemetry resources select, at the collector the Sidecars allow', () => {
     const telemetry = parseAllDocuments(read('mesh/istio/telemetry.yaml')).map((doc) => doc.toJS()) as {
       metadata: { namespace: string };
       spec: { tracing: { providers: { name: string }[] }[] };
     }[];
     const selected = telemetry.flatMap((t) => t.spec.tracing.flatMap((entry) => entry.providers.map((p) => p.name)));
-    const declared = operator.spec.meshConfig.extensionProviders;
-    expect(selected).toEqual(['otel-tracing']);
-    expect(declared.find((p) => p.name === 'otel-tracing')?.opentelemetry).toEqual({
-      service: 'jaeger-collector.istio-system.svc.cluster.local',
-      port: 4317,
-    });
+    const { tracingProvider, collectorHost } = catalog.telemetry;
+    expect(selected).toEqual([tracingProvider]);
+    const declared = operator.spec.meshConfig.extensionProviders.find((p) => p.name === tracingProvider);
+    expect(declared?.zipkin).toEqual({ service: collectorHost.split('/')[1], port: 9411 });
     expect(telemetry[0]?.metadata.namespace).toBe('istio-system');
   });
 });
