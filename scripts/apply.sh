@@ -7,8 +7,9 @@
 . "$(dirname "$0")/lib.sh"
 
 need_cluster
-[ -f .secrets/secrets.yaml ] || die ".secrets/secrets.yaml not found: run \`make secrets\`"
-manifests=dist/manifests
+secrets="$SECRETS_DIR/secrets.yaml"
+[ -f "$secrets" ] || die "$secrets not found: run \`make secrets\`"
+manifests=${MANIFESTS_DIR:-dist/manifests}
 [ -d "$manifests" ] || die "$manifests not found: run \`make synth\`"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -17,8 +18,8 @@ apply() { kube apply --server-side --field-manager=mesh-kit "$@"; }
 step "namespaces"
 node_run node --import tsx scripts/manifests.ts namespaces "$manifests" >"$tmp/namespaces.yaml"
 apply -f "$tmp/namespaces.yaml"
-step "secrets from .secrets/"
-apply -f .secrets/secrets.yaml
+step "secrets from $secrets"
+apply -f "$secrets"
 
 if [ "${DEPLOY_WITH:-manifests}" = helm ]; then
   need helm "run \`make tools\`"
@@ -26,7 +27,7 @@ if [ "${DEPLOY_WITH:-manifests}" = helm ]; then
   # Let the release adopt the Namespace applied above.
   kube label --overwrite -f "$tmp/namespaces.yaml" app.kubernetes.io/managed-by=Helm >/dev/null
   kube annotate --overwrite -f "$tmp/namespaces.yaml" meta.helm.sh/release-name=$release meta.helm.sh/release-namespace=$NAMESPACE >/dev/null
-  values=(--set-string "image.registry=$REGISTRY" --set-string "image.tag=$TAG" --set-file "jwt.jwks=${JWKS_FILE:-.secrets/jwks.json}")
+  values=(--set-string "image.registry=$REGISTRY" --set-string "image.tag=$TAG" --set-file "jwt.jwks=${JWKS_FILE:-$SECRETS_DIR/jwks.json}")
   helm template "$release" charts/mesh-kit --namespace "$NAMESPACE" "${values[@]}" >"$tmp/wanted.yaml"
   if helm --kube-context "$KUBE_CONTEXT" get manifest "$release" --namespace "$NAMESPACE" >"$tmp/current.yaml" 2>/dev/null &&
     diff -q "$tmp/current.yaml" "$tmp/wanted.yaml" >/dev/null; then
@@ -48,5 +49,7 @@ step "waiting for every workload in namespace $NAMESPACE"
 for workload in $(kube -n "$NAMESPACE" get deployments,statefulsets -l "$PART_OF_LABEL" -o name); do
   kube -n "$NAMESPACE" rollout status "$workload" --timeout="$ROLLOUT_TIMEOUT"
 done
-kube -n "$NAMESPACE" wait pods -l "$PART_OF_LABEL" --for=condition=Ready --timeout="$ROLLOUT_TIMEOUT"
+for job in $(kube -n "$NAMESPACE" get jobs -l "$PART_OF_LABEL" -o name); do
+  kube -n "$NAMESPACE" wait "$job" --for=condition=Complete --timeout="$ROLLOUT_TIMEOUT"
+done
 step "done: \`make port-forward\`, then curl http://localhost:8080/api/... (README, Quickstart)"

@@ -22,7 +22,7 @@ NAMESPACE=shop
 # shellcheck disable=SC2034
 PART_OF_LABEL=app.kubernetes.io/part-of=mesh-kit
 # shellcheck disable=SC2034
-SECRETS_DIR="$ROOT/.secrets"
+SECRETS_DIR=${SECRETS_DIR:-$ROOT/.secrets}
 
 # `step "installing Istio"` prints one progress line, prefixed with the script's name.
 step() { printf '==> %s: %s\n' "$(basename "$0" .sh)" "$*"; }

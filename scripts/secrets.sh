@@ -5,4 +5,4 @@
 . "$(dirname "$0")/lib.sh"
 
 step "generating what is missing under .secrets/ (existing credentials are kept)"
-node_run node --import tsx scripts/secrets.ts .secrets
+node_run node --import tsx scripts/secrets.ts "$SECRETS_DIR"

@@ -5,4 +5,4 @@
 . "$(dirname "$0")/lib.sh"
 
 step "synthesizing dist/manifests/ for $REGISTRY/<service>:$TAG"
-IMAGE_REGISTRY=$REGISTRY IMAGE_TAG=$TAG JWKS_FILE=${JWKS_FILE:-.secrets/jwks.json} node_run npm run --silent synth
+IMAGE_REGISTRY=$REGISTRY IMAGE_TAG=$TAG JWKS_FILE=${JWKS_FILE:-$SECRETS_DIR/jwks.json} node_run npm run --silent synth

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,11 @@ echo "$(basename "$0") $*" >>"$STUB_LOG"
 case "$(basename "$0") $*" in
   "kind get clusters") printf '%s\\n' \${STUB_KIND_CLUSTERS:-} ;;
   *"get deployment istiod"*) printf '%s' "\${STUB_ISTIOD_IMAGE:-}"; [ -n "\${STUB_ISTIOD_IMAGE:-}" ] ;;
+  *" diff --server-side"*) exit "\${STUB_DIFF_RC:-1}" ;;
+  "helm template"*) cat "\${STUB_HELM_TEMPLATE:-/dev/null}" ;;
+  "helm --kube-context"*" get manifest"*) cat "\${STUB_HELM_MANIFEST:-/dev/null}" ;;
+  *"get deployments,statefulsets"*) echo deployment.apps/orders ;;
+  *"get jobs"*) echo job.batch/postgres-init ;;
   *"api-resources"*) printf 'pods\\nevents\\nnamespaces\\n' ;;
 esac
 exit 0
@@ -146,6 +151,76 @@ describe('beyond kind (CONTEXT and REGISTRY given)', () => {
     expect(status).not.toBe(0);
     expect(output).toContain('only deletes kind-mesh-kit');
     expect(calls).toEqual([]);
+  });
+});
+
+describe('apply', () => {
+  let work: string;
+  let env: Record<string, string>;
+  beforeEach(() => {
+    work = mkdtempSync(join(tmpdir(), 'mesh-kit-apply-'));
+    mkdirSync(join(work, 'manifests'));
+    writeFileSync(
+      join(work, 'manifests', '00-namespace.k8s.yaml'),
+      'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    istio-injection: enabled\n',
+    );
+    writeFileSync(
+      join(work, 'manifests', '30-orders.k8s.yaml'),
+      'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: orders\n',
+    );
+    writeFileSync(join(work, 'secrets.yaml'), 'kind: Secret\n');
+    writeFileSync(join(work, 'helm-manifest.yaml'), 'same\n');
+    env = {
+      SECRETS_DIR: work,
+      MANIFESTS_DIR: join(work, 'manifests'),
+      STUB_HELM_MANIFEST: join(work, 'helm-manifest.yaml'),
+      STUB_HELM_TEMPLATE: join(work, 'helm-manifest.yaml'),
+    };
+  });
+  afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+  const applied = (calls: string[]): string[] =>
+    calls
+      .filter((call) => call.includes(' apply '))
+      .map((call) => call.replace(work, '<work>').replace(/-f \S+namespaces\.yaml/, '-f <namespaces>'));
+
+  it('applies namespaces first, then secrets, then the manifests, and waits for workloads and jobs', () => {
+    const { status, calls, output } = run('apply.sh', env);
+    expect(status, output).toBe(0);
+    expect(applied(calls)).toEqual([
+      'kubectl --context kind-mesh-kit apply --server-side --field-manager=mesh-kit -f <namespaces>',
+      'kubectl --context kind-mesh-kit apply --server-side --field-manager=mesh-kit -f <work>/secrets.yaml',
+      'kubectl --context kind-mesh-kit apply --server-side --field-manager=mesh-kit -f <work>/manifests',
+    ]);
+    expect(calls).toContain(
+      'kubectl --context kind-mesh-kit -n shop rollout status deployment.apps/orders --timeout=300s',
+    );
+    expect(calls).toContain(
+      'kubectl --context kind-mesh-kit -n shop wait job.batch/postgres-init --for=condition=Complete --timeout=300s',
+    );
+  });
+
+  it('leaves the manifests alone when the cluster already matches them (kubectl diff finds nothing)', () => {
+    const { status, calls, output } = run('apply.sh', { ...env, STUB_DIFF_RC: '0' });
+    expect(status).toBe(0);
+    expect(applied(calls).some((call) => call.endsWith('<work>/manifests'))).toBe(false);
+    expect(output).toContain('already applied: no changes');
+  });
+
+  it('with DEPLOY_WITH=helm upgrades the release only when its manifest would change', () => {
+    const unchanged = run('apply.sh', { ...env, DEPLOY_WITH: 'helm' });
+    expect(unchanged.status, unchanged.output).toBe(0);
+    expect(unchanged.calls.filter((call) => call.includes('upgrade'))).toEqual([]);
+    expect(unchanged.output).toContain('already matches charts/mesh-kit: no changes');
+    const changed = run('apply.sh', { ...env, DEPLOY_WITH: 'helm', STUB_HELM_MANIFEST: '/dev/null' });
+    expect(changed.calls.filter((call) => call.includes('upgrade'))).toHaveLength(1);
+  });
+
+  it('refuses to run before make secrets', () => {
+    rmSync(join(work, 'secrets.yaml'));
+    const { status, output } = run('apply.sh', env);
+    expect(status).not.toBe(0);
+    expect(output).toContain('secrets.yaml not found: run `make secrets`');
   });
 });
 
