@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type Request, type Response, type Router } from 'express';
 import { context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { errorHandler, notFoundHandler, requireJsonBody } from './errors.js';
 import { healthRouter, Lifecycle, type ReadinessCheck } from './health.js';
-import { createMetrics, httpMetricsMiddleware, type ServiceMetrics } from './metrics.js';
+import { createMetrics, recordRequest, type ServiceMetrics } from './metrics.js';
 import { extractContext, installTracePropagation, REQUEST_ID_HEADER } from './trace-context.js';
 
 export interface ServiceAppOptions {
@@ -26,6 +26,12 @@ export interface ServiceApp {
   readonly metrics: ServiceMetrics;
 }
 
+function logRequest(logger: Logger, req: Request, res: Response): void {
+  const level = res.statusCode >= 500 ? 'warn' : 'debug';
+  if (!logger.isLevelEnabled(level)) return;
+  logger[level]({ method: req.method, path: req.path, status: res.statusCode }, 'request');
+}
+
 /**
  * The Express wiring every service shares: request id and trace context, metrics, health,
  * JSON bodies with a limit, problem+json errors. Connects to nothing and listens on nothing.
@@ -39,13 +45,19 @@ export function createServiceApp(service: string, options: ServiceAppOptions): S
   app.set('etag', false);
 
   app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
     const incoming = req.get(REQUEST_ID_HEADER);
     const requestId = incoming !== undefined && incoming !== '' ? incoming : randomUUID();
     res.setHeader(REQUEST_ID_HEADER, requestId);
     if (lifecycle.isDraining) res.setHeader('connection', 'close');
-    context.with(extractContext(req.headers, requestId), next);
+    const ctx = extractContext(req.headers, requestId);
+    res.once('finish', () => {
+      recordRequest(metrics, req, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+      // 'finish' fires outside the request's context; the log line must still carry its trace id.
+      context.with(ctx, () => logRequest(options.logger, req, res));
+    });
+    context.with(ctx, next);
   });
-  app.use(httpMetricsMiddleware(metrics));
   app.use(healthRouter(lifecycle, options.readiness ?? {}, metrics));
   app.use(requireJsonBody());
   app.use(express.json({ limit: options.bodyLimit ?? '100kb', type: 'application/json' }));

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
-import type { RequestHandler } from 'express';
+import type { Request } from 'express';
 
 /** A per-app registry with the process defaults and the HTTP server duration histogram. */
 export interface ServiceMetrics {
@@ -21,15 +21,9 @@ export function createMetrics(service: string): ServiceMetrics {
   return { registry, httpDuration };
 }
 
-/** Times each request; the route label is Express's template (`/users/:id`), never the raw URL. */
-export function httpMetricsMiddleware(metrics: ServiceMetrics): RequestHandler {
-  return (req, res, next) => {
-    const end = metrics.httpDuration.startTimer();
-    res.on('finish', () => {
-      const routePath: unknown = (req.route as { path?: unknown } | undefined)?.path;
-      const route = typeof routePath === 'string' ? `${req.baseUrl}${routePath}` : 'unmatched';
-      end({ method: req.method, route, status_code: String(res.statusCode) });
-    });
-    next();
-  };
+/** Records one served request; the route label is Express's template (`/users/:id`), never the raw URL. */
+export function recordRequest(metrics: ServiceMetrics, req: Request, status: number, seconds: number): void {
+  const routePath: unknown = (req.route as { path?: unknown } | undefined)?.path;
+  const route = typeof routePath === 'string' ? `${req.baseUrl}${routePath}` : 'unmatched';
+  metrics.httpDuration.observe({ method: req.method, route, status_code: String(status) }, seconds);
 }

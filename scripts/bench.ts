@@ -1,0 +1,110 @@
+/**
+ * `npm run bench`: the local stack under load, against a bare node:http baseline run in the same
+ * process tree. Prints figures; asserts nothing (targets are in the README and the issue notes).
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { load, loadWithCpu, row, rssMiB } from './bench/measure.js';
+import { ensureDatabases } from './stack/databases.js';
+import { stackOptions } from './stack/options.js';
+import { planStack, withDatabase } from './stack/plan.js';
+import { startService, stopAll, waitReady } from './stack/processes.js';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const options = {
+  ...stackOptions({ ...process.env, STACK_LOG_LEVEL: process.env.STACK_LOG_LEVEL ?? 'warn' }),
+  databasePrefix: `bench_${process.pid}_`,
+  portOffset: 10_000,
+  only: ['users', 'payments', 'orders'],
+};
+const plan = planStack(options);
+await ensureDatabases(
+  options.postgresAdminUrl,
+  plan.flatMap((s) => (s.database === undefined ? [] : [s.database])),
+);
+const running = plan.map((s) => startService(s, mkdtempSync(join(tmpdir(), 'mesh-kit-bench-'))));
+const urls = Object.fromEntries(plan.map((s) => [s.name, s.url]));
+
+const baselinePort = options.portOffset + 3_999;
+const usersDb = withDatabase(options.postgresAdminUrl, `${options.databasePrefix}users`);
+const baseline = spawn(
+  process.execPath,
+  ['--import', 'tsx', fileURLToPath(new URL('./bench/baseline-server.ts', import.meta.url))],
+  {
+    env: { ...process.env, PORT: String(baselinePort), DATABASE_URL: usersDb },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
+
+try {
+  await Promise.all(running.map((r) => waitReady(r, 30_000)));
+  await new Promise<void>((resolve) => baseline.stdout.once('data', () => resolve()));
+
+  const user = await (
+    await fetch(`${urls.users}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Bench', email: `bench-${randomUUID()}@example.com` }),
+    })
+  ).json();
+  const userPath = `/users/${(user as { id: string }).id}`;
+
+  console.log(`mesh-kit bench: ${seconds}s per run, ${connections} connections, node ${process.version}\n`);
+  const warm = { connections, duration: 2 };
+  await load({ ...warm, url: `http://127.0.0.1:${baselinePort}${userPath}` });
+  const base = await loadWithCpu(baseline.pid!, {
+    url: `http://127.0.0.1:${baselinePort}${userPath}`,
+    connections,
+    duration: seconds,
+  });
+  await load({ ...warm, url: `${urls.users}${userPath}` });
+  const usersPid = running.find((r) => r.service.name === 'users')!.child.pid!;
+  const users = await loadWithCpu(usersPid, { url: `${urls.users}${userPath}`, connections, duration: seconds });
+  console.log(row('baseline GET (node:http+pg)', base, `   ${base.cpuUsPerRequest.toFixed(0)} µs CPU/req`));
+  console.log(row('users GET /users/:id', users, `   ${users.cpuUsPerRequest.toFixed(0)} µs CPU/req`));
+  console.log(
+    `  ratio to baseline: throughput ${(users.requestsPerSecond / base.requestsPerSecond).toFixed(2)} (target ≥ 0.80), ` +
+      `CPU per request ${(base.cpuUsPerRequest / users.cpuUsPerRequest).toFixed(2)}`,
+  );
+
+  const body = JSON.stringify({ items: [{ sku: 'bench-1', quantity: 2, unitPriceCents: 1_500 }] });
+  const orders = await load({
+    url: `${urls.orders}/orders`,
+    connections: 20,
+    duration: seconds,
+    overallRate: 200,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req) => ({
+          ...req,
+          body,
+          headers: {
+            'content-type': 'application/json',
+            'x-user-id': (user as { id: string }).id,
+            'idempotency-key': randomUUID(),
+          },
+        }),
+      },
+    ],
+  });
+  console.log(row('orders POST /orders @200/s', orders, '   (target p99 ≤ 10 ms)'));
+
+  console.log('\nRSS after the run (target ≤ 100 MiB each):');
+  for (const r of running) console.log(`  ${r.service.name.padEnd(12)} ${rssMiB(r.child.pid!).toFixed(1)} MiB`);
+  console.log(`  ${'baseline'.padEnd(12)} ${rssMiB(baseline.pid!).toFixed(1)} MiB`);
+} finally {
+  baseline.kill('SIGTERM');
+  await stopAll(running, 10_000);
+  const admin = new pg.Client({ connectionString: options.postgresAdminUrl });
+  await admin.connect();
+  for (const s of plan)
+    if (s.database !== undefined) await admin.query(`DROP DATABASE IF EXISTS "${s.database}" WITH (FORCE)`);
+  await admin.end();
+}

@@ -1,0 +1,53 @@
+/**
+ * `npm run stack`: every catalog service as a local process against local PostgreSQL and NATS.
+ * Prints `NAME URL` per service, then `stack ready`; SIGINT/SIGTERM stops all of them cleanly.
+ * Service logs go to STACK_LOG_DIR (default .stack/logs), one file per service.
+ */
+import { resolve } from 'node:path';
+import { ensureDatabases } from './stack/databases.js';
+import { stackOptions } from './stack/options.js';
+import { planStack } from './stack/plan.js';
+import { startService, stopAll, waitReady, type RunningService } from './stack/processes.js';
+
+const logDir = resolve(process.env.STACK_LOG_DIR ?? '.stack/logs');
+let running: RunningService[] = [];
+let stopping = false;
+
+async function shutdown(reason: string, exitCode: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    process.stderr.write(`stack: stopping (${reason})\n`);
+    const codes = await stopAll(running, 15_000);
+    const unclean = running.filter((_, i) => codes[i] !== 0).map((s, i) => `${s.service.name}=${String(codes[i])}`);
+    if (unclean.length > 0) {
+      process.stderr.write(`stack: unclean exits: ${unclean.join(', ')}\n`);
+      exitCode ||= 1;
+    } else {
+      process.stderr.write('stack: stopped\n');
+    }
+  }
+  process.exit(exitCode);
+}
+
+try {
+  const options = stackOptions(process.env);
+  const plan = planStack(options);
+  await ensureDatabases(
+    options.postgresAdminUrl,
+    plan.flatMap((s) => (s.database === undefined ? [] : [s.database])),
+  );
+  process.once('SIGINT', () => void shutdown('SIGINT', 0));
+  process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
+  running = plan.map((service) => startService(service, logDir));
+  for (const r of running) {
+    void r.exited.then((code) => {
+      if (!stopping) void shutdown(`${r.service.name} exited unexpectedly (${String(code)}); see ${r.logFile}`, 1);
+    });
+  }
+  await Promise.all(running.map((r) => waitReady(r, 30_000)));
+  for (const r of running) process.stdout.write(`${r.service.name} ${r.service.url}\n`);
+  process.stdout.write('stack ready\n');
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  await shutdown('start-up failed', 1);
+}

@@ -1,0 +1,69 @@
+import { fileURLToPath } from 'node:url';
+import { catalog as shopCatalog, serviceUrlVariable, usesBroker, type Catalog } from '../../infra/cdk8s/src/catalog.js';
+
+export interface StackOptions {
+  /** A PostgreSQL URL whose role may create databases; each service gets its own database there. */
+  readonly postgresAdminUrl: string;
+  readonly natsUrl: string;
+  /** Prefix of the databases the stack creates (`meshkit_users`, …). */
+  readonly databasePrefix: string;
+  /** Added to every catalog port, to run a second stack beside the first. */
+  readonly portOffset: number;
+  readonly host: string;
+  /** Extra env given to every service (LOG_LEVEL, SHUTDOWN_TIMEOUT_MS, …). */
+  readonly sharedEnv: Readonly<Record<string, string>>;
+  /** Run only these services (their callees' URLs are still wired). @default every local service */
+  readonly only?: readonly string[];
+}
+
+export interface PlannedService {
+  readonly name: string;
+  readonly url: string;
+  readonly entry: string;
+  readonly database: string | undefined;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/**
+ * The local processes of the shop, wired from the catalog the manifests use: the same ports,
+ * the same dependency variables (`USERS_URL` …), one database per owning service. Services that
+ * only talk to the ingress gateway (loadgen) have nothing to drive locally and are left out.
+ */
+export function planStack(options: StackOptions, catalog: Catalog = shopCatalog): PlannedService[] {
+  const local = catalog.services.filter((s) => s.callsGateway !== true);
+  const urlOf = (name: string): string => {
+    const spec = local.find((s) => s.name === name);
+    if (spec === undefined) throw new Error(`catalog: a call names '${name}', which is not a local service`);
+    return `http://${options.host}:${spec.port + options.portOffset}`;
+  };
+  const unknown = (options.only ?? []).filter((name) => !local.some((s) => s.name === name));
+  if (unknown.length > 0) throw new Error(`STACK_SERVICES: no local service named ${unknown.join(', ')}`);
+  const selected = options.only === undefined ? local : local.filter((s) => options.only!.includes(s.name));
+  return selected.map((spec) => {
+    const database = spec.database === undefined ? undefined : `${options.databasePrefix}${spec.database}`;
+    const env: Record<string, string> = {
+      ...options.sharedEnv,
+      ...spec.env,
+      PORT: String(spec.port + options.portOffset),
+      HOST: options.host,
+    };
+    if (database !== undefined) env.DATABASE_URL = withDatabase(options.postgresAdminUrl, database);
+    if (usesBroker(spec)) env.NATS_URL = options.natsUrl;
+    for (const call of spec.calls) env[serviceUrlVariable(call.service)] = urlOf(call.service);
+    return {
+      name: spec.name,
+      url: urlOf(spec.name),
+      entry: `${repoRoot}services/${spec.name}/dist/server.js`,
+      database,
+      env,
+    };
+  });
+}

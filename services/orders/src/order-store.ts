@@ -1,0 +1,134 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { CURRENCY, totalOf, type Order, type OrderItem } from './order.js';
+import { ORDER_PLACED_SUBJECT, orderPlacedEvent } from './order-placed-event.js';
+
+interface OrderRow {
+  id: string;
+  user_id: string;
+  items: OrderItem[];
+  total_cents: string;
+  currency: string;
+  status: 'confirmed';
+  created_at: Date;
+  request_hash: string;
+}
+
+const COLUMNS = 'id, user_id, items, total_cents, currency, status, created_at, request_hash';
+
+function toOrder(row: OrderRow): Order {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    items: row.items,
+    totalCents: Number(row.total_cents),
+    currency: row.currency,
+    status: row.status,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+export interface Placement {
+  readonly userId: string;
+  readonly idempotencyKey: string;
+  readonly items: readonly OrderItem[];
+  /** Trace headers to carry on the event (W3C, B3, x-request-id). */
+  readonly traceHeaders: Readonly<Record<string, string>>;
+  /**
+   * Checks the user and authorizes the payment; runs only for a new key, while the key's lock is
+   * held. Returns the payment id, or throws to abort without writing anything.
+   */
+  readonly authorize: (orderKey: string, totalCents: number, currency: string) => Promise<string>;
+}
+
+export type PlacementResult =
+  | { readonly kind: 'created'; readonly order: Order }
+  | { readonly kind: 'replayed'; readonly order: Order }
+  | { readonly kind: 'key-reused'; readonly order: Order };
+
+/** A stable fingerprint of the request body, to tell a replay from a key reused for another order. */
+function fingerprint(items: readonly OrderItem[]): string {
+  const canonical = items.map((i) => [i.sku, i.quantity, i.unitPriceCents]);
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}
+
+export class OrderStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /**
+   * Places an order once per (user, Idempotency-Key). A transaction-scoped advisory lock on the
+   * key makes concurrent requests with one key queue: the first creates the order, the others
+   * then find it and answer with it. The order and its outbox row commit together.
+   */
+  async place(placement: Placement): Promise<PlacementResult> {
+    const hash = fingerprint(placement.items);
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Two 32-bit halves; a hash collision between keys only serializes them, never merges them.
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [
+        placement.userId,
+        placement.idempotencyKey,
+      ]);
+      const existing = await client.query<OrderRow>(
+        `SELECT ${COLUMNS} FROM orders WHERE user_id = $1 AND idempotency_key = $2`,
+        [placement.userId, placement.idempotencyKey],
+      );
+      const found = existing.rows[0];
+      if (found !== undefined) {
+        await client.query('COMMIT');
+        return { kind: found.request_hash === hash ? 'replayed' : 'key-reused', order: toOrder(found) };
+      }
+      const totalCents = totalOf(placement.items);
+      const orderKey = `${placement.userId}:${placement.idempotencyKey}`;
+      const paymentId = await placement.authorize(orderKey, totalCents, CURRENCY);
+      const inserted = await client.query<OrderRow>(
+        `INSERT INTO orders (id, user_id, idempotency_key, request_hash, items, total_cents, currency, status, payment_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'confirmed', $8)
+         RETURNING ${COLUMNS}`,
+        [
+          randomUUID(),
+          placement.userId,
+          placement.idempotencyKey,
+          hash,
+          JSON.stringify(placement.items),
+          totalCents,
+          CURRENCY,
+          paymentId,
+        ],
+      );
+      const order = toOrder(inserted.rows[0]!);
+      const event = orderPlacedEvent(order);
+      await client.query('INSERT INTO outbox (id, subject, payload, headers) VALUES ($1, $2, $3, $4)', [
+        event.id,
+        ORDER_PLACED_SUBJECT,
+        JSON.stringify(event.payload),
+        JSON.stringify(placement.traceHeaders),
+      ]);
+      await client.query('COMMIT');
+      return { kind: 'created', order };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async find(userId: string, id: string): Promise<Order | undefined> {
+    const result = await this.pool.query<OrderRow>(`SELECT ${COLUMNS} FROM orders WHERE id = $1 AND user_id = $2`, [
+      id,
+      userId,
+    ]);
+    const row = result.rows[0];
+    return row === undefined ? undefined : toOrder(row);
+  }
+
+  async listFor(userId: string, limit: number): Promise<Order[]> {
+    const result = await this.pool.query<OrderRow>(
+      `SELECT ${COLUMNS} FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id LIMIT $2`,
+      [userId, limit],
+    );
+    return result.rows.map(toOrder);
+  }
+}

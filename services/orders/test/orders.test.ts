@@ -1,0 +1,196 @@
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import request from 'supertest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { migrate } from '@mesh-kit/runtime';
+import { createTestDatabase, type TestDatabase } from '../../../test-support/databases.js';
+import { listen, type Listening } from '../../../test-support/listen.js';
+import { silentLogger } from '../../../test-support/silent-logger.js';
+import { createApp as createUsersApp } from '../../users/src/app.js';
+import { createApp as createPaymentsApp } from '../../payments/src/app.js';
+import { createApp } from '../src/app.js';
+
+const dir = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+let ordersDb: TestDatabase;
+let usersDb: TestDatabase;
+let ordersPool: pg.Pool;
+let usersPool: pg.Pool;
+let users: Listening;
+let payments: Listening;
+let app: ReturnType<typeof createApp>['app'];
+let userId: string;
+
+const items = [
+  { sku: 'tea-01', quantity: 2, unitPriceCents: 450 },
+  { sku: 'mug-02', quantity: 1, unitPriceCents: 1_200 },
+];
+let keyCounter = 0;
+const newKey = (): string => `key-${Date.now()}-${(keyCounter += 1)}`;
+const place = (key: string, body: unknown = { items }, user = userId) =>
+  request(app)
+    .post('/orders')
+    .set('x-user-id', user)
+    .set('idempotency-key', key)
+    .send(body as object);
+const count = async (table: 'orders' | 'outbox'): Promise<number> =>
+  (await ordersPool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n;
+
+beforeAll(async () => {
+  [ordersDb, usersDb] = await Promise.all([createTestDatabase('orders'), createTestDatabase('orders_users')]);
+  await Promise.all([
+    migrate(ordersDb.url, dir('../migrations'), silentLogger()),
+    migrate(usersDb.url, dir('../../users/migrations'), silentLogger()),
+  ]);
+  ordersPool = new pg.Pool({ connectionString: ordersDb.url });
+  usersPool = new pg.Pool({ connectionString: usersDb.url });
+  users = await listen(createUsersApp({ pool: usersPool, logger: silentLogger() }).app);
+  payments = await listen(createPaymentsApp({ logger: silentLogger(), declineAboveCents: 50_000 }).app);
+  app = createApp({ pool: ordersPool, logger: silentLogger(), usersUrl: users.url, paymentsUrl: payments.url }).app;
+});
+
+beforeEach(async () => {
+  const created = await request(users.url)
+    .post('/users')
+    .send({ name: 'Grace', email: `grace-${Date.now()}-${Math.random()}@example.com` });
+  userId = created.body.id;
+});
+
+afterAll(async () => {
+  await Promise.all([users.close(), payments.close()]);
+  await Promise.all([ordersPool.end(), usersPool.end()]);
+  await Promise.all([ordersDb.drop(), usersDb.drop()]);
+});
+
+describe('POST /orders', () => {
+  it('creates the order with its outbox row, and reads it back', async () => {
+    const res = await place(newKey());
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ userId, items, totalCents: 2_100, status: 'confirmed' });
+    const outbox = await ordersPool.query('SELECT subject, payload FROM outbox WHERE payload->$1->>$2 = $3', [
+      'order',
+      'id',
+      res.body.id,
+    ]);
+    expect(outbox.rows).toEqual([{ subject: 'orders.placed', payload: expect.objectContaining({ version: 1 }) }]);
+
+    const read = await request(app).get(`/orders/${res.body.id}`).set('x-user-id', userId);
+    expect(read.body).toEqual(res.body);
+    const list = await request(app).get('/orders').set('x-user-id', userId);
+    expect(list.body).toEqual([res.body]);
+    const otherUser = await request(app).get(`/orders/${res.body.id}`).set('x-user-id', 'someone-else');
+    expect(otherUser.status).toBe(404);
+  });
+
+  it('answers a replay of the same key and body with the same order, and writes nothing', async () => {
+    const key = newKey();
+    const first = await place(key);
+    const before = [await count('orders'), await count('outbox')];
+    const replay = await place(key);
+    expect(replay.status).toBe(201);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toEqual(first.body);
+    expect([await count('orders'), await count('outbox')]).toEqual(before);
+  });
+
+  it('answers 422 when the key is reused with a different body', async () => {
+    const key = newKey();
+    const first = await place(key);
+    const reuse = await place(key, { items: [{ sku: 'other', quantity: 1, unitPriceCents: 1 }] });
+    expect(reuse.status).toBe(422);
+    expect(reuse.body).toMatchObject({ orderId: first.body.id, errors: [{ field: 'Idempotency-Key' }] });
+  });
+
+  it('creates exactly one order for concurrent requests with one key', async () => {
+    const key = newKey();
+    const before = await count('orders');
+    const answers = await Promise.all(Array.from({ length: 12 }, () => place(key)));
+    expect(answers.map((a) => a.status)).toEqual(Array(12).fill(201));
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+    expect(await count('orders')).toBe(before + 1);
+  });
+
+  it('answers 422 for an unknown user and 402 for a declined payment, writing nothing', async () => {
+    const before = [await count('orders'), await count('outbox')];
+    const unknown = await place(newKey(), { items }, '7f1d3c8e-7a9b-4c31-9d2e-2f0a6b8c1d23');
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.errors).toEqual([{ field: 'x-user-id', message: 'unknown user' }]);
+    const declined = await place(newKey(), { items: [{ sku: 'car', quantity: 1, unitPriceCents: 60_000 }] });
+    expect(declined.status).toBe(402);
+    expect(declined.body.detail).toMatch(/exceeds the limit/);
+    expect([await count('orders'), await count('outbox')]).toEqual(before);
+  });
+
+  it('answers 503 when payments cannot be reached, writing nothing', async () => {
+    const down = createApp({
+      pool: ordersPool,
+      logger: silentLogger(),
+      usersUrl: users.url,
+      paymentsUrl: 'http://127.0.0.1:9',
+    }).app;
+    const before = await count('orders');
+    const res = await request(down)
+      .post('/orders')
+      .set('x-user-id', userId)
+      .set('idempotency-key', newKey())
+      .send({ items });
+    expect(res.status).toBe(503);
+    expect(res.body.detail).toMatch(/payments/);
+    expect(await count('orders')).toBe(before);
+  });
+
+  it('carries the incoming trace context onto the outbox row', async () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const res = await request(app)
+      .post('/orders')
+      .set('x-user-id', userId)
+      .set('idempotency-key', newKey())
+      .set('traceparent', traceparent)
+      .set('x-request-id', 'req-123')
+      .send({ items });
+    const row = await ordersPool.query('SELECT headers FROM outbox WHERE payload->$1->>$2 = $3', [
+      'order',
+      'id',
+      res.body.id,
+    ]);
+    expect(row.rows[0].headers).toMatchObject({
+      traceparent,
+      'x-b3-traceid': '4bf92f3577b34da6a3ce929d0e0e4736',
+      'x-request-id': 'req-123',
+    });
+  });
+});
+
+describe('bad requests', () => {
+  it('401 without identity, 400 naming Idempotency-Key without a key', async () => {
+    const anonymous = await request(app).post('/orders').set('idempotency-key', newKey()).send({ items });
+    expect(anonymous.status).toBe(401);
+    const keyless = await request(app).post('/orders').set('x-user-id', userId).send({ items });
+    expect(keyless.status).toBe(400);
+    expect(keyless.body.errors).toEqual([expect.objectContaining({ field: 'Idempotency-Key' })]);
+  });
+
+  it.each([
+    ['missing items', {}, ['items']],
+    ['wrong types', { items: [{ sku: 5, quantity: '2', unitPriceCents: 1 }] }, ['items.0.quantity', 'items.0.sku']],
+    ['empty list', { items: [] }, ['items']],
+    ['unknown field', { items, coupon: 'X' }, ['coupon']],
+  ])('400 for %s, naming the fields', async (_name, body, fields) => {
+    const before = await count('orders');
+    const res = await place(newKey(), body);
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect((res.body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual(fields);
+    expect(await count('orders')).toBe(before);
+  });
+
+  it('400 for malformed JSON, 415 for a non-JSON body, 413 for an oversized one', async () => {
+    const send = () => request(app).post('/orders').set('x-user-id', userId).set('idempotency-key', newKey());
+    const malformed = await send().set('content-type', 'application/json').send('{"items": [');
+    expect(malformed.status).toBe(400);
+    const text = await send().set('content-type', 'text/plain').send('items');
+    expect(text.status).toBe(415);
+    const huge = await send().send({ items: [{ sku: 'x'.repeat(200_000), quantity: 1, unitPriceCents: 1 }] });
+    expect(huge.status).toBe(413);
+    expect(huge.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+});

@@ -1,0 +1,162 @@
+import { Writable } from 'node:stream';
+import { Router } from 'express';
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  baseConfigSchema,
+  ConfigError,
+  createLogger,
+  createServiceApp,
+  loadConfig,
+  outgoingTraceHeaders,
+  postgresUrl,
+} from '@mesh-kit/runtime';
+
+function appWith(routes: Router, options: { readiness?: Record<string, () => Promise<void>>; lines?: string[] } = {}) {
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      options.lines?.push(chunk.toString());
+      done();
+    },
+  });
+  return createServiceApp('test', {
+    logger: createLogger('test', 'debug', sink),
+    routes,
+    ...(options.readiness === undefined ? {} : { readiness: options.readiness }),
+    bodyLimit: '1kb',
+  });
+}
+
+describe('config', () => {
+  it('names each bad variable and why', () => {
+    const schema = baseConfigSchema.extend({ DATABASE_URL: postgresUrl });
+    const error = (() => {
+      try {
+        loadConfig(schema, { PORT: 'eighty', DATABASE_URL: 'mysql://x' });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variables).toEqual(['PORT', 'DATABASE_URL']);
+    expect((error as ConfigError).message).toMatch(/PORT: .*number.*DATABASE_URL: must be a postgres:\/\/ URL/);
+  });
+
+  it('applies defaults', () => {
+    expect(loadConfig(baseConfigSchema, { PORT: '8080' })).toMatchObject({
+      PORT: 8080,
+      LOG_LEVEL: 'info',
+      BODY_LIMIT: '100kb',
+    });
+  });
+});
+
+describe('health', () => {
+  it('readyz answers 503 naming the failing check, and 503 while draining', async () => {
+    let healthy = false;
+    const { app, lifecycle } = appWith(Router(), {
+      readiness: {
+        db: async () => {
+          if (!healthy) throw new Error('down');
+        },
+      },
+    });
+    const down = await request(app).get('/readyz');
+    expect(down.status).toBe(503);
+    expect(down.body.checks).toEqual({ db: 'failing' });
+    healthy = true;
+    expect((await request(app).get('/readyz')).status).toBe(200);
+    lifecycle.startDraining();
+    expect((await request(app).get('/readyz')).status).toBe(503);
+    expect((await request(app).get('/healthz')).status).toBe(200);
+  });
+
+  it('metrics label durations by route template, not raw URL', async () => {
+    const routes = Router();
+    routes.get('/things/:id', (_req, res) => void res.json({}));
+    const { app } = appWith(routes);
+    await request(app).get('/things/41');
+    await request(app).get('/things/42');
+    const text = (await request(app).get('/metrics')).text;
+    expect(text).toContain(
+      'http_server_request_duration_seconds_count{service="test",method="GET",route="/things/:id",status_code="200"} 2',
+    );
+    expect(text).toContain('process_cpu_user_seconds_total');
+    expect(text).not.toContain('/things/41');
+  });
+});
+
+describe('problem+json', () => {
+  const routes = Router();
+  routes.post('/echo', (req, res) => void res.json(req.body));
+  routes.get('/boom', () => {
+    throw new Error('secret internals');
+  });
+  const { app } = appWith(routes);
+
+  it.each([
+    ['unknown route', () => request(app).get('/nope'), 404],
+    ['non-JSON body', () => request(app).post('/echo').set('content-type', 'text/plain').send('hi'), 415],
+    [
+      'oversized body',
+      () =>
+        request(app)
+          .post('/echo')
+          .send({ text: 'x'.repeat(2_000) }),
+      413,
+    ],
+    ['malformed JSON', () => request(app).post('/echo').set('content-type', 'application/json').send('{'), 400],
+  ])('%s → %d', async (_name, send, status) => {
+    const res = await send();
+    expect(res.status).toBe(status);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({ type: 'about:blank', status });
+  });
+
+  it('500 without internals', async () => {
+    const res = await request(app).get('/boom');
+    expect(res.status).toBe(500);
+    expect(JSON.stringify(res.body)).not.toContain('secret internals');
+  });
+});
+
+describe('trace propagation', () => {
+  const routes = Router();
+  routes.get('/outgoing', (_req, res) => void res.json(outgoingTraceHeaders()));
+
+  it('turns incoming B3 headers into W3C and B3 outgoing headers with the same trace id', async () => {
+    const lines: string[] = [];
+    const { app } = appWith(routes, { lines });
+    const res = await request(app)
+      .get('/outgoing')
+      .set('x-b3-traceid', '463ac35c9f6413ad48485a3953bb6124')
+      .set('x-b3-spanid', 'a2fb4a1d1a96d312')
+      .set('x-b3-sampled', '1')
+      .set('x-request-id', 'abc-1');
+    expect(res.body).toMatchObject({
+      traceparent: '00-463ac35c9f6413ad48485a3953bb6124-a2fb4a1d1a96d312-01',
+      'x-b3-traceid': '463ac35c9f6413ad48485a3953bb6124',
+      'x-b3-spanid': 'a2fb4a1d1a96d312',
+      'x-request-id': 'abc-1',
+    });
+    expect(res.headers['x-request-id']).toBe('abc-1');
+    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.path === '/outgoing');
+    expect(logged).toMatchObject({ trace_id: '463ac35c9f6413ad48485a3953bb6124', request_id: 'abc-1' });
+  });
+
+  it('keeps tracestate and makes up a request id when none arrives', async () => {
+    const { app } = appWith(routes);
+    const res = await request(app)
+      .get('/outgoing')
+      .set('traceparent', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01')
+      .set('tracestate', 'vendor=opaque');
+    expect(res.body.tracestate).toBe('vendor=opaque');
+    expect(res.body['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('validates with zod: parseInput names nested fields', async () => {
+    const { parseInput } = await import('@mesh-kit/runtime');
+    expect(() => parseInput(z.object({ a: z.object({ b: z.number() }) }), { a: { b: 'x' } })).toThrow(/a\.b/);
+  });
+});

@@ -1,0 +1,82 @@
+import type { Request, Response } from 'express';
+import express from 'express';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listen, type Listening } from '../../../test-support/listen.js';
+import { silentLogger } from '../../../test-support/silent-logger.js';
+import { createApp } from '../src/app.js';
+
+/** Small HTTP peers that answer like the real services would, recording what reached them. */
+const seen: { path: string; userId: string | undefined; traceparent: string | undefined }[] = [];
+function peer(handler: (req: Request, res: Response) => void): express.Express {
+  const app = express();
+  app.use((req, _res, next) => {
+    seen.push({ path: req.path, userId: req.get('x-user-id'), traceparent: req.get('traceparent') });
+    next();
+  });
+  app.get(/.*/, handler);
+  return app;
+}
+
+let users: Listening;
+let orders: Listening;
+let failingNotifications: Listening;
+
+beforeAll(async () => {
+  users = await listen(
+    peer(
+      (req, res) => void (req.path.endsWith('/u-404') ? res.status(404).json({}) : res.json({ id: 'u1', name: 'Ada' })),
+    ),
+  );
+  orders = await listen(peer((_req, res) => void res.json([{ id: 'o1' }])));
+  failingNotifications = await listen(peer((_req, res) => void res.status(503).json({ title: 'down' })));
+});
+afterAll(async () => {
+  await Promise.all([users.close(), orders.close(), failingNotifications.close()]);
+});
+
+describe('GET /overview', () => {
+  it('aggregates the parts and names the one whose service failed, still answering 200', async () => {
+    const { app } = createApp({
+      logger: silentLogger(),
+      usersUrl: users.url,
+      ordersUrl: orders.url,
+      notificationsUrl: failingNotifications.url,
+    });
+    seen.length = 0;
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const res = await request(app).get('/overview').set('x-user-id', 'u1').set('traceparent', traceparent);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      user: { id: 'u1', name: 'Ada' },
+      orders: [{ id: 'o1' }],
+      notifications: null,
+      missing: ['notifications'],
+    });
+    expect(seen.map((s) => s.path).sort()).toEqual(['/notifications', '/orders', '/users/u1']);
+    expect(seen.every((s) => s.traceparent === traceparent)).toBe(true);
+    expect(seen.filter((s) => s.path !== '/users/u1').every((s) => s.userId === 'u1')).toBe(true);
+  });
+
+  it('treats an unreachable service as missing and an unknown user as an answer', async () => {
+    const { app } = createApp({
+      logger: silentLogger(),
+      usersUrl: users.url,
+      ordersUrl: 'http://127.0.0.1:9',
+      notificationsUrl: 'http://127.0.0.1:9',
+    });
+    const res = await request(app).get('/overview').set('x-user-id', 'u-404');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ user: null, orders: null, notifications: null, missing: ['orders', 'notifications'] });
+  });
+
+  it('answers 401 without the identity header', async () => {
+    const { app } = createApp({
+      logger: silentLogger(),
+      usersUrl: users.url,
+      ordersUrl: orders.url,
+      notificationsUrl: orders.url,
+    });
+    expect((await request(app).get('/overview')).status).toBe(401);
+  });
+});

@@ -1,0 +1,104 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+
+export interface StackProcess {
+  readonly urls: Readonly<Record<string, string>>;
+  readonly logDir: string;
+  readonly databasePrefix: string;
+  readonly portOffset: number;
+  readonly child: ChildProcess;
+  /** Every JSON log line of one service. */
+  logs(service: string): Record<string, unknown>[];
+  /** SIGTERM, then resolves with the exit code and what the stack printed on stderr. */
+  stop(): Promise<{ code: number | null; stderr: string }>;
+}
+
+/** Runs `scripts/stack.ts` exactly as `npm run stack` does, on its own ports and databases. */
+export async function startStack(env: Record<string, string> = {}): Promise<StackProcess> {
+  const { postgresAdminUrl, natsUrl } = inject('backing');
+  const logDir = mkdtempSync(join(tmpdir(), 'mesh-kit-stack-'));
+  const databasePrefix = `e2e_${randomBytes(3).toString('hex')}_`;
+  const portOffset = 20_000 + Math.floor(Math.random() * 400) * 10;
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/stack.ts')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      STACK_POSTGRES_URL: postgresAdminUrl,
+      NATS_URL: natsUrl,
+      STACK_DB_PREFIX: databasePrefix,
+      STACK_PORT_OFFSET: String(portOffset),
+      STACK_LOG_DIR: logDir,
+      STACK_LOG_LEVEL: 'debug',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  await new Promise<void>((resolve, reject) => {
+    const check = (): void => {
+      if (stdout.includes('stack ready\n')) resolve();
+    };
+    child.stdout.on('data', check);
+    void exited.then((code) => reject(new Error(`stack exited (${code}) before ready:\n${stderr}`)));
+  });
+  const urls = Object.fromEntries(
+    stdout
+      .split('\n')
+      .filter((line) => / http:\/\//.test(line))
+      .map((line) => line.split(' ') as [string, string]),
+  );
+  return {
+    urls,
+    logDir,
+    databasePrefix,
+    portOffset,
+    child,
+    logs(service) {
+      const file = join(logDir, `${service}.log`);
+      if (!existsSync(file)) return [];
+      return readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      const code = await exited;
+      await dropDatabases(postgresAdminUrl, databasePrefix);
+      return { code, stderr };
+    },
+  };
+}
+
+async function dropDatabases(adminUrl: string, prefix: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [
+      `${prefix}%`,
+    ]);
+    for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Services whose code exists (the stack runs each catalog service that has a server). */
+export function builtServices(): string[] {
+  return readdirSync(join(root, 'services')).filter((name) =>
+    existsSync(join(root, 'services', name, 'src/server.ts')),
+  );
+}
