@@ -11,7 +11,7 @@ REGISTRY ?=
 TAG ?=
 CONTEXT ?=
 DEPLOY_WITH ?= manifests
-export REGISTRY TAG CONTEXT DEPLOY_WITH SUB SERVICE
+export REGISTRY TAG CONTEXT DEPLOY_WITH ADDONS SUB SERVICE
 
 .PHONY: help
 help: ## List the targets with one line each

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Applies the dashboards listed in mesh/istio/addons.txt from the pinned Istio release's
-# samples/addons and waits for each to roll out.
+# samples/addons and waits for each to roll out. ADDONS=0 skips them (e.g. a cluster that has its own).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
+if [ "${ADDONS:-1}" = 0 ]; then
+  step "ADDONS=0: skipping the dashboards"
+  exit 0
+fi
 samples="bin/istio-$ISTIO_VERSION/samples/addons"
 [ -d "$samples" ] || die "$samples not found: run \`make tools\`"
 need_cluster
