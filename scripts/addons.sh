@@ -8,7 +8,7 @@ if [ "${ADDONS:-1}" = 0 ]; then
   step "ADDONS=0: skipping the dashboards"
   exit 0
 fi
-samples="bin/istio-$ISTIO_VERSION/samples/addons"
+samples="$TOOLS_BIN/istio-$ISTIO_VERSION/samples/addons"
 [ -d "$samples" ] || die "$samples not found: run \`make tools\`"
 need_cluster
 grep -v '^#' mesh/istio/addons.txt | while read -r file deployment version_var; do

@@ -6,9 +6,10 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 # shellcheck source=../versions.env
-. "$ROOT/versions.env"
+. "${VERSIONS_FILE:-$ROOT/versions.env}"
 # The pinned tools from `make tools` come first (TOOLS_BIN: another folder, e.g. for tests).
-export PATH="${TOOLS_BIN:-$ROOT/bin}:$PATH"
+TOOLS_BIN=${TOOLS_BIN:-$ROOT/bin}
+export PATH="$TOOLS_BIN:$PATH"
 
 CLUSTER_NAME=${CLUSTER_NAME:-mesh-kit}
 KIND_CONTEXT="kind-$CLUSTER_NAME"

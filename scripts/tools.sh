@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the pinned kind, kubectl, helm and istioctl (with the Istio release's samples) into
-# ./bin when missing, checking each download's SHA-256 against versions.env.
+# ./bin (TOOLS_BIN) when missing, checking each download's SHA-256 against versions.env.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -15,7 +15,8 @@ case "$(uname -m)" in
   *) die "unsupported CPU $(uname -m)" ;;
 esac
 
-mkdir -p bin
+mkdir -p "$TOOLS_BIN"
+bin=$TOOLS_BIN
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -39,36 +40,36 @@ fetch() {
 }
 
 # installed TOOL VERSION: true when ./bin holds exactly that version
-installed() { [ -x "bin/$1" ] && [ -f "bin/.$1-$2" ]; }
+installed() { [ -x "$bin/$1" ] && [ -f "$bin/.$1-$2" ]; }
 mark() {
-  rm -f "bin/.$1-"*
-  touch "bin/.$1-$2"
+  rm -f "$bin/.$1-"*
+  touch "$bin/.$1-$2"
 }
 pin() {
   local var="$1_SHA256_${os}_${arch}"
   printf '%s' "${!var:-}"
 }
 
-if installed kind "$KIND_VERSION"; then step "kind $KIND_VERSION already in ./bin"; else
+if installed kind "$KIND_VERSION"; then step "kind $KIND_VERSION already in $bin"; else
   url="https://github.com/kubernetes-sigs/kind/releases/download/$KIND_VERSION/kind-$os-$arch"
   fetch kind "$url" "$(pin KIND)" "$url.sha256sum"
-  install -m 0755 "$tmp/kind" bin/kind && mark kind "$KIND_VERSION"
+  install -m 0755 "$tmp/kind" "$bin/kind" && mark kind "$KIND_VERSION"
 fi
 
-if installed kubectl "$KUBECTL_VERSION"; then step "kubectl $KUBECTL_VERSION already in ./bin"; else
+if installed kubectl "$KUBECTL_VERSION"; then step "kubectl $KUBECTL_VERSION already in $bin"; else
   url="https://dl.k8s.io/release/$KUBECTL_VERSION/bin/$os/$arch/kubectl"
   fetch kubectl "$url" "$(pin KUBECTL)" "$url.sha256"
-  install -m 0755 "$tmp/kubectl" bin/kubectl && mark kubectl "$KUBECTL_VERSION"
+  install -m 0755 "$tmp/kubectl" "$bin/kubectl" && mark kubectl "$KUBECTL_VERSION"
 fi
 
-if installed helm "$HELM_VERSION"; then step "helm $HELM_VERSION already in ./bin"; else
+if installed helm "$HELM_VERSION"; then step "helm $HELM_VERSION already in $bin"; else
   url="https://get.helm.sh/helm-$HELM_VERSION-$os-$arch.tar.gz"
   fetch helm.tar.gz "$url" "$(pin HELM)" "$url.sha256sum"
   tar -xzf "$tmp/helm.tar.gz" -C "$tmp"
-  install -m 0755 "$tmp/$os-$arch/helm" bin/helm && mark helm "$HELM_VERSION"
+  install -m 0755 "$tmp/$os-$arch/helm" "$bin/helm" && mark helm "$HELM_VERSION"
 fi
 
-if installed istioctl "$ISTIO_VERSION"; then step "istioctl $ISTIO_VERSION already in ./bin"; else
+if installed istioctl "$ISTIO_VERSION"; then step "istioctl $ISTIO_VERSION already in $bin"; else
   case "$os-$arch" in
     linux-*) platform="$os-$arch" ;;
     darwin-amd64) platform=osx ;;
@@ -76,9 +77,9 @@ if installed istioctl "$ISTIO_VERSION"; then step "istioctl $ISTIO_VERSION alrea
   esac
   url="https://github.com/istio/istio/releases/download/$ISTIO_VERSION/istio-$ISTIO_VERSION-$platform.tar.gz"
   fetch istio.tar.gz "$url" "$(pin ISTIO)" "$url.sha256"
-  rm -rf "bin/istio-$ISTIO_VERSION"
-  tar -xzf "$tmp/istio.tar.gz" -C bin
-  ln -sf "istio-$ISTIO_VERSION/bin/istioctl" bin/istioctl && mark istioctl "$ISTIO_VERSION"
+  rm -rf "$bin/istio-$ISTIO_VERSION"
+  tar -xzf "$tmp/istio.tar.gz" -C "$bin"
+  ln -sf "istio-$ISTIO_VERSION/bin/istioctl" "$bin/istioctl" && mark istioctl "$ISTIO_VERSION"
 fi
 
-step "kind $KIND_VERSION, kubectl $KUBECTL_VERSION, helm $HELM_VERSION, istioctl $ISTIO_VERSION in ./bin"
+step "kind $KIND_VERSION, kubectl $KUBECTL_VERSION, helm $HELM_VERSION, istioctl $ISTIO_VERSION in $bin"
