@@ -5,7 +5,7 @@
 
 need_cluster
 step "pods in $NAMESPACE (istio-proxy is a native sidecar: an init container that keeps running)"
-kube -n "$NAMESPACE" get pods -l "$PART_OF_LABEL" -o custom-columns='POD:.metadata.name,PHASE:.status.phase,APP READY:.status.containerStatuses[*].ready,SIDECAR:.spec.initContainers[?(@.name=="istio-proxy")].name,SIDECAR_READY:.status.initContainerStatuses[?(@.name=="istio-proxy")].ready,RESTARTS:.status.containerStatuses[*].restartCount'
+kube -n "$NAMESPACE" get pods -l "$PART_OF_LABEL" -o custom-columns='POD:.metadata.name,PHASE:.status.phase,APP_READY:.status.containerStatuses[*].ready,SIDECAR:.spec.initContainers[?(@.name=="istio-proxy")].name,SIDECAR_READY:.status.initContainerStatuses[?(@.name=="istio-proxy")].ready,RESTARTS:.status.containerStatuses[*].restartCount'
 step "mTLS (PeerAuthentication)"
 kube get peerauthentications.security.istio.io -A -o custom-columns='NAMESPACE:.metadata.namespace,NAME:.metadata.name,MODE:.spec.mtls.mode'
 step "ingress gateway"
