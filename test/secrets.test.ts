@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { catalog } from '../infra/cdk8s/src/catalog.js';
+import { synthesize, FIXTURE_JWKS } from '../scripts/chart.js';
 import { ensureSecrets, secretManifests } from '../scripts/secrets.js';
 import { AUDIENCE, ISSUER, signToken } from '../scripts/token.js';
 
@@ -58,6 +59,33 @@ describe('make secrets', () => {
     expect(admin.metadata.labels['app.kubernetes.io/part-of']).toBe('mesh-kit');
     expect(Buffer.from(admin.data['password'] ?? '', 'base64').toString()).toMatch(/^[0-9a-f]{48}$/);
   });
+});
+
+/** Every {name, key} a synthesized object reads from a Secret (env secretKeyRef, secret volumes). */
+function secretReferences(value: unknown, found: Set<string> = new Set()): Set<string> {
+  if (Array.isArray(value)) value.forEach((item) => secretReferences(item, found));
+  else if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    const ref = record['secretKeyRef'] as { name?: string; key?: string } | undefined;
+    if (ref?.name !== undefined) found.add(`${ref.name}/${ref.key ?? ''}`);
+    const volume = record['secret'] as { secretName?: string; items?: { key: string }[] } | undefined;
+    if (volume?.secretName !== undefined) {
+      for (const item of volume.items ?? [{ key: '*' }]) found.add(`${volume.secretName}/${item.key}`);
+    }
+    Object.values(record).forEach((item) => secretReferences(item, found));
+  }
+  return found;
+}
+
+it('creates every Secret key the synthesized manifests read', () => {
+  const objects = synthesize({ registry: 'mesh-kit', tag: '0.1.0', jwksFile: FIXTURE_JWKS }).flatMap((f) => f.objects);
+  const wanted = [...secretReferences(objects)].sort();
+  expect(wanted.length).toBeGreaterThan(0);
+  const secrets = ensureSecrets(dir);
+  const made = new Set(
+    [...secrets].flatMap(([name, data]) => ['*', ...Object.keys(data)].map((key) => `${name}/${key}`)),
+  );
+  expect(wanted.filter((reference) => !made.has(reference))).toEqual([]);
 });
 
 describe('make token', () => {
