@@ -13,7 +13,8 @@ manifests=${MANIFESTS_DIR:-dist/manifests}
 [ -d "$manifests" ] || die "$manifests not found: run \`make synth\`"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-apply() { kube apply --server-side --field-manager=mesh-kit "$@"; }
+# The manifests are the truth for the objects they name: take over fields someone changed by hand.
+apply() { kube apply --server-side --force-conflicts --field-manager=mesh-kit "$@"; }
 
 step "namespaces"
 node_run node --import tsx scripts/manifests.ts namespaces "$manifests" >"$tmp/namespaces.yaml"
@@ -37,7 +38,7 @@ if [ "${DEPLOY_WITH:-manifests}" = helm ]; then
     helm --kube-context "$KUBE_CONTEXT" upgrade --install "$release" charts/mesh-kit --namespace "$NAMESPACE" "${values[@]}"
   fi
 else
-  if kube diff --server-side --field-manager=mesh-kit -f "$manifests" >/dev/null 2>&1; then
+  if kube diff --server-side --force-conflicts --field-manager=mesh-kit -f "$manifests" >/dev/null 2>&1; then
     step "$manifests already applied: no changes"
   else
     step "applying $manifests"

@@ -60,6 +60,7 @@ describe('mesh/istio', () => {
   const operator = parse(read('mesh/istio/istio-operator.yaml')) as {
     spec: {
       components: { cni: { enabled: boolean } };
+      values: { pilot: { cni: { enabled: boolean } } };
       meshConfig: {
         accessLogFile: string;
         outboundTrafficPolicy: { mode: string };
@@ -72,6 +73,7 @@ describe('mesh/istio', () => {
   it('installs with CNI, access logs, REGISTRY_ONLY egress and the proxy started first', () => {
     const { components, meshConfig } = operator.spec;
     expect(components.cni.enabled).toBe(true);
+    expect(operator.spec.values.pilot.cni.enabled).toBe(true);
     expect(meshConfig.accessLogFile).toBe('/dev/stdout');
     expect(meshConfig.outboundTrafficPolicy.mode).toBe('REGISTRY_ONLY');
     expect(meshConfig.defaultConfig.holdApplicationUntilProxyStarts).toBe(true);

@@ -188,9 +188,9 @@ describe('apply', () => {
     const { status, calls, output } = run('apply.sh', env);
     expect(status, output).toBe(0);
     expect(applied(calls)).toEqual([
-      'kubectl --context kind-mesh-kit apply --server-side --field-manager=mesh-kit -f <namespaces>',
-      'kubectl --context kind-mesh-kit apply --server-side --field-manager=mesh-kit -f <work>/secrets.yaml',
-      'kubectl --context kind-mesh-kit apply --server-side --field-manager=mesh-kit -f <work>/manifests',
+      'kubectl --context kind-mesh-kit apply --server-side --force-conflicts --field-manager=mesh-kit -f <namespaces>',
+      'kubectl --context kind-mesh-kit apply --server-side --force-conflicts --field-manager=mesh-kit -f <work>/secrets.yaml',
+      'kubectl --context kind-mesh-kit apply --server-side --force-conflicts --field-manager=mesh-kit -f <work>/manifests',
     ]);
     expect(calls).toContain(
       'kubectl --context kind-mesh-kit -n shop rollout status deployment.apps/orders --timeout=300s',
