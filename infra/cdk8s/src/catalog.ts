@@ -335,7 +335,7 @@ export const catalog: Catalog = {
   },
   nats: {
     name: 'nats',
-    image: 'nats:2.11-alpine',
+    image: 'nats:2.12-alpine',
     port: 4222,
     portName: 'tcp-nats',
     resources: { cpuRequestMilli: 50, cpuLimitMilli: 500, memoryRequestMi: 64, memoryLimitMi: 256 },

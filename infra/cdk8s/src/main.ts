@@ -1,6 +1,6 @@
 /**
  * `npm run synth`: writes the shop's manifests to dist/manifests/ at the repository root,
- * deterministically and offline. Inputs: IMAGE_REGISTRY, IMAGE_TAG, JWKS_FILE (see README).
+ * deterministically and offline. Inputs: IMAGE_REGISTRY, IMAGE_TAG, JWKS_FILE, MANIFESTS_DIR (see README).
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -27,16 +27,22 @@ try {
 }
 
 // `cdk8s synth` (the Helm chart) sets CDK8S_OUTDIR and expects no outdir of ours.
-const outdir = process.env.CDK8S_OUTDIR === undefined ? resolve(repoRoot, 'dist/manifests') : undefined;
+const outdir =
+  process.env.CDK8S_OUTDIR === undefined ? resolve(repoRoot, process.env.MANIFESTS_DIR ?? 'dist/manifests') : undefined;
 if (outdir !== undefined) rmSync(outdir, { recursive: true, force: true });
-const app = createShopApp(
-  {
-    catalog,
-    imageRegistry: process.env.IMAGE_REGISTRY ?? 'mesh-kit',
-    imageTag: process.env.IMAGE_TAG ?? rootPackage.version,
-    jwks: JSON.stringify(JSON.parse(jwks)),
-  },
-  outdir,
-);
-app.synth();
+try {
+  const app = createShopApp(
+    {
+      catalog,
+      imageRegistry: process.env.IMAGE_REGISTRY ?? 'mesh-kit',
+      imageTag: process.env.IMAGE_TAG ?? rootPackage.version,
+      jwks: JSON.stringify(JSON.parse(jwks)),
+    },
+    outdir,
+  );
+  app.synth();
+} catch (error) {
+  console.error(`synth: ${(error as Error).message}`);
+  process.exit(1);
+}
 console.log(`synth: wrote ${outdir ?? process.env.CDK8S_OUTDIR}`);

@@ -1,6 +1,7 @@
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { type Catalog, findService } from '../catalog.js';
+import type { Catalog } from '../catalog.js';
+import { assertValidCatalog } from '../catalog-check.js';
 import { GatewayAuthentication } from '../constructs/gateway-authentication.js';
 import { GatewayRateLimit } from '../constructs/gateway-rate-limit.js';
 import { IngressRoutes } from '../constructs/ingress-routes.js';
@@ -27,6 +28,7 @@ const POSTGRES_INIT = 'postgres-init';
 /** Adds the shop's charts to `app`: one file per chart, named so `kubectl apply -f` meets the namespace first. */
 export function addShopCharts(app: App, options: ShopOptions): void {
   const { catalog } = options;
+  assertValidCatalog(catalog);
   if (options.imageTag === 'latest' || options.imageTag === '') {
     throw new Error(`IMAGE_TAG must name a release, got '${options.imageTag}'`);
   }
@@ -46,7 +48,6 @@ export function addShopCharts(app: App, options: ShopOptions): void {
   });
   addData(chart('20-data', catalog.namespace), catalog);
   for (const spec of catalog.services) {
-    findService(spec.name, catalog);
     new ShopService(chart(`30-${spec.name}`, catalog.namespace), 'service', {
       catalog,
       spec,

@@ -14,13 +14,27 @@ export interface StatefulBackingServiceProps {
   readonly version: string;
   /** Non-root UID the image's server runs as (its data files belong to it). */
   readonly runAsUser: number;
+  /**
+   * Container arguments.
+   * @default the image's own
+   */
   readonly args?: readonly string[];
+  /**
+   * Container env, in the Kubernetes wire format (secrets by `secretKeyRef` only).
+   * @default none
+   */
   readonly env?: readonly Record<string, unknown>[];
   /** Where the PersistentVolumeClaim is mounted. */
   readonly dataPath: string;
-  /** Writable emptyDir mounts besides /tmp (the root filesystem is read-only). */
+  /**
+   * Writable emptyDir mounts besides /tmp (the root filesystem is read-only).
+   * @default none
+   */
   readonly scratchPaths?: readonly string[];
-  /** Extra container ports, not exposed by the Service (monitoring). */
+  /**
+   * Extra container ports, not exposed by the Service (monitoring).
+   * @default none
+   */
   readonly extraPorts?: readonly { readonly name: string; readonly containerPort: number }[];
   readonly readiness: ProbeSpec;
   readonly liveness: ProbeSpec;

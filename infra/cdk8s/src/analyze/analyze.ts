@@ -1,0 +1,284 @@
+/**
+ * The resilience analysis behind `npm run analyze`, over synthesized objects: every call path from
+ * the gateway down with its effective timeouts, attempts and retry amplification, the namespace's
+ * requests including sidecars, and the findings that fail the build.
+ */
+import { ANNOTATION } from '../mesh-names.js';
+import { cpuMilli, durationMs, memoryMi } from './quantities.js';
+
+export interface ManifestObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly annotations?: Readonly<Record<string, string>>;
+  };
+  readonly spec?: unknown;
+}
+
+/** The policy a caller's proxy applies on one hop. */
+export interface HopPolicy {
+  readonly timeoutMs: number | undefined;
+  /** Retries after the first try (Istio's `attempts`). */
+  readonly attempts: number;
+  readonly perTryTimeoutMs: number | undefined;
+  readonly retryOn: readonly string[];
+}
+
+export interface RouteNode {
+  /** `METHOD service path`; the service is `gateway` for public routes. */
+  readonly key: string;
+  readonly service: string;
+  readonly idempotent: boolean;
+  readonly calls: readonly string[];
+  readonly policy: HopPolicy;
+}
+
+export interface CallPath {
+  readonly hops: readonly RouteNode[];
+  /** Worst-case attempts reaching the deepest service: the product of tries per hop. */
+  readonly amplification: number;
+}
+
+export interface Totals {
+  readonly cpuMilli: number;
+  readonly memoryMi: number;
+  readonly sidecarCpuMilli: number;
+  readonly sidecarMemoryMi: number;
+  readonly pods: number;
+}
+
+export interface Analysis {
+  readonly paths: readonly CallPath[];
+  readonly routes: readonly RouteNode[];
+  readonly totals: Totals;
+  readonly budget: { readonly cpuMilli: number; readonly memoryMi: number } | undefined;
+  readonly maxAmplification: number | undefined;
+  readonly findings: readonly string[];
+}
+
+/** Retry conditions that only fire when the request never reached the app (law 3). */
+const SAFE_RETRY_ON = new Set(['connect-failure', 'refused-stream']);
+/** Istio's default sidecar requests when a pod sets no annotation. */
+const DEFAULT_SIDECAR = { cpu: '100m', memory: '128Mi' };
+
+export const tries = (p: HopPolicy): number => 1 + p.attempts;
+/** What one try may take at most: the per-try timeout, else the whole route timeout. */
+const tryBudget = (p: HopPolicy): number | undefined => p.perTryTimeoutMs ?? p.timeoutMs;
+
+interface VsRoute {
+  name?: string;
+  timeout?: string;
+  retries?: { attempts?: number; perTryTimeout?: string; retryOn?: string };
+}
+
+function routeNodes(objects: readonly ManifestObject[], findings: string[]): RouteNode[] {
+  const nodes: RouteNode[] = [];
+  for (const vs of objects.filter((o) => o.kind === 'VirtualService')) {
+    const raw = vs.metadata.annotations?.[ANNOTATION.routes];
+    if (raw === undefined) continue;
+    const spec = vs.spec as { gateways?: string[]; http?: VsRoute[] };
+    const service = spec.gateways === undefined ? vs.metadata.name : 'gateway';
+    const meta = JSON.parse(raw) as {
+      name: string;
+      method: string;
+      path: string;
+      idempotent: boolean;
+      calls: string[];
+    }[];
+    for (const m of meta) {
+      const route = (spec.http ?? []).find((r) => r.name === m.name);
+      if (route === undefined) {
+        findings.push(`VirtualService ${vs.metadata.name}: annotated route ${m.name} has no http route`);
+        continue;
+      }
+      nodes.push({
+        key: `${m.method} ${service} ${m.path}`,
+        service,
+        idempotent: m.idempotent,
+        calls: m.calls,
+        policy: {
+          timeoutMs: route.timeout === undefined ? undefined : durationMs(route.timeout),
+          attempts: route.retries?.attempts ?? 2,
+          perTryTimeoutMs:
+            route.retries?.perTryTimeout === undefined ? undefined : durationMs(route.retries.perTryTimeout),
+          retryOn: (
+            route.retries?.retryOn ??
+            (route.retries === undefined
+              ? 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes'
+              : '')
+          )
+            .split(',')
+            .filter((s) => s !== ''),
+        },
+      });
+    }
+  }
+  return nodes;
+}
+
+function namespaceTotals(objects: readonly ManifestObject[], namespace: string | undefined): Totals {
+  let cpu = 0;
+  let memory = 0;
+  let sidecarCpu = 0;
+  let sidecarMemory = 0;
+  let pods = 0;
+  for (const o of objects.filter(
+    (x) =>
+      (x.kind === 'Deployment' || x.kind === 'StatefulSet') &&
+      (namespace === undefined || x.metadata.namespace === namespace),
+  )) {
+    const spec = o.spec as {
+      replicas?: number;
+      template: {
+        metadata?: { annotations?: Record<string, string> };
+        spec: { containers: { resources?: { requests?: { cpu?: string; memory?: string } } }[] };
+      };
+    };
+    const replicas = spec.replicas ?? 1;
+    const annotations = spec.template.metadata?.annotations ?? {};
+    pods += replicas;
+    for (const c of spec.template.spec.containers) {
+      cpu += replicas * cpuMilli(c.resources?.requests?.cpu ?? 0);
+      memory += replicas * memoryMi(c.resources?.requests?.memory ?? 0);
+    }
+    sidecarCpu += replicas * cpuMilli(annotations['sidecar.istio.io/proxyCPU'] ?? DEFAULT_SIDECAR.cpu);
+    sidecarMemory += replicas * memoryMi(annotations['sidecar.istio.io/proxyMemory'] ?? DEFAULT_SIDECAR.memory);
+  }
+  return {
+    cpuMilli: cpu + sidecarCpu,
+    memoryMi: memory + sidecarMemory,
+    sidecarCpuMilli: sidecarCpu,
+    sidecarMemoryMi: sidecarMemory,
+    pods,
+  };
+}
+
+function serviceCycles(objects: readonly ManifestObject[], namespace: string | undefined): string[] {
+  const edges = new Map<string, Set<string>>();
+  for (const p of objects.filter((o) => o.kind === 'AuthorizationPolicy' && o.metadata.namespace === namespace)) {
+    const spec = p.spec as {
+      selector?: { matchLabels?: Record<string, string> };
+      rules?: { from?: { source?: { principals?: string[] } }[] }[];
+    };
+    const target = spec.selector?.matchLabels?.app;
+    if (target === undefined) continue;
+    for (const principal of (spec.rules ?? []).flatMap((r) =>
+      (r.from ?? []).flatMap((f) => f.source?.principals ?? []),
+    )) {
+      const match = new RegExp(`^cluster\\.local/ns/${namespace ?? '[^/]+'}/sa/(.+)$`).exec(principal);
+      if (match === null) continue;
+      const set = edges.get(match[1]!) ?? new Set<string>();
+      set.add(target);
+      edges.set(match[1]!, set);
+    }
+  }
+  return findCycles(edges);
+}
+
+function findCycles(edges: ReadonlyMap<string, ReadonlySet<string>>): string[] {
+  const cycles = new Set<string>();
+  const visit = (node: string, stack: string[]): void => {
+    const at = stack.indexOf(node);
+    if (at >= 0) {
+      cycles.add([...stack.slice(at), node].join(' → '));
+      return;
+    }
+    for (const next of [...(edges.get(node) ?? [])].sort()) visit(next, [...stack, node]);
+  };
+  for (const node of [...edges.keys()].sort()) visit(node, []);
+  return [...cycles];
+}
+
+export function analyze(objects: readonly ManifestObject[]): Analysis {
+  const findings: string[] = [];
+  const ns = objects.find(
+    (o) => o.kind === 'Namespace' && o.metadata.annotations?.[ANNOTATION.maxRetryAmplification] !== undefined,
+  );
+  const maxAmplification =
+    ns === undefined ? undefined : Number(ns.metadata.annotations![ANNOTATION.maxRetryAmplification]);
+  const budgetText = ns?.metadata.annotations?.[ANNOTATION.requestBudget];
+  const budget =
+    budgetText === undefined ? undefined : (JSON.parse(budgetText) as { cpuMilli: number; memoryMi: number });
+  const namespace = ns?.metadata.name;
+
+  const routes = routeNodes(objects, findings);
+  const byKey = new Map(routes.map((r) => [r.key, r]));
+
+  for (const r of routes) {
+    const p = r.policy;
+    if (p.timeoutMs === undefined) findings.push(`route ${r.key}: no timeout`);
+    const unsafe = p.retryOn.filter((c) => !SAFE_RETRY_ON.has(c));
+    if (!r.idempotent && p.attempts > 0 && unsafe.length > 0) {
+      findings.push(`route ${r.key}: retries on ${unsafe.join(',')} but is not idempotent`);
+    }
+    if (p.timeoutMs !== undefined && p.perTryTimeoutMs !== undefined && tries(p) * p.perTryTimeoutMs > p.timeoutMs) {
+      findings.push(
+        `route ${r.key}: ${tries(p)} tries × ${p.perTryTimeoutMs}ms per try exceed the ${p.timeoutMs}ms timeout`,
+      );
+    }
+    // The hop into this route's service (for gateway routes: the route itself) must outlast each callee.
+    const targets = r.service === 'gateway' ? r.calls.map((k) => byKey.get(k)).filter((x) => x !== undefined) : [r];
+    for (const target of targets) {
+      for (const calleeKey of target.calls) {
+        const callee = byKey.get(calleeKey);
+        if (callee === undefined) {
+          findings.push(`route ${target.key}: calls ${calleeKey}, which no VirtualService declares`);
+          continue;
+        }
+        const budgetMs = tryBudget(r.policy);
+        if (budgetMs !== undefined && callee.policy.timeoutMs !== undefined && budgetMs < callee.policy.timeoutMs) {
+          findings.push(
+            `route ${r.key}: one try (${budgetMs}ms) is shorter than callee ${callee.key}'s worst case (${callee.policy.timeoutMs}ms)`,
+          );
+        }
+      }
+    }
+  }
+
+  const routeEdges = new Map(routes.map((r) => [r.key, new Set(r.calls)]));
+  for (const cycle of findCycles(routeEdges)) findings.push(`call graph cycle: ${cycle}`);
+  for (const cycle of serviceCycles(objects, namespace)) findings.push(`service call graph cycle: ${cycle}`);
+
+  const paths: CallPath[] = [];
+  const walk = (hops: RouteNode[], amplification: number): void => {
+    const last = hops[hops.length - 1]!;
+    const next = last.calls
+      .map((k) => byKey.get(k))
+      .filter((n): n is RouteNode => n !== undefined && !hops.includes(n));
+    if (next.length === 0 || hops.length > 16) {
+      paths.push({ hops, amplification });
+      return;
+    }
+    for (const n of next) {
+      // Gateway routes already carry the target's policy; the target hop adds no tries of its own.
+      const factor = last.service === 'gateway' && hops.length === 1 ? 1 : tries(n.policy);
+      walk([...hops, n], amplification * factor);
+    }
+  };
+  for (const gw of routes.filter((r) => r.service === 'gateway')) walk([gw], tries(gw.policy));
+  if (maxAmplification !== undefined) {
+    for (const p of paths) {
+      if (p.amplification > maxAmplification) {
+        findings.push(
+          `call path ${p.hops.map((h) => h.key).join(' → ')}: ${p.amplification} worst-case attempts exceed the bound of ${maxAmplification}`,
+        );
+      }
+    }
+  }
+
+  for (const dr of objects.filter((o) => o.kind === 'DestinationRule')) {
+    const policy = (dr.spec as { trafficPolicy?: { outlierDetection?: unknown } }).trafficPolicy;
+    if (policy?.outlierDetection === undefined)
+      findings.push(`DestinationRule ${dr.metadata.name}: no outlierDetection`);
+  }
+
+  const totals = namespaceTotals(objects, namespace);
+  if (budget !== undefined && (totals.cpuMilli > budget.cpuMilli || totals.memoryMi > budget.memoryMi)) {
+    findings.push(
+      `namespace ${namespace}: requests ${totals.cpuMilli}m CPU / ${totals.memoryMi}Mi exceed the budget of ${budget.cpuMilli}m / ${budget.memoryMi}Mi`,
+    );
+  }
+  return { paths, routes, totals, budget, maxAmplification, findings };
+}

@@ -1,0 +1,43 @@
+import type { Analysis, HopPolicy, RouteNode } from './analyze.js';
+
+const ms = (value: number | undefined): string =>
+  value === undefined ? 'none' : value >= 1000 ? `${value / 1000}s` : `${value}ms`;
+const retries5xx = (p: HopPolicy): boolean =>
+  p.attempts > 0 && p.retryOn.some((c) => c === '5xx' || c === 'gateway-error');
+
+function hop(node: RouteNode): string {
+  const p = node.policy;
+  const effective =
+    p.perTryTimeoutMs === undefined
+      ? p.timeoutMs
+      : Math.min(p.timeoutMs ?? Infinity, (1 + p.attempts) * p.perTryTimeoutMs);
+  return `${node.key}  timeout ${ms(p.timeoutMs)} (effective ${ms(effective)}), attempts ${1 + p.attempts}, perTry ${ms(p.perTryTimeoutMs)}${retries5xx(p) ? ', retries 5xx' : ''}`;
+}
+
+/** The human-readable report `npm run analyze` prints. */
+export function formatReport(a: Analysis): string {
+  const lines: string[] = ['Call paths from the gateway (policy per hop, applied by the calling proxy):'];
+  for (const path of a.paths) {
+    lines.push(`  ${path.hops.map((h) => h.key.replace(/^(\S+) (\S+) /, '$2 $1 ')).join(' → ')}`);
+    path.hops.forEach((h, i) => {
+      if (i === 1 && path.hops[0]!.service === 'gateway') return; // carried by the gateway route
+      lines.push(`    ${hop(h)}`);
+    });
+    lines.push(
+      `    worst-case attempts reaching ${path.hops[path.hops.length - 1]!.service}: ${path.amplification}${a.maxAmplification === undefined ? '' : ` (bound ${a.maxAmplification})`}`,
+    );
+  }
+  const retrying = a.routes.filter((r) => retries5xx(r.policy)).map((r) => r.key);
+  lines.push('', `Routes retried on 5xx (idempotent only): ${retrying.join('; ') || 'none'}`);
+  const t = a.totals;
+  lines.push(
+    '',
+    `Namespace requests (${t.pods} pods, sidecars included): CPU ${t.cpuMilli}m, memory ${t.memoryMi}Mi` +
+      ` (sidecars ${t.sidecarCpuMilli}m / ${t.sidecarMemoryMi}Mi)` +
+      (a.budget === undefined ? '' : `; budget ${a.budget.cpuMilli}m / ${a.budget.memoryMi}Mi`),
+    '',
+  );
+  if (a.findings.length === 0) lines.push('analyze: no findings');
+  else lines.push(`analyze: ${a.findings.length} finding(s):`, ...a.findings.map((f) => `  ✗ ${f}`));
+  return lines.join('\n');
+}

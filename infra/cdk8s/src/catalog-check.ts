@@ -1,0 +1,64 @@
+import type { Catalog } from './catalog.js';
+
+const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * Problems that would make the catalog's manifests inconsistent, each naming the field:
+ * duplicate names or ports, calls to unknown services or routes, route calls not declared in the
+ * service's `calls`, gateway prefixes that expose no route.
+ */
+export function catalogProblems(source: Catalog): string[] {
+  const problems: string[] = [];
+  const names = new Set<string>();
+  const ports = new Map<number, string>();
+  for (const [i, s] of source.services.entries()) {
+    const at = `services[${i}] (${s.name})`;
+    if (!DNS_LABEL.test(s.name)) problems.push(`${at}.name: must be a DNS label, got '${s.name}'`);
+    if (names.has(s.name)) problems.push(`${at}.name: '${s.name}' is declared twice`);
+    names.add(s.name);
+    const other = ports.get(s.port);
+    if (other !== undefined) problems.push(`${at}.port: ${s.port} is also ${other}'s port`);
+    ports.set(s.port, s.name);
+  }
+  for (const [i, s] of source.services.entries()) {
+    const at = `services[${i}] (${s.name})`;
+    for (const [j, call] of s.calls.entries()) {
+      const callee = source.services.find((x) => x.name === call.service);
+      if (callee === undefined) {
+        problems.push(`${at}.calls[${j}].service: no service named '${call.service}'`);
+        continue;
+      }
+      for (const method of call.methods) {
+        for (const path of call.paths) {
+          if (!callee.routes.some((r) => r.method === method && r.path === path)) {
+            problems.push(`${at}.calls[${j}]: ${call.service} has no route ${method} ${path}`);
+          }
+        }
+      }
+    }
+    for (const [j, route] of s.routes.entries()) {
+      for (const [k, rc] of (route.calls ?? []).entries()) {
+        const declared = s.calls.some(
+          (c) => c.service === rc.service && c.methods.includes(rc.method) && c.paths.includes(rc.path),
+        );
+        if (!declared) {
+          problems.push(
+            `${at}.routes[${j}].calls[${k}]: ${rc.method} ${rc.service} ${rc.path} is not among the service's calls`,
+          );
+        }
+      }
+    }
+    for (const [j, g] of s.gateway.entries()) {
+      if (!s.routes.some((r) => r.path === g.rewrite || r.path.startsWith(`${g.rewrite}/`))) {
+        problems.push(`${at}.gateway[${j}]: no route under '${g.rewrite}'`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** Throws one error listing every catalog problem. */
+export function assertValidCatalog(source: Catalog): void {
+  const problems = catalogProblems(source);
+  if (problems.length > 0) throw new Error(`invalid catalog:\n  ${problems.join('\n  ')}`);
+}

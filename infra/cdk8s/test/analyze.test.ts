@@ -1,0 +1,148 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { type Catalog, catalog } from '../src/catalog.js';
+import { analyze } from '../src/analyze/analyze.js';
+import { formatReport } from '../src/analyze/report.js';
+import { synthObjects } from './support/shop.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: Mutable<T[K]> };
+type MutableCatalog = Mutable<Catalog>;
+
+/** The shop's catalog with one change, synthesized and analysed. */
+function findingsAfter(change: (c: MutableCatalog) => void): string[] {
+  const bad = structuredClone(catalog) as MutableCatalog;
+  change(bad);
+  return [...analyze(synthObjects(bad as Catalog)).findings];
+}
+const service = (c: MutableCatalog, name: string) => c.services.find((s) => s.name === name)!;
+const route = (c: MutableCatalog, name: string, method: string, path: string) =>
+  service(c, name).routes.find((r) => r.method === method && r.path === path)!;
+
+describe('npm run analyze', () => {
+  const shop = analyze(synthObjects());
+
+  it('passes on the shop', () => {
+    expect(shop.findings).toEqual([]);
+  });
+
+  it('keeps the namespace within 1 CPU and 1.5 GiB of requests, sidecars included', () => {
+    expect(shop.totals.cpuMilli).toBeLessThanOrEqual(1000);
+    expect(shop.totals.memoryMi).toBeLessThanOrEqual(1536);
+    expect(shop.totals.sidecarCpuMilli).toBeGreaterThan(0);
+    expect(formatReport(shop)).toMatch(/Namespace requests \(\d+ pods, sidecars included\): CPU \d+m, memory \d+Mi/);
+  });
+
+  it('prints each call path from the gateway with its amplification', () => {
+    const paths = shop.paths.map((p) => [p.hops.map((h) => h.key).join(' → '), p.amplification]);
+    expect(paths).toContainEqual(['POST gateway /api/orders → POST orders /orders → POST payments /authorizations', 6]);
+    expect(paths).toContainEqual(['GET gateway /api/users/:id → GET users /users/:id', 3]);
+  });
+
+  it('fails on a route without a timeout', () => {
+    expect(
+      findingsAfter((c) => void delete (route(c, 'users', 'GET', '/users/:id') as { timeoutMs?: number }).timeoutMs),
+    ).toContain('route GET users /users/:id: no timeout');
+  });
+
+  it('fails on 5xx retries of a non-idempotent route', () => {
+    const findings = findingsAfter((c) => {
+      route(c, 'users', 'POST', '/users').retries!.retryOn = 'connect-failure,5xx';
+    });
+    expect(findings).toContain('route POST users /users: retries on 5xx but is not idempotent');
+  });
+
+  it("counts a route without a retry policy as Istio's default, which re-sends POSTs", () => {
+    const objects = structuredClone(synthObjects());
+    const vs = objects.find((o) => o.kind === 'VirtualService' && o.metadata.name === 'users')!;
+    delete (vs.spec as { http: { retries?: unknown }[] }).http[0]!.retries;
+    expect(analyze(objects).findings).toEqual([
+      'route POST users /users: retries on unavailable,cancelled,retriable-status-codes but is not idempotent',
+    ]);
+  });
+
+  it('fails when attempts × perTryTimeout exceed the route timeout', () => {
+    const findings = findingsAfter((c) => {
+      route(c, 'payments', 'POST', '/authorizations').retries!.perTryTimeoutMs = 600;
+    });
+    expect(findings).toContain(
+      'route POST payments /authorizations: 3 tries × 600ms per try exceed the 1500ms timeout',
+    );
+  });
+
+  it("fails when a caller's timeout is shorter than its callee's worst case", () => {
+    const findings = findingsAfter((c) => {
+      route(c, 'orders', 'POST', '/orders').retries!.perTryTimeoutMs = 1_200;
+    });
+    expect(findings).toContain(
+      "route POST orders /orders: one try (1200ms) is shorter than callee POST payments /authorizations's worst case (1500ms)",
+    );
+  });
+
+  it('fails on a cycle in the call graph', () => {
+    const findings = findingsAfter((c) => {
+      service(c, 'users').calls.push({ service: 'orders', methods: ['GET'], paths: ['/orders/:id'] });
+      route(c, 'users', 'GET', '/users/:id').calls = [{ service: 'orders', method: 'GET', path: '/orders/:id' }];
+      route(c, 'orders', 'GET', '/orders/:id').calls = [{ service: 'users', method: 'GET', path: '/users/:id' }];
+      service(c, 'orders').calls.push({ service: 'users', methods: ['GET'], paths: ['/users/:id'] });
+    });
+    expect(findings).toContain(
+      'call graph cycle: GET orders /orders/:id → GET users /users/:id → GET orders /orders/:id',
+    );
+    expect(findings).toContain('service call graph cycle: orders → users → orders');
+  });
+
+  it('fails on a DestinationRule without outlierDetection', () => {
+    const findings = findingsAfter((c) => {
+      service(c, 'payments').circuitBreaker = { maxConnections: 10, maxPendingRequests: 10 };
+    });
+    expect(findings).toEqual(['DestinationRule payments: no outlierDetection']);
+  });
+
+  it('fails on amplification above the catalog bound', () => {
+    const findings = findingsAfter((c) => {
+      c.maxRetryAmplification = 4;
+    });
+    expect(findings).toContain(
+      'call path POST gateway /api/orders → POST orders /orders → POST payments /authorizations: 6 worst-case attempts exceed the bound of 4',
+    );
+  });
+
+  it('fails when the namespace requests exceed the budget', () => {
+    const findings = findingsAfter((c) => {
+      service(c, 'users').replicas = 8;
+    });
+    expect(findings.join('\n')).toMatch(
+      /namespace shop: requests \d+m CPU \/ \d+Mi exceed the budget of 1000m \/ 1536Mi/,
+    );
+  });
+
+  it('the CLI reads dist/manifests and exits non-zero on findings', () => {
+    const root = fileURLToPath(new URL('../../..', import.meta.url));
+    execFileSync('npx', ['tsc', '-b', 'infra/cdk8s'], { cwd: root });
+    execFileSync('node', ['infra/cdk8s/dist/src/main.js'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        JWKS_FILE: 'infra/cdk8s/test/fixtures/jwks.json',
+        MANIFESTS_DIR: 'dist/manifests-analyze-test',
+      },
+    });
+    const out = execFileSync('node', ['infra/cdk8s/dist/src/analyze/cli.js', 'dist/manifests-analyze-test'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect(out).toMatch(/analyze: no findings/);
+    writeFileSync(
+      `${root}/dist/manifests-analyze-test/99-extra.k8s.yaml`,
+      'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: extra\n  namespace: shop\nspec:\n  host: users.shop.svc.cluster.local\n',
+    );
+    const failing = spawnSync('node', ['infra/cdk8s/dist/src/analyze/cli.js', 'dist/manifests-analyze-test'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect(failing.status).toBe(1);
+    expect(failing.stdout).toMatch(/✗ DestinationRule extra: no outlierDetection/);
+  });
+});

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { catalog } from '../src/catalog.js';
+import { find, ofKind, synthObjects } from './support/shop.js';
+
+const objects = synthObjects();
+interface HttpRoute {
+  name: string;
+  timeout?: string;
+  retries?: { attempts: number; retryOn?: string };
+  fault?: unknown;
+}
+
+describe('mesh policy from the call graph', () => {
+  it('namespace-wide STRICT mTLS and deny by default', () => {
+    expect(find(objects, 'PeerAuthentication', 'default').spec).toEqual({ mtls: { mode: 'STRICT' } });
+    expect(find(objects, 'AuthorizationPolicy', 'deny-all').spec).toEqual({});
+  });
+
+  it('every route has a timeout and an explicit retry policy; only idempotent routes retry on 5xx; no fault injection', () => {
+    for (const vs of ofKind(objects, 'VirtualService')) {
+      for (const route of (vs.spec as { http: HttpRoute[] }).http) {
+        expect(route.timeout, `${vs.metadata.name} ${route.name}`).toMatch(/^\d+(\.\d+)?s$/);
+        expect(route.retries, `${vs.metadata.name} ${route.name}`).toBeDefined();
+        expect(route.fault).toBeUndefined();
+      }
+    }
+    const users = (find(objects, 'VirtualService', 'users').spec as { http: HttpRoute[] }).http;
+    expect(users.find((r) => r.name === 'post-users')!.retries).toEqual({
+      attempts: 1,
+      perTryTimeout: '1s',
+      retryOn: 'connect-failure,refused-stream',
+    });
+    const noRetries = synthObjects({
+      ...catalog,
+      services: catalog.services.map((s) =>
+        s.name === 'payments' ? { ...s, routes: s.routes.map(({ retries: _, ...r }) => r) } : s,
+      ),
+    });
+    expect((find(noRetries, 'VirtualService', 'payments').spec as { http: HttpRoute[] }).http[0]!.retries).toEqual({
+      attempts: 0,
+    });
+  });
+
+  it("each Sidecar's egress lists exactly the declared dependencies", () => {
+    const egress = (name: string): string[] =>
+      (find(objects, 'Sidecar', name).spec as { egress: { hosts: string[] }[] }).egress[0]!.hosts;
+    expect(egress('orders')).toEqual([
+      './users.shop.svc.cluster.local',
+      './payments.shop.svc.cluster.local',
+      './postgres.shop.svc.cluster.local',
+      './nats.shop.svc.cluster.local',
+      catalog.telemetry.collectorHost,
+    ]);
+    expect(egress('payments')).toEqual([catalog.telemetry.collectorHost]);
+    expect(egress('loadgen')).toEqual([
+      'istio-system/istio-ingressgateway.istio-system.svc.cluster.local',
+      catalog.telemetry.collectorHost,
+    ]);
+  });
+
+  it('payments admits only orders, on POST /authorizations', () => {
+    expect(find(objects, 'AuthorizationPolicy', 'payments').spec).toEqual({
+      action: 'ALLOW',
+      selector: { matchLabels: { app: 'payments' } },
+      rules: [
+        {
+          from: [{ source: { principals: ['cluster.local/ns/shop/sa/orders'] } }],
+          to: [{ operation: { methods: ['POST'], paths: ['/authorizations'] } }],
+        },
+      ],
+    });
+  });
+
+  it('loadgen, which nobody calls, gets no ALLOW policy', () => {
+    expect(ofKind(objects, 'AuthorizationPolicy').map((p) => p.metadata.name)).not.toContain('loadgen');
+  });
+
+  it('every DestinationRule has a connection pool and outlier detection', () => {
+    for (const dr of ofKind(objects, 'DestinationRule')) {
+      expect(dr.spec).toMatchObject({
+        trafficPolicy: { connectionPool: expect.any(Object), outlierDetection: expect.any(Object) },
+      });
+    }
+  });
+
+  it('Telemetry selects the tracing provider and access logs', () => {
+    expect(find(objects, 'Telemetry', 'default').spec).toEqual({
+      tracing: [{ providers: [{ name: 'zipkin' }], randomSamplingPercentage: 100 }],
+      accessLogging: [{ providers: [{ name: 'envoy' }] }],
+    });
+  });
+});

@@ -1,0 +1,60 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const dirs = ['dist/manifests-synth-test-a', 'dist/manifests-synth-test-b'];
+
+function synth(env: Record<string, string>): { status: number | null; stderr: string; ms: number } {
+  const started = performance.now();
+  const run = spawnSync('node', ['infra/cdk8s/dist/src/main.js'], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', JWKS_FILE: 'infra/cdk8s/test/fixtures/jwks.json', ...env },
+  });
+  return { status: run.status, stderr: run.stderr, ms: performance.now() - started };
+}
+
+const read = (dir: string): Record<string, string> =>
+  Object.fromEntries(
+    readdirSync(join(root, dir))
+      .sort()
+      .map((f) => [f, readFileSync(join(root, dir, f), 'utf8')]),
+  );
+
+describe('npm run synth', () => {
+  beforeAll(() => {
+    expect(spawnSync('npx', ['tsc', '-b', 'infra/cdk8s'], { cwd: root }).status).toBe(0);
+    for (const dir of dirs) rmSync(join(root, dir), { recursive: true, force: true });
+  });
+
+  it('writes the whole shop in ≤ 3 s, byte-identical across runs', () => {
+    const runs = dirs.map((dir) => synth({ MANIFESTS_DIR: dir }));
+    for (const run of runs) {
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(run.ms).toBeLessThanOrEqual(3000);
+    }
+    const [a, b] = dirs.map(read);
+    expect(Object.keys(a!)).toContain('30-orders.k8s.yaml');
+    expect(b).toEqual(a);
+  });
+
+  it('names images from IMAGE_REGISTRY and IMAGE_TAG, and refuses latest', () => {
+    expect(
+      synth({ MANIFESTS_DIR: dirs[0]!, IMAGE_REGISTRY: 'registry.local:5000/shop', IMAGE_TAG: '1.2.3' }).status,
+    ).toBe(0);
+    expect(read(dirs[0]!)['30-users.k8s.yaml']).toContain('image: registry.local:5000/shop/users:1.2.3');
+    const latest = synth({ MANIFESTS_DIR: dirs[0]!, IMAGE_TAG: 'latest' });
+    expect(latest.status).not.toBe(0);
+    expect(latest.stderr).toMatch(/IMAGE_TAG must name a release, got 'latest'/);
+  });
+
+  it('fails naming the JWKS file and `make secrets` when it is missing', () => {
+    const run = synth({ MANIFESTS_DIR: dirs[0]!, JWKS_FILE: '.secrets/no-such-jwks.json' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/no-such-jwks\.json does not exist; run `make secrets`/);
+  });
+});

@@ -1,0 +1,27 @@
+import { authorizationCheck } from './authorization.js';
+import { breakerCheck } from './breaker.js';
+import type { Check } from './check.js';
+import { jwtCheck } from './jwt.js';
+import { mtlsCheck } from './mtls.js';
+import { outlierCheck } from './outlier.js';
+import { rateLimitCheck } from './rate-limit.js';
+import { retriesCheck } from './retries.js';
+import { sidecarsCheck } from './sidecars.js';
+import { timeoutCheck } from './timeout.js';
+import { traceCheck } from './trace.js';
+
+/** In the order they run: read-only checks first, the knob checks next, the burst last. */
+export const checks: readonly Check[] = [
+  sidecarsCheck,
+  mtlsCheck,
+  authorizationCheck,
+  jwtCheck,
+  traceCheck,
+  retriesCheck,
+  timeoutCheck,
+  breakerCheck,
+  outlierCheck,
+  rateLimitCheck,
+];
+
+export type { Check } from './check.js';

@@ -1,0 +1,229 @@
+import type { AccessLogEntry } from './access-log.js';
+import { fail, pass, type CheckResult } from './check-result.js';
+import type { ClusterHost } from './envoy-stats.js';
+import { isService, traceServices, type JaegerTrace } from './jaeger.js';
+import { describeProbe, formatTally, type ProbeResult } from './probe.js';
+
+/** The fields of a V1Pod the sidecar check reads (structurally compatible with client-node's V1Pod). */
+export interface PodView {
+  readonly metadata?: {
+    readonly name?: string;
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly deletionTimestamp?: Date | string;
+  };
+  readonly spec?: {
+    readonly initContainers?: readonly { readonly name: string; readonly restartPolicy?: string }[];
+    readonly containers: readonly { readonly name: string }[];
+  };
+  readonly status?: {
+    readonly phase?: string;
+    readonly initContainerStatuses?: readonly { readonly name: string; readonly ready: boolean }[];
+    readonly containerStatuses?: readonly { readonly name: string; readonly ready: boolean }[];
+  };
+}
+
+const PROXY = 'istio-proxy';
+
+/** Every app pod runs a ready istio-proxy, as a native sidecar (init container, restartPolicy Always) or a regular container. */
+export function evaluateSidecars(pods: readonly PodView[], apps: readonly string[]): CheckResult {
+  const problems: string[] = [];
+  let native = 0;
+  for (const app of apps) {
+    // Pods on their way out (an earlier rollout, a finished job) are not serving.
+    const own = pods.filter(
+      (p) =>
+        p.metadata?.labels?.app === app &&
+        p.metadata.deletionTimestamp === undefined &&
+        p.status?.phase !== 'Succeeded' &&
+        p.status?.phase !== 'Failed',
+    );
+    if (own.length === 0) problems.push(`${app}: no pods`);
+    for (const pod of own) {
+      const name = pod.metadata?.name ?? app;
+      const asNative = pod.spec?.initContainers?.find((c) => c.name === PROXY && c.restartPolicy === 'Always');
+      const asContainer = pod.spec?.containers.find((c) => c.name === PROXY);
+      if (asNative === undefined && asContainer === undefined) {
+        problems.push(`${name}: no istio-proxy (is the namespace labelled for injection?)`);
+        continue;
+      }
+      const statuses = asNative === undefined ? pod.status?.containerStatuses : pod.status?.initContainerStatuses;
+      if (statuses?.find((s) => s.name === PROXY)?.ready !== true) problems.push(`${name}: istio-proxy not ready`);
+      if (asNative !== undefined) native += 1;
+    }
+  }
+  if (problems.length > 0) return fail(problems.join('; '));
+  const counted = pods.filter(
+    (p) => apps.includes(p.metadata?.labels?.app ?? '') && p.metadata?.deletionTimestamp === undefined,
+  ).length;
+  return pass(`${counted} pods of ${apps.length} services, each with a ready istio-proxy (${native} native sidecars)`);
+}
+
+/** STRICT mTLS: a plaintext call from outside the mesh fails while the same kind of call from inside works. */
+export function evaluateMtls(plaintext: ProbeResult | undefined, fromMesh: ProbeResult | undefined): CheckResult {
+  if (fromMesh === undefined || !('status' in fromMesh)) {
+    return fail(
+      `the control call from inside the mesh did not get an answer (${describeProbe(fromMesh)}): cannot judge`,
+    );
+  }
+  if (plaintext !== undefined && 'status' in plaintext) {
+    return fail(`a plaintext call from outside the mesh got ${describeProbe(plaintext)}: mTLS is not STRICT`);
+  }
+  return pass(`plaintext from outside the mesh ${describeProbe(plaintext)}; from inside: ${describeProbe(fromMesh)}`);
+}
+
+export interface DenialProbe {
+  /** e.g. `storefront → POST orders /orders`. */
+  readonly label: string;
+  readonly result: ProbeResult | undefined;
+  /**
+   * Whether the caller's Sidecar egress does not list the callee, so that the call may also be
+   * stopped before it leaves the pod (no route: connection refused, or 502 from the BlackHoleCluster).
+   */
+  readonly outsideEgress: boolean;
+}
+
+/** Least privilege: calls that the catalog does not declare are refused with 403 by the callee's AuthorizationPolicy. */
+export function evaluateDenials(probes: readonly DenialProbe[]): CheckResult {
+  const lines: string[] = [];
+  let ok = true;
+  for (const probe of probes) {
+    const result = probe.result;
+    const denied = result !== undefined && 'status' in result && result.status === 403;
+    const blocked =
+      probe.outsideEgress &&
+      result !== undefined &&
+      (!('status' in result) || result.status === 502 || result.status === 404);
+    if (!denied && !blocked) ok = false;
+    lines.push(`${probe.label}: ${describeProbe(result)}${blocked ? ' (not in its Sidecar egress)' : ''}`);
+  }
+  return ok ? pass(lines.join('; ')) : fail(`expected 403: ${lines.join('; ')}`);
+}
+
+/** The gateway answers 401 without a token and with a token signed by another key, and lets a valid token through. */
+export function evaluateJwt(statuses: { noToken: number; forged: number; valid: number }): CheckResult {
+  const detail = `no token → ${statuses.noToken}, forged signature → ${statuses.forged}, valid token → ${statuses.valid}`;
+  if (statuses.noToken === 403 && statuses.forged === 401) {
+    // RequestAuthentication lets a request without a token through; the DENY policy then answers 403.
+    return fail(`${detail}: a missing token was refused by authorization (403), not answered 401 by authentication`);
+  }
+  if (statuses.noToken !== 401 || statuses.forged !== 401) return fail(`expected 401 without a valid JWT: ${detail}`);
+  if (statuses.valid === 401 || statuses.valid === 403) return fail(`a valid token was refused: ${detail}`);
+  return pass(detail);
+}
+
+/** A burst at the gateway meets its local rate limit. */
+export function evaluateRateLimit(statuses: readonly number[]): CheckResult {
+  const limited = statuses.filter((s) => s === 429).length;
+  const passed = statuses.filter((s) => s < 400).length;
+  const detail = `${statuses.length} requests: ${passed} passed, ${limited} answered 429`;
+  if (limited === 0) return fail(`no 429: ${detail}`);
+  if (passed === 0) return fail(`every request was refused, not a rate limit: ${detail}`);
+  return pass(detail);
+}
+
+export interface RetryObservation {
+  /** Statuses of the orders placed through the gateway while payments failed. */
+  readonly orderStatuses: readonly number[];
+  /** Growth of `upstream_rq_retry` on orders' outbound cluster for payments, summed over orders pods; undefined when not recorded. */
+  readonly retries: number | undefined;
+  /**
+   * 503s that payments' own sidecars logged for POST /authorizations meanwhile. Services never
+   * retry (Law 1), so a 503 behind an order that still succeeded was retried by the mesh: the
+   * evidence when the proxies do not record `upstream_rq_retry`.
+   */
+  readonly payments503: number;
+  readonly failureRate: number;
+  /** Share of orders that must succeed. @default 0.9 */
+  readonly minSuccessShare?: number;
+}
+
+/** With payments failing part of its requests, orders still succeed because the sidecars retry. */
+export function evaluateRetries(o: RetryObservation): CheckResult {
+  const ok = o.orderStatuses.filter((s) => s === 201).length;
+  const share = o.orderStatuses.length === 0 ? 0 : ok / o.orderStatuses.length;
+  const detail =
+    `payments failing ${Math.round(o.failureRate * 100)}%: ${ok}/${o.orderStatuses.length} orders placed, ` +
+    `upstream_rq_retry +${o.retries ?? '? (not recorded)'}, ${o.payments503} payments 503s in its access log`;
+  if (share < (o.minSuccessShare ?? 0.9)) return fail(`too many orders failed: ${detail}`);
+  if ((o.retries ?? 0) > 0) return pass(detail);
+  if (o.retries === undefined && o.payments503 > 0) return pass(detail);
+  return fail(`no retries seen: ${detail}`);
+}
+
+/** A slow payments call ends in 504 from the caller's sidecar, no later than the route timeout (plus slack for exec and scheduling). */
+export function evaluateTimeout(result: ProbeResult | undefined, timeoutMs: number, slackMs: number): CheckResult {
+  const detail = `${describeProbe(result)}, route timeout ${timeoutMs} ms`;
+  if (result === undefined || !('status' in result) || result.status !== 504) return fail(`expected 504: ${detail}`);
+  if (result.ms > timeoutMs + slackMs) return fail(`504 came later than the timeout allows: ${detail}`);
+  return pass(detail);
+}
+
+export interface BreakerObservation {
+  readonly results: readonly ProbeResult[];
+  /** Access-log entries of the caller's sidecar for the callee's path during the burst. */
+  readonly accessLog: readonly AccessLogEntry[];
+  /** Growth of `upstream_rq_pending_overflow`; undefined when not recorded. */
+  readonly pendingOverflow: number | undefined;
+}
+
+/** Overload trips the circuit breaker: some calls are refused at once with 503 and response flag UO. */
+export function evaluateBreaker(o: BreakerObservation): CheckResult {
+  const refused = o.results.filter((r) => 'status' in r && r.status === 503);
+  const marked = refused.filter((r) => 'status' in r && r.overloaded).length;
+  const uo = o.accessLog.filter((e) => e.status === 503 && e.flags.includes('UO')).length;
+  const detail = `${o.results.length} concurrent calls: ${formatTally(o.results)}; ${marked} with x-envoy-overloaded, ${uo} access-log entries 503 UO, upstream_rq_pending_overflow +${o.pendingOverflow ?? '?'}`;
+  if (refused.length === 0) return fail(`no 503: ${detail}`);
+  if (uo === 0 && marked === 0 && (o.pendingOverflow ?? 0) === 0) {
+    return fail(`503s but none from the circuit breaker (no UO): ${detail}`);
+  }
+  return pass(detail);
+}
+
+/**
+ * Outlier detection ejected the failing endpoint: its health flags in the caller's `/clusters`
+ * say `failed_outlier_check`, or the caller's `outlier_detection.ejections_enforced_total` grew
+ * (recorded only when the stats matcher includes it).
+ */
+export function evaluateOutlier(
+  failingAddress: string,
+  hosts: readonly ClusterHost[],
+  ejections?: number,
+): CheckResult {
+  const host = hosts.find((h) => h.address === failingAddress);
+  const others = hosts.filter((h) => h !== host);
+  const detail =
+    `${failingAddress}: ${host?.healthFlags.join('/') ?? 'not in the cluster'}; ` +
+    `${others.length} other endpoints ${others.every((h) => h.healthFlags.includes('healthy')) ? 'healthy' : 'not all healthy'}` +
+    (ejections === undefined ? '' : `; ejections_enforced_total +${ejections}`);
+  if (host === undefined) return fail(`the failing pod never became an endpoint: ${detail}`);
+  if (!host.healthFlags.includes('failed_outlier_check') && (ejections ?? 0) === 0)
+    return fail(`not ejected: ${detail}`);
+  return pass(detail);
+}
+
+export interface TraceExpectation {
+  /** Workloads that must all appear in one trace, e.g. ingress gateway, orders, payments. */
+  readonly required: readonly string[];
+  /** At least one of these must appear too: the consumers behind the async hop. */
+  readonly anyOf: readonly string[];
+}
+
+/** One trace spans the gateway, the synchronous calls and the asynchronous hop. */
+export function evaluateTrace(traces: readonly JaegerTrace[], expected: TraceExpectation): CheckResult {
+  let best: { trace: JaegerTrace; missing: string[]; services: Set<string> } | undefined;
+  for (const trace of traces) {
+    const services = traceServices(trace);
+    const has = (w: string): boolean => [...services].some((s) => isService(s, w));
+    const missing = expected.required.filter((w) => !has(w));
+    if (!expected.anyOf.some(has)) missing.push(expected.anyOf.join(' or '));
+    if (best === undefined || missing.length < best.missing.length) best = { trace, missing, services };
+  }
+  if (best === undefined) return fail('Jaeger returned no traces for the gateway');
+  const names = [...best.services].sort().join(', ');
+  if (best.missing.length > 0) {
+    return fail(
+      `of ${traces.length} traces, the most complete (${best.trace.traceID}) lacks ${best.missing.join(', ')}; it has ${names}`,
+    );
+  }
+  return pass(`trace ${best.trace.traceID}: ${best.trace.spans.length} spans across ${names}`);
+}

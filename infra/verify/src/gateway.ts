@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { LOADGEN_SUBJECT, type TokenSigner } from '@mesh-kit/loadgen/token-signer';
+
+export interface GatewayAnswer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export interface GatewayRequest {
+  readonly token?: string;
+  readonly json?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** The shop's public API through the ingress gateway (a port-forward), as a client outside the cluster sees it. */
+export class Gateway {
+  readonly url: string;
+  private readonly signer: TokenSigner;
+
+  constructor(url: string, signer: TokenSigner) {
+    this.url = url;
+    this.signer = signer;
+  }
+
+  async send(method: 'GET' | 'POST', path: string, request: GatewayRequest = {}): Promise<GatewayAnswer> {
+    const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
+    if (request.token !== undefined) headers.authorization = `Bearer ${request.token}`;
+    if (request.json !== undefined) headers['content-type'] = 'application/json';
+    // verify is a client, not a service: it bounds its own waits so a broken cluster cannot hang it.
+    const response = await fetch(`${this.url}${path}`, {
+      method,
+      headers,
+      signal: AbortSignal.timeout(30_000),
+      ...(request.json === undefined ? {} : { body: JSON.stringify(request.json) }),
+    });
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // not JSON (Envoy's local replies are plain text)
+    }
+    return { status: response.status, body };
+  }
+
+  token(subject: string = LOADGEN_SUBJECT): Promise<string> {
+    return this.signer.sign(subject);
+  }
+
+  /** Signs up a user the way loadgen does and returns a token for it. */
+  async newUser(): Promise<{ id: string; token: string }> {
+    const handle = randomUUID();
+    const answer = await this.send('POST', '/api/users', {
+      token: await this.token(),
+      json: { name: 'verify', email: `verify-${handle}@verify.example` },
+    });
+    const id = (answer.body as { id?: unknown } | undefined)?.id;
+    if (answer.status !== 201 || typeof id !== 'string') {
+      throw new Error(`POST /api/users answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 200)}`);
+    }
+    return { id, token: await this.token(id) };
+  }
+
+  /** Places a small order with a fresh Idempotency-Key; returns the status. */
+  async placeOrder(token: string, headers: Readonly<Record<string, string>> = {}): Promise<GatewayAnswer> {
+    return this.send('POST', '/api/orders', {
+      token,
+      headers: { 'idempotency-key': randomUUID(), ...headers },
+      json: { items: [{ sku: 'verify-1', quantity: 1, unitPriceCents: 500 }] },
+    });
+  }
+}

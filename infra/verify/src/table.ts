@@ -1,0 +1,30 @@
+import type { CheckReport } from './check-result.js';
+
+/** The table `make verify` prints: one row per check, then a one-line summary. */
+export function renderTable(reports: readonly CheckReport[]): string {
+  const rows = reports.map((r) => [
+    r.title,
+    r.status === 'pass' ? 'PASS' : 'FAIL',
+    formatSeconds(r.durationMs),
+    r.detail,
+  ]);
+  const header = ['check', 'result', 'time', 'detail'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  // The detail column is last and left ragged so long reasons are not padded.
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  const rule = widths.map((w, i) => '-'.repeat(i === widths.length - 1 ? Math.min(w, 40) : w)).join('  ');
+  const failed = reports.filter((r) => r.status === 'fail').length;
+  const summary =
+    failed === 0
+      ? `${reports.length} of ${reports.length} checks passed`
+      : `${failed} of ${reports.length} checks failed`;
+  return [line(header), rule, ...rows.map(line), '', summary].join('\n');
+}
+
+function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}

@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { DependencyUnreachable, type Logger, type ServiceClient, type ServiceResponse } from '@mesh-kit/runtime';
+import type { LoadgenMetrics, Step } from './metrics.js';
+import { LOADGEN_SUBJECT, type TokenSigner } from './token-signer.js';
+
+export interface JourneyDeps {
+  /** Points at the ingress gateway: every path starts with `/api/`. */
+  readonly gateway: ServiceClient;
+  readonly signer: TokenSigner;
+  readonly metrics: LoadgenMetrics;
+  readonly logger: Logger;
+  /**
+   * Uniform [0, 1) source for choices (order count, items, replays); injected by tests.
+   * @default Math.random
+   */
+  readonly random?: () => number;
+  /**
+   * Share of journeys that replay their last order's Idempotency-Key.
+   * @default 0.2
+   */
+  readonly replayShare?: number;
+}
+
+export type JourneyOutcome = 'completed' | 'no_user' | 'failed';
+
+interface OrderItem {
+  readonly sku: string;
+  readonly quantity: number;
+  readonly unitPriceCents: number;
+}
+
+const PRODUCTS: readonly Omit<OrderItem, 'quantity'>[] = [
+  { sku: 'mug-001', unitPriceCents: 1_200 },
+  { sku: 'tee-014', unitPriceCents: 2_500 },
+  { sku: 'cap-007', unitPriceCents: 1_800 },
+  { sku: 'sticker-3', unitPriceCents: 300 },
+  { sku: 'poster-22', unitPriceCents: 4_000 },
+];
+
+/**
+ * One visitor: signs up, places one or two orders, sometimes replays one, then reads what a
+ * browser would (profile, orders, overview, stats, notifications). Each request is sent once;
+ * its outcome is counted, never retried (Law 1).
+ */
+export async function runJourney(deps: JourneyDeps): Promise<JourneyOutcome> {
+  deps.metrics.inFlight.inc();
+  try {
+    const outcome = await journey(deps);
+    deps.metrics.journeys.inc({ outcome });
+    return outcome;
+  } catch (error) {
+    deps.logger.error({ err: error }, 'journey failed');
+    deps.metrics.journeys.inc({ outcome: 'failed' });
+    return 'failed';
+  } finally {
+    deps.metrics.inFlight.dec();
+  }
+}
+
+async function journey(deps: JourneyDeps): Promise<JourneyOutcome> {
+  const random = deps.random ?? Math.random;
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+
+  const serviceToken = await deps.signer.sign(LOADGEN_SUBJECT);
+  const handle = randomUUID();
+  const created = await send<{ id?: unknown }>(deps, 'create_user', serviceToken, 'POST', '/api/users', {
+    name: `Visitor ${handle.slice(0, 8)}`,
+    email: `visitor-${handle}@loadgen.example`,
+  });
+  const userId = created?.status === 201 ? created.body?.id : undefined;
+  if (typeof userId !== 'string') return 'no_user';
+
+  const userToken = await deps.signer.sign(userId);
+  let last: { key: string; body: { items: OrderItem[] }; orderId: unknown } | undefined;
+  const orderCount = 1 + Math.floor(random() * 2);
+  for (let n = 0; n < orderCount; n += 1) {
+    const body = {
+      items: Array.from({ length: 1 + Math.floor(random() * 3) }, () => ({
+        ...pick(PRODUCTS),
+        quantity: 1 + Math.floor(random() * 3),
+      })),
+    };
+    const key = randomUUID();
+    const placed = await send<{ id?: unknown }>(deps, 'place_order', userToken, 'POST', '/api/orders', body, key);
+    if (placed?.status === 201) last = { key, body, orderId: placed.body?.id };
+  }
+
+  if (last !== undefined && random() < (deps.replayShare ?? 0.2)) {
+    const { key, body, orderId } = last;
+    await send<{ id?: unknown }>(deps, 'replay_order', userToken, 'POST', '/api/orders', body, key, (response) => {
+      const mismatch = response.status < 300 && response.body?.id !== orderId;
+      if (mismatch) deps.logger.warn({ key }, 'a replayed Idempotency-Key returned a different order');
+      return mismatch;
+    });
+  }
+
+  await send(deps, 'profile', userToken, 'GET', `/api/users/${encodeURIComponent(userId)}`);
+  await send(deps, 'list_orders', userToken, 'GET', '/api/orders');
+  await send(deps, 'overview', userToken, 'GET', '/api/overview');
+  await send(deps, 'stats', userToken, 'GET', '/api/stats');
+  await send(deps, 'notifications', userToken, 'GET', '/api/notifications');
+  return 'completed';
+}
+
+/** Sends one request and counts its outcome; undefined when the gateway could not be reached. */
+async function send<T>(
+  deps: JourneyDeps,
+  step: Step,
+  token: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+  idempotencyKey?: string,
+  isMismatch?: (response: ServiceResponse<T>) => boolean,
+): Promise<ServiceResponse<T> | undefined> {
+  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
+  let response: ServiceResponse<T>;
+  try {
+    response =
+      method === 'GET' ? await deps.gateway.get<T>(path, headers) : await deps.gateway.post<T>(path, body, headers);
+  } catch (error) {
+    if (!(error instanceof DependencyUnreachable)) throw error;
+    deps.metrics.requests.inc({ step, outcome: 'unreachable' });
+    return undefined;
+  }
+  const outcome = isMismatch?.(response) === true ? 'mismatch' : String(response.status);
+  deps.metrics.requests.inc({ step, outcome });
+  return response;
+}

@@ -1,0 +1,93 @@
+import { randomUUID, type KeyObject } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { jwtVerify } from 'jose';
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly subject: string;
+  readonly idempotencyKey: string | undefined;
+  readonly body: unknown;
+}
+
+export interface FakeGatewayOptions {
+  readonly publicKey: KeyObject;
+  /** Status for POST /api/orders; 201 stores and replays by Idempotency-Key. */
+  readonly orderStatus?: number;
+  /** Answer replays with a fresh order id, as a broken idempotency store would. */
+  readonly forgetKeys?: boolean;
+}
+
+export interface FakeGateway {
+  readonly url: string;
+  readonly requests: RecordedRequest[];
+  /** Requests refused for a missing or invalid token. */
+  readonly rejected: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Stands in for the Istio ingress gateway: verifies the RS256 JWT the way RequestAuthentication
+ * does (issuer `mesh-kit`, audience `shop`), records what reached it and answers like the shop.
+ */
+export async function startFakeGateway(options: FakeGatewayOptions): Promise<FakeGateway> {
+  const requests: RecordedRequest[] = [];
+  const rejected: string[] = [];
+  const orders = new Map<string, string>();
+
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const path = req.url ?? '/';
+      const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      let subject: string;
+      try {
+        if (token === undefined) throw new Error('no token');
+        const verified = await jwtVerify(token, options.publicKey, {
+          issuer: 'mesh-kit',
+          audience: 'shop',
+          algorithms: ['RS256'],
+        });
+        subject = verified.payload.sub ?? '';
+      } catch {
+        rejected.push(path);
+        res.writeHead(401).end('Jwt is missing');
+        return;
+      }
+      const body = await readJson(req);
+      const idempotencyKey = req.headers['idempotency-key'] as string | undefined;
+      requests.push({ method: req.method ?? '', path, subject, idempotencyKey, body });
+
+      const json = (status: number, value: unknown): void => {
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+      };
+      if (req.method === 'POST' && path === '/api/users') {
+        json(201, { id: randomUUID(), ...(body as object) });
+      } else if (req.method === 'POST' && path === '/api/orders') {
+        const status = options.orderStatus ?? 201;
+        if (status !== 201) return json(status, { title: 'upstream failed' });
+        const key = idempotencyKey ?? randomUUID();
+        const id = (options.forgetKeys === true ? undefined : orders.get(key)) ?? randomUUID();
+        orders.set(key, id);
+        json(201, { id, userId: subject, status: 'placed' });
+      } else {
+        json(200, {});
+      }
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    rejected,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text === '' ? undefined : (JSON.parse(text) as unknown);
+}
