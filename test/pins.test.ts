@@ -64,7 +64,7 @@ describe('mesh/istio', () => {
       meshConfig: {
         accessLogFile: string;
         outboundTrafficPolicy: { mode: string };
-        defaultConfig: { holdApplicationUntilProxyStarts: boolean };
+        defaultConfig: { holdApplicationUntilProxyStarts: boolean; proxyStatsMatcher: { inclusionRegexps: string[] } };
         extensionProviders: { name: string; zipkin?: { service: string; port: number } }[];
       };
     };
@@ -77,6 +77,22 @@ describe('mesh/istio', () => {
     expect(meshConfig.accessLogFile).toBe('/dev/stdout');
     expect(meshConfig.outboundTrafficPolicy.mode).toBe('REGISTRY_ONLY');
     expect(meshConfig.defaultConfig.holdApplicationUntilProxyStarts).toBe(true);
+  });
+
+  it('keeps the Envoy stats make verify reads for retries, the breaker and ejections', () => {
+    const patterns = operator.spec.meshConfig.defaultConfig.proxyStatsMatcher.inclusionRegexps.map(
+      (p) => new RegExp(`^${p}$`),
+    );
+    for (const stat of [
+      'cluster.outbound|3002||payments.shop.svc.cluster.local.upstream_rq_retry',
+      'cluster.outbound|3002||payments.shop.svc.cluster.local.upstream_rq_pending_overflow',
+      'cluster.outbound|3002||payments.shop.svc.cluster.local.outlier_detection.ejections_enforced_total',
+    ]) {
+      expect(
+        patterns.some((pattern) => pattern.test(stat)),
+        stat,
+      ).toBe(true);
+    }
   });
 
   it('declares the tracing provider that the Telemetry resources select, at the collector the Sidecars allow', () => {

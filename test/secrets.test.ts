@@ -7,7 +7,7 @@ import { parseAllDocuments } from 'yaml';
 import { catalog } from '../infra/cdk8s/src/catalog.js';
 import { synthesize, FIXTURE_JWKS } from '../scripts/chart.js';
 import { ensureSecrets, secretManifests } from '../scripts/secrets.js';
-import { AUDIENCE, ISSUER, signToken } from '../scripts/token.js';
+import { AUDIENCE, ISSUER, devTokenSigner } from '../scripts/token.js';
 
 let dir: string;
 beforeEach(() => {
@@ -89,29 +89,26 @@ it('creates every Secret key the synthesized manifests read', () => {
 });
 
 describe('make token', () => {
-  it('signs an RS256 JWT that the public JWKS verifies, with the gateway issuer and audience', () => {
-    const secrets = ensureSecrets(dir);
-    const jwks = JSON.parse(readFileSync(join(dir, 'jwks.json'), 'utf8')) as { keys: (JsonWebKey & { kid: string })[] };
+  it("signs, with loadgen's signer, an RS256 JWT that the JWKS from make secrets verifies", async () => {
+    ensureSecrets(dir);
+    const jwks = JSON.parse(readFileSync(join(dir, 'jwks.json'), 'utf8')) as { keys: JsonWebKey[] };
     const key = jwks.keys[0];
     if (key === undefined) throw new Error('no key');
-    const token = signToken({
-      privatePem: secrets.get('loadgen-jwt')?.['private.pem'] ?? '',
-      subject: 'user-1',
-      kid: key.kid,
-      now: new Date('2026-01-01T00:00:00Z'),
-    });
+    const before = Math.floor(Date.now() / 1000);
+    const token = await devTokenSigner(dir).sign('user-1');
     const [header = '', claims = '', signature = ''] = token.split('.');
     const publicKey = createPublicKey({ key: key as never, format: 'jwk' });
     expect(verify('sha256', Buffer.from(`${header}.${claims}`), publicKey, Buffer.from(signature, 'base64url'))).toBe(
       true,
     );
-    expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toEqual({ alg: 'RS256', typ: 'JWT', kid: key.kid });
-    expect(JSON.parse(Buffer.from(claims, 'base64url').toString())).toEqual({
-      iss: ISSUER,
-      aud: AUDIENCE,
-      sub: 'user-1',
-      iat: 1767225600,
-      exp: 1767229200,
-    });
+    expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toMatchObject({ alg: 'RS256' });
+    const payload = JSON.parse(Buffer.from(claims, 'base64url').toString()) as Record<string, number | string>;
+    expect(payload).toMatchObject({ iss: ISSUER, aud: AUDIENCE, sub: 'user-1' });
+    expect(Number(payload['exp']) - Number(payload['iat'])).toBe(3600);
+    expect(Number(payload['iat'])).toBeGreaterThanOrEqual(before);
+  });
+
+  it('says to run make secrets when there is no key', () => {
+    expect(() => devTokenSigner(join(dir, 'missing'))).toThrow(/loadgen-jwt\.json: run `make secrets` first/);
   });
 });
