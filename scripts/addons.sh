@@ -15,8 +15,7 @@ grep -v '^#' mesh/istio/addons.txt | while read -r file deployment version_var; 
   [ -n "$file" ] || continue
   version=${!version_var}
   grep -qF "$version" "$samples/$file" || warn "$file does not mention $version_var=$version (versions.env)"
-  step "applying $file ($deployment $version)"
-  kube apply --server-side --field-manager=mesh-kit -f "$samples/$file"
+  apply_changed "$file ($deployment $version)" -f "$samples/$file"
 done
 grep -v '^#' mesh/istio/addons.txt | while read -r file deployment _; do
   [ -n "$file" ] || continue

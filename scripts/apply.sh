@@ -13,14 +13,9 @@ manifests=${MANIFESTS_DIR:-dist/manifests}
 [ -d "$manifests" ] || die "$manifests not found: run \`make synth\`"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# The manifests are the truth for the objects they name: take over fields someone changed by hand.
-apply() { kube apply --server-side --force-conflicts --field-manager=mesh-kit "$@"; }
-
-step "namespaces"
 node_run node --import tsx scripts/manifests.ts namespaces "$manifests" >"$tmp/namespaces.yaml"
-apply -f "$tmp/namespaces.yaml"
-step "secrets from $secrets"
-apply -f "$secrets"
+apply_changed "namespaces" -f "$tmp/namespaces.yaml"
+apply_changed "secrets from $secrets" -f "$secrets"
 
 if [ "${DEPLOY_WITH:-manifests}" = helm ]; then
   need helm "run \`make tools\`"
@@ -38,12 +33,7 @@ if [ "${DEPLOY_WITH:-manifests}" = helm ]; then
     helm --kube-context "$KUBE_CONTEXT" upgrade --install "$release" charts/mesh-kit --namespace "$NAMESPACE" "${values[@]}"
   fi
 else
-  if kube diff --server-side --force-conflicts --field-manager=mesh-kit -f "$manifests" >/dev/null 2>&1; then
-    step "$manifests already applied: no changes"
-  else
-    step "applying $manifests"
-    apply -f "$manifests"
-  fi
+  apply_changed "$manifests" -f "$manifests"
 fi
 
 step "waiting for every workload in namespace $NAMESPACE"

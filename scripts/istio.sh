@@ -23,5 +23,4 @@ step "waiting for istiod, the CNI node agent and the ingress gateway"
 kube -n istio-system rollout status deployment/istiod --timeout="$ROLLOUT_TIMEOUT"
 kube -n istio-system rollout status daemonset/istio-cni-node --timeout="$ROLLOUT_TIMEOUT"
 kube -n istio-system rollout status deployment/istio-ingressgateway --timeout="$ROLLOUT_TIMEOUT"
-step "applying mesh-wide telemetry (mesh/istio/telemetry.yaml)"
-kube apply --server-side --field-manager=mesh-kit -f mesh/istio/telemetry.yaml
+apply_changed "mesh-wide telemetry (mesh/istio/telemetry.yaml)" -f mesh/istio/telemetry.yaml

@@ -37,6 +37,19 @@ on_kind() { [ -z "$CONTEXT" ] || [ "$CONTEXT" = "$KIND_CONTEXT" ]; }
 
 kube() { kubectl --context "$KUBE_CONTEXT" "$@"; }
 
+# apply_changed WHAT -f FILE|DIR: server-side apply (the kit's files are the truth for the objects
+# they name), but only when `kubectl diff` finds a difference, so a second run changes nothing.
+apply_changed() {
+  local what=$1
+  shift
+  if kube diff --server-side --force-conflicts --field-manager=mesh-kit "$@" >/dev/null 2>&1; then
+    step "$what: no changes"
+  else
+    step "$what: applying"
+    kube apply --server-side --force-conflicts --field-manager=mesh-kit "$@"
+  fi
+}
+
 need() {
   command -v "$1" >/dev/null 2>&1 || die "$1 not found: $2"
 }

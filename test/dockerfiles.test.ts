@@ -37,6 +37,20 @@ describe('service Dockerfiles', () => {
 });
 
 describe('the Dockerfile rules', () => {
+  it('read FROM with a --platform flag', () => {
+    const text = [
+      'FROM --platform=$BUILDPLATFORM node:24-alpine AS build',
+      'FROM node:24-alpine',
+      'USER 1000',
+      'CMD ["node"]',
+    ];
+    expect(parseDockerfile(text.join('\n')).map((stage) => [stage.from, stage.name])).toEqual([
+      ['node:24-alpine', 'build'],
+      ['node:24-alpine', undefined],
+    ]);
+    expect(dockerfileProblems(text.join('\n'))).toEqual([]);
+  });
+
   it('reject root, unpinned bases, shell-form entrypoints and dev dependencies', () => {
     const bad = [
       'FROM node AS deps',

@@ -108,6 +108,42 @@ describe('on kind (no CONTEXT)', () => {
   });
 });
 
+describe('addons', () => {
+  beforeEach(() => {
+    const samples = join(bin, 'istio-1.30.3', 'samples', 'addons');
+    mkdirSync(samples, { recursive: true });
+    for (const [file, version] of Object.entries({
+      'prometheus.yaml': 'v3.10.0',
+      'jaeger.yaml': '2.14.0',
+      'kiali.yaml': 'v2.26',
+      'grafana.yaml': '12.0.1',
+    })) {
+      writeFileSync(join(samples, file), `image: x:${version}\n`);
+    }
+  });
+
+  it("applies the pinned release's dashboards in order and waits for each", () => {
+    const { status, calls, output } = run('addons.sh');
+    expect(status, output).toBe(0);
+    const applies = calls.filter((call) => call.includes(' apply ')).map((call) => call.split('/').at(-1));
+    expect(applies).toEqual(['prometheus.yaml', 'jaeger.yaml', 'kiali.yaml', 'grafana.yaml']);
+    expect(calls.filter((call) => call.includes('rollout status'))).toEqual(
+      ['prometheus', 'jaeger', 'kiali', 'grafana'].map(
+        (name) => `kubectl --context kind-mesh-kit -n istio-system rollout status deployment/${name} --timeout=300s`,
+      ),
+    );
+    expect(output).not.toContain('warning');
+  });
+
+  it('warns when a file does not carry the pinned version, and ADDONS=0 skips them all', () => {
+    writeFileSync(join(bin, 'istio-1.30.3', 'samples', 'addons', 'kiali.yaml'), 'image: x:v9\n');
+    expect(run('addons.sh').output).toContain('kiali.yaml does not mention KIALI_VERSION=v2.26');
+    const skipped = run('addons.sh', { ADDONS: '0' });
+    expect(skipped.status).toBe(0);
+    expect(skipped.calls).toEqual([]);
+  });
+});
+
 describe('beyond kind (CONTEXT and REGISTRY given)', () => {
   const prod = { CONTEXT: 'prod', REGISTRY: 'ghcr.io/me', TAG: '1.2.3' };
 
@@ -200,11 +236,12 @@ describe('apply', () => {
     );
   });
 
-  it('leaves the manifests alone when the cluster already matches them (kubectl diff finds nothing)', () => {
+  it('applies nothing when the cluster already matches (kubectl diff finds no difference)', () => {
     const { status, calls, output } = run('apply.sh', { ...env, STUB_DIFF_RC: '0' });
     expect(status).toBe(0);
-    expect(applied(calls).some((call) => call.endsWith('<work>/manifests'))).toBe(false);
-    expect(output).toContain('already applied: no changes');
+    expect(applied(calls)).toEqual([]);
+    expect(calls.filter((call) => call.includes(' diff --server-side'))).toHaveLength(3);
+    expect(output).toContain('manifests: no changes');
   });
 
   it('with DEPLOY_WITH=helm upgrades the release only when its manifest would change', () => {

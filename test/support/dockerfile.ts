@@ -29,7 +29,7 @@ export function parseDockerfile(text: string): Stage[] {
     const keyword = (match[1] ?? '').toUpperCase();
     const args = (match[2] ?? '').trim();
     if (keyword === 'FROM') {
-      const [from = '', as, name] = args.split(/\s+/);
+      const [from = '', as, name] = args.split(/\s+/).filter((word) => !word.startsWith('--'));
       stages.push({ from, name: as?.toUpperCase() === 'AS' ? name : undefined, instructions: [] });
       continue;
     }
