@@ -4,5 +4,5 @@
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-step "generating what is missing under .secrets/ (existing credentials are kept)"
+step "generating what is missing under ${SECRETS_DIR#"$ROOT"/} (existing credentials are kept)"
 node_run node --import tsx scripts/secrets.ts "$SECRETS_DIR"
