@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
 import type { Catalog } from '../catalog.js';
 import { Gateway, VirtualService } from '../../imports/networking.istio.io.js';
-import { ANNOTATION, duration, pathRegex, routeName, serviceHost } from '../mesh-names.js';
+import { ANNOTATION, pathRegex, routeName, serviceHost } from '../mesh-names.js';
 import { isUnder } from './shop-service.js';
-import { type RouteAnnotation, routeKey } from './service-traffic.js';
+import { type RouteAnnotation, routeKey, routePolicy } from './service-traffic.js';
 
 export interface IngressRoutesProps {
   readonly catalog: Catalog;
@@ -59,15 +59,7 @@ export class IngressRoutes extends Construct {
             match: [{ method: { exact: r.method }, uri: { regex: pathRegex(publicPath) } }],
             rewrite: { uriRegexRewrite: { match: pathRegex(g.prefix).replace(/\$$/, ''), rewrite: g.rewrite } },
             route: [{ destination: { host: serviceHost(spec.name, catalog), port: { number: spec.port } } }],
-            ...(r.timeoutMs === undefined ? {} : { timeout: duration(r.timeoutMs) }),
-            retries:
-              r.retries === undefined
-                ? { attempts: 0 }
-                : {
-                    attempts: r.retries.attempts,
-                    perTryTimeout: duration(r.retries.perTryTimeoutMs),
-                    retryOn: r.retries.retryOn,
-                  },
+            ...routePolicy(r),
             headers: { response: { remove: [...catalog.ingress.scrubResponseHeaders] } },
           });
         }
