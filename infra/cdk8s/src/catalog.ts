@@ -148,6 +148,11 @@ export interface Catalog {
     readonly accessLogProvider: string;
     /** `<namespace>/<host>` of the trace collector: every Sidecar's egress lists it. */
     readonly collectorHost: string;
+    /**
+     * Where services that publish or consume events send their own spans (the async hop the
+     * sidecars cannot see), as OTEL_EXPORTER_ZIPKIN_ENDPOINT. Same collector as the proxies.
+     */
+    readonly spanCollectorUrl: string;
   };
 }
 
@@ -346,6 +351,7 @@ export const catalog: Catalog = {
     samplingPercent: 100,
     accessLogProvider: 'envoy',
     collectorHost: 'istio-system/zipkin.istio-system.svc.cluster.local',
+    spanCollectorUrl: 'http://zipkin.istio-system.svc.cluster.local:9411/api/v2/spans',
   },
 };
 
