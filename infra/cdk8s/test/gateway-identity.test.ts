@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Catalog, catalog } from '../src/catalog.js';
+import { unauthorizedRoute } from '../src/token-required.js';
 import { find, ofKind, synthObjects } from './support/shop.js';
 
 type Json = Record<string, unknown>;
@@ -78,6 +79,13 @@ describe('gateway identity: the claim-derived x-user-id reaches services, a clie
         expect(match.uri.regex, route.name).toMatch(/^\^\/api\//);
       }
     }
+  });
+
+  it('refuses a 401 route prefix without its slashes and a realm that would break the challenge', () => {
+    expect(() => unauthorizedRoute({ prefix: '/api', realm: 'shop' })).toThrow(
+      "unauthorizedRoute: prefix must start and end with '/', got '/api'",
+    );
+    expect(() => unauthorizedRoute({ prefix: '/api/', realm: 'sh"op' })).toThrow(/realm must not contain/);
   });
 
   it('the ingress VirtualService binds only the Gateway (claim-based matches work on gateways only)', () => {
