@@ -1,6 +1,17 @@
 # mesh-kit — run `make` for the list of targets.
 SHELL := /usr/bin/env bash
 .DEFAULT_GOAL := help
+# The deploy steps depend on each other's order, never on parallelism.
+.NOTPARALLEL:
+
+# Where to deploy. Empty CONTEXT = the local kind cluster `mesh-kit`; REGISTRY and TAG name the
+# images ($(REGISTRY)/<service>:$(TAG)); DEPLOY_WITH=helm applies charts/mesh-kit instead of
+# dist/manifests. See "Beyond kind" in the README.
+REGISTRY ?=
+TAG ?=
+CONTEXT ?=
+DEPLOY_WITH ?= manifests
+export REGISTRY TAG CONTEXT DEPLOY_WITH ADDONS SUB SERVICE
 
 .PHONY: help
 help: ## List the targets with one line each
@@ -26,3 +37,83 @@ stack: ## Run every service as a local process against local PostgreSQL and NATS
 .PHONY: bench
 bench: ## Benchmark the local stack against a bare node:http baseline
 	npm run bench
+
+.PHONY: tools
+tools: ## Install the pinned kind, kubectl, helm and istioctl into ./bin (checksums checked)
+	scripts/tools.sh
+
+.PHONY: cluster
+cluster: ## Create the kind cluster from kind-config.yaml (skipped with CONTEXT=...)
+	scripts/cluster.sh
+
+.PHONY: istio
+istio: ## Install Istio with CNI and the mesh config in mesh/istio/ (skipped when present)
+	scripts/istio.sh
+
+.PHONY: addons
+addons: ## Install Prometheus, Jaeger, Kiali and Grafana from the pinned Istio release
+	scripts/addons.sh
+
+.PHONY: images
+images: ## Build each service's image (multi-arch and pushed when REGISTRY is set)
+	scripts/images.sh
+
+.PHONY: load
+load: ## Load the local images into the kind node (skipped when pushed)
+	scripts/load.sh
+
+.PHONY: secrets
+secrets: ## Generate database credentials and the JWT key once under .secrets/
+	scripts/secrets.sh
+
+.PHONY: synth
+synth: ## Synthesize the manifests into dist/manifests/ for REGISTRY and TAG
+	scripts/synth.sh
+
+.PHONY: chart
+chart: ## Regenerate the Helm chart in charts/mesh-kit from the cdk8s app
+	npm run chart
+
+.PHONY: deploy
+deploy: tools cluster istio addons images load secrets synth ## tools cluster istio addons images load secrets synth, then apply and wait
+	scripts/apply.sh
+
+.PHONY: port-forward
+port-forward: ## Forward localhost:8080 to the ingress gateway
+	scripts/port-forward.sh
+
+.PHONY: kiali
+kiali: ## Open Kiali on localhost:20001
+	scripts/dashboard.sh kiali
+
+.PHONY: jaeger
+jaeger: ## Open Jaeger on localhost:16686
+	scripts/dashboard.sh jaeger
+
+.PHONY: grafana
+grafana: ## Open Grafana on localhost:3000
+	scripts/dashboard.sh grafana
+
+.PHONY: token
+token: ## Print a dev JWT for curl (SUB=<user id>)
+	@scripts/token.sh
+
+.PHONY: verify
+verify: ## Prove the mesh promises on the live cluster (infra/verify)
+	scripts/verify.sh
+
+.PHONY: status
+status: ## Show pods, sidecars, mTLS mode and the gateway
+	scripts/status.sh
+
+.PHONY: logs
+logs: ## Follow the shop's logs (SERVICE=<name> for one service)
+	scripts/logs.sh
+
+.PHONY: undeploy
+undeploy: ## Delete everything labelled app.kubernetes.io/part-of=mesh-kit
+	scripts/undeploy.sh
+
+.PHONY: clean
+clean: ## Delete the kind cluster
+	scripts/clean.sh

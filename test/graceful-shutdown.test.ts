@@ -58,27 +58,33 @@ describe('graceful shutdown', () => {
     }
 
     const agent = new Agent({ keepAlive: true, maxSockets: 20 });
-    const outcomes: Outcome[] = [];
+    const outcomes: (Outcome & { startedAt: number })[] = [];
+    let sigtermAt = Number.POSITIVE_INFINITY;
     const worker = async (): Promise<void> => {
       for (;;) {
+        const startedAt = performance.now();
         const outcome = await post(port, agent);
-        outcomes.push(outcome);
+        outcomes.push({ ...outcome, startedAt });
         if (outcome.kind !== 'answered') return;
       }
     };
     const workers = Array.from({ length: 20 }, () => worker());
     await sleep(500);
-    const sigtermAt = outcomes.length;
+    const answeredBefore = outcomes.length;
+    sigtermAt = performance.now();
     child.kill('SIGTERM');
     await Promise.all(workers);
     const code = await exited;
     agent.destroy();
 
-    const failed = outcomes.filter((o) => o.kind === 'failed' || (o.kind === 'answered' && o.status !== 201));
-    expect(failed).toEqual([]);
-    // Requests in flight at SIGTERM were answered: at least one per worker after the signal.
-    expect(outcomes.length - sigtermAt).toBeGreaterThanOrEqual(20);
-    expect(outcomes.filter((o) => o.kind === 'answered').length).toBeGreaterThan(sigtermAt);
+    // In flight = sent before SIGTERM. Each must be answered 201. A request sent afterwards may
+    // find the listener closed (refused) or race a keep-alive socket being closed (reset): in a
+    // cluster the endpoint is already out of the Service by then.
+    const inFlight = outcomes.filter((o) => o.startedAt < sigtermAt && outcomes.indexOf(o) >= answeredBefore);
+    expect(inFlight.length).toBeGreaterThanOrEqual(20);
+    expect(inFlight.filter((o) => o.kind !== 'answered' || o.status !== 201)).toEqual([]);
+    const before = outcomes.filter((o) => o.startedAt < sigtermAt);
+    expect(before.filter((o) => o.kind !== 'answered' || o.status !== 201)).toEqual([]);
     expect(code).toBe(0);
   });
 });

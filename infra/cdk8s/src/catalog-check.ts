@@ -5,10 +5,16 @@ const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 /**
  * Problems that would make the catalog's manifests inconsistent, each naming the field:
  * duplicate names or ports, calls to unknown services or routes, route calls not declared in the
- * service's `calls`, gateway prefixes that expose no route.
+ * service's `calls`, gateway prefixes that expose no route or lie outside the JWT-protected prefix.
  */
 export function catalogProblems(source: Catalog): string[] {
   const problems: string[] = [];
+  const protectedPrefix = source.ingress.jwt.protectedPrefix;
+  if (!/^\/([^/]+\/)*$/.test(protectedPrefix)) {
+    problems.push(
+      `ingress.jwt.protectedPrefix: must be a path with a trailing slash ('/api/'), got '${protectedPrefix}'`,
+    );
+  }
   const names = new Set<string>();
   const ports = new Map<number, string>();
   for (const [i, s] of source.services.entries()) {
@@ -51,6 +57,11 @@ export function catalogProblems(source: Catalog): string[] {
     for (const [j, g] of s.gateway.entries()) {
       if (!s.routes.some((r) => r.path === g.rewrite || r.path.startsWith(`${g.rewrite}/`))) {
         problems.push(`${at}.gateway[${j}]: no route under '${g.rewrite}'`);
+      }
+      if (!g.prefix.startsWith(protectedPrefix)) {
+        problems.push(
+          `${at}.gateway[${j}].prefix: '${g.prefix}' is outside ingress.jwt.protectedPrefix '${protectedPrefix}'`,
+        );
       }
     }
   }

@@ -117,7 +117,16 @@ export interface IngressSpec {
   /** In-cluster Service of the gateway (loadgen's GATEWAY_URL). */
   readonly service: string;
   readonly port: number;
-  readonly jwt: { readonly issuer: string; readonly audience: string; readonly identityHeader: string };
+  readonly jwt: {
+    readonly issuer: string;
+    readonly audience: string;
+    readonly identityHeader: string;
+    /**
+     * Every public route lives under this prefix (with its trailing slash). A request under it is
+     * forwarded only with a verified token; without one the gateway answers 401 itself.
+     */
+    readonly protectedPrefix: string;
+  };
   /** Local rate limit (token bucket) per gateway pod; beyond it the gateway answers 429. */
   readonly rateLimit: { readonly maxTokens: number; readonly tokensPerFill: number; readonly fillIntervalMs: number };
   /** Response headers the gateway strips before answering a client. */
@@ -148,6 +157,11 @@ export interface Catalog {
     readonly accessLogProvider: string;
     /** `<namespace>/<host>` of the trace collector: every Sidecar's egress lists it. */
     readonly collectorHost: string;
+    /**
+     * Where services that publish or consume events send their own spans (the async hop the
+     * sidecars cannot see), as OTEL_EXPORTER_ZIPKIN_ENDPOINT. Same collector as the proxies.
+     */
+    readonly spanCollectorUrl: string;
   };
 }
 
@@ -321,7 +335,7 @@ export const catalog: Catalog = {
     serviceAccount: 'istio-ingressgateway-service-account',
     service: 'istio-ingressgateway.istio-system.svc.cluster.local',
     port: 80,
-    jwt: { issuer: 'mesh-kit', audience: 'shop', identityHeader: 'x-user-id' },
+    jwt: { issuer: 'mesh-kit', audience: 'shop', identityHeader: 'x-user-id', protectedPrefix: '/api/' },
     rateLimit: { maxTokens: 50, tokensPerFill: 25, fillIntervalMs: 1_000 },
     scrubResponseHeaders: ['x-envoy-upstream-service-time', 'x-powered-by'],
   },
@@ -346,6 +360,7 @@ export const catalog: Catalog = {
     samplingPercent: 100,
     accessLogProvider: 'envoy',
     collectorHost: 'istio-system/zipkin.istio-system.svc.cluster.local',
+    spanCollectorUrl: 'http://zipkin.istio-system.svc.cluster.local:9411/api/v2/spans',
   },
 };
 

@@ -1,4 +1,4 @@
-import type { Catalog } from './catalog.js';
+import type { Catalog, Resources } from './catalog.js';
 
 /** Labels every object of the kit carries (undeploy acts by `app.kubernetes.io/part-of`). */
 export const PART_OF = { 'app.kubernetes.io/part-of': 'mesh-kit' } as const;
@@ -48,6 +48,16 @@ export function routeName(method: string, path: string): string {
     .filter((s) => s.length > 0)
     .join('-');
   return `${method.toLowerCase()}-${tail === '' ? 'root' : tail}`;
+}
+
+/** Pod annotations sizing the injected istio-proxy. */
+export function sidecarAnnotations(r: Resources): Record<string, string> {
+  return {
+    'sidecar.istio.io/proxyCPU': `${r.cpuRequestMilli}m`,
+    'sidecar.istio.io/proxyCPULimit': `${r.cpuLimitMilli}m`,
+    'sidecar.istio.io/proxyMemory': `${r.memoryRequestMi}Mi`,
+    'sidecar.istio.io/proxyMemoryLimit': `${r.memoryLimitMi}Mi`,
+  };
 }
 
 /** Annotations under the kit's own prefix (read back by `npm run analyze`). */

@@ -24,4 +24,17 @@ describe('catalog check', () => {
     ]);
     expect(() => synthObjects(bad as Catalog)).toThrow(/invalid catalog:\n {2}services\[1\] \(payments\)\.port/);
   });
+
+  it('keeps every gateway route under the JWT-protected prefix, itself a path with a trailing slash', () => {
+    const bad = structuredClone(catalog) as Mutable<Catalog>;
+    bad.ingress.jwt.protectedPrefix = '/api';
+    expect(catalogProblems(bad as Catalog)).toContain(
+      "ingress.jwt.protectedPrefix: must be a path with a trailing slash ('/api/'), got '/api'",
+    );
+    bad.ingress.jwt.protectedPrefix = '/api/';
+    bad.services.find((s) => s.name === 'users')!.gateway = [{ prefix: '/users', rewrite: '/users' }];
+    expect(catalogProblems(bad as Catalog)).toEqual([
+      "services[0] (users).gateway[0].prefix: '/users' is outside ingress.jwt.protectedPrefix '/api/'",
+    ]);
+  });
 });

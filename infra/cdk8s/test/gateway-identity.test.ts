@@ -1,9 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { catalog } from '../src/catalog.js';
+import { type Catalog, catalog } from '../src/catalog.js';
+import { unauthorizedRoute } from '../src/token-required.js';
 import { find, ofKind, synthObjects } from './support/shop.js';
 
 type Json = Record<string, unknown>;
+interface IngressRoute {
+  name: string;
+  match: { uri: { prefix?: string; regex?: string }; headers?: Json; withoutHeaders?: Json }[];
+  route?: unknown[];
+  directResponse?: { status: number; body: { string: string } };
+  headers?: Json;
+}
 const objects = synthObjects();
+const ingressRoutes = (): IngressRoute[] =>
+  (find(objects, 'VirtualService', 'shop-ingress').spec as { http: IngressRoute[] }).http;
 const header = catalog.ingress.jwt.identityHeader;
 
 describe('gateway identity: the claim-derived x-user-id reaches services, a client copy never does', () => {
@@ -22,12 +32,73 @@ describe('gateway identity: the claim-derived x-user-id reaches services, a clie
     ]);
   });
 
-  it('requests to /api/* without a verified principal are denied', () => {
+  it('requests to /api/* that carry credentials but no verified principal are denied (403)', () => {
     const policy = find(objects, 'AuthorizationPolicy', 'shop-require-jwt');
-    expect(policy.spec).toMatchObject({
+    expect(policy.spec).toEqual({
+      selector: { matchLabels: catalog.ingress.selector },
       action: 'DENY',
-      rules: [{ from: [{ source: { notRequestPrincipals: ['*'] } }], to: [{ operation: { paths: ['/api/*'] } }] }],
+      rules: [
+        {
+          from: [{ source: { notRequestPrincipals: ['*'] } }],
+          to: [{ operation: { paths: ['/api/*'] } }],
+          when: [{ key: 'request.headers[authorization]', values: ['*'] }],
+        },
+      ],
     });
+  });
+
+  it('the first ingress route answers 401 problem+json under /api/ when no verified claim is present', () => {
+    const [first] = ingressRoutes();
+    expect(first).toEqual({
+      name: 'require-token',
+      match: [{ uri: { prefix: '/api/' }, withoutHeaders: { '@request.auth.claims.sub': { regex: '.+' } } }],
+      directResponse: { status: 401, body: { string: expect.any(String) } },
+      headers: {
+        response: {
+          set: { 'content-type': 'application/problem+json', 'www-authenticate': 'Bearer realm="shop"' },
+        },
+      },
+    });
+    expect(JSON.parse(first!.directResponse!.body.string)).toEqual({
+      type: 'about:blank',
+      title: 'Unauthorized',
+      status: 401,
+      detail: expect.stringContaining('Authorization: Bearer'),
+    });
+  });
+
+  it('every forwarding ingress route requires a verified sub claim and lies under the protected prefix', () => {
+    const forwarding = ingressRoutes().filter((r) => r.route !== undefined);
+    expect(forwarding.length).toBe(
+      catalog.services.reduce((n, s) => n + (s.gateway.length > 0 ? s.routes.length : 0), 0),
+    );
+    for (const route of forwarding) {
+      expect(route.directResponse, route.name).toBeUndefined();
+      for (const match of route.match) {
+        expect(match.headers, route.name).toEqual({ '@request.auth.claims.sub': { regex: '.+' } });
+        expect(match.uri.regex, route.name).toMatch(/^\^\/api\//);
+      }
+    }
+  });
+
+  it('refuses a 401 route prefix without its slashes and a realm that would break the challenge', () => {
+    expect(() => unauthorizedRoute({ prefix: '/api', realm: 'shop' })).toThrow(
+      "unauthorizedRoute: prefix must start and end with '/', got '/api'",
+    );
+    expect(() => unauthorizedRoute({ prefix: '/api/', realm: 'sh"op' })).toThrow(/realm must not contain/);
+  });
+
+  it('the ingress VirtualService binds only the Gateway (claim-based matches work on gateways only)', () => {
+    const spec = find(objects, 'VirtualService', 'shop-ingress').spec as { gateways: string[] };
+    expect(spec.gateways).toEqual(['shop-gateway']);
+  });
+
+  it('refuses a gateway route outside the protected prefix, naming the field', () => {
+    const bad = structuredClone(catalog) as unknown as { services: { name: string; gateway: { prefix: string }[] }[] };
+    bad.services.find((s) => s.name === 'analytics')!.gateway[0]!.prefix = '/stats';
+    expect(() => synthObjects(bad as unknown as Catalog)).toThrow(
+      "services[4] (analytics).gateway[0].prefix: '/stats' is outside ingress.jwt.protectedPrefix '/api/'",
+    );
   });
 
   it('the client copy is removed first in the gateway filter chain, before jwt_authn writes the claim', () => {

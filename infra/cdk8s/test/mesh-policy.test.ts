@@ -5,6 +5,8 @@ import { find, ofKind, synthObjects } from './support/shop.js';
 const objects = synthObjects();
 interface HttpRoute {
   name: string;
+  route?: unknown[];
+  directResponse?: unknown;
   timeout?: string;
   retries?: { attempts: number; retryOn?: string };
   fault?: unknown;
@@ -16,12 +18,17 @@ describe('mesh policy from the call graph', () => {
     expect(find(objects, 'AuthorizationPolicy', 'deny-all').spec).toEqual({});
   });
 
-  it('every route has a timeout and an explicit retry policy; only idempotent routes retry on 5xx; no fault injection', () => {
+  it('every forwarding route has a timeout and an explicit retry policy; only idempotent routes retry on 5xx; no fault injection', () => {
     for (const vs of ofKind(objects, 'VirtualService')) {
       for (const route of (vs.spec as { http: HttpRoute[] }).http) {
+        expect(route.fault).toBeUndefined();
+        // A direct response is answered by the proxy: no upstream, so no timeout or retries apply.
+        if (route.route === undefined) {
+          expect(route.directResponse, `${vs.metadata.name} ${route.name}`).toBeDefined();
+          continue;
+        }
         expect(route.timeout, `${vs.metadata.name} ${route.name}`).toMatch(/^\d+(\.\d+)?s$/);
         expect(route.retries, `${vs.metadata.name} ${route.name}`).toBeDefined();
-        expect(route.fault).toBeUndefined();
       }
     }
     const users = (find(objects, 'VirtualService', 'users').spec as { http: HttpRoute[] }).http;

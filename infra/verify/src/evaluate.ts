@@ -99,15 +99,38 @@ export function evaluateDenials(probes: readonly DenialProbe[]): CheckResult {
   return ok ? pass(lines.join('; ')) : fail(`expected 403: ${lines.join('; ')}`);
 }
 
-/** The gateway answers 401 without a token and with a token signed by another key, and lets a valid token through. */
-export function evaluateJwt(statuses: { noToken: number; forged: number; valid: number }): CheckResult {
-  const detail = `no token → ${statuses.noToken}, forged signature → ${statuses.forged}, valid token → ${statuses.valid}`;
-  if (statuses.noToken === 403 && statuses.forged === 401) {
-    // RequestAuthentication lets a request without a token through; the DENY policy then answers 403.
-    return fail(`${detail}: a missing token was refused by authorization (403), not answered 401 by authentication`);
+export interface JwtObservation {
+  /** The answer to a request without any token. */
+  readonly noToken: { readonly status: number; readonly headers: Readonly<Record<string, string>> };
+  readonly forged: number;
+  readonly valid: number;
+  /** The status for `Authorization: Basic …`, a credential that is not a JWT. */
+  readonly basic: number;
+}
+
+/**
+ * The gateway answers 401 problem+json with a Bearer challenge without a token, 401 with a token
+ * signed by another key, refuses a non-Bearer credential, and lets a valid token through.
+ */
+export function evaluateJwt(seen: JwtObservation): CheckResult {
+  const { noToken, forged, valid, basic } = seen;
+  const detail = `no token → ${noToken.status}, forged signature → ${forged}, Basic credentials → ${basic}, valid token → ${valid}`;
+  if (noToken.status === 403 && forged === 401) {
+    // RequestAuthentication lets a request without a token through; an unconditional DENY policy then answers 403.
+    return fail(
+      `${detail}: a missing token was refused by authorization (403), not answered 401 by the gateway's require-token route`,
+    );
   }
-  if (statuses.noToken !== 401 || statuses.forged !== 401) return fail(`expected 401 without a valid JWT: ${detail}`);
-  if (statuses.valid === 401 || statuses.valid === 403) return fail(`a valid token was refused: ${detail}`);
+  if (noToken.status !== 401 || forged !== 401) return fail(`expected 401 without a valid JWT: ${detail}`);
+  const contentType = noToken.headers['content-type'] ?? '';
+  const challenge = noToken.headers['www-authenticate'] ?? '';
+  if (!contentType.startsWith('application/problem+json') || !/^Bearer\b/.test(challenge)) {
+    return fail(
+      `${detail}: the 401 without a token should be problem+json with a Bearer challenge, got content-type '${contentType}', www-authenticate '${challenge}'`,
+    );
+  }
+  if (basic !== 401 && basic !== 403) return fail(`a non-Bearer credential was not refused: ${detail}`);
+  if (valid === 401 || valid === 403) return fail(`a valid token was refused: ${detail}`);
   return pass(detail);
 }
 

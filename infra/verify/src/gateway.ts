@@ -4,6 +4,8 @@ import { LOADGEN_SUBJECT, type TokenSigner } from '@mesh-kit/loadgen/token-signe
 export interface GatewayAnswer {
   readonly status: number;
   readonly body: unknown;
+  /** Response headers, names in lower case. */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 export interface GatewayRequest {
@@ -40,7 +42,7 @@ export class Gateway {
     } catch {
       // not JSON (Envoy's local replies are plain text)
     }
-    return { status: response.status, body };
+    return { status: response.status, body, headers: Object.fromEntries(response.headers) };
   }
 
   token(subject: string = LOADGEN_SUBJECT): Promise<string> {

@@ -137,15 +137,29 @@ describe('mTLS, authorization and JWT', () => {
     expect(evaluateDenials([{ label: 'x', result: err('ECONNRESET'), outsideEgress: false }]).status).toBe('fail');
   });
 
-  it('401 without a token or with a forged one; a valid token passes', () => {
-    expect(evaluateJwt({ noToken: 401, forged: 401, valid: 200 }).status).toBe('pass');
-    expect(evaluateJwt({ noToken: 200, forged: 401, valid: 200 }).status).toBe('fail');
-    expect(evaluateJwt({ noToken: 403, forged: 401, valid: 200 })).toEqual({
+  it('401 problem+json without a token, 401 with a forged one, Basic refused; a valid token passes', () => {
+    const problem = { 'content-type': 'application/problem+json', 'www-authenticate': 'Bearer realm="shop"' };
+    const seen = { noToken: { status: 401, headers: problem }, forged: 401, basic: 403, valid: 200 };
+    expect(evaluateJwt(seen)).toEqual({
+      status: 'pass',
+      detail: 'no token → 401, forged signature → 401, Basic credentials → 403, valid token → 200',
+    });
+    expect(evaluateJwt({ ...seen, basic: 401 }).status).toBe('pass');
+    expect(evaluateJwt({ ...seen, noToken: { status: 200, headers: {} } }).status).toBe('fail');
+    expect(evaluateJwt({ ...seen, noToken: { status: 403, headers: {} } })).toEqual({
       status: 'fail',
       detail:
-        'no token → 403, forged signature → 401, valid token → 200: a missing token was refused by authorization (403), not answered 401 by authentication',
+        "no token → 403, forged signature → 401, Basic credentials → 403, valid token → 200: a missing token was refused by authorization (403), not answered 401 by the gateway's require-token route",
     });
-    expect(evaluateJwt({ noToken: 401, forged: 401, valid: 401 })).toMatchObject({
+    // Envoy's own plain-text 401 (say, jwt_authn with a required token) is not the gateway's problem.
+    expect(evaluateJwt({ ...seen, noToken: { status: 401, headers: { 'content-type': 'text/plain' } } })).toMatchObject(
+      { status: 'fail', detail: expect.stringContaining("got content-type 'text/plain', www-authenticate ''") },
+    );
+    expect(evaluateJwt({ ...seen, basic: 200 })).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('a non-Bearer credential was not refused'),
+    });
+    expect(evaluateJwt({ ...seen, valid: 401 })).toMatchObject({
       status: 'fail',
       detail: expect.stringContaining('a valid token was refused'),
     });

@@ -7,6 +7,12 @@ export const baseConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Upper bound for draining in-flight requests after SIGTERM; keep below terminationGracePeriodSeconds. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Zipkin-compatible span collector for the app's own spans (the async hop); unset = no export. */
+  OTEL_EXPORTER_ZIPKIN_ENDPOINT: z
+    .string()
+    .url()
+    .refine((v) => v.startsWith('http://') || v.startsWith('https://'), 'must be an http:// URL')
+    .optional(),
   /** Largest accepted JSON body. */
   BODY_LIMIT: z
     .string()

@@ -18,6 +18,7 @@ export { DependencyUnreachable, ServiceClient, type ServiceResponse } from './ou
 export { HttpProblem, PROBLEM_CONTENT_TYPE, type FieldError } from './problem.js';
 export { runService, type RunServiceOptions } from './run.js';
 export { handleShutdown } from './shutdown.js';
+export { exportSpans } from './span-export.js';
 export {
   activeTraceId,
   extractContext,

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type BaseConfig } from './config.js';
 import type { Lifecycle } from './health.js';
 import { createLogger, type Logger } from './logger.js';
 import { handleShutdown } from './shutdown.js';
+import { exportSpans } from './span-export.js';
 
 export interface StartedService {
   readonly app: Express;
@@ -33,6 +34,10 @@ export async function runService<S extends z.ZodType<BaseConfig>>(options: RunSe
     throw error;
   }
   const logger = createLogger(options.name, config.LOG_LEVEL);
+  const stopSpanExport =
+    config.OTEL_EXPORTER_ZIPKIN_ENDPOINT === undefined
+      ? undefined
+      : exportSpans(options.name, config.OTEL_EXPORTER_ZIPKIN_ENDPOINT);
   let started: StartedService;
   try {
     started = await options.start(config, logger);
@@ -49,7 +54,10 @@ export async function runService<S extends z.ZodType<BaseConfig>>(options: RunSe
     lifecycle: started.lifecycle,
     logger,
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    ...(started.close === undefined ? {} : { onClose: started.close }),
+    onClose: async () => {
+      await started.close?.();
+      await stopSpanExport?.();
+    },
   });
   server.listen(config.PORT, config.HOST, () => {
     logger.info({ port: config.PORT }, `${options.name} listening`);

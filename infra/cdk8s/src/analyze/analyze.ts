@@ -69,8 +69,31 @@ const tryBudget = (p: HopPolicy): number | undefined => p.perTryTimeoutMs ?? p.t
 
 interface VsRoute {
   name?: string;
+  route?: unknown[];
+  directResponse?: unknown;
+  redirect?: unknown;
   timeout?: string;
   retries?: { attempts?: number; perTryTimeout?: string; retryOn?: string };
+}
+
+/** A direct response or a redirect is answered by the proxy itself: no upstream, so no timeout or retries apply. */
+const answersAtProxy = (r: VsRoute): boolean => r.directResponse !== undefined || r.redirect !== undefined;
+
+/** Routes of an annotated VirtualService that the annotation does not cover, or covers wrongly. */
+function unannotatedRoutes(vs: ManifestObject, http: readonly VsRoute[], annotated: ReadonlySet<string>): string[] {
+  const findings: string[] = [];
+  for (const [i, r] of http.entries()) {
+    const label = `VirtualService ${vs.metadata.name}: route ${r.name ?? `#${i}`}`;
+    if (answersAtProxy(r)) {
+      if (r.name !== undefined && annotated.has(r.name)) findings.push(`${label} answers at the proxy, not a service`);
+      if (r.timeout !== undefined || r.retries !== undefined) {
+        findings.push(`${label} answers at the proxy; its timeout and retries never apply`);
+      }
+    } else if (r.name === undefined || !annotated.has(r.name)) {
+      findings.push(`${label} forwards but is not declared in ${ANNOTATION.routes}, so no check covers it`);
+    }
+  }
+  return findings;
 }
 
 function routeNodes(objects: readonly ManifestObject[], findings: string[]): RouteNode[] {
@@ -87,6 +110,7 @@ function routeNodes(objects: readonly ManifestObject[], findings: string[]): Rou
       idempotent: boolean;
       calls: string[];
     }[];
+    findings.push(...unannotatedRoutes(vs, spec.http ?? [], new Set(meta.map((m) => m.name))));
     for (const m of meta) {
       const route = (spec.http ?? []).find((r) => r.name === m.name);
       if (route === undefined) {

@@ -63,6 +63,7 @@ export function addShopCharts(app: App, options: ShopOptions): void {
     audience: catalog.ingress.jwt.audience,
     jwks: options.jwks,
     identityHeader: catalog.ingress.jwt.identityHeader,
+    protectedPaths: [`${catalog.ingress.jwt.protectedPrefix}*`],
   });
   new GatewayRateLimit(edge, 'rate-limit', {
     namespace: catalog.ingress.namespace,

@@ -10,6 +10,7 @@ import {
   AuthorizationPolicySpecAction,
   RequestAuthentication,
 } from '../../imports/security.istio.io.js';
+import { IDENTITY_CLAIM } from '../token-required.js';
 
 export interface GatewayAuthenticationProps {
   /** The ingress gateway's namespace: gateway-scoped policy lives beside the gateway workload. */
@@ -35,8 +36,13 @@ export interface GatewayAuthenticationProps {
 
 /**
  * JWT at the gateway: a RequestAuthentication that verifies tokens and copies `sub` into the
- * identity header, a DENY policy for requests to protected paths without a verified principal, and
- * an EnvoyFilter that removes any client-supplied identity header first in the filter chain.
+ * identity header, a DENY policy for requests to protected paths that carry an `Authorization`
+ * header but no verified principal (a malformed or non-Bearer credential: 403), and an EnvoyFilter
+ * that removes any client-supplied identity header first in the filter chain.
+ *
+ * Requests without any `Authorization` header pass the DENY policy on purpose: the ingress routes
+ * answer them 401 (IngressRoutes), and forward only requests whose token jwt_authn verified. An
+ * invalid token never gets that far: jwt_authn answers 401 itself.
  *
  * Why the EnvoyFilter: jwt_authn sanitises claim headers only where a verifier runs (envoyproxy/envoy
  * PR 46586: not for CORS preflights it bypasses, nor routes without requirements, before that fix),
@@ -58,7 +64,7 @@ export class GatewayAuthentication extends Construct {
             audiences: [props.audience],
             jwks: props.jwks,
             forwardOriginalToken: false,
-            outputClaimToHeaders: [{ header: props.identityHeader, claim: 'sub' }],
+            outputClaimToHeaders: [{ header: props.identityHeader, claim: IDENTITY_CLAIM }],
           },
         ],
       },
@@ -72,6 +78,8 @@ export class GatewayAuthentication extends Construct {
           {
             from: [{ source: { notRequestPrincipals: ['*'] } }],
             to: [{ operation: { paths: [...(props.protectedPaths ?? ['/api/*'])] } }],
+            // `*` is Envoy's present_match: any value, the empty one included, counts as present.
+            when: [{ key: 'request.headers[authorization]', values: ['*'] }],
           },
         ],
       },

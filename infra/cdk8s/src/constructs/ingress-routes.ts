@@ -1,9 +1,10 @@
 import { Construct } from 'constructs';
 import type { Catalog } from '../catalog.js';
-import { Gateway, VirtualService } from '../../imports/networking.istio.io.js';
-import { ANNOTATION, duration, pathRegex, routeName, serviceHost } from '../mesh-names.js';
+import { Gateway, VirtualService, type VirtualServiceSpecHttp } from '../../imports/networking.istio.io.js';
+import { ANNOTATION, pathRegex, routeName, serviceHost } from '../mesh-names.js';
 import { isUnder } from './shop-service.js';
-import { type RouteAnnotation, routeKey } from './service-traffic.js';
+import { type RouteAnnotation, routeKey, routePolicy } from './service-traffic.js';
+import { IDENTITY_CLAIM, NON_EMPTY, unauthorizedRoute, verifiedClaimKey } from '../token-required.js';
 
 export interface IngressRoutesProps {
   readonly catalog: Catalog;
@@ -23,6 +24,12 @@ export const GATEWAY_NODE = 'gateway';
  * route per public service route (`/api/orders/:id` → orders `/orders/:id`), each carrying that
  * route's timeout and retry policy, and scrubbing internal response headers.
  *
+ * Every forwarding route also requires a verified `sub` claim (jwt_authn's metadata, which a client
+ * cannot supply), and a first route answers 401 problem+json under the protected prefix when there
+ * is none: a request without a token passes authentication and the gateway's DENY policy (which
+ * only judges requests that carry credentials) and gets its 401 here. Istio has no switch for that
+ * 401 (istio/api#3597).
+ *
  * The identity header is deliberately not touched here: route-level header removal runs in the
  * router, after jwt_authn has written the verified claim, so removing it would drop the real value
  * too. GatewayAuthentication strips the client's copy before jwt_authn instead.
@@ -40,12 +47,21 @@ export class IngressRoutes extends Construct {
         servers: [{ port: { number: catalog.ingress.port, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }],
       },
     });
-    const routes = [];
+    const protectedPrefix = catalog.ingress.jwt.protectedPrefix;
+    const routes: VirtualServiceSpecHttp[] = [
+      unauthorizedRoute({ prefix: protectedPrefix, realm: catalog.ingress.jwt.audience }),
+    ];
+    const verified = { [verifiedClaimKey(IDENTITY_CLAIM)]: { ...NON_EMPTY } };
     const annotation: RouteAnnotation[] = [];
     for (const spec of catalog.services) {
       for (const g of spec.gateway) {
         for (const r of spec.routes.filter((route) => isUnder(route.path, g.rewrite))) {
           const publicPath = g.prefix + r.path.slice(g.rewrite.length);
+          if (!publicPath.startsWith(protectedPrefix)) {
+            throw new Error(
+              `${spec.name}: gateway path '${publicPath}' is outside the protected prefix '${protectedPrefix}'`,
+            );
+          }
           const name = `${spec.name}-${routeName(r.method, r.path)}`;
           annotation.push({
             name,
@@ -56,18 +72,10 @@ export class IngressRoutes extends Construct {
           });
           routes.push({
             name,
-            match: [{ method: { exact: r.method }, uri: { regex: pathRegex(publicPath) } }],
+            match: [{ method: { exact: r.method }, uri: { regex: pathRegex(publicPath) }, headers: { ...verified } }],
             rewrite: { uriRegexRewrite: { match: pathRegex(g.prefix).replace(/\$$/, ''), rewrite: g.rewrite } },
             route: [{ destination: { host: serviceHost(spec.name, catalog), port: { number: spec.port } } }],
-            ...(r.timeoutMs === undefined ? {} : { timeout: duration(r.timeoutMs) }),
-            retries:
-              r.retries === undefined
-                ? { attempts: 0 }
-                : {
-                    attempts: r.retries.attempts,
-                    perTryTimeout: duration(r.retries.perTryTimeoutMs),
-                    retryOn: r.retries.retryOn,
-                  },
+            ...routePolicy(r),
             headers: { response: { remove: [...catalog.ingress.scrubResponseHeaders] } },
           });
         }

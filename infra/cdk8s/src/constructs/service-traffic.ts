@@ -22,6 +22,28 @@ export interface RouteAnnotation {
   readonly calls: readonly string[];
 }
 
+/**
+ * A route's timeout and explicit retry policy as VirtualService fields: `attempts: 0` when the
+ * catalog names no retries, since Istio's default would re-send POSTs. A bad catalog may lack a
+ * timeout; analyze reports that rather than synth hiding it.
+ */
+export function routePolicy(r: RouteSpec): {
+  timeout?: string;
+  retries: { attempts: number; perTryTimeout?: string; retryOn?: string };
+} {
+  return {
+    ...(r.timeoutMs === undefined ? {} : { timeout: duration(r.timeoutMs) }),
+    retries:
+      r.retries === undefined
+        ? { attempts: 0 }
+        : {
+            attempts: r.retries.attempts,
+            perTryTimeout: duration(r.retries.perTryTimeoutMs),
+            retryOn: r.retries.retryOn,
+          },
+  };
+}
+
 /** The route key used in call paths and annotations: `GET users /users/:id`. */
 export function routeKey(method: string, service: string, path: string): string {
   return `${method} ${service} ${path}`;
@@ -56,16 +78,7 @@ export class ServiceTraffic extends Construct {
             },
           ],
           route: [{ destination: { host, port: { number: port } } }],
-          // A bad catalog may lack a timeout; analyze reports it rather than synth hiding it.
-          ...(r.timeoutMs === undefined ? {} : { timeout: duration(r.timeoutMs) }),
-          retries:
-            r.retries === undefined
-              ? { attempts: 0 }
-              : {
-                  attempts: r.retries.attempts,
-                  perTryTimeout: duration(r.retries.perTryTimeoutMs),
-                  retryOn: r.retries.retryOn,
-                },
+          ...routePolicy(r),
         })),
       },
     });

@@ -2,7 +2,7 @@ import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { Resources } from '../catalog.js';
-import { PART_OF, podLabels } from '../mesh-names.js';
+import { PART_OF, podLabels, sidecarAnnotations } from '../mesh-names.js';
 
 /** An env variable's source: a plain value or one key of a Secret created at deploy time. */
 export type EnvSource = { readonly value: string } | { readonly secret: string; readonly key: string };
@@ -103,10 +103,7 @@ export class ServiceWorkload extends Construct {
           'prometheus.io/scrape': 'true',
           'prometheus.io/port': String(port),
           'prometheus.io/path': metricsPath,
-          'sidecar.istio.io/proxyCPU': `${props.sidecar.cpuRequestMilli}m`,
-          'sidecar.istio.io/proxyCPULimit': `${props.sidecar.cpuLimitMilli}m`,
-          'sidecar.istio.io/proxyMemory': `${props.sidecar.memoryRequestMi}Mi`,
-          'sidecar.istio.io/proxyMemoryLimit': `${props.sidecar.memoryLimitMi}Mi`,
+          ...sidecarAnnotations(props.sidecar),
           // Clusters without native sidecars: start the app only once its proxy is up.
           'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}',
         },

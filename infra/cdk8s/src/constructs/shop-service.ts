@@ -44,8 +44,10 @@ export function serviceEnv(catalog: Catalog, spec: ServiceSpec): Record<string, 
     const callee = findService(call.service, catalog);
     env[serviceUrlVariable(callee.name)] = { value: `http://${serviceHost(callee.name, catalog)}:${callee.port}` };
   }
-  if (usesBroker(spec))
+  if (usesBroker(spec)) {
     env.NATS_URL = { value: `nats://${serviceHost(catalog.nats.name, catalog)}:${catalog.nats.port}` };
+    env.OTEL_EXPORTER_ZIPKIN_ENDPOINT = { value: catalog.telemetry.spanCollectorUrl };
+  }
   if (spec.callsGateway === true) {
     env.GATEWAY_URL = { value: `http://${catalog.ingress.service}:${catalog.ingress.port}` };
     env.JWT_SIGNING_KEY = { secret: jwtSecretName(spec.name), key: 'private.pem' };

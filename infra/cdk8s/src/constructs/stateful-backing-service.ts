@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { BackingServiceSpec } from '../catalog.js';
-import { PART_OF, podLabels } from '../mesh-names.js';
+import type { BackingServiceSpec, Resources } from '../catalog.js';
+import { PART_OF, podLabels, sidecarAnnotations } from '../mesh-names.js';
 import { type AllowedCaller, ServiceAuthorization } from './service-authorization.js';
 import { ServiceEgress } from './service-egress.js';
 
@@ -38,13 +38,8 @@ export interface StatefulBackingServiceProps {
   readonly extraPorts?: readonly { readonly name: string; readonly containerPort: number }[];
   readonly readiness: ProbeSpec;
   readonly liveness: ProbeSpec;
-  /** The sidecar annotation values. */
-  readonly sidecar: {
-    readonly cpuRequestMilli: number;
-    readonly cpuLimitMilli: number;
-    readonly memoryRequestMi: number;
-    readonly memoryLimitMi: number;
-  };
+  /** Requests and limits of the injected istio-proxy. */
+  readonly sidecar: Resources;
   /** Principals allowed to open connections (TCP: no methods or paths). */
   readonly callers: readonly string[];
   /** `<namespace>/<host>` entries the proxy may reach. */
@@ -92,10 +87,7 @@ export class StatefulBackingService extends Construct {
           metadata: {
             labels,
             annotations: {
-              'sidecar.istio.io/proxyCPU': `${props.sidecar.cpuRequestMilli}m`,
-              'sidecar.istio.io/proxyCPULimit': `${props.sidecar.cpuLimitMilli}m`,
-              'sidecar.istio.io/proxyMemory': `${props.sidecar.memoryRequestMi}Mi`,
-              'sidecar.istio.io/proxyMemoryLimit': `${props.sidecar.memoryLimitMi}Mi`,
+              ...sidecarAnnotations(props.sidecar),
             },
           },
           spec: {

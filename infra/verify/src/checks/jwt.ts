@@ -4,7 +4,10 @@ import { evaluateJwt } from '../evaluate.js';
 import { ingress } from '../expectations.js';
 import type { Check } from './check.js';
 
-/** No token and a token signed by a key the gateway does not know are refused; loadgen's key is accepted. */
+/**
+ * No token (401 problem+json from the gateway), a token signed by a key the gateway does not know
+ * (401) and Basic credentials (refused) are kept out; loadgen's key is accepted.
+ */
 export const jwtCheck: Check = {
   id: 'jwt',
   title: 'no JWT → 401 at the gateway',
@@ -17,9 +20,11 @@ export const jwtCheck: Check = {
       audience: ingress().audience,
     }).sign('someone');
     const path = '/api/stats';
+    const noToken = await gateway.send('GET', path);
     return evaluateJwt({
-      noToken: (await gateway.send('GET', path)).status,
+      noToken: { status: noToken.status, headers: noToken.headers },
       forged: (await gateway.send('GET', path, { token: forged })).status,
+      basic: (await gateway.send('GET', path, { headers: { authorization: 'Basic dmVyaWZ5OnZlcmlmeQ==' } })).status,
       valid: (await gateway.send('GET', path, { token: await gateway.token() })).status,
     });
   },

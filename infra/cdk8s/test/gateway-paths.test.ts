@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { type Catalog, catalog } from '../src/catalog.js';
+import { type ModelRequest, gatewayModel } from './support/gateway-model.js';
+import { synthObjects } from './support/shop.js';
+
+const { issuer, identityHeader } = catalog.ingress.jwt;
+const validTokens = { 'valid.jwt': { sub: 'alice' } };
+const gateway = gatewayModel(synthObjects(), { issuer, identityHeader, validTokens });
+
+const get = (path: string, headers: Record<string, string> = {}): ModelRequest => ({ method: 'GET', path, headers });
+
+/** Requests a client can make, each with the answer the synthesized policy must give. */
+const cases: [string, ModelRequest, { by: string; status?: number }][] = [
+  ['no token', get('/api/stats'), { by: 'router', status: 401 }],
+  ['no token, POST', { method: 'POST', path: '/api/orders' }, { by: 'router', status: 401 }],
+  ['no token, own x-user-id', get('/api/stats', { 'x-user-id': 'mallory' }), { by: 'router', status: 401 }],
+  ['no token, X-User-Id upper case', get('/api/orders', { 'X-User-Id': 'mallory' }), { by: 'router', status: 401 }],
+  [
+    'CORS preflight',
+    { method: 'OPTIONS', path: '/api/orders', headers: { origin: 'https://x.example' } },
+    { by: 'router', status: 401 },
+  ],
+  ['no token, unknown /api path', get('/api/nothing'), { by: 'router', status: 401 }],
+  ['Basic credentials', get('/api/stats', { authorization: 'Basic YTpi' }), { by: 'rbac', status: 403 }],
+  ['empty Authorization', get('/api/stats', { Authorization: '' }), { by: 'rbac', status: 403 }],
+  ['"Bearer" without a token', get('/api/stats', { authorization: 'Bearer' }), { by: 'rbac', status: 403 }],
+  ['unknown-key token', get('/api/stats', { authorization: 'Bearer forged.jwt' }), { by: 'jwt_authn', status: 401 }],
+  ['valid token', get('/api/stats', { authorization: 'Bearer valid.jwt' }), { by: 'upstream' }],
+  ['valid token, AUTHORIZATION', get('/api/orders/1', { AUTHORIZATION: 'Bearer valid.jwt' }), { by: 'upstream' }],
+  [
+    'valid token, unknown path',
+    get('/api/nothing', { authorization: 'Bearer valid.jwt' }),
+    { by: 'router', status: 404 },
+  ],
+  ['outside /api', get('/healthz'), { by: 'router', status: 404 }],
+];
+
+describe('every request path through the ingress gateway (a model of Envoy over the synthesized policy)', () => {
+  it.each(cases)('%s', (_name, request, expected) => {
+    expect(gateway.send(request)).toMatchObject(expected);
+  });
+
+  it('forwards a valid token with the claim-derived identity, not the client copy, and without the token', () => {
+    const outcome = gateway.send(get('/api/orders', { authorization: 'Bearer valid.jwt', 'x-user-id': 'mallory' }));
+    expect(outcome).toMatchObject({ by: 'upstream', route: 'orders-get-orders', principal: 'mesh-kit/alice' });
+    expect(outcome.by === 'upstream' && outcome.headers).toEqual({ 'x-user-id': 'alice' });
+  });
+
+  it('never forwards without a verified principal, whether or not jwt_authn clears the route cache', () => {
+    const extra: ModelRequest[] = [
+      get('/api/stats?access_token=valid.jwt'),
+      get('/api/stats?access_token=forged.jwt'),
+      { method: 'DELETE', path: '/api/users/1' },
+      get('/api//stats'),
+      get('/API/stats'),
+    ];
+    for (const routeCacheCleared of [true, false]) {
+      for (const request of [...cases.map(([, r]) => r), ...extra]) {
+        const outcome = gateway.send(request, { routeCacheCleared });
+        if (outcome.by === 'upstream') {
+          expect(outcome.principal, JSON.stringify(request)).toBe('mesh-kit/alice');
+          expect(outcome.headers[identityHeader]).toBe('alice');
+        }
+      }
+    }
+  });
+
+  it('fails closed if the route cache is never cleared: a valid token then gets 401, never an open route', () => {
+    expect(
+      gateway.send(get('/api/stats', { authorization: 'Bearer valid.jwt' }), { routeCacheCleared: false }),
+    ).toEqual({ by: 'router', status: 401, route: 'require-token' });
+  });
+
+  it('would forward a token-less request if the forwarding routes did not require the claim', () => {
+    // The claim requirement and the 401 route are what close the gap the narrowed DENY policy opens.
+    const objects = structuredClone(synthObjects(catalog as Catalog));
+    const ingress = objects.find((o) => o.metadata.name === 'shop-ingress')!;
+    const http = (ingress.spec as { http: { match?: { headers?: unknown }[] }[] }).http.slice(1);
+    for (const route of http) for (const m of route.match ?? []) delete m.headers;
+    (ingress.spec as { http: unknown[] }).http = http;
+    const open = gatewayModel(objects, { issuer, identityHeader, validTokens });
+    expect(open.send(get('/api/stats'))).toMatchObject({ by: 'upstream', principal: undefined });
+  });
+});

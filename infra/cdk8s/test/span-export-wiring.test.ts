@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { catalog, usesBroker } from '../src/catalog.js';
+import { find, synthObjects } from './support/shop.js';
+
+type Container = { name: string; env?: { name: string; value?: string }[] };
+
+describe('span export wiring (the async hop in Jaeger)', () => {
+  const objects = synthObjects();
+  const envOf = (service: string): Map<string, string | undefined> => {
+    const deployment = find(objects, 'Deployment', service) as unknown as {
+      spec: { template: { spec: { containers: Container[] } } };
+    };
+    const app = deployment.spec.template.spec.containers.find((c) => c.name === service)!;
+    return new Map((app.env ?? []).map((e) => [e.name, e.value]));
+  };
+
+  it('gives every service on the broker the collector the proxies report to, reachable through its Sidecar', () => {
+    const [collectorNamespace, collectorHost] = catalog.telemetry.collectorHost.split('/') as [string, string];
+    for (const spec of catalog.services) {
+      const endpoint = envOf(spec.name).get('OTEL_EXPORTER_ZIPKIN_ENDPOINT');
+      if (!usesBroker(spec)) {
+        expect(endpoint, spec.name).toBeUndefined();
+        continue;
+      }
+      expect(new URL(endpoint!).hostname, spec.name).toBe(collectorHost);
+      expect(collectorHost.split('.')[1]).toBe(collectorNamespace);
+      const sidecar = find(objects, 'Sidecar', spec.name) as unknown as { spec: { egress: { hosts: string[] }[] } };
+      expect(sidecar.spec.egress.flatMap((e) => e.hosts)).toContain(catalog.telemetry.collectorHost);
+    }
+  });
+});

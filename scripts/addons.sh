@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Applies the dashboards listed in mesh/istio/addons.txt from the pinned Istio release's
+# samples/addons and waits for each to roll out. ADDONS=0 skips them (e.g. a cluster that has its own).
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+if [ "${ADDONS:-1}" = 0 ]; then
+  step "ADDONS=0: skipping the dashboards"
+  exit 0
+fi
+samples="$TOOLS_BIN/istio-$ISTIO_VERSION/samples/addons"
+[ -d "$samples" ] || die "$samples not found: run \`make tools\`"
+need_cluster
+grep -v '^#' mesh/istio/addons.txt | while read -r file deployment version_var; do
+  [ -n "$file" ] || continue
+  version=${!version_var}
+  grep -qF "$version" "$samples/$file" || warn "$file does not mention $version_var=$version (versions.env)"
+  apply_changed "$file ($deployment $version)" -f "$samples/$file"
+done
+grep -v '^#' mesh/istio/addons.txt | while read -r file deployment _; do
+  [ -n "$file" ] || continue
+  step "waiting for $deployment"
+  kube -n istio-system rollout status "deployment/$deployment" --timeout="$ROLLOUT_TIMEOUT"
+done

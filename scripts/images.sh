@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds one image per service (services/*/Dockerfile) as $REGISTRY/<service>:$TAG. On kind: for
+# this machine's platform, kept in the local Docker. With REGISTRY=<your registry>: multi-arch
+# (linux/amd64, linux/arm64) with buildx, pushed.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+need docker "install Docker"
+if ! on_kind && [ "$REGISTRY" = mesh-kit ]; then
+  die "CONTEXT=$CONTEXT needs REGISTRY=<a registry that cluster pulls from>, e.g. REGISTRY=ghcr.io/you"
+fi
+platforms=${PLATFORMS:-linux/amd64,linux/arm64}
+for dockerfile in services/*/Dockerfile; do
+  service=$(basename "$(dirname "$dockerfile")")
+  image="$REGISTRY/$service:$TAG"
+  if [ "$REGISTRY" = mesh-kit ]; then
+    step "building $image"
+    docker build --quiet -f "$dockerfile" -t "$image" . >/dev/null
+  else
+    step "building $image for $platforms and pushing it"
+    docker buildx build --platform "$platforms" -f "$dockerfile" -t "$image" --push .
+  fi
+done

@@ -1,0 +1,77 @@
+# shellcheck shell=bash
+# Shared by the cluster scripts: strict mode, the pins, ./bin on PATH, the target context and a
+# progress line per step. Sourced, never run: `. "$(dirname "$0")/lib.sh"`.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+# shellcheck source=../versions.env
+. "${VERSIONS_FILE:-$ROOT/versions.env}"
+# The pinned tools from `make tools` come first (TOOLS_BIN: another folder, e.g. for tests).
+TOOLS_BIN=${TOOLS_BIN:-$ROOT/bin}
+export PATH="$TOOLS_BIN:$PATH"
+
+CLUSTER_NAME=${CLUSTER_NAME:-mesh-kit}
+KIND_CONTEXT="kind-$CLUSTER_NAME"
+# CONTEXT empty = the local kind cluster; anything else = a cluster the kit does not create.
+CONTEXT=${CONTEXT:-}
+KUBE_CONTEXT=${CONTEXT:-$KIND_CONTEXT}
+REGISTRY=${REGISTRY:-mesh-kit}
+TAG=${TAG:-$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$ROOT/package.json" | head -n 1)}
+# shellcheck disable=SC2034 # used by the scripts that source this file
+NAMESPACE=shop
+# shellcheck disable=SC2034
+PART_OF_LABEL=app.kubernetes.io/part-of=mesh-kit
+# shellcheck disable=SC2034
+SECRETS_DIR=${SECRETS_DIR:-$ROOT/.secrets}
+
+# `step "installing Istio"` prints one progress line, prefixed with the script's name.
+step() { printf '==> %s: %s\n' "$(basename "$0" .sh)" "$*"; }
+warn() { printf 'warning: %s\n' "$*" >&2; }
+die() {
+  printf 'error: %s\n' "$*" >&2
+  exit 1
+}
+
+on_kind() { [ -z "$CONTEXT" ] || [ "$CONTEXT" = "$KIND_CONTEXT" ]; }
+
+kube() { kubectl --context "$KUBE_CONTEXT" "$@"; }
+
+# apply_changed WHAT -f FILE|DIR: server-side apply (the kit's files are the truth for the objects
+# they name), but only when `kubectl diff` finds a difference, so a second run changes nothing.
+apply_changed() {
+  local what=$1
+  shift
+  if kube diff --server-side --force-conflicts --field-manager=mesh-kit "$@" >/dev/null 2>&1; then
+    step "$what: no changes"
+  else
+    step "$what: applying"
+    kube apply --server-side --force-conflicts --field-manager=mesh-kit "$@"
+  fi
+}
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || die "$1 not found: $2"
+}
+
+need_cluster() {
+  need kubectl "run \`make tools\` (installs the pinned kubectl into ./bin)"
+  kube get --raw /readyz >/dev/null 2>&1 ||
+    die "no cluster answers on kube context '$KUBE_CONTEXT' (run \`make cluster\`, or give CONTEXT=<your context>)"
+}
+
+# Runs a Node script from the repository: with the local node when it is new enough, otherwise
+# inside the same node image the services use, so Docker and make are the only prerequisites.
+node_run() {
+  if command -v node >/dev/null 2>&1 &&
+    node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>20||(a===20&&b>=19)?0:1)'; then
+    [ -d "$ROOT/node_modules" ] || npm ci --no-audit --no-fund >&2
+    "$@"
+  else
+    need docker "install Docker, or Node >= 20.19"
+    docker run --rm --network host --user "$(id -u):$(id -g)" -e HOME=/tmp \
+      -e IMAGE_REGISTRY -e IMAGE_TAG -e JWKS_FILE -e KUBECONFIG=/tmp/.kube/config \
+      -v "$ROOT:$ROOT" -w "$ROOT" -v "${KUBECONFIG:-$HOME/.kube/config}:/tmp/.kube/config:ro" \
+      node:24-alpine sh -c '[ -d node_modules ] || npm ci --no-audit --no-fund >&2; exec "$@"' sh "$@"
+  fi
+}

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Tails the shop's app logs (SERVICE=<name> for one service), one prefix per pod.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+need_cluster
+selector=$PART_OF_LABEL
+if [ -n "${SERVICE:-}" ]; then selector="$selector,app=$SERVICE"; fi
+step "logs of $selector in $NAMESPACE (Ctrl-C to stop)"
+exec kubectl --context "$KUBE_CONTEXT" -n "$NAMESPACE" logs -l "$selector" --prefix --tail=50 --follow --max-log-requests=20

@@ -1,0 +1,122 @@
+/**
+ * `make secrets`: generates the kit's credentials once under .secrets/ (never committed) and writes
+ * them as Kubernetes Secrets to .secrets/secrets.yaml for scripts/apply.sh. Existing files are kept,
+ * so a second run changes nothing. Names and keys are the agreed contract: postgres-admin
+ * (password), <service>-db for each service with a database (username, password, database, url),
+ * loadgen-jwt (private.pem); the matching public key is .secrets/jwks.json, with a kid.
+ */
+import { createHash, generateKeyPairSync, randomBytes, type JsonWebKey } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { catalog, type Catalog } from '../infra/cdk8s/src/catalog.js';
+
+export const PART_OF = { 'app.kubernetes.io/part-of': 'mesh-kit' } as const;
+/** In-cluster PostgreSQL Service (agreed interface). */
+export const POSTGRES_HOST = 'postgres';
+export const POSTGRES_PORT = 5432;
+
+export type SecretData = Readonly<Record<string, string>>;
+
+export interface SigningKeys {
+  readonly privatePem: string;
+  readonly jwks: { readonly keys: readonly JsonWebKey[] };
+}
+
+const password = (): string => randomBytes(24).toString('hex');
+
+/** RFC 7638 thumbprint of an RSA public JWK: a stable kid. */
+export function thumbprint(jwk: JsonWebKey): string {
+  const canonical = JSON.stringify({ e: jwk.e, kty: jwk.kty, n: jwk.n });
+  return createHash('sha256').update(canonical).digest('base64url');
+}
+
+export function generateSigningKeys(): SigningKeys {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = publicKey.export({ format: 'jwk' });
+  return {
+    privatePem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    jwks: { keys: [{ ...jwk, kid: thumbprint(jwk), alg: 'RS256', use: 'sig' }] },
+  };
+}
+
+/** The database credentials of one service; the url is what the service gets as DATABASE_URL. */
+export function databaseSecret(service: string, database: string, pass: string): SecretData {
+  return {
+    username: service,
+    password: pass,
+    database,
+    url: `postgres://${service}:${pass}@${POSTGRES_HOST}:${POSTGRES_PORT}/${database}`,
+  };
+}
+
+/** The Secret objects for the namespace, from the generated values (sorted by name). */
+export function secretManifests(namespace: string, secrets: ReadonlyMap<string, SecretData>): string {
+  const names = [...secrets.keys()].sort();
+  return names
+    .map((name) => {
+      const data = Object.fromEntries(
+        Object.entries(secrets.get(name) ?? {}).map(([key, value]) => [key, Buffer.from(value).toString('base64')]),
+      );
+      return stringify({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name, namespace, labels: PART_OF },
+        type: 'Opaque',
+        data,
+      });
+    })
+    .join('---\n');
+}
+
+function readOrCreate(file: string, create: () => SecretData): SecretData {
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as SecretData;
+  const value = create();
+  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  return value;
+}
+
+/** Creates whatever is missing under `dir`; returns the secrets by name. */
+export function ensureSecrets(dir: string, source: Catalog = catalog): Map<string, SecretData> {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  const secrets = new Map<string, SecretData>();
+  secrets.set(
+    'postgres-admin',
+    readOrCreate(join(dir, 'postgres-admin.json'), () => ({ password: password() })),
+  );
+  for (const service of source.services) {
+    if (service.database === undefined) continue;
+    const database = service.database;
+    const name = `${service.name}-db`;
+    secrets.set(
+      name,
+      readOrCreate(join(dir, `${name}.json`), () => databaseSecret(service.name, database, password())),
+    );
+  }
+
+  const jwksFile = join(dir, 'jwks.json');
+  const keyFile = join(dir, 'loadgen-jwt.json');
+  if (existsSync(jwksFile) !== existsSync(keyFile)) {
+    const missing = existsSync(jwksFile) ? keyFile : jwksFile;
+    throw new Error(
+      `${missing} is missing but its pair exists: delete both ${jwksFile} and ${keyFile} to make a new key`,
+    );
+  }
+  if (!existsSync(keyFile)) {
+    const keys = generateSigningKeys();
+    writeFileSync(jwksFile, `${JSON.stringify(keys.jwks, null, 2)}\n`, { mode: 0o644 });
+    writeFileSync(keyFile, `${JSON.stringify({ 'private.pem': keys.privatePem }, null, 2)}\n`, { mode: 0o600 });
+  }
+  secrets.set('loadgen-jwt', JSON.parse(readFileSync(keyFile, 'utf8')) as SecretData);
+  return secrets;
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const dir = resolve(process.argv[2] ?? '.secrets');
+  const secrets = ensureSecrets(dir);
+  const out = join(dir, 'secrets.yaml');
+  writeFileSync(out, secretManifests(catalog.namespace, secrets), { mode: 0o600 });
+  console.log(`${[...secrets.keys()].sort().join(', ')} → ${out}`);
+}

@@ -1,0 +1,272 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { catalog } from '../infra/cdk8s/src/catalog.js';
+
+// The scripts run for real against stand-ins for kubectl, kind, docker and istioctl that record
+// each call: this proves what runs on kind versus another cluster without a cluster.
+const root = fileURLToPath(new URL('..', import.meta.url));
+let bin: string;
+let log: string;
+
+const STUB = `#!/usr/bin/env bash
+echo "$(basename "$0") $*" >>"$STUB_LOG"
+case "$(basename "$0") $*" in
+  "kind get clusters") printf '%s\\n' \${STUB_KIND_CLUSTERS:-} ;;
+  *"get deployment istiod"*) printf '%s' "\${STUB_ISTIOD_IMAGE:-}"; [ -n "\${STUB_ISTIOD_IMAGE:-}" ] ;;
+  *" diff --server-side"*) exit "\${STUB_DIFF_RC:-1}" ;;
+  "helm template"*) cat "\${STUB_HELM_TEMPLATE:-/dev/null}" ;;
+  "helm --kube-context"*" get manifest"*) cat "\${STUB_HELM_MANIFEST:-/dev/null}" ;;
+  *"get deployments,statefulsets"*) echo deployment.apps/orders ;;
+  *"get jobs"*) echo job.batch/postgres-init ;;
+  *"api-resources"*) printf 'pods\\nevents\\nnamespaces\\n' ;;
+esac
+exit 0
+`;
+
+function run(
+  script: string,
+  env: Record<string, string> = {},
+): { status: number | null; output: string; calls: string[] } {
+  rmSync(log, { force: true });
+  const result = spawnSync('bash', [`scripts/${script}`], {
+    cwd: root,
+    encoding: 'utf8',
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: process.env['HOME'] ?? '/tmp',
+      TOOLS_BIN: bin,
+      STUB_LOG: log,
+      ...env,
+    },
+  });
+  const calls = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean) : [];
+  return { status: result.status, output: result.stdout + result.stderr, calls };
+}
+
+beforeEach(() => {
+  bin = mkdtempSync(join(tmpdir(), 'mesh-kit-stubs-'));
+  log = join(bin, 'calls.log');
+  for (const tool of ['kubectl', 'kind', 'docker', 'istioctl', 'helm']) {
+    writeFileSync(join(bin, tool), STUB);
+    chmodSync(join(bin, tool), 0o755);
+  }
+});
+afterEach(() => rmSync(bin, { recursive: true, force: true }));
+
+describe('on kind (no CONTEXT)', () => {
+  it('cluster creates the kind cluster with the pinned node image when it is missing', () => {
+    const { status, calls } = run('cluster.sh');
+    expect(status).toBe(0);
+    expect(calls).toContainEqual(
+      expect.stringMatching(
+        /^kind create cluster --name mesh-kit --config kind-config.yaml --image kindest\/node:v1\.35\.0@sha256:452d707d/,
+      ),
+    );
+    expect(calls.at(-1)).toMatch(
+      /^kubectl --context kind-mesh-kit wait --for=condition=Ready nodes --all --timeout=300s$/,
+    );
+  });
+
+  it('cluster leaves an existing cluster alone', () => {
+    const { status, calls } = run('cluster.sh', { STUB_KIND_CLUSTERS: 'mesh-kit' });
+    expect(status).toBe(0);
+    expect(calls.filter((call) => call.startsWith('kind create'))).toEqual([]);
+  });
+
+  it('images builds each service for this machine and load copies each into the node', () => {
+    const images = run('images.sh');
+    expect(images.status).toBe(0);
+    const builds = images.calls.filter((call) => call.startsWith('docker build'));
+    expect(builds).toHaveLength(catalog.services.length);
+    expect(builds).toContain('docker build --quiet -f services/orders/Dockerfile -t mesh-kit/orders:0.1.0 .');
+    const load = run('load.sh');
+    expect(load.calls.filter((call) => call.startsWith('kind load'))).toContain(
+      'kind load docker-image --name mesh-kit mesh-kit/orders:0.1.0',
+    );
+  });
+
+  it('istio installs with CNI and the kind overlay when Istio is absent', () => {
+    const { status, calls } = run('istio.sh');
+    expect(status).toBe(0);
+    expect(calls).toContain(
+      'istioctl install --context kind-mesh-kit -f mesh/istio/istio-operator.yaml -f mesh/istio/kind-overlay.yaml --skip-confirmation',
+    );
+    expect(calls).toContain(
+      'kubectl --context kind-mesh-kit -n istio-system rollout status daemonset/istio-cni-node --timeout=300s',
+    );
+  });
+
+  it('istio changes nothing when this version already runs', () => {
+    const { status, calls, output } = run('istio.sh', { STUB_ISTIOD_IMAGE: 'docker.io/istio/pilot:1.30.3' });
+    expect(status).toBe(0);
+    expect(calls.filter((call) => call.startsWith('istioctl'))).toEqual([]);
+    expect(output).toContain('Istio 1.30.3 already installed');
+  });
+});
+
+describe('addons', () => {
+  beforeEach(() => {
+    const samples = join(bin, 'istio-1.30.3', 'samples', 'addons');
+    mkdirSync(samples, { recursive: true });
+    for (const [file, version] of Object.entries({
+      'prometheus.yaml': 'v3.10.0',
+      'jaeger.yaml': '2.14.0',
+      'kiali.yaml': 'v2.26',
+      'grafana.yaml': '12.0.1',
+    })) {
+      writeFileSync(join(samples, file), `image: x:${version}\n`);
+    }
+  });
+
+  it("applies the pinned release's dashboards in order and waits for each", () => {
+    const { status, calls, output } = run('addons.sh');
+    expect(status, output).toBe(0);
+    const applies = calls.filter((call) => call.includes(' apply ')).map((call) => call.split('/').at(-1));
+    expect(applies).toEqual(['prometheus.yaml', 'jaeger.yaml', 'kiali.yaml', 'grafana.yaml']);
+    expect(calls.filter((call) => call.includes('rollout status'))).toEqual(
+      ['prometheus', 'jaeger', 'kiali', 'grafana'].map(
+        (name) => `kubectl --context kind-mesh-kit -n istio-system rollout status deployment/${name} --timeout=300s`,
+      ),
+    );
+    expect(output).not.toContain('warning');
+  });
+
+  it('warns when a file does not carry the pinned version, and ADDONS=0 skips them all', () => {
+    writeFileSync(join(bin, 'istio-1.30.3', 'samples', 'addons', 'kiali.yaml'), 'image: x:v9\n');
+    expect(run('addons.sh').output).toContain('kiali.yaml does not mention KIALI_VERSION=v2.26');
+    const skipped = run('addons.sh', { ADDONS: '0' });
+    expect(skipped.status).toBe(0);
+    expect(skipped.calls).toEqual([]);
+  });
+});
+
+describe('beyond kind (CONTEXT and REGISTRY given)', () => {
+  const prod = { CONTEXT: 'prod', REGISTRY: 'ghcr.io/me', TAG: '1.2.3' };
+
+  it('cluster creates nothing and only checks that the cluster answers', () => {
+    const { status, calls } = run('cluster.sh', prod);
+    expect(status).toBe(0);
+    expect(calls).toEqual(['kubectl --context prod get --raw /readyz']);
+  });
+
+  it('images builds multi-arch and pushes; load does nothing', () => {
+    const images = run('images.sh', prod);
+    expect(images.status).toBe(0);
+    expect(images.calls).toContain(
+      'docker buildx build --platform linux/amd64,linux/arm64 -f services/users/Dockerfile -t ghcr.io/me/users:1.2.3 --push .',
+    );
+    const load = run('load.sh', prod);
+    expect(load.status).toBe(0);
+    expect(load.calls).toEqual([]);
+  });
+
+  it('images refuses another cluster without a registry to push to', () => {
+    const { status, output } = run('images.sh', { CONTEXT: 'prod' });
+    expect(status).not.toBe(0);
+    expect(output).toContain('CONTEXT=prod needs REGISTRY=');
+  });
+
+  it('istio installs without the kind overlay when absent', () => {
+    const { calls } = run('istio.sh', prod);
+    expect(calls).toContain('istioctl install --context prod -f mesh/istio/istio-operator.yaml --skip-confirmation');
+  });
+
+  it('istio leaves a different Istio version in place', () => {
+    const { status, calls, output } = run('istio.sh', { ...prod, STUB_ISTIOD_IMAGE: 'gcr.io/istio/pilot:1.29.0' });
+    expect(status).toBe(0);
+    expect(calls.filter((call) => call.startsWith('istioctl'))).toEqual([]);
+    expect(output).toContain('leaving it as it is');
+  });
+
+  it('clean refuses to touch a cluster the kit did not create', () => {
+    const { status, calls, output } = run('clean.sh', prod);
+    expect(status).not.toBe(0);
+    expect(output).toContain('only deletes kind-mesh-kit');
+    expect(calls).toEqual([]);
+  });
+});
+
+describe('apply', () => {
+  let work: string;
+  let env: Record<string, string>;
+  beforeEach(() => {
+    work = mkdtempSync(join(tmpdir(), 'mesh-kit-apply-'));
+    mkdirSync(join(work, 'manifests'));
+    writeFileSync(
+      join(work, 'manifests', '00-namespace.k8s.yaml'),
+      'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    istio-injection: enabled\n',
+    );
+    writeFileSync(
+      join(work, 'manifests', '30-orders.k8s.yaml'),
+      'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: orders\n',
+    );
+    writeFileSync(join(work, 'secrets.yaml'), 'kind: Secret\n');
+    writeFileSync(join(work, 'helm-manifest.yaml'), 'same\n');
+    env = {
+      SECRETS_DIR: work,
+      MANIFESTS_DIR: join(work, 'manifests'),
+      STUB_HELM_MANIFEST: join(work, 'helm-manifest.yaml'),
+      STUB_HELM_TEMPLATE: join(work, 'helm-manifest.yaml'),
+    };
+  });
+  afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+  const applied = (calls: string[]): string[] =>
+    calls
+      .filter((call) => call.includes(' apply '))
+      .map((call) => call.replace(work, '<work>').replace(/-f \S+namespaces\.yaml/, '-f <namespaces>'));
+
+  it('applies namespaces first, then secrets, then the manifests, and waits for workloads and jobs', () => {
+    const { status, calls, output } = run('apply.sh', env);
+    expect(status, output).toBe(0);
+    expect(applied(calls)).toEqual([
+      'kubectl --context kind-mesh-kit apply --server-side --force-conflicts --field-manager=mesh-kit -f <namespaces>',
+      'kubectl --context kind-mesh-kit apply --server-side --force-conflicts --field-manager=mesh-kit -f <work>/secrets.yaml',
+      'kubectl --context kind-mesh-kit apply --server-side --force-conflicts --field-manager=mesh-kit -f <work>/manifests',
+    ]);
+    expect(calls).toContain(
+      'kubectl --context kind-mesh-kit -n shop rollout status deployment.apps/orders --timeout=300s',
+    );
+    expect(calls).toContain(
+      'kubectl --context kind-mesh-kit -n shop wait job.batch/postgres-init --for=condition=Complete --timeout=300s',
+    );
+  });
+
+  it('applies nothing when the cluster already matches (kubectl diff finds no difference)', () => {
+    const { status, calls, output } = run('apply.sh', { ...env, STUB_DIFF_RC: '0' });
+    expect(status).toBe(0);
+    expect(applied(calls)).toEqual([]);
+    expect(calls.filter((call) => call.includes(' diff --server-side'))).toHaveLength(3);
+    expect(output).toContain('manifests: no changes');
+  });
+
+  it('with DEPLOY_WITH=helm upgrades the release only when its manifest would change', () => {
+    const unchanged = run('apply.sh', { ...env, DEPLOY_WITH: 'helm' });
+    expect(unchanged.status, unchanged.output).toBe(0);
+    expect(unchanged.calls.filter((call) => call.includes('upgrade'))).toEqual([]);
+    expect(unchanged.output).toContain('already matches charts/mesh-kit: no changes');
+    const changed = run('apply.sh', { ...env, DEPLOY_WITH: 'helm', STUB_HELM_MANIFEST: '/dev/null' });
+    expect(changed.calls.filter((call) => call.includes('upgrade'))).toHaveLength(1);
+  });
+
+  it('refuses to run before make secrets', () => {
+    rmSync(join(work, 'secrets.yaml'));
+    const { status, output } = run('apply.sh', env);
+    expect(status).not.toBe(0);
+    expect(output).toContain('secrets.yaml not found: run `make secrets`');
+  });
+});
+
+it('undeploy deletes by the kit label only', () => {
+  const { status, calls } = run('undeploy.sh');
+  expect(status).toBe(0);
+  const deletes = calls.filter((call) => / delete /.test(call));
+  expect(deletes).toHaveLength(1);
+  expect(deletes[0]).toMatch(
+    / delete pods,namespaces --all-namespaces -l app\.kubernetes\.io\/part-of=mesh-kit --ignore-not-found/,
+  );
+});

@@ -1,0 +1,114 @@
+import { createPublicKey, verify, type JsonWebKey } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { catalog } from '../infra/cdk8s/src/catalog.js';
+import { synthesize, FIXTURE_JWKS } from '../scripts/chart.js';
+import { ensureSecrets, secretManifests } from '../scripts/secrets.js';
+import { AUDIENCE, ISSUER, devTokenSigner } from '../scripts/token.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mesh-kit-secrets-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const snapshot = (): Record<string, string> =>
+  Object.fromEntries(readdirSync(dir).map((file) => [file, readFileSync(join(dir, file), 'utf8')]));
+
+describe('make secrets', () => {
+  it('creates the agreed Secrets: postgres-admin, one <service>-db per database, loadgen-jwt', () => {
+    const secrets = ensureSecrets(dir);
+    const withDatabase = catalog.services.filter((s) => s.database !== undefined).map((s) => `${s.name}-db`);
+    expect([...secrets.keys()].sort()).toEqual(['loadgen-jwt', 'postgres-admin', ...withDatabase].sort());
+    expect(Object.keys(secrets.get('postgres-admin') ?? {})).toEqual(['password']);
+    const users = secrets.get('users-db') ?? {};
+    expect(Object.keys(users).sort()).toEqual(['database', 'password', 'url', 'username']);
+    expect(users['url']).toBe(`postgres://users:${users['password']}@postgres:5432/users`);
+    expect(secrets.get('loadgen-jwt')?.['private.pem']).toContain('PRIVATE KEY');
+    expect(statSync(join(dir, 'users-db.json')).mode & 0o077).toBe(0);
+  });
+
+  it('keeps what exists: a second run changes nothing', () => {
+    ensureSecrets(dir);
+    const first = snapshot();
+    ensureSecrets(dir);
+    expect(snapshot()).toEqual(first);
+  });
+
+  it('refuses to pair a new private key with an old public one', () => {
+    ensureSecrets(dir);
+    unlinkSync(join(dir, 'loadgen-jwt.json'));
+    expect(() => ensureSecrets(dir)).toThrow(/loadgen-jwt\.json is missing but its pair exists/);
+  });
+
+  it('writes labelled Secret objects with base64 data', () => {
+    const yaml = secretManifests('shop', ensureSecrets(dir));
+    const objects = parseAllDocuments(yaml).map(
+      (doc) =>
+        doc.toJS() as {
+          metadata: { name: string; namespace: string; labels: Record<string, string> };
+          data: Record<string, string>;
+        },
+    );
+    const admin = objects.find((o) => o.metadata.name === 'postgres-admin');
+    if (admin === undefined) throw new Error('no postgres-admin Secret');
+    expect(admin.metadata.namespace).toBe('shop');
+    expect(admin.metadata.labels['app.kubernetes.io/part-of']).toBe('mesh-kit');
+    expect(Buffer.from(admin.data['password'] ?? '', 'base64').toString()).toMatch(/^[0-9a-f]{48}$/);
+  });
+});
+
+/** Every {name, key} a synthesized object reads from a Secret (env secretKeyRef, secret volumes). */
+function secretReferences(value: unknown, found: Set<string> = new Set()): Set<string> {
+  if (Array.isArray(value)) value.forEach((item) => secretReferences(item, found));
+  else if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    const ref = record['secretKeyRef'] as { name?: string; key?: string } | undefined;
+    if (ref?.name !== undefined) found.add(`${ref.name}/${ref.key ?? ''}`);
+    const volume = record['secret'] as { secretName?: string; items?: { key: string }[] } | undefined;
+    if (volume?.secretName !== undefined) {
+      for (const item of volume.items ?? [{ key: '*' }]) found.add(`${volume.secretName}/${item.key}`);
+    }
+    Object.values(record).forEach((item) => secretReferences(item, found));
+  }
+  return found;
+}
+
+it('creates every Secret key the synthesized manifests read', () => {
+  const objects = synthesize({ registry: 'mesh-kit', tag: '0.1.0', jwksFile: FIXTURE_JWKS }).flatMap((f) => f.objects);
+  const wanted = [...secretReferences(objects)].sort();
+  expect(wanted.length).toBeGreaterThan(0);
+  const secrets = ensureSecrets(dir);
+  const made = new Set(
+    [...secrets].flatMap(([name, data]) => ['*', ...Object.keys(data)].map((key) => `${name}/${key}`)),
+  );
+  expect(wanted.filter((reference) => !made.has(reference))).toEqual([]);
+});
+
+describe('make token', () => {
+  it("signs, with loadgen's signer, an RS256 JWT that the JWKS from make secrets verifies", async () => {
+    ensureSecrets(dir);
+    const jwks = JSON.parse(readFileSync(join(dir, 'jwks.json'), 'utf8')) as { keys: JsonWebKey[] };
+    const key = jwks.keys[0];
+    if (key === undefined) throw new Error('no key');
+    const before = Math.floor(Date.now() / 1000);
+    const token = await devTokenSigner(dir).sign('user-1');
+    const [header = '', claims = '', signature = ''] = token.split('.');
+    const publicKey = createPublicKey({ key: key as never, format: 'jwk' });
+    expect(verify('sha256', Buffer.from(`${header}.${claims}`), publicKey, Buffer.from(signature, 'base64url'))).toBe(
+      true,
+    );
+    expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toMatchObject({ alg: 'RS256' });
+    const payload = JSON.parse(Buffer.from(claims, 'base64url').toString()) as Record<string, number | string>;
+    expect(payload).toMatchObject({ iss: ISSUER, aud: AUDIENCE, sub: 'user-1' });
+    expect(Number(payload['exp']) - Number(payload['iat'])).toBe(3600);
+    expect(Number(payload['iat'])).toBeGreaterThanOrEqual(before);
+  });
+
+  it('says to run make secrets when there is no key', () => {
+    expect(() => devTokenSigner(join(dir, 'missing'))).toThrow(/loadgen-jwt\.json: run `make secrets` first/);
+  });
+});
