@@ -54,7 +54,25 @@ export async function startEventShop(natsUrl: string, env: Record<string, string
     running.set(service, started);
     await waitReady(started, 30_000);
   };
-  for (const service of SERVICES) await start(service);
+  const dropDatabases = async (): Promise<void> => {
+    const admin = new pg.Client({ connectionString: postgresAdminUrl });
+    await admin.connect();
+    try {
+      for (const s of plan) {
+        if (s.database !== undefined) await admin.query(`DROP DATABASE IF EXISTS "${s.database}" WITH (FORCE)`);
+      }
+    } finally {
+      await admin.end();
+    }
+  };
+  try {
+    for (const service of SERVICES) await start(service);
+  } catch (error) {
+    // Leave nothing running behind a failed start (afterAll has no shop to stop).
+    await stopAll([...running.values()], 10_000);
+    await dropDatabases();
+    throw error;
+  }
 
   return {
     urls: Object.fromEntries(plan.map((s) => [s.name, s.url])) as Record<ShopService, string>,
@@ -89,15 +107,7 @@ export async function startEventShop(natsUrl: string, env: Record<string, string
     async stop() {
       await stopAll([...running.values()], 10_000);
       await Promise.all([...pools.values()].map((p) => p.end()));
-      const admin = new pg.Client({ connectionString: postgresAdminUrl });
-      await admin.connect();
-      try {
-        for (const s of plan) {
-          if (s.database !== undefined) await admin.query(`DROP DATABASE IF EXISTS "${s.database}" WITH (FORCE)`);
-        }
-      } finally {
-        await admin.end();
-      }
+      await dropDatabases();
     },
   };
 }
