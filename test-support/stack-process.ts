@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { inject } from 'vitest';
 
@@ -37,6 +39,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       STACK_PORT_OFFSET: String(portOffset),
       STACK_LOG_DIR: logDir,
       STACK_LOG_LEVEL: 'debug',
+      STACK_EVENTS_NAMESPACE: databasePrefix.replace(/_+$/, ''),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -78,9 +81,23 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       child.kill('SIGTERM');
       const code = await exited;
       await dropDatabases(postgresAdminUrl, databasePrefix);
+      await deleteStreams(natsUrl, databasePrefix.replace(/_+$/, ''));
       return { code, stderr };
     },
   };
+}
+
+/** Removes the event streams this stack created on the shared NATS. */
+async function deleteStreams(natsUrl: string, namespace: string): Promise<void> {
+  const nc = await connect({ servers: natsUrl });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for await (const name of jsm.streams.names()) {
+      if (name.startsWith(`${namespace}_`)) await jsm.streams.delete(name);
+    }
+  } finally {
+    await nc.close();
+  }
 }
 
 async function dropDatabases(adminUrl: string, prefix: string): Promise<void> {
@@ -94,11 +111,4 @@ async function dropDatabases(adminUrl: string, prefix: string): Promise<void> {
   } finally {
     await client.end();
   }
-}
-
-/** Services whose code exists (the stack runs each catalog service that has a server). */
-export function builtServices(): string[] {
-  return readdirSync(join(root, 'services')).filter((name) =>
-    existsSync(join(root, 'services', name, 'src/server.ts')),
-  );
 }

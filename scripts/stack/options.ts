@@ -20,6 +20,10 @@ const stackEnv = z.object({
     .string()
     .regex(/^[a-z-]+(,[a-z-]+)*$/, 'a comma-separated list of service names')
     .optional(),
+  STACK_EVENTS_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]*$/, "letters, digits, '_' or '-'")
+    .default(''),
   STACK_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -38,6 +42,7 @@ export function stackOptions(env: NodeJS.ProcessEnv): StackOptions {
     portOffset: cfg.STACK_PORT_OFFSET,
     host: '127.0.0.1',
     sharedEnv: { LOG_LEVEL: cfg.STACK_LOG_LEVEL },
+    eventsNamespace: cfg.STACK_EVENTS_NAMESPACE,
     ...(cfg.STACK_SERVICES === undefined ? {} : { only: cfg.STACK_SERVICES.split(',') }),
   };
 }

@@ -12,6 +12,8 @@ export interface StackOptions {
   readonly host: string;
   /** Extra env given to every service (LOG_LEVEL, SHUTDOWN_TIMEOUT_MS, …). */
   readonly sharedEnv: Readonly<Record<string, string>>;
+  /** Prefixes the event streams and subjects of this stack on a shared NATS. @default '' (none) */
+  readonly eventsNamespace?: string;
   /** Run only these services (their callees' URLs are still wired). @default every local service */
   readonly only?: readonly string[];
 }
@@ -56,7 +58,10 @@ export function planStack(options: StackOptions, catalog: Catalog = shopCatalog)
       HOST: options.host,
     };
     if (database !== undefined) env.DATABASE_URL = withDatabase(options.postgresAdminUrl, database);
-    if (usesBroker(spec)) env.NATS_URL = options.natsUrl;
+    if (usesBroker(spec)) {
+      env.NATS_URL = options.natsUrl;
+      if ((options.eventsNamespace ?? '') !== '') env.EVENTS_NAMESPACE = options.eventsNamespace!;
+    }
     for (const call of spec.calls) env[serviceUrlVariable(call.service)] = urlOf(call.service);
     return {
       name: spec.name,
