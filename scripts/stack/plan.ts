@@ -52,6 +52,7 @@ export function planStack(options: StackOptions, catalog: Catalog = shopCatalog)
   return selected.map((spec) => {
     const database = spec.database === undefined ? undefined : `${options.databasePrefix}${spec.database}`;
     const env: Record<string, string> = {
+      NODE_OPTIONS: catalog.defaults.nodeOptions,
       ...options.sharedEnv,
       ...spec.env,
       PORT: String(spec.port + options.portOffset),

@@ -13,6 +13,8 @@ export const baseConfigSchema = z.object({
     .url()
     .refine((v) => v.startsWith('http://') || v.startsWith('https://'), 'must be an http:// URL')
     .optional(),
+  /** Read by Node itself (heap sizes from the catalog); declared so every manifest variable is known here. */
+  NODE_OPTIONS: z.string().optional(),
   /** Largest accepted JSON body. */
   BODY_LIMIT: z
     .string()

@@ -37,6 +37,7 @@ export function serviceEnv(catalog: Catalog, spec: ServiceSpec): Record<string, 
     PORT: { value: String(spec.port) },
     LOG_LEVEL: { value: 'info' },
     SHUTDOWN_TIMEOUT_MS: { value: String(catalog.defaults.shutdownTimeoutMs) },
+    NODE_OPTIONS: { value: catalog.defaults.nodeOptions },
   };
   for (const [key, value] of Object.entries(spec.env ?? {})) env[key] = { value };
   if (spec.database !== undefined) env.DATABASE_URL = { secret: databaseSecretName(spec.name), key: 'url' };
