@@ -64,17 +64,17 @@ export class OrderStore {
     const hash = fingerprint(placement.items);
     const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
-      // Two 32-bit halves; a hash collision between keys only serializes them, never merges them.
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [
-        placement.userId,
-        placement.idempotencyKey,
-      ]);
-      const existing = await client.query<OrderRow>(
-        `SELECT ${COLUMNS} FROM orders WHERE user_id = $1 AND idempotency_key = $2`,
-        [placement.userId, placement.idempotencyKey],
-      );
-      const found = existing.rows[0];
+      // One round trip: open the transaction, take the key's lock, look for an earlier order. A
+      // multi-statement query cannot take parameters, hence the escaped literals. The lock key is
+      // two 32-bit hashes; a collision between keys only serializes them, never merges them.
+      const user = client.escapeLiteral(placement.userId);
+      const key = client.escapeLiteral(placement.idempotencyKey);
+      const opened = (await client.query(
+        `BEGIN;
+         SELECT pg_advisory_xact_lock(hashtext(${user}), hashtext(${key}));
+         SELECT ${COLUMNS} FROM orders WHERE user_id = ${user} AND idempotency_key = ${key}`,
+      )) as unknown as pg.QueryResult<OrderRow>[];
+      const found = opened[2]!.rows[0];
       if (found !== undefined) {
         await client.query('COMMIT');
         return { kind: found.request_hash === hash ? 'replayed' : 'key-reused', order: toOrder(found) };
@@ -82,29 +82,40 @@ export class OrderStore {
       const totalCents = totalOf(placement.items);
       const orderKey = `${placement.userId}:${placement.idempotencyKey}`;
       const paymentId = await placement.authorize(orderKey, totalCents, CURRENCY);
-      const inserted = await client.query<OrderRow>(
-        `INSERT INTO orders (id, user_id, idempotency_key, request_hash, items, total_cents, currency, status, payment_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'confirmed', $8)
-         RETURNING ${COLUMNS}`,
+      const order: Order = {
+        id: randomUUID(),
+        userId: placement.userId,
+        items: placement.items,
+        totalCents,
+        currency: CURRENCY,
+        status: 'confirmed',
+        createdAt: new Date().toISOString(),
+      };
+      const event = orderPlacedEvent(order);
+      // The order and its outbox row in one statement (one round trip), committed together.
+      await client.query(
+        `WITH placed AS (
+           INSERT INTO orders (id, user_id, idempotency_key, request_hash, items, total_cents, currency, status, payment_id, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         )
+         INSERT INTO outbox (id, subject, payload, headers) VALUES ($11, $12, $13, $14)`,
         [
-          randomUUID(),
-          placement.userId,
+          order.id,
+          order.userId,
           placement.idempotencyKey,
           hash,
-          JSON.stringify(placement.items),
-          totalCents,
-          CURRENCY,
+          JSON.stringify(order.items),
+          order.totalCents,
+          order.currency,
+          order.status,
           paymentId,
+          order.createdAt,
+          event.id,
+          ORDER_PLACED_SUBJECT,
+          JSON.stringify(event.payload),
+          JSON.stringify(placement.traceHeaders),
         ],
       );
-      const order = toOrder(inserted.rows[0]!);
-      const event = orderPlacedEvent(order);
-      await client.query('INSERT INTO outbox (id, subject, payload, headers) VALUES ($1, $2, $3, $4)', [
-        event.id,
-        ORDER_PLACED_SUBJECT,
-        JSON.stringify(event.payload),
-        JSON.stringify(placement.traceHeaders),
-      ]);
       await client.query('COMMIT');
       return { kind: 'created', order };
     } catch (error) {
