@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { load, loadWithCpu, row, rssMiB } from './bench/measure.js';
+import { cpuSeconds, load, loadWithCpu, row, rssMiB } from './bench/measure.js';
 import { ensureDatabases } from './stack/databases.js';
 import { stackOptions } from './stack/options.js';
 import { planStack, withDatabase } from './stack/plan.js';
@@ -74,6 +74,7 @@ try {
   );
 
   const body = JSON.stringify({ items: [{ sku: 'bench-1', quantity: 2, unitPriceCents: 1_500 }] });
+  const cpuBefore = running.map((r) => cpuSeconds(r.child.pid!));
   const orders = await load({
     url: `${urls.orders}/orders`,
     connections: 20,
@@ -95,6 +96,11 @@ try {
     ],
   });
   console.log(row('orders POST /orders @200/s', orders, '   (target p99 ≤ 10 ms)'));
+  const perOrder = running.map((r, i) => {
+    const ms = ((cpuSeconds(r.child.pid!) - cpuBefore[i]!) * 1e3) / Math.max(1, orders.requestsPerSecond * seconds);
+    return `${r.service.name} ${ms.toFixed(2)} ms`;
+  });
+  console.log(`  CPU per order: ${perOrder.join(', ')}`);
 
   console.log('\nRSS after the run (target ≤ 100 MiB each):');
   for (const r of running) console.log(`  ${r.service.name.padEnd(12)} ${rssMiB(r.child.pid!).toFixed(1)} MiB`);
