@@ -10,7 +10,7 @@ import {
   type ServiceMetrics,
 } from '@mesh-kit/runtime';
 import { Checkout } from './checkout.js';
-import { OrderStore } from './order-store.js';
+import { OrderStore, type OutboxEvent } from './order-store.js';
 import { ordersRouter } from './routes/orders.js';
 
 export interface OrdersDeps {
@@ -18,8 +18,8 @@ export interface OrdersDeps {
   readonly logger: Logger;
   readonly usersUrl: string;
   readonly paymentsUrl: string;
-  /** Called after each new order commits (the outbox relay's wake-up). */
-  readonly onOrderCommitted?: () => void;
+  /** Called after each new order commits, with its outbox row (the relay publishes it at once). */
+  readonly onOrderCommitted?: (event: OutboxEvent) => void;
   /** Checks beyond PostgreSQL behind /readyz (e.g. the NATS connection). */
   readonly readiness?: Readonly<Record<string, ReadinessCheck>>;
   readonly lifecycle?: Lifecycle;

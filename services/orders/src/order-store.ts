@@ -41,8 +41,16 @@ export interface Placement {
   readonly authorize: (orderKey: string, totalCents: number, currency: string) => Promise<string>;
 }
 
+/** An outbox row as written: what the relay publishes. */
+export interface OutboxEvent {
+  readonly id: string;
+  readonly subject: string;
+  readonly payload: Record<string, unknown>;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 export type PlacementResult =
-  | { readonly kind: 'created'; readonly order: Order }
+  | { readonly kind: 'created'; readonly order: Order; readonly event: OutboxEvent }
   | { readonly kind: 'replayed'; readonly order: Order }
   | { readonly kind: 'key-reused'; readonly order: Order };
 
@@ -117,7 +125,11 @@ export class OrderStore {
         ],
       );
       await client.query('COMMIT');
-      return { kind: 'created', order };
+      return {
+        kind: 'created',
+        order,
+        event: { id: event.id, subject: ORDER_PLACED_SUBJECT, payload: event.payload, headers: placement.traceHeaders },
+      };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;

@@ -47,7 +47,7 @@ await runService({
       paymentsUrl: config.PAYMENTS_URL,
       bodyLimit: config.BODY_LIMIT,
       metrics,
-      onOrderCommitted: () => relay.trigger(),
+      onOrderCommitted: (event) => relay.publishNow(event),
       readiness: { nats: events.readiness },
     });
     relay.start();

@@ -199,7 +199,7 @@ describe('outbox relay', () => {
         usersUrl: users.url,
         paymentsUrl: payments.url,
         metrics,
-        onOrderCommitted: () => relay.trigger(),
+        onOrderCommitted: (event) => relay.publishNow(event),
       });
       const user = await request(users.url)
         .post('/users')
@@ -218,6 +218,22 @@ describe('outbox relay', () => {
       const event = orderPlacedEventSchema.parse(stored?.json());
       expect(event.order).toMatchObject({ id: placed.body.id, userId: user.body.id, totalCents: 600 });
       expect(stored?.header.get('traceparent')).toContain('5b8aa5a2d2c872e8321cf37308d69df2');
+      // Published and marked by the post-commit path alone: no pass ran (the poll is a minute away).
+      expect(await pending()).toBe(0);
+      expect(stored?.header.get('Nats-Msg-Id')).toBe(event.id);
+    });
+
+    it('leaves the row for the poll when the post-commit publish cannot reach the broker', async () => {
+      const metrics = createMetrics('orders');
+      const relay = relayFor(metrics, { isConnected: () => false });
+      const [id] = await addOutboxRows(1);
+      const row = (await pool.query('SELECT id, subject, payload, headers FROM outbox WHERE id = $1', [id])).rows[0];
+      relay.publishNow(row);
+      await relay.idle();
+      expect(await pending()).toBe(1);
+      const online = relayFor(createMetrics('orders'));
+      expect(await online.publishBatch()).toEqual({ claimed: 1, published: 1 });
+      expect(await pending()).toBe(0);
     });
   });
 });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { HttpProblem, outgoingTraceHeaders, parseInput, requireUserId } from '@mesh-kit/runtime';
 import type { Checkout } from '../checkout.js';
 import { newOrder } from '../order.js';
-import type { OrderStore } from '../order-store.js';
+import type { OrderStore, OutboxEvent } from '../order-store.js';
 
 const IDEMPOTENCY_KEY = 'idempotency-key';
 const idempotencyKey = z
@@ -18,7 +18,7 @@ export interface OrdersRouterDeps {
   readonly store: OrderStore;
   readonly checkout: Checkout;
   /** Called after an order commits (wakes the outbox relay). */
-  readonly onCommitted?: () => void;
+  readonly onCommitted?: (event: OutboxEvent) => void;
 }
 
 export function ordersRouter({ store, checkout, onCommitted }: OrdersRouterDeps): Router {
@@ -41,7 +41,7 @@ export function ordersRouter({ store, checkout, onCommitted }: OrdersRouterDeps)
         extensions: { orderId: result.order.id },
       });
     }
-    if (result.kind === 'created') onCommitted?.();
+    if (result.kind === 'created') onCommitted?.(result.event);
     else res.setHeader('idempotent-replayed', 'true');
     res.status(201).location(`/orders/${result.order.id}`).json(result.order);
   });
