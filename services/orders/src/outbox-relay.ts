@@ -27,6 +27,8 @@ export interface OutboxRelayProps {
 }
 
 const PRUNE_EVERY_MS = 60_000;
+/** Post-commit publishes in flight before further commits wait for a batched pass instead. */
+const MAX_DIRECT_PUBLISHES = 64;
 const PRUNE_BATCH = 1000;
 
 /** An outbox row as the request path wrote it. */
@@ -131,13 +133,15 @@ export class OutboxRelay {
 
   /**
    * The fast path, right after an order commits: publishes that row at once and marks it, without
-   * claiming it (no extra transaction, no waiting for a pass in progress). Should a pass claim the
+   * claiming it (no extra transaction, no waiting for a pass in progress). With many direct
+   * publishes already in flight, it asks for a pass instead, which batches. Should a pass claim the
    * same row meanwhile, the stream drops the second copy by its `Nats-Msg-Id`. Anything that fails
    * here stays pending for the poll.
    */
   publishNow(event: OutboxEventRow): void {
     if (this.stopped) return;
-    if (!this.isConnected()) {
+    // Bounded: past this many in flight, commits fold into one claiming pass, which batches.
+    if (!this.isConnected() || this.direct.size >= MAX_DIRECT_PUBLISHES) {
       this.trigger();
       return;
     }
