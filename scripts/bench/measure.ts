@@ -27,7 +27,7 @@ export function rssMiB(pid: number): number {
 }
 
 export function row(name: string, f: Figures, extra = ''): string {
-  return `${name.padEnd(28)} ${f.requestsPerSecond.toFixed(0).padStart(7)} req/s   p50 ${f.p50Ms.toFixed(2).padStart(6)} ms   p99 ${f.p99Ms.toFixed(2).padStart(6)} ms   non-2xx ${f.non2xx}  errors ${f.errors}${extra}`;
+  return `${name.padEnd(28)} ${f.requestsPerSecond.toFixed(0).padStart(7)} req/s   p50 ${f.p50Ms.toFixed(1).padStart(6)} ms   p99 ${f.p99Ms.toFixed(1).padStart(6)} ms   non-2xx ${f.non2xx}  errors ${f.errors}${extra}`;
 }
 
 /** User + system CPU seconds a process has used, from /proc (clock ticks of 10 ms). */
