@@ -32,6 +32,16 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase> 
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
       try {
+        // A pool's end() can resolve while its last connection is still closing; FORCE would then
+        // terminate that connection and its client would raise an unhandled error. Let them go.
+        for (let i = 0; i < 40; i += 1) {
+          const { rows } = await client.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+            [name],
+          );
+          if (rows[0]!.n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
         await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       } finally {
         await client.end();
