@@ -40,11 +40,17 @@ describe('adding a service is one catalog entry', () => {
       ),
   );
 
-  it('gets its full set of objects', () => {
+  it('gets its full set of objects, and a new database init Job (a Job cannot be updated in place)', () => {
+    const oldJob = before.find((o) => o.kind === 'Job')!.metadata.name;
+    const newJob = after.find((o) => o.kind === 'Job')!.metadata.name;
+    expect(newJob).not.toBe(oldJob);
+    expect(newJob).toMatch(/^postgres-init-[0-9a-f]{8}$/);
+    expect(synthObjects().find((o) => o.kind === 'Job')!.metadata.name).toBe(oldJob);
     expect(added.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'AuthorizationPolicy/reviews',
       'Deployment/reviews',
       'DestinationRule/reviews',
+      `Job/${after.find((o) => o.kind === 'Job')!.metadata.name}`,
       'PodDisruptionBudget/reviews',
       'Service/reviews',
       'ServiceAccount/reviews',

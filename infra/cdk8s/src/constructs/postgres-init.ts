@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PART_OF, podLabels } from '../mesh-names.js';
@@ -22,11 +23,6 @@ export interface PostgresInitProps {
   readonly databases: readonly OwnedDatabase[];
   /** `<namespace>/<host>` entries the Job's proxy may reach. */
   readonly egress: readonly string[];
-  /**
-   * Seconds a finished Job is kept; a later `kubectl apply` re-creates it and re-runs the (idempotent) init.
-   * @default 600
-   */
-  readonly ttlSeconds?: number;
 }
 
 const envName = (service: string, key: string): string =>
@@ -70,13 +66,18 @@ export class PostgresInit extends Construct {
       metadata,
       automountServiceAccountToken: false,
     });
+    // A Job's pod template is immutable, so the name carries a hash of what it does: the same
+    // catalog re-applies as no change at all, a changed one (a new database) is a new Job that runs.
+    const script = initScript(props);
+    const digest = createHash('sha256')
+      .update(JSON.stringify({ script, env, image: props.image }))
+      .digest('hex');
     new ApiObject(this, 'job', {
       apiVersion: 'batch/v1',
       kind: 'Job',
-      metadata,
+      metadata: { ...metadata, name: `${name}-${digest.slice(0, 8)}` },
       spec: {
         backoffLimit: 10,
-        ttlSecondsAfterFinished: props.ttlSeconds ?? 600,
         template: {
           metadata: { labels: podLabels(name, props.version) },
           spec: {
@@ -94,7 +95,7 @@ export class PostgresInit extends Construct {
                 name,
                 image: props.image,
                 imagePullPolicy: 'IfNotPresent',
-                command: ['sh', '-c', initScript(props)],
+                command: ['sh', '-c', script],
                 env,
                 resources: {
                   requests: { cpu: '10m', memory: '16Mi' },
