@@ -9,8 +9,7 @@ export interface Figures {
   readonly errors: number;
 }
 
-export async function load(options: autocannon.Options): Promise<Figures> {
-  const result = await autocannon(options);
+function figures(result: autocannon.Result): Figures {
   return {
     requestsPerSecond: result.requests.average,
     p50Ms: result.latency.p50,
@@ -18,6 +17,10 @@ export async function load(options: autocannon.Options): Promise<Figures> {
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
   };
+}
+
+export async function load(options: autocannon.Options): Promise<Figures> {
+  return figures(await autocannon(options));
 }
 
 /** Resident set size of a process, in MiB, from /proc. */
@@ -37,7 +40,7 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** Runs `work` and returns its figures plus the CPU µs the server process spent per request. */
+/** Runs the load and returns its figures plus the CPU µs the server process `pid` spent per request. */
 export async function loadWithCpu(
   pid: number,
   options: autocannon.Options,
@@ -45,12 +48,5 @@ export async function loadWithCpu(
   const before = cpuSeconds(pid);
   const result = await autocannon(options);
   const used = cpuSeconds(pid) - before;
-  return {
-    requestsPerSecond: result.requests.average,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-    cpuUsPerRequest: (used * 1e6) / Math.max(1, result.requests.total),
-  };
+  return { ...figures(result), cpuUsPerRequest: (used * 1e6) / Math.max(1, result.requests.total) };
 }
