@@ -250,3 +250,23 @@ export function evaluateTrace(traces: readonly JaegerTrace[], expected: TraceExp
   }
   return pass(`trace ${best.trace.traceID}: ${best.trace.spans.length} spans across ${names}`);
 }
+
+/** What the caller's overview showed when its token said one user and its own header another. */
+export interface IdentityObservation {
+  /** The token's `sub`: the user the gateway must pass on. */
+  readonly subject: string;
+  /** The `x-user-id` the client sent itself. */
+  readonly spoofed: string;
+  readonly status: number;
+  /** `user.id` in the overview storefront built from the identity header it received. */
+  readonly seenUserId: unknown;
+}
+
+/** The identity header is the token's `sub`, never the client's own copy. */
+export function evaluateIdentity(seen: IdentityObservation): CheckResult {
+  const detail = `token sub ${seen.subject}, client x-user-id ${seen.spoofed} → ${seen.status}, overview of ${String(seen.seenUserId)}`;
+  if (seen.status !== 200) return fail(`expected 200 for a valid token: ${detail}`);
+  if (seen.seenUserId === seen.spoofed) return fail(`the client's x-user-id reached the service: ${detail}`);
+  if (seen.seenUserId !== seen.subject) return fail(`the service did not see the token's sub: ${detail}`);
+  return pass(detail);
+}

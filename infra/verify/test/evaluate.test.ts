@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAccessLog } from '../src/access-log.js';
 import { outboundCluster, parseClusterHosts } from '../src/envoy-stats.js';
 import {
+  evaluateIdentity,
   evaluateBreaker,
   evaluateDenials,
   evaluateJwt,
@@ -266,5 +267,21 @@ describe('tracing', () => {
       detail: expect.stringContaining('lacks notifications or analytics'),
     });
     expect(evaluateTrace([], expected).status).toBe('fail');
+  });
+});
+
+describe('identity', () => {
+  const base = { subject: 'u-token', spoofed: 'u-client', status: 200 };
+  it("passes when the service saw the token's sub", () => {
+    expect(evaluateIdentity({ ...base, seenUserId: 'u-token' }).status).toBe('pass');
+  });
+  it("fails naming the leak when the client's header reached the service", () => {
+    const result = evaluateIdentity({ ...base, seenUserId: 'u-client' });
+    expect(result.status).toBe('fail');
+    expect(result.detail).toMatch(/client's x-user-id reached the service/);
+  });
+  it('fails when the service saw neither, or the request was refused', () => {
+    expect(evaluateIdentity({ ...base, seenUserId: undefined }).detail).toMatch(/did not see the token's sub/);
+    expect(evaluateIdentity({ ...base, status: 401, seenUserId: undefined }).detail).toMatch(/expected 200/);
   });
 });

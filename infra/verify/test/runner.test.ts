@@ -9,6 +9,7 @@ describe('the suite', () => {
       'mtls',
       'authz',
       'jwt',
+      'identity',
       'trace',
       'retries',
       'timeout',

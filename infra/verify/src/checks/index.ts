@@ -1,6 +1,7 @@
 import { authorizationCheck } from './authorization.js';
 import { breakerCheck } from './breaker.js';
 import type { Check } from './check.js';
+import { identityCheck } from './identity.js';
 import { jwtCheck } from './jwt.js';
 import { mtlsCheck } from './mtls.js';
 import { outlierCheck } from './outlier.js';
@@ -16,6 +17,7 @@ export const checks: readonly Check[] = [
   mtlsCheck,
   authorizationCheck,
   jwtCheck,
+  identityCheck,
   traceCheck,
   retriesCheck,
   timeoutCheck,
