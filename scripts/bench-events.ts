@@ -20,7 +20,7 @@ import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { z } from 'zod';
 import { cpuSeconds } from './bench/measure.js';
-import { ensureDatabases } from './stack/databases.js';
+import { dropDatabases, ensureDatabases } from './stack/databases.js';
 import { planStack, withDatabase } from './stack/plan.js';
 import { startService, stopAll, waitReady, type RunningService } from './stack/processes.js';
 
@@ -67,7 +67,6 @@ async function post(target: string, body: unknown, headers: Record<string, strin
 }
 
 let running: RunningService[] = [];
-const admin = new pg.Client({ connectionString: env.STACK_POSTGRES_URL });
 try {
   await ensureDatabases(env.STACK_POSTGRES_URL, databases);
   running = plan.map((s) => startService(s, logDir));
@@ -191,7 +190,5 @@ try {
   for (const stream of [`${namespace}_ORDERS`, `${namespace}_ORDERS_DLQ`])
     await jsm.streams.delete(stream).catch(() => false);
   await nc.close();
-  await admin.connect();
-  for (const db of databases) await admin.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
-  await admin.end();
+  await dropDatabases(env.STACK_POSTGRES_URL, databases);
 }

@@ -8,10 +8,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { cpuSeconds, load, loadWithCpu, row, rssMiB } from './bench/measure.js';
 import { paced } from './bench/paced.js';
-import { ensureDatabases } from './stack/databases.js';
+import { dropDatabases, ensureDatabases } from './stack/databases.js';
 import { stackOptions } from './stack/options.js';
 import { planStack, withDatabase } from './stack/plan.js';
 import { startService, stopAll, waitReady } from './stack/processes.js';
@@ -111,9 +110,8 @@ try {
 } finally {
   baseline.kill('SIGTERM');
   await stopAll(running, 10_000);
-  const admin = new pg.Client({ connectionString: options.postgresAdminUrl });
-  await admin.connect();
-  for (const s of plan)
-    if (s.database !== undefined) await admin.query(`DROP DATABASE IF EXISTS "${s.database}" WITH (FORCE)`);
-  await admin.end();
+  await dropDatabases(
+    options.postgresAdminUrl,
+    plan.flatMap((s) => (s.database === undefined ? [] : [s.database])),
+  );
 }

@@ -1,17 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { withDatabase } from '../scripts/stack/plan.js';
 
 export interface TestDatabase {
   readonly url: string;
   readonly name: string;
   drop(): Promise<void>;
-}
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
 }
 
 /** A fresh, uniquely named database; `drop()` removes it (and cuts any connection left open). */
@@ -49,5 +44,3 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase> 
     },
   };
 }
-
-export { withDatabase };

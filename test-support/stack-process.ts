@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import pg from 'pg';
+import { databasesWithPrefix, dropDatabases } from '../scripts/stack/databases.js';
+import { readJsonLog } from './json-log.js';
 import { inject } from 'vitest';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -70,17 +71,12 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     portOffset,
     child,
     logs(service) {
-      const file = join(logDir, `${service}.log`);
-      if (!existsSync(file)) return [];
-      return readFileSync(file, 'utf8')
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      return readJsonLog(join(logDir, `${service}.log`));
     },
     async stop() {
       child.kill('SIGTERM');
       const code = await exited;
-      await dropDatabases(postgresAdminUrl, databasePrefix);
+      await dropDatabases(postgresAdminUrl, await databasesWithPrefix(postgresAdminUrl, databasePrefix));
       await deleteStreams(natsUrl, databasePrefix.replace(/_+$/, ''));
       return { code, stderr };
     },
@@ -97,18 +93,5 @@ async function deleteStreams(natsUrl: string, namespace: string): Promise<void> 
     }
   } finally {
     await nc.close();
-  }
-}
-
-async function dropDatabases(adminUrl: string, prefix: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [
-      `${prefix}%`,
-    ]);
-    for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-  } finally {
-    await client.end();
   }
 }

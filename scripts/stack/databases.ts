@@ -19,3 +19,29 @@ export async function ensureDatabases(adminUrl: string, names: readonly string[]
     await client.end();
   }
 }
+
+/** The names of the databases a stack owns: every planned service's, or every one with a prefix. */
+export async function databasesWithPrefix(adminUrl: string, prefix: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [
+      `${prefix.replace(/[\\%_]/g, '\\$&')}%`,
+    ]);
+    return rows.map((r) => r.datname);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Drops the databases a stack created; connections still open to them are cut. */
+export async function dropDatabases(adminUrl: string, names: readonly string[]): Promise<void> {
+  if (names.length === 0) return;
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    for (const name of names) await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { ensureDatabases } from '../../../scripts/stack/databases.js';
+import { dropDatabases, ensureDatabases } from '../../../scripts/stack/databases.js';
+import { readJsonLog } from '../../../test-support/json-log.js';
 import { planStack, withDatabase, type PlannedService } from '../../../scripts/stack/plan.js';
 import { startService, stopAll, waitReady, type RunningService } from '../../../scripts/stack/processes.js';
 
@@ -42,10 +43,8 @@ export async function startEventShop(natsUrl: string, env: Record<string, string
     only: [...SERVICES],
   });
   const planned = new Map(plan.map((s) => [s.name as ShopService, s] as [ShopService, PlannedService]));
-  await ensureDatabases(
-    postgresAdminUrl,
-    plan.flatMap((s) => (s.database === undefined ? [] : [s.database])),
-  );
+  const ownDatabases = plan.flatMap((s) => (s.database === undefined ? [] : [s.database]));
+  await ensureDatabases(postgresAdminUrl, ownDatabases);
   const pools = new Map<string, pg.Pool>();
   const running = new Map<ShopService, RunningService>();
 
@@ -54,23 +53,13 @@ export async function startEventShop(natsUrl: string, env: Record<string, string
     running.set(service, started);
     await waitReady(started, 30_000);
   };
-  const dropDatabases = async (): Promise<void> => {
-    const admin = new pg.Client({ connectionString: postgresAdminUrl });
-    await admin.connect();
-    try {
-      for (const s of plan) {
-        if (s.database !== undefined) await admin.query(`DROP DATABASE IF EXISTS "${s.database}" WITH (FORCE)`);
-      }
-    } finally {
-      await admin.end();
-    }
-  };
+  const dropOwnDatabases = (): Promise<void> => dropDatabases(postgresAdminUrl, ownDatabases);
   try {
     for (const service of SERVICES) await start(service);
   } catch (error) {
     // Leave nothing running behind a failed start (afterAll has no shop to stop).
     await stopAll([...running.values()], 10_000);
-    await dropDatabases();
+    await dropOwnDatabases();
     throw error;
   }
 
@@ -97,17 +86,12 @@ export async function startEventShop(natsUrl: string, env: Record<string, string
       return r !== undefined && r.child.exitCode === null && r.child.signalCode === null;
     },
     logs(service) {
-      const file = join(logDir, `${service}.log`);
-      if (!existsSync(file)) return [];
-      return readFileSync(file, 'utf8')
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      return readJsonLog(join(logDir, `${service}.log`));
     },
     async stop() {
       await stopAll([...running.values()], 10_000);
       await Promise.all([...pools.values()].map((p) => p.end()));
-      await dropDatabases();
+      await dropOwnDatabases();
     },
   };
 }
