@@ -1,5 +1,20 @@
 import { z } from 'zod';
 
+/** A PostgreSQL connection URL. */
+export const postgresUrl = z
+  .string()
+  .url()
+  .refine((v) => v.startsWith('postgres://') || v.startsWith('postgresql://'), 'must be a postgres:// URL');
+
+/** An http(s) base URL of another service. */
+export const serviceUrl = z
+  .string()
+  .url()
+  .refine((v) => v.startsWith('http://') || v.startsWith('https://'), 'must be an http:// URL');
+
+/** A NATS server URL. */
+export const natsUrl = z.string().regex(/^nats:\/\/\S+$/, 'must be a nats:// URL');
+
 /** Settings every service reads from its environment. */
 export const baseConfigSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535),
@@ -8,11 +23,7 @@ export const baseConfigSchema = z.object({
   /** Upper bound for draining in-flight requests after SIGTERM; keep below terminationGracePeriodSeconds. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   /** Zipkin-compatible span collector for the app's own spans (the async hop); unset = no export. */
-  OTEL_EXPORTER_ZIPKIN_ENDPOINT: z
-    .string()
-    .url()
-    .refine((v) => v.startsWith('http://') || v.startsWith('https://'), 'must be an http:// URL')
-    .optional(),
+  OTEL_EXPORTER_ZIPKIN_ENDPOINT: serviceUrl.optional(),
   /** Read by Node itself (heap sizes from the catalog); declared so every manifest variable is known here. */
   NODE_OPTIONS: z.string().optional(),
   /** Largest accepted JSON body. */
@@ -47,18 +58,3 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
     `Invalid configuration: ${problems.map((p) => `${p.variable}: ${p.message}`).join('; ')}`,
   );
 }
-
-/** A PostgreSQL connection URL. */
-export const postgresUrl = z
-  .string()
-  .url()
-  .refine((v) => v.startsWith('postgres://') || v.startsWith('postgresql://'), 'must be a postgres:// URL');
-
-/** An http(s) base URL of another service. */
-export const serviceUrl = z
-  .string()
-  .url()
-  .refine((v) => v.startsWith('http://') || v.startsWith('https://'), 'must be an http:// URL');
-
-/** A NATS server URL. */
-export const natsUrl = z.string().regex(/^nats:\/\/\S+$/, 'must be a nats:// URL');
