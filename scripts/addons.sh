@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Applies the dashboards listed in mesh/istio/addons.txt from the pinned Istio release's
-# samples/addons and waits for each to roll out. ADDONS=0 skips them (e.g. a cluster that has its own).
+# samples/addons and waits for each to roll out. Kiali gets mesh/istio/kiali-config.yaml merged into
+# its config (trace links to Jaeger; the sample has tracing off). ADDONS=0 skips them (e.g. a
+# cluster that has its own).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -11,11 +13,18 @@ fi
 samples="$TOOLS_BIN/istio-$ISTIO_VERSION/samples/addons"
 [ -d "$samples" ] || die "$samples not found: run \`make tools\`"
 need_cluster
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 grep -v '^#' mesh/istio/addons.txt | while read -r file deployment version_var; do
   [ -n "$file" ] || continue
   version=${!version_var}
   grep -qF "$version" "$samples/$file" || warn "$file does not mention $version_var=$version (versions.env)"
-  apply_changed "$file ($deployment $version)" -f "$samples/$file"
+  manifest=$samples/$file
+  if [ "$file" = kiali.yaml ]; then
+    manifest=$tmp/$file
+    node_run node --import tsx scripts/kiali-config.ts "$samples/$file" mesh/istio/kiali-config.yaml >"$manifest" </dev/null
+  fi
+  apply_changed "$file ($deployment $version)" -f "$manifest"
 done
 grep -v '^#' mesh/istio/addons.txt | while read -r file deployment _; do
   [ -n "$file" ] || continue

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Puts the shop into the cluster: Namespaces first (their labels must exist before any pod), then
-# the Secrets from .secrets/, then every object from dist/manifests/ — or, with DEPLOY_WITH=helm,
-# the chart in charts/mesh-kit — and waits for each workload to roll out. Changes nothing when the
-# cluster already matches.
+# the Secrets from .secrets/, then the data tier (PostgreSQL, NATS, the database init Job), waited
+# for, and only then the services — so no service starts into missing databases and spends its
+# CrashLoopBackOff delays before the rollout wait begins. With DEPLOY_WITH=helm the chart in
+# charts/mesh-kit replaces dist/manifests/. Changes nothing when the cluster already matches.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -13,6 +14,48 @@ manifests=${MANIFESTS_DIR:-dist/manifests}
 [ -d "$manifests" ] || die "$manifests not found: run \`make synth\`"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+timeout_seconds() {
+  case "$ROLLOUT_TIMEOUT" in
+    *m) echo $((${ROLLOUT_TIMEOUT%m} * 60)) ;;
+    *s) echo "${ROLLOUT_TIMEOUT%s}" ;;
+    *) echo "$ROLLOUT_TIMEOUT" ;;
+  esac
+}
+
+# wait_for_job job.batch/NAME: returns once it completes; fails at once, naming the Job and showing
+# its last log lines, when it has failed (backoffLimit used up), instead of waiting out the timeout.
+wait_for_job() {
+  local job=$1 deadline conditions
+  deadline=$((SECONDS + $(timeout_seconds)))
+  step "waiting for $job"
+  while :; do
+    conditions=$(kube -n "$NAMESPACE" get "$job" -o jsonpath='{range .status.conditions[?(@.status=="True")]}{.type}{" "}{end}')
+    case " $conditions " in
+      *" Complete "*) return 0 ;;
+      *" Failed "*)
+        kube -n "$NAMESPACE" logs "$job" --all-containers --tail=20 >&2 || true
+        die "$job failed (its last log lines are above; \`kubectl -n $NAMESPACE describe $job\` tells why)"
+        ;;
+    esac
+    [ "$SECONDS" -lt "$deadline" ] || die "$job did not complete within $ROLLOUT_TIMEOUT (\`kubectl -n $NAMESPACE describe $job\`)"
+    sleep 2
+  done
+}
+
+# wait_for_workloads SELECTOR FILE: rolls out every Deployment and StatefulSet with the label
+# selector and waits for the Jobs that FILE (the objects just applied) names — not for Jobs left
+# from an earlier deploy, which the end of this script deletes.
+wait_for_workloads() {
+  local selector=$1 objects=$2 workload job
+  for workload in $(kube -n "$NAMESPACE" get deployments,statefulsets -l "$selector" -o name); do
+    kube -n "$NAMESPACE" rollout status "$workload" --timeout="$ROLLOUT_TIMEOUT"
+  done
+  for job in $(node_run node --import tsx scripts/manifests.ts jobs "$objects"); do
+    wait_for_job "$job"
+  done
+}
+
 node_run node --import tsx scripts/manifests.ts namespaces "$manifests" >"$tmp/namespaces.yaml"
 apply_changed "namespaces" -f "$tmp/namespaces.yaml"
 apply_changed "secrets from $secrets" -f "$secrets"
@@ -33,14 +76,24 @@ if [ "${DEPLOY_WITH:-manifests}" = helm ]; then
     helm --kube-context "$KUBE_CONTEXT" upgrade --install "$release" charts/mesh-kit --namespace "$NAMESPACE" "${values[@]}"
   fi
 else
+  node_run node --import tsx scripts/manifests.ts data "$manifests" >"$tmp/data.yaml"
+  apply_changed "data tier (PostgreSQL, NATS, database init)" -f "$tmp/data.yaml"
+  step "waiting for the data tier"
+  wait_for_workloads "$PART_OF_LABEL,$TIER_LABEL=data" "$tmp/data.yaml"
   apply_changed "$manifests" -f "$manifests"
 fi
 
 step "waiting for every workload in namespace $NAMESPACE"
-for workload in $(kube -n "$NAMESPACE" get deployments,statefulsets -l "$PART_OF_LABEL" -o name); do
-  kube -n "$NAMESPACE" rollout status "$workload" --timeout="$ROLLOUT_TIMEOUT"
-done
+wanted=$manifests
+if [ "${DEPLOY_WITH:-manifests}" = helm ]; then wanted=$tmp/wanted.yaml; fi
+wait_for_workloads "$PART_OF_LABEL" "$wanted"
+# A Job's template cannot change, so a changed one is a new Job (postgres-init-<hash>): drop the
+# ones the manifests no longer name.
+current=$(node_run node --import tsx scripts/manifests.ts jobs "$wanted")
 for job in $(kube -n "$NAMESPACE" get jobs -l "$PART_OF_LABEL" -o name); do
-  kube -n "$NAMESPACE" wait "$job" --for=condition=Complete --timeout="$ROLLOUT_TIMEOUT"
+  if ! grep -qxF "$job" <<<"$current"; then
+    step "deleting $job (replaced)"
+    kube -n "$NAMESPACE" delete "$job" --ignore-not-found
+  fi
 done
 step "done: \`make port-forward\`, then curl http://localhost:8080/api/... (README, Quickstart)"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds one image per service (services/*/Dockerfile) as $REGISTRY/<service>:$TAG. On kind: for
-# this machine's platform, kept in the local Docker. With REGISTRY=<your registry>: multi-arch
-# (linux/amd64, linux/arm64) with buildx, pushed.
+# this machine's platform, kept in the local Docker, without provenance attestations (kind's image
+# import cannot load them from Docker's containerd image store: kind issue #3795). The default TAG
+# hashes the images' inputs, so an image that already exists under it is up to date and is not
+# rebuilt. With REGISTRY=<your registry>: multi-arch (linux/amd64, linux/arm64) with buildx, pushed.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -13,11 +15,17 @@ platforms=${PLATFORMS:-linux/amd64,linux/arm64}
 for dockerfile in services/*/Dockerfile; do
   service=$(basename "$(dirname "$dockerfile")")
   image="$REGISTRY/$service:$TAG"
-  if [ "$REGISTRY" = mesh-kit ]; then
-    step "building $image"
-    docker build --quiet -f "$dockerfile" -t "$image" . >/dev/null
-  else
+  if [ "$REGISTRY" != mesh-kit ]; then
     step "building $image for $platforms and pushing it"
     docker buildx build --platform "$platforms" -f "$dockerfile" -t "$image" --push .
+  elif docker image inspect "$image" >/dev/null 2>&1; then
+    step "$image already built"
+  elif docker buildx version >/dev/null 2>&1; then
+    step "building $image"
+    docker buildx build --load --provenance=false --quiet -f "$dockerfile" -t "$image" . >/dev/null
+  else
+    # The classic builder writes no attestations.
+    step "building $image (classic builder: no buildx)"
+    docker build --quiet -f "$dockerfile" -t "$image" . >/dev/null
   fi
 done

@@ -17,11 +17,29 @@ KIND_CONTEXT="kind-$CLUSTER_NAME"
 CONTEXT=${CONTEXT:-}
 KUBE_CONTEXT=${CONTEXT:-$KIND_CONTEXT}
 REGISTRY=${REGISTRY:-mesh-kit}
-TAG=${TAG:-$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$ROOT/package.json" | head -n 1)}
+
+sha256_stdin() { if command -v sha256sum >/dev/null 2>&1; then sha256sum; else shasum -a 256; fi | cut -d' ' -f1; }
+
+# The image tag: the package version plus a hash of everything the images are built from (the
+# files the Dockerfiles copy, minus what .dockerignore leaves out), so every code change rolls
+# out and an unchanged tree rolls out nothing. TAG=<x> overrides it.
+image_tag() {
+  local version digest
+  version=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$ROOT/package.json" | head -n 1)
+  digest=$(find package.json package-lock.json tsconfig.base.json services -type f \
+    -not -path '*/node_modules/*' -not -path '*/dist/*' -not -path '*/test/*' -not -name '*.tsbuildinfo' \
+    -print | LC_ALL=C sort | while IFS= read -r file; do
+    printf '%s %s\n' "$(sha256_stdin <"$file")" "$file"
+  done | sha256_stdin)
+  printf '%s-%s' "$version" "${digest:0:12}"
+}
+TAG=${TAG:-$(image_tag)}
 # shellcheck disable=SC2034 # used by the scripts that source this file
 NAMESPACE=shop
 # shellcheck disable=SC2034
 PART_OF_LABEL=app.kubernetes.io/part-of=mesh-kit
+# shellcheck disable=SC2034
+TIER_LABEL=mesh-kit.dev/tier
 # shellcheck disable=SC2034
 SECRETS_DIR=${SECRETS_DIR:-$ROOT/.secrets}
 
@@ -69,9 +87,18 @@ node_run() {
     "$@"
   else
     need docker "install Docker, or Node >= 20.19"
-    docker run --rm --network host --user "$(id -u):$(id -g)" -e HOME=/tmp \
-      -e IMAGE_REGISTRY -e IMAGE_TAG -e JWKS_FILE -e KUBECONFIG=/tmp/.kube/config \
-      -v "$ROOT:$ROOT" -w "$ROOT" -v "${KUBECONFIG:-$HOME/.kube/config}:/tmp/.kube/config:ro" \
+    local cluster_access=()
+    # Only `make verify` talks to the cluster. kind's API server listens on the host's 127.0.0.1,
+    # which a container reaches only with host networking — and Docker Desktop (macOS, Windows)
+    # gives containers no such network by default.
+    if [ "${NODE_RUN_CLUSTER:-0}" = 1 ]; then
+      [ "$(uname -s)" = Linux ] ||
+        die "this step talks to the cluster, which a container on Docker Desktop cannot reach: install Node >= 20.19 (https://nodejs.org, or \`brew install node\`) and run it again"
+      cluster_access=(--network host -e KUBECONFIG=/tmp/.kube/config -v "${KUBECONFIG:-$HOME/.kube/config}:/tmp/.kube/config:ro")
+    fi
+    docker run --rm ${cluster_access[@]+"${cluster_access[@]}"} --user "$(id -u):$(id -g)" -e HOME=/tmp \
+      -e IMAGE_REGISTRY -e IMAGE_TAG -e JWKS_FILE -e DB_CREDENTIALS_REVISION \
+      -v "$ROOT:$ROOT" -w "$ROOT" \
       node:24-alpine sh -c '[ -d node_modules ] || npm ci --no-audit --no-fund >&2; exec "$@"' sh "$@"
   fi
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Copies the locally built service images into the kind node (pods use them IfNotPresent).
-# Skipped when the images were pushed to a registry (REGISTRY=...) or off kind.
+# Copies the locally built service images into the kind nodes (pods use them IfNotPresent), each
+# once: an image the node already has under this content-hashed tag is skipped. `docker save` then
+# `kind load image-archive` works with Docker's classic and containerd image stores alike (kind
+# issue #3795). Skipped when the images were pushed to a registry (REGISTRY=...) or off kind.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -9,8 +11,28 @@ if ! on_kind || [ "$REGISTRY" != mesh-kit ]; then
   exit 0
 fi
 need kind "run \`make tools\`"
+need docker "install Docker"
+nodes=$(kind get nodes --name "$CLUSTER_NAME")
+[ -n "$nodes" ] || die "kind cluster $CLUSTER_NAME has no nodes: run \`make cluster\`"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+on_every_node() {
+  local node
+  for node in $nodes; do
+    docker exec "$node" crictl inspecti "docker.io/$1" >/dev/null 2>&1 || return 1
+  done
+}
+
 for dockerfile in services/*/Dockerfile; do
   service=$(basename "$(dirname "$dockerfile")")
-  step "loading $REGISTRY/$service:$TAG into kind"
-  kind load docker-image --name "$CLUSTER_NAME" "$REGISTRY/$service:$TAG"
+  image="$REGISTRY/$service:$TAG"
+  if on_every_node "$image"; then
+    step "$image already in kind"
+    continue
+  fi
+  step "loading $image into kind"
+  docker save -o "$tmp/$service.tar" "$image"
+  kind load image-archive --name "$CLUSTER_NAME" "$tmp/$service.tar"
+  rm -f "$tmp/$service.tar"
 done

@@ -1,10 +1,13 @@
 /**
  * Reads the synthesized manifests (dist/manifests/*.yaml, `npm run synth`) as objects.
- * CLI: `node --import tsx scripts/manifests.ts namespaces [dir]` prints only the Namespace
- * objects, which scripts/apply.sh applies first so that their labels (sidecar injection, Pod
- * Security) are in place before any pod is created.
+ * CLI for scripts/apply.sh, `node --import tsx scripts/manifests.ts <command> [dir or file]`:
+ * - `namespaces` prints the Namespace objects, applied first so that their labels (sidecar
+ *   injection, Pod Security) are in place before any pod is created;
+ * - `data` prints the data tier (objects labelled `mesh-kit.dev/tier: data`), applied and waited
+ *   for before the services;
+ * - `jobs` prints `job.batch/<name>` for each Job, one per line.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -17,6 +20,8 @@ export interface KubeObject {
 }
 
 export const DEFAULT_MANIFESTS_DIR = 'dist/manifests';
+/** The label that marks the data tier (PostgreSQL, NATS, the database init Job). */
+export const TIER_LABEL = 'mesh-kit.dev/tier';
 
 export function parseManifests(text: string, source: string): KubeObject[] {
   return parseAllDocuments(text).flatMap((doc, index) => {
@@ -43,16 +48,53 @@ export function readManifests(dir: string): KubeObject[] {
   return files.sort().flatMap((file) => parseManifests(readFileSync(join(dir, file), 'utf8'), join(dir, file)));
 }
 
+/** The objects of a directory of manifests or of one multi-document file. */
+export function readObjects(path: string): KubeObject[] {
+  let isFile: boolean;
+  try {
+    isFile = statSync(path).isFile();
+  } catch {
+    throw new Error(`${path} not found: run \`npm run synth\` (or \`make synth\`) first`);
+  }
+  return isFile ? parseManifests(readFileSync(path, 'utf8'), path) : readManifests(path);
+}
+
+const labels = (object: KubeObject): Readonly<Record<string, string>> =>
+  (object.metadata['labels'] as Record<string, string> | undefined) ?? {};
+
+const COMMANDS: Readonly<Record<string, (objects: KubeObject[]) => string>> = {
+  namespaces: (objects) =>
+    objects
+      .filter((object) => object.kind === 'Namespace')
+      .map((object) => stringify(object))
+      .join('---\n'),
+  data: (objects) =>
+    objects
+      .filter((object) => labels(object)[TIER_LABEL] === 'data')
+      .map((object) => stringify(object))
+      .join('---\n'),
+  jobs: (objects) =>
+    objects
+      .filter((object) => object.kind === 'Job')
+      .map((object) => `job.batch/${object.metadata.name}\n`)
+      .join(''),
+};
+
 /** A stable identity for comparing object sets. */
 export const objectKey = (object: KubeObject): string =>
   `${object.apiVersion}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const [command, dir = DEFAULT_MANIFESTS_DIR] = process.argv.slice(2);
-  if (command !== 'namespaces') {
-    console.error('usage: manifests.ts namespaces [dir]');
+  const [command = '', path = DEFAULT_MANIFESTS_DIR] = process.argv.slice(2);
+  const render = COMMANDS[command];
+  if (render === undefined) {
+    console.error(`usage: manifests.ts ${Object.keys(COMMANDS).join('|')} [dir or file]`);
     process.exit(2);
   }
-  const namespaces = readManifests(dir).filter((object) => object.kind === 'Namespace');
-  process.stdout.write(namespaces.map((object) => stringify(object)).join('---\n'));
+  try {
+    process.stdout.write(render(readObjects(path)));
+  } catch (error) {
+    console.error(`manifests.ts: ${(error as Error).message}`);
+    process.exit(1);
+  }
 }

@@ -9,4 +9,4 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 kubectl config view --minify --flatten --context "$KUBE_CONTEXT" >"$tmp/kubeconfig"
 step "checking the mesh promises on kube context $KUBE_CONTEXT"
-KUBECONFIG="$tmp/kubeconfig" node_run npm run --silent verify
+KUBECONFIG="$tmp/kubeconfig" NODE_RUN_CLUSTER=1 node_run npm run --silent verify

@@ -1,6 +1,7 @@
 /**
  * `npm run synth`: writes the shop's manifests to dist/manifests/ at the repository root,
- * deterministically and offline. Inputs: IMAGE_REGISTRY, IMAGE_TAG, JWKS_FILE, MANIFESTS_DIR (see README).
+ * deterministically and offline. Inputs: IMAGE_REGISTRY, IMAGE_TAG, JWKS_FILE, DB_CREDENTIALS_REVISION,
+ * MANIFESTS_DIR (see README).
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -26,6 +27,12 @@ try {
   process.exit(1);
 }
 
+const credentialsRevision = process.env.DB_CREDENTIALS_REVISION ?? '';
+if (credentialsRevision !== '' && !/^[0-9a-f]{64}$/.test(credentialsRevision)) {
+  console.error('synth: DB_CREDENTIALS_REVISION must be a SHA-256 in hex (scripts/synth.sh computes it from .secrets/)');
+  process.exit(1);
+}
+
 // `cdk8s synth` (the Helm chart) sets CDK8S_OUTDIR and expects no outdir of ours.
 const outdir =
   process.env.CDK8S_OUTDIR === undefined ? resolve(repoRoot, process.env.MANIFESTS_DIR ?? 'dist/manifests') : undefined;
@@ -37,6 +44,7 @@ try {
       imageRegistry: process.env.IMAGE_REGISTRY ?? 'mesh-kit',
       imageTag: process.env.IMAGE_TAG ?? rootPackage.version,
       jwks: JSON.stringify(JSON.parse(jwks)),
+      ...(credentialsRevision === '' ? {} : { credentialsRevision }),
     },
     outdir,
   );

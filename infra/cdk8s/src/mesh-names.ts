@@ -2,6 +2,8 @@ import type { Catalog, Resources } from './catalog.js';
 
 /** Labels every object of the kit carries (undeploy acts by `app.kubernetes.io/part-of`). */
 export const PART_OF = { 'app.kubernetes.io/part-of': 'mesh-kit' } as const;
+/** Marks the data tier, which scripts/apply.sh applies and waits for before the services. */
+export const TIER_LABEL = 'mesh-kit.dev/tier';
 
 /** The labels of a workload's pods and the selector of its Service: `app` + `version` (Kiali, Istio telemetry). */
 export function podLabels(name: string, version: string): Record<string, string> {

@@ -10,7 +10,7 @@ import { PostgresInit } from '../constructs/postgres-init.js';
 import { ShopNamespace } from '../constructs/shop-namespace.js';
 import { ShopService, databaseSecretName } from '../constructs/shop-service.js';
 import { StatefulBackingService } from '../constructs/stateful-backing-service.js';
-import { PART_OF, principal, serviceHost } from '../mesh-names.js';
+import { PART_OF, TIER_LABEL, principal, serviceHost } from '../mesh-names.js';
 
 export interface ShopOptions {
   readonly catalog: Catalog;
@@ -19,6 +19,12 @@ export interface ShopOptions {
   readonly imageTag: string;
   /** The public JWKS (JSON text) for the gateway's RequestAuthentication. */
   readonly jwks: string;
+  /**
+   * A digest of the database credentials (never the credentials): a new value re-runs the
+   * database init Job, so regenerated passwords reach a database that outlived them.
+   * @default none: the Job re-runs only when its script, image or env change
+   */
+  readonly credentialsRevision?: string;
 }
 
 /** The name of the Secret holding the `postgres` superuser password. */
@@ -32,8 +38,8 @@ export function addShopCharts(app: App, options: ShopOptions): void {
   if (options.imageTag === 'latest' || options.imageTag === '') {
     throw new Error(`IMAGE_TAG must name a release, got '${options.imageTag}'`);
   }
-  const chart = (id: string, namespace?: string): Chart =>
-    new Chart(app, id, { labels: { ...PART_OF }, ...(namespace === undefined ? {} : { namespace }) });
+  const chart = (id: string, namespace?: string, labels: Record<string, string> = {}): Chart =>
+    new Chart(app, id, { labels: { ...PART_OF, ...labels }, ...(namespace === undefined ? {} : { namespace }) });
 
   new ShopNamespace(chart('00-namespace'), 'namespace', {
     name: catalog.namespace,
@@ -46,7 +52,7 @@ export function addShopCharts(app: App, options: ShopOptions): void {
     samplingPercent: catalog.telemetry.samplingPercent,
     accessLogProvider: catalog.telemetry.accessLogProvider,
   });
-  addData(chart('20-data', catalog.namespace), catalog);
+  addData(chart('20-data', catalog.namespace, { [TIER_LABEL]: 'data' }), catalog, options);
   for (const spec of catalog.services) {
     new ShopService(chart(`30-${spec.name}`, catalog.namespace), 'service', {
       catalog,
@@ -72,7 +78,7 @@ export function addShopCharts(app: App, options: ShopOptions): void {
   });
 }
 
-function addData(scope: Construct, catalog: Catalog): void {
+function addData(scope: Construct, catalog: Catalog, options: ShopOptions): void {
   const { postgres, nats, namespace } = catalog;
   const owners = catalog.services.filter((s) => s.database !== undefined);
   const brokerUsers = catalog.services.filter((s) => s.publishes.length > 0 || s.consumes.length > 0);
@@ -117,6 +123,7 @@ function addData(scope: Construct, catalog: Catalog): void {
     host: serviceHost(postgres.name, catalog),
     port: postgres.port,
     adminSecret: POSTGRES_ADMIN_SECRET,
+    ...(options.credentialsRevision === undefined ? {} : { credentialsRevision: options.credentialsRevision }),
     databases: owners.map((s) => ({ service: s.name, secret: databaseSecretName(s.name) })),
     egress: [`./${serviceHost(postgres.name, catalog)}`, collector],
   });

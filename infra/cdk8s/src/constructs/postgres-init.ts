@@ -23,6 +23,12 @@ export interface PostgresInitProps {
   readonly databases: readonly OwnedDatabase[];
   /** `<namespace>/<host>` entries the Job's proxy may reach. */
   readonly egress: readonly string[];
+  /**
+   * A digest of the credentials in the Secrets; part of the Job's name, so new credentials make a
+   * new Job that runs `ALTER ROLE` again.
+   * @default none
+   */
+  readonly credentialsRevision?: string;
 }
 
 const envName = (service: string, key: string): string =>
@@ -70,20 +76,22 @@ export class PostgresInit extends Construct {
     // catalog re-applies as no change at all, a changed one (a new database) is a new Job that runs.
     const script = initScript(props);
     const digest = createHash('sha256')
-      .update(JSON.stringify({ script, env, image: props.image }))
+      .update(JSON.stringify({ script, env, image: props.image, credentials: props.credentialsRevision ?? null }))
       .digest('hex');
     new ApiObject(this, 'job', {
       apiVersion: 'batch/v1',
       kind: 'Job',
       metadata: { ...metadata, name: `${name}-${digest.slice(0, 8)}` },
       spec: {
-        backoffLimit: 10,
+        // The script itself waits for PostgreSQL, so a failure is real (a refused password, bad SQL):
+        // two retries, then Failed, which scripts/apply.sh reports at once.
+        backoffLimit: 2,
         template: {
           metadata: { labels: podLabels(name, props.version) },
           spec: {
             serviceAccountName: name,
             automountServiceAccountToken: false,
-            restartPolicy: 'OnFailure',
+            restartPolicy: 'Never',
             securityContext: {
               runAsNonRoot: true,
               runAsUser: 70,

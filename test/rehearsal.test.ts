@@ -1,0 +1,142 @@
+import { readdirSync, readFileSync, rmSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { catalog } from '../infra/cdk8s/src/catalog.js';
+import { cloneForRehearsal, type MakeRun, type Rehearsal } from './rehearsal/rehearsal.js';
+
+// The user's whole cluster path through make, from a fresh clone, against stand-ins that remember
+// what they were asked to create: the order of the steps, that a second deploy changes nothing,
+// that a code change rolls out, and that every failure ends with a message instead of a hang.
+let user: Rehearsal;
+let first: MakeRun;
+const DEPLOY_STEPS = ['tools', 'cluster', 'istio', 'addons', 'images', 'load', 'secrets', 'synth', 'apply'];
+const SERVICES = catalog.services.length;
+
+const matching = (run: MakeRun, pattern: RegExp): string[] => run.calls.filter((call) => pattern.test(call));
+const CHANGES = /^(kind create|kind load|istioctl install|docker (buildx )?build|kubectl .* apply )/;
+const jobName = (clone: string): string => {
+  const data = readFileSync(join(clone, 'dist', 'manifests', '20-data.k8s.yaml'), 'utf8');
+  return /name: (postgres-init-[0-9a-f]{8})/.exec(data)?.[1] ?? 'none';
+};
+
+beforeAll(() => {
+  user = cloneForRehearsal();
+  first = user.make('deploy');
+}, 240_000);
+afterAll(() => user.remove());
+
+describe('a fresh clone, through make', () => {
+  it('every script the Makefile runs is executable in git', () => {
+    const makefile = readFileSync(join(user.clone, 'Makefile'), 'utf8');
+    const scripts = [...new Set([...makefile.matchAll(/^\t@?(scripts\/[\w-]+\.sh)/gm)].map((m) => m[1] ?? ''))];
+    expect(scripts.length).toBeGreaterThanOrEqual(15);
+    const modes = new Map(
+      user
+        .git('ls-files', '-s', ...scripts, '.ci/run')
+        .trim()
+        .split('\n')
+        .map((line) => [line.split('\t')[1] ?? '', line.split(' ')[0] ?? ''] as const),
+    );
+    for (const script of [...scripts, '.ci/run']) expect(`${script} ${modes.get(script)}`).toBe(`${script} 100755`);
+  });
+
+  it('make deploy runs tools, cluster, istio, addons, images, load, secrets, synth and apply to the end', () => {
+    expect(first.status, first.output).toBe(0);
+    expect(first.steps).toEqual(DEPLOY_STEPS);
+    expect(matching(first, /^curl /)).toEqual([]);
+    expect(matching(first, /^kind create cluster --name mesh-kit /)).toHaveLength(1);
+    expect(matching(first, /^istioctl install /)).toHaveLength(1);
+    expect(matching(first, /^docker buildx build --load --provenance=false /)).toHaveLength(SERVICES);
+    expect(matching(first, /^kind load image-archive --name mesh-kit /)).toHaveLength(SERVICES);
+    expect(first.output).toContain('done: `make port-forward`');
+  });
+
+  it('applies the data tier and waits for it before the services', () => {
+    const applies = first.calls.flatMap((call, index) => (/ apply /.test(call) ? [{ call, index }] : []));
+    const data = applies.findIndex(({ call }) => call.includes('/data.yaml'));
+    const all = applies.findIndex(({ call }) => call.endsWith('-f dist/manifests'));
+    expect(data).toBeGreaterThan(-1);
+    expect(all).toBeGreaterThan(data);
+    const job = jobName(user.clone);
+    const waited = first.calls.findIndex((call) => call.includes(`get job.batch/${job}`));
+    expect(waited).toBeGreaterThan(applies[data]?.index ?? Infinity);
+    expect(waited).toBeLessThan(applies[all]?.index ?? -1);
+  });
+
+  it('a second make deploy creates, installs, builds, loads and applies nothing', () => {
+    const again = user.make('deploy');
+    expect(again.status, again.output).toBe(0);
+    expect(again.steps).toEqual(DEPLOY_STEPS);
+    expect(again.calls.filter((call) => CHANGES.test(call))).toEqual([]);
+  });
+
+  it('a change outside the images rolls out nothing; a code change rolls out new images', () => {
+    appendFileSync(join(user.clone, 'README.md'), '\nA local note.\n');
+    const docs = user.make('deploy');
+    expect(docs.status, docs.output).toBe(0);
+    expect(docs.calls.filter((call) => CHANGES.test(call))).toEqual([]);
+
+    const images = (): string[] =>
+      readFileSync(join(user.clone, 'dist', 'manifests', '30-orders.k8s.yaml'), 'utf8').match(/image: \S+/g) ?? [];
+    const before = images();
+    appendFileSync(join(user.clone, 'services', 'orders', 'src', 'order.ts'), '\n// a code change\n');
+    const code = user.make('deploy');
+    expect(code.status, code.output).toBe(0);
+    expect(images()).not.toEqual(before);
+    expect(matching(code, /^docker buildx build /)).toHaveLength(SERVICES);
+    expect(matching(code, /^kind load image-archive /)).toHaveLength(SERVICES);
+    expect(matching(code, /^kubectl .* apply .* -f dist\/manifests$/)).toHaveLength(1);
+  });
+
+  it('new database credentials re-run the database init Job without naming them', () => {
+    const before = jobName(user.clone);
+    const secret = join(user.clone, '.secrets', 'orders-db.json');
+    rmSync(secret);
+    const run = user.make('deploy');
+    expect(run.status, run.output).toBe(0);
+    const after = jobName(user.clone);
+    expect(after).not.toBe(before);
+    expect(matching(run, new RegExp(`^kubectl .* get job.batch/${after} `))).not.toEqual([]);
+    const password = (JSON.parse(readFileSync(secret, 'utf8')) as { password: string }).password;
+    const manifests = join(user.clone, 'dist', 'manifests');
+    for (const file of readdirSync(manifests)) {
+      expect(readFileSync(join(manifests, file), 'utf8')).not.toContain(password);
+    }
+    expect(run.output).not.toContain(password);
+  });
+
+  it('a failed Job fails the deploy at once and names it', () => {
+    const started = Date.now();
+    const run = user.make('deploy', { STANDIN_JOB_STATE: 'Failed' });
+    expect(run.status).not.toBe(0);
+    expect(run.output).toMatch(/error: job\.batch\/postgres-init-[0-9a-f]{8} failed/);
+    expect(run.output).toContain('password authentication failed');
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+
+  it('make port-forward forwards localhost:8080 to the ingress gateway', () => {
+    const run = user.make('port-forward', {}, 30_000);
+    expect(run.status, run.output).toBe(0);
+    expect(run.calls.at(-1)).toBe(
+      'kubectl --context kind-mesh-kit -n istio-system port-forward --address 127.0.0.1 svc/istio-ingressgateway 8080:80',
+    );
+  });
+
+  it('make verify without a reachable API server fails with a message, not a hang', () => {
+    const run = user.make('verify', {}, 120_000);
+    expect(run.status).not.toBe(0);
+    expect(run.status).not.toBeNull();
+    expect(run.output).toMatch(/verify: .*(127\.0\.0\.1:9|ECONNREFUSED|connect)/);
+  });
+
+  it('make undeploy deletes by label, make clean deletes the cluster, and a second clean finds none', () => {
+    const undeploy = user.make('undeploy');
+    expect(undeploy.status, undeploy.output).toBe(0);
+    expect(matching(undeploy, /^kubectl .* delete .* -l app\.kubernetes\.io\/part-of=mesh-kit /)).toHaveLength(1);
+    const clean = user.make('clean');
+    expect(clean.status, clean.output).toBe(0);
+    expect(clean.calls).toContain('kind delete cluster --name mesh-kit');
+    const again = user.make('clean');
+    expect(again.output).toContain('no kind cluster named mesh-kit');
+  });
+});
