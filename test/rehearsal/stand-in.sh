@@ -41,7 +41,9 @@ case "$tool" in
       "buildx version") echo "github.com/docker/buildx v0.30.0" ;;
       "buildx build "* | "build "*)
         args=("$@")
-        for ((i = 0; i < ${#args[@]}; i++)); do [ "${args[$i]}" = -t ] && echo "${args[$((i + 1))]}" >>"$state/images"; done
+        for ((i = 0; i < ${#args[@]}; i++)); do
+          if [ "${args[$i]}" = -t ]; then echo "${args[$((i + 1))]}" >>"$state/images"; fi
+        done
         ;;
       "image inspect "*) has_line "$3" "$state/images" ;;
       "save -o "*) has_line "$4" "$state/images" && echo "$4" >"$3" ;;
