@@ -80,3 +80,23 @@ describe('the Dockerfile rules', () => {
     ]);
   });
 });
+
+describe('the build context', () => {
+  // Everything git ignores is local state (secrets, builds, the local stack's logs), never an input.
+  const entries = (file: string): string[] =>
+    readFileSync(new URL(`../${file}`, import.meta.url), 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.startsWith('#'))
+      .map((line) =>
+        line
+          .trim()
+          .replace(/^\*\*\//, '')
+          .replace(/^\//, '')
+          .replace(/\/$/, ''),
+      );
+
+  it('leaves out everything .gitignore names', () => {
+    const ignored = new Set(entries('.dockerignore'));
+    expect(entries('.gitignore').filter((entry) => !ignored.has(entry))).toEqual([]);
+  });
+});

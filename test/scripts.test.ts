@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { catalog } from '../infra/cdk8s/src/catalog.js';
+import { writeIstioRelease } from './support/istio-release.js';
 
 // The scripts run for real against stand-ins for kubectl, kind, docker and istioctl that record
 // each call: this proves what runs on kind versus another cluster without a cluster.
@@ -16,12 +17,16 @@ const STUB = `#!/usr/bin/env bash
 echo "$(basename "$0") $*" >>"$STUB_LOG"
 case "$(basename "$0") $*" in
   "kind get clusters") printf '%s\\n' \${STUB_KIND_CLUSTERS:-} ;;
+  "kind get nodes"*) echo mesh-kit-control-plane ;;
+  "docker exec"*|"docker image inspect"*|"docker buildx version") exit 1 ;;
+  "docker save -o "*) echo image >"$4" ;;
   *"get deployment istiod"*) printf '%s' "\${STUB_ISTIOD_IMAGE:-}"; [ -n "\${STUB_ISTIOD_IMAGE:-}" ] ;;
   *" diff --server-side"*) exit "\${STUB_DIFF_RC:-1}" ;;
   "helm template"*) cat "\${STUB_HELM_TEMPLATE:-/dev/null}" ;;
   "helm --kube-context"*" get manifest"*) cat "\${STUB_HELM_MANIFEST:-/dev/null}" ;;
   *"get deployments,statefulsets"*) echo deployment.apps/orders ;;
-  *"get jobs"*) echo job.batch/postgres-init ;;
+  *"get jobs"*) echo job.batch/postgres-init-old ;;
+  *"get job.batch/"*) printf 'Complete ' ;;
   *"api-resources"*) printf 'pods\\nevents\\nnamespaces\\n' ;;
 esac
 exit 0
@@ -80,12 +85,17 @@ describe('on kind (no CONTEXT)', () => {
   it('images builds each service for this machine and load copies each into the node', () => {
     const images = run('images.sh');
     expect(images.status).toBe(0);
-    const builds = images.calls.filter((call) => call.startsWith('docker build'));
+    const builds = images.calls.filter((call) => call.startsWith('docker build '));
     expect(builds).toHaveLength(catalog.services.length);
-    expect(builds).toContain('docker build --quiet -f services/orders/Dockerfile -t mesh-kit/orders:0.1.0 .');
+    const tag = /mesh-kit\/orders:(0\.1\.0-[0-9a-f]{12}) /.exec(builds.join('\n'))?.[1];
+    expect(builds).toContain(`docker build --quiet -f services/orders/Dockerfile -t mesh-kit/orders:${tag} .`);
     const load = run('load.sh');
-    expect(load.calls.filter((call) => call.startsWith('kind load'))).toContain(
-      'kind load docker-image --name mesh-kit mesh-kit/orders:0.1.0',
+    expect(load.status, load.output).toBe(0);
+    expect(load.calls).toContainEqual(
+      expect.stringMatching(new RegExp(`^docker save -o \\S+/orders\\.tar mesh-kit/orders:${tag}$`)),
+    );
+    expect(load.calls.filter((call) => call.startsWith('kind load image-archive --name mesh-kit '))).toHaveLength(
+      catalog.services.length,
     );
   });
 
@@ -110,16 +120,7 @@ describe('on kind (no CONTEXT)', () => {
 
 describe('addons', () => {
   beforeEach(() => {
-    const samples = join(bin, 'istio-1.30.3', 'samples', 'addons');
-    mkdirSync(samples, { recursive: true });
-    for (const [file, version] of Object.entries({
-      'prometheus.yaml': 'v3.10.0',
-      'jaeger.yaml': '2.14.0',
-      'kiali.yaml': 'v2.26',
-      'grafana.yaml': '12.0.1',
-    })) {
-      writeFileSync(join(samples, file), `image: x:${version}\n`);
-    }
+    writeIstioRelease(bin);
   });
 
   it("applies the pinned release's dashboards in order and waits for each", () => {
@@ -201,11 +202,18 @@ describe('apply', () => {
       'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    istio-injection: enabled\n',
     );
     writeFileSync(
+      join(work, 'manifests', '20-data.k8s.yaml'),
+      'apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: postgres-init-1234abcd\n  labels:\n    mesh-kit.dev/tier: data\n',
+    );
+    writeFileSync(
       join(work, 'manifests', '30-orders.k8s.yaml'),
       'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: orders\n',
     );
     writeFileSync(join(work, 'secrets.yaml'), 'kind: Secret\n');
-    writeFileSync(join(work, 'helm-manifest.yaml'), 'same\n');
+    writeFileSync(
+      join(work, 'helm-manifest.yaml'),
+      'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: orders\n',
+    );
     env = {
       SECRETS_DIR: work,
       MANIFESTS_DIR: join(work, 'manifests'),
@@ -220,19 +228,25 @@ describe('apply', () => {
       .filter((call) => call.includes(' apply '))
       .map((call) => call.replace(work, '<work>').replace(/-f \S+namespaces\.yaml/, '-f <namespaces>'));
 
-  it('applies namespaces first, then secrets, then the manifests, and waits for workloads and jobs', () => {
+  it('applies namespaces, secrets, the data tier (and waits for it), then the manifests; drops replaced Jobs', () => {
     const { status, calls, output } = run('apply.sh', env);
     expect(status, output).toBe(0);
-    expect(applied(calls)).toEqual([
+    expect(applied(calls).map((call) => call.replace(/-f \S+\/data\.yaml/, '-f <data>'))).toEqual([
       'kubectl --context kind-mesh-kit apply --server-side --force-conflicts --field-manager=mesh-kit -f <namespaces>',
       'kubectl --context kind-mesh-kit apply --server-side --force-conflicts --field-manager=mesh-kit -f <work>/secrets.yaml',
+      'kubectl --context kind-mesh-kit apply --server-side --force-conflicts --field-manager=mesh-kit -f <data>',
       'kubectl --context kind-mesh-kit apply --server-side --force-conflicts --field-manager=mesh-kit -f <work>/manifests',
     ]);
     expect(calls).toContain(
       'kubectl --context kind-mesh-kit -n shop rollout status deployment.apps/orders --timeout=300s',
     );
+    expect(calls).toContainEqual(
+      expect.stringMatching(
+        /^kubectl --context kind-mesh-kit -n shop get job\.batch\/postgres-init-1234abcd -o jsonpath=/,
+      ),
+    );
     expect(calls).toContain(
-      'kubectl --context kind-mesh-kit -n shop wait job.batch/postgres-init --for=condition=Complete --timeout=300s',
+      'kubectl --context kind-mesh-kit -n shop delete job.batch/postgres-init-old --ignore-not-found',
     );
   });
 
@@ -240,7 +254,7 @@ describe('apply', () => {
     const { status, calls, output } = run('apply.sh', { ...env, STUB_DIFF_RC: '0' });
     expect(status).toBe(0);
     expect(applied(calls)).toEqual([]);
-    expect(calls.filter((call) => call.includes(' diff --server-side'))).toHaveLength(3);
+    expect(calls.filter((call) => call.includes(' diff --server-side'))).toHaveLength(4);
     expect(output).toContain('manifests: no changes');
   });
 
