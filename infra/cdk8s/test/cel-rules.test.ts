@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { celValidator, istioCelRules } from './support/cel-rules.js';
+import { celValidator, crdFile, istioCelRules } from './support/cel-rules.js';
 import { type KubeObject, find, synthObjects } from './support/shop.js';
 
 const objects = synthObjects();
@@ -58,7 +58,7 @@ describe('CEL rules (x-kubernetes-validations) of the Istio 1.30.3 CRDs', () => 
   );
 
   it('apply where the shop sets a constrained field (durations, selectors, JWT rules)', () => {
-    const fresh = celValidator(join(import.meta.dirname, '../imports/istio-crds.yaml'));
+    const fresh = celValidator(crdFile);
     for (const o of istioObjects) fresh.validate(o);
     const applied = [...fresh.applications().keys()].map((r) => `${r.crd} ${r.at}`);
     expect(applied).toEqual(
@@ -113,7 +113,9 @@ describe('CEL rules (x-kubernetes-validations) of the Istio 1.30.3 CRDs', () => 
     route.timeout = '0s';
     (route.retries as Json).perTryTimeout = '0s';
     const problems = problemsOf(vs);
-    expect(problems).toMatch(/VirtualService shop\/orders: spec\.http\[0\]\.timeout: must be a valid duration greater than 1ms/);
+    expect(problems).toMatch(
+      /VirtualService shop\/orders: spec\.http\[0\]\.timeout: must be a valid duration greater than 1ms/,
+    );
     expect(problems).toMatch(/spec\.http\[0\]\.retries\.perTryTimeout: must be a valid duration greater than 1ms/);
   });
 
@@ -122,8 +124,12 @@ describe('CEL rules (x-kubernetes-validations) of the Istio 1.30.3 CRDs', () => 
     spec(sidecar).workloadSelector = { labels: { app: '*' } };
     spec(sidecar).inboundConnectionPool = { http: { idleTimeout: '0ms' } };
     const problems = problemsOf(sidecar);
-    expect(problems).toMatch(/Sidecar shop\/users: spec\.workloadSelector\.labels\[app\]: wildcard is not supported in selector/);
-    expect(problems).toMatch(/spec\.inboundConnectionPool\.http\.idleTimeout: must be a valid duration greater than 1ms/);
+    expect(problems).toMatch(
+      /Sidecar shop\/users: spec\.workloadSelector\.labels\[app\]: wildcard is not supported in selector/,
+    );
+    expect(problems).toMatch(
+      /spec\.inboundConnectionPool\.http\.idleTimeout: must be a valid duration greater than 1ms/,
+    );
   });
 
   it('Telemetry: selector and targetRefs together; an UPSERT tag override without a value', () => {
@@ -168,7 +174,9 @@ describe('CEL rules (x-kubernetes-validations) of the Istio 1.30.3 CRDs', () => 
                   properties: {
                     spec: {
                       type: 'object',
-                      properties: { items: { type: 'array', items: { type: 'integer' }, 'x-kubernetes-validations': rules } },
+                      properties: {
+                        items: { type: 'array', items: { type: 'integer' }, 'x-kubernetes-validations': rules },
+                      },
                     },
                   },
                 },
@@ -180,7 +188,12 @@ describe('CEL rules (x-kubernetes-validations) of the Istio 1.30.3 CRDs', () => 
       writeFileSync(file, stringify(crd));
       return file;
     };
-    const widget = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'n' }, spec: { items: [3, 1] } };
+    const widget = {
+      apiVersion: 'example.com/v1',
+      kind: 'Widget',
+      metadata: { name: 'w', namespace: 'n' },
+      spec: { items: [3, 1] },
+    };
 
     it('fails loudly, naming the rule, when a rule calls a function that is not implemented', () => {
       const validator = celValidator(crdWith([{ rule: 'self.isSorted()', message: 'must be sorted' }]));
@@ -194,7 +207,11 @@ describe('CEL rules (x-kubernetes-validations) of the Istio 1.30.3 CRDs', () => 
       const validator = celValidator(
         crdWith([
           { rule: 'self == oldSelf', message: 'immutable' },
-          { rule: 'self.size() < 2', message: 'too many', messageExpression: "'has ' + string(self.size()) + ' items'" },
+          {
+            rule: 'self.size() < 2',
+            message: 'too many',
+            messageExpression: "'has ' + string(self.size()) + ' items'",
+          },
         ]),
       );
       expect(validator.counts()).toEqual({ 'widgets.example.com v1': { evaluated: 1, skippedOldSelf: 1 } });

@@ -183,7 +183,8 @@ function validateNode(
     if (problem !== undefined) problems.push(problem);
   }
   if (Array.isArray(value)) {
-    if (node.items !== undefined) value.forEach((item, i) => validateNode(item, node.items!, `${path}[${i}]`, problems, onApply));
+    if (node.items !== undefined)
+      value.forEach((item, i) => validateNode(item, node.items!, `${path}[${i}]`, problems, onApply));
     return;
   }
   if (typeof value !== 'object') return;
