@@ -60,7 +60,10 @@ describe('CEL rules (x-kubernetes-validations) of the Istio 1.30.3 CRDs', () => 
   it('apply where the shop sets a constrained field (durations, selectors, JWT rules)', () => {
     const fresh = celValidator(crdFile);
     for (const o of istioObjects) fresh.validate(o);
-    const applied = [...fresh.applications().keys()].map((r) => `${r.crd} ${r.at}`);
+    const applications = fresh.applications();
+    const applied = [...applications.keys()].map((r) => `${r.crd} ${r.at}`);
+    const evaluations = [...applications.values()].reduce((a, b) => a + b, 0);
+    expect([applications.size, evaluations], 'the README states these counts: update it').toEqual([20, 125]);
     expect(applied).toEqual(
       expect.arrayContaining([
         'destinationrules.networking.istio.io spec.trafficPolicy.outlierDetection.interval',
@@ -105,6 +108,40 @@ describe('CEL rules (x-kubernetes-validations) of the Istio 1.30.3 CRDs', () => 
     expect(problems).toMatch(
       /AuthorizationPolicy shop\/orders: spec\.selector\.matchLabels\[app\]: wildcard not allowed in label value match/,
     );
+  });
+
+  it('AuthorizationPolicy: serviceAccounts beside principals; a cross-namespace targetRef', () => {
+    const policy = clone(find(objects, 'AuthorizationPolicy', 'orders'));
+    delete spec(policy).selector;
+    spec(policy).targetRefs = [{ kind: 'Service', group: '', name: 'orders', namespace: 'other' }];
+    const source = ((spec(policy).rules as Json[])[0]!.from as Json[])[0]!.source as Json;
+    source.serviceAccounts = ['shop/storefront'];
+    const problems = problemsOf(policy);
+    expect(problems).toMatch(
+      /spec\.rules\[0\]\.from\[0\]\.source: Cannot set serviceAccounts with namespaces or principals/,
+    );
+    expect(problems).toMatch(
+      /spec\.targetRefs\[0\]\.namespace: cross namespace referencing is not currently supported/,
+    );
+  });
+
+  it('Gateway: credentialName beside credentialNames', () => {
+    const gateway = clone(istioObjects.find((o) => o.kind === 'Gateway')!);
+    (spec(gateway).servers as Json[])[0]!.tls = { mode: 'SIMPLE', credentialName: 'a', credentialNames: ['b'] };
+    expect(problemsOf(gateway)).toMatch(
+      /Gateway \S+: spec\.servers\[0\]\.tls: only one of credentialName or credentialNames can be set/,
+    );
+  });
+
+  it('EnvoyFilter: a waypoint match outside the WAYPOINT context; workloadSelector beside targetRefs', () => {
+    const filter = clone(find(objects, 'EnvoyFilter', 'shop-local-ratelimit'));
+    const match = (spec(filter).configPatches as Json[])[0]!.match as Json;
+    match.waypoint = { portNumber: 70000 };
+    spec(filter).targetRefs = [{ kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'shop' }];
+    const problems = problemsOf(filter);
+    expect(problems).toMatch(/spec\.configPatches\[0\]\.match: only support waypointMatch when context is WAYPOINT/);
+    expect(problems).toMatch(/spec\.configPatches\[0\]\.match\.waypoint\.portNumber: port must be between 1-65535/);
+    expect(problems).toMatch(/spec: only one of targetRefs or workloadSelector can be set/);
   });
 
   it('VirtualService: a route timeout and a per-try timeout of 0s', () => {
