@@ -9,8 +9,9 @@
  *   `message`, else the rule as the message;
  * - rules that refer to `oldSelf` are transition rules, which do not apply on create: skipped
  *   and counted;
- * - a rule calling a function the environment does not implement (kubernetes-cel.ts) fails
- *   every object of its kind, naming the rule and the function.
+ * - a rule calling a function the environment does not implement (kubernetes-cel.ts) is not
+ *   evaluated: it fails wherever it applies, naming the rule and the function (and the test
+ *   over all rules fails even where none applies).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
