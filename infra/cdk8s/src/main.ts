@@ -29,7 +29,9 @@ try {
 
 const credentialsRevision = process.env.DB_CREDENTIALS_REVISION ?? '';
 if (credentialsRevision !== '' && !/^[0-9a-f]{64}$/.test(credentialsRevision)) {
-  console.error('synth: DB_CREDENTIALS_REVISION must be a SHA-256 in hex (scripts/synth.sh computes it from .secrets/)');
+  console.error(
+    'synth: DB_CREDENTIALS_REVISION must be a SHA-256 in hex (scripts/synth.sh computes it from .secrets/)',
+  );
   process.exit(1);
 }
 
