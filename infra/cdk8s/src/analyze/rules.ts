@@ -134,7 +134,7 @@ export const retryBudgetSet: DestinationRuleRule = {
   },
 };
 
-/** Every DestinationRule caps outstanding retries (`connectionPool.http.maxRetries`; Istio's default is unbounded). */
+/** Every DestinationRule caps outstanding retries (`connectionPool.http.maxRetries`), the bound where no budget applies. */
 export const maxRetriesSet: DestinationRuleRule = {
   name: 'max-retries',
   summary: 'every DestinationRule sets connectionPool.http.maxRetries',
