@@ -38,8 +38,11 @@ export const POD_LOSS_TIMING: PodLossTiming = {
   bounds: { recoveryMs: 15_000, minRequestsAfterRecovery: 10, notifyMs: 60_000 },
 };
 
-/** GET /api/notifications lists at most 100 per caller; orders are spread over users below that. */
-const ORDERS_PER_USER = 90;
+/**
+ * GET /api/notifications lists a caller's latest 50 by default; orders are spread over users below
+ * that, so no query string has to pass the gateway's path matching.
+ */
+const ORDERS_PER_USER = 45;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Shopper {
@@ -208,7 +211,7 @@ async function waitForNotifications(
     for (const user of users) {
       const ids = waiting.get(user.id)!;
       if (ids.size === 0) continue;
-      const answer = await gateway.send('GET', '/api/notifications?limit=100', { token: user.token });
+      const answer = await gateway.send('GET', '/api/notifications', { token: user.token });
       if (answer.status !== 200 || !Array.isArray(answer.body)) continue;
       for (const n of answer.body as { orderId?: unknown }[]) if (typeof n.orderId === 'string') ids.delete(n.orderId);
     }
