@@ -1,5 +1,5 @@
 import type { Analysis, HopPolicy, RouteNode } from './analyze.js';
-import { describeNeed, destinationRuleRules, routeRules, tryBudget, tryNeed } from './rules.js';
+import { describeNeed, destinationRuleRules, routeRules, tryBudget, tryNeed, tryOutlastsCallees } from './rules.js';
 
 const ms = (value: number | undefined): string =>
   value === undefined ? 'none' : value >= 1000 ? `${value / 1000}s` : `${value}ms`;
@@ -28,7 +28,7 @@ export function formatReport(a: Analysis): string {
       `    worst-case attempts reaching ${path.hops[path.hops.length - 1]!.service}: ${path.amplification}${a.maxAmplification === undefined ? '' : ` (bound ${a.maxAmplification})`}`,
     );
   }
-  lines.push('', `One try against what it waits for (${routeRules[1]!.name}):`);
+  lines.push('', `One try against what it waits for (${tryOutlastsCallees.name}):`);
   const byKey = new Map(a.routes.map((r) => [r.key, r]));
   for (const r of a.routes.filter((x) => x.service !== 'gateway')) {
     const need = tryNeed(r, byKey);
