@@ -43,6 +43,15 @@ export function catalogProblems(source: Catalog): string[] {
       }
     }
     for (const [j, route] of s.routes.entries()) {
+      if ((route.calls ?? []).length > 1 && route.callOrder === undefined) {
+        problems.push(
+          `${at}.routes[${j}].callOrder: ${route.method} ${route.path} makes ${route.calls!.length} calls; say whether 'sequential' or 'parallel'`,
+        );
+      }
+      const margin = route.ownWorkMarginPercent;
+      if (margin !== undefined && !(Number.isFinite(margin) && margin >= 0)) {
+        problems.push(`${at}.routes[${j}].ownWorkMarginPercent: must be a number ≥ 0, got ${margin}`);
+      }
       for (const [k, rc] of (route.calls ?? []).entries()) {
         const declared = s.calls.some(
           (c) => c.service === rc.service && c.methods.includes(rc.method) && c.paths.includes(rc.path),

@@ -29,7 +29,20 @@ export interface RouteSpec {
   readonly retries?: RetryPolicy;
   /** The synchronous calls this route makes while serving a request (each must be among the service's `calls`). */
   readonly calls?: readonly RouteCall[];
+  /**
+   * How the service makes `calls`: one after another (a try must outlast the sum of the callees'
+   * worst cases) or at once (the longest of them). Required with more than one call; read it
+   * from the service's code.
+   */
+  readonly callOrder?: CallOrder;
+  /**
+   * Time for the route's own work on top of its callees' worst cases, in percent of them: each try
+   * must last at least callees × (1 + margin / 100). @default the catalog's `defaults.ownWorkMarginPercent`
+   */
+  readonly ownWorkMarginPercent?: number;
 }
+
+export type CallOrder = 'sequential' | 'parallel';
 
 /** One call a route makes to another service's route. */
 export interface RouteCall {
@@ -44,6 +57,17 @@ export interface CircuitBreaker {
   readonly maxConnections: number;
   /** Requests queued while waiting for a connection; beyond this the breaker answers 503 (flag `UO`). */
   readonly maxPendingRequests: number;
+  /**
+   * Retries outstanding at once to the service from each caller's sidecar
+   * (`connectionPool.http.maxRetries`). Envoy uses it only where no retry budget is set.
+   */
+  readonly maxRetries: number;
+  /**
+   * Concurrent retries as a share of the active and pending requests of each caller's sidecar
+   * (`trafficPolicy.retryBudget`), never below `minRetryConcurrency`: under a failure that every
+   * try meets, retries stay a fraction of the traffic instead of multiplying it.
+   */
+  readonly retryBudget: { readonly percent: number; readonly minRetryConcurrency: number };
   /** Outlier detection: consecutive 5xx answers that eject an endpoint. Omitted = no outlier detection. */
   readonly outlierDetection?: {
     readonly consecutive5xxErrors: number;
@@ -148,6 +172,8 @@ export interface Catalog {
      * throughput; `npm run bench` prints both.
      */
     readonly nodeOptions: string;
+    /** A route's `ownWorkMarginPercent` where it names none. */
+    readonly ownWorkMarginPercent: number;
   };
   /** Bound on worst-case attempts reaching the deepest service of a call path (analyze fails above it). */
   readonly maxRetryAmplification: number;
@@ -177,13 +203,15 @@ const readRoute = (path: string): RouteSpec => ({
   method: 'GET',
   path,
   idempotent: true,
-  timeoutMs: 1_000,
+  timeoutMs: 900,
   retries: { attempts: 2, perTryTimeoutMs: 300, retryOn: 'connect-failure,refused-stream,5xx' },
 });
 
 const defaultCircuitBreaker: CircuitBreaker = {
   maxConnections: 64,
   maxPendingRequests: 32,
+  maxRetries: 8,
+  retryBudget: { percent: 20, minRetryConcurrency: 3 },
   outlierDetection: { consecutive5xxErrors: 5, intervalMs: 10_000, baseEjectionTimeMs: 30_000, maxEjectionPercent: 50 },
 };
 
@@ -223,8 +251,8 @@ export const catalog: Catalog = {
           method: 'POST',
           path: '/authorizations',
           idempotent: true,
-          timeoutMs: 1_500,
-          retries: { attempts: 2, perTryTimeoutMs: 500, retryOn: 'connect-failure,refused-stream,5xx' },
+          timeoutMs: 1_000,
+          retries: { attempts: 1, perTryTimeoutMs: 500, retryOn: 'connect-failure,refused-stream,5xx' },
         },
       ],
       calls: [],
@@ -247,6 +275,8 @@ export const catalog: Catalog = {
           idempotent: true,
           timeoutMs: 5_000,
           retries: { attempts: 1, perTryTimeoutMs: 2_500, retryOn: 'connect-failure,refused-stream,5xx' },
+          // services/orders/src/checkout.ts awaits users, then payments.
+          callOrder: 'sequential',
           calls: [
             { service: 'users', method: 'GET', path: '/users/:id' },
             { service: 'payments', method: 'POST', path: '/authorizations' },
@@ -297,7 +327,8 @@ export const catalog: Catalog = {
           ...readRoute('/overview'),
           timeoutMs: 2_500,
           retries: { attempts: 1, perTryTimeoutMs: 1_200, retryOn: 'connect-failure,refused-stream,5xx' },
-          // In parallel; each callee's worst case must fit in one try.
+          // services/storefront/src/overview.ts asks all three at once (Promise.all).
+          callOrder: 'parallel',
           calls: [
             { service: 'users', method: 'GET', path: '/users/:id' },
             { service: 'orders', method: 'GET', path: '/orders' },
@@ -333,6 +364,7 @@ export const catalog: Catalog = {
     sidecar: { cpuRequestMilli: 10, cpuLimitMilli: 500, memoryRequestMi: 40, memoryLimitMi: 128 },
     shutdownTimeoutMs: 10_000,
     nodeOptions: '--max-semi-space-size=8 --max-old-space-size=64',
+    ownWorkMarginPercent: 20,
   },
   maxRetryAmplification: 6,
   requestBudget: { cpuMilli: 1_000, memoryMi: 1_536 },

@@ -36,7 +36,8 @@ describe('npm run analyze', () => {
 
   it('prints each call path from the gateway with its amplification', () => {
     const paths = shop.paths.map((p) => [p.hops.map((h) => h.key).join(' → '), p.amplification]);
-    expect(paths).toContainEqual(['POST gateway /api/orders → POST orders /orders → POST payments /authorizations', 6]);
+    expect(paths).toContainEqual(['POST gateway /api/orders → POST orders /orders → POST payments /authorizations', 4]);
+    expect(paths).toContainEqual(['POST gateway /api/orders → POST orders /orders → GET users /users/:id', 6]);
     expect(paths).toContainEqual(['GET gateway /api/users/:id → GET users /users/:id', 3]);
   });
 
@@ -91,22 +92,103 @@ describe('npm run analyze', () => {
     ]);
   });
 
-  it('fails when attempts × perTryTimeout exceed the route timeout', () => {
-    const findings = findingsAfter((c) => {
-      route(c, 'payments', 'POST', '/authorizations').retries!.perTryTimeoutMs = 600;
+  describe('rule tries-fit-timeout', () => {
+    it('fails when (1 + attempts) × perTryTimeout exceed the route timeout', () => {
+      const findings = findingsAfter((c) => {
+        route(c, 'payments', 'POST', '/authorizations').retries!.perTryTimeoutMs = 600;
+      });
+      expect(findings).toEqual([
+        'route POST payments /authorizations: 2 tries × 600ms per try exceed the 1000ms timeout',
+      ]);
     });
-    expect(findings).toContain(
-      'route POST payments /authorizations: 3 tries × 600ms per try exceed the 1500ms timeout',
-    );
   });
 
-  it("fails when a caller's timeout is shorter than its callee's worst case", () => {
-    const findings = findingsAfter((c) => {
-      route(c, 'orders', 'POST', '/orders').retries!.perTryTimeoutMs = 1_200;
+  describe('rule try-outlasts-callees', () => {
+    it("fails when a try is no longer than its sequential callees' sum plus 20%, naming the route (the old shop)", () => {
+      const findings = findingsAfter((c) => {
+        route(c, 'users', 'GET', '/users/:id').timeoutMs = 1_000;
+        route(c, 'payments', 'POST', '/authorizations').timeoutMs = 1_500;
+        route(c, 'payments', 'POST', '/authorizations').retries!.attempts = 2;
+      });
+      const need =
+        'GET users /users/:id 1000ms + POST payments /authorizations 1500ms in sequence = 2500ms, + 20% own work = 3000ms';
+      expect(findings).toEqual([
+        `route POST orders /orders: one try (2500ms) is shorter than POST orders /orders's callees' worst case plus its own work (${need})`,
+        `route POST gateway /api/orders: one try (2500ms) is shorter than POST orders /orders's callees' worst case plus its own work (${need})`,
+      ]);
     });
-    expect(findings).toContain(
-      "route POST orders /orders: one try (1200ms) is shorter than callee POST payments /authorizations's worst case (1500ms)",
-    );
+
+    it('adds the callees up when they run one after another, takes the longest when they run at once', () => {
+      expect(
+        findingsAfter((c) => {
+          route(c, 'storefront', 'GET', '/overview').callOrder = 'sequential';
+        }),
+      ).toContain(
+        "route GET storefront /overview: one try (1200ms) is shorter than GET storefront /overview's callees' worst case plus its own work (GET users /users/:id 900ms + GET orders /orders 900ms + GET notifications /notifications 900ms in sequence = 2700ms, + 20% own work = 3240ms)",
+      );
+      expect(
+        findingsAfter((c) => {
+          route(c, 'notifications', 'GET', '/notifications').timeoutMs = 1_100;
+          route(c, 'notifications', 'GET', '/notifications').retries!.perTryTimeoutMs = 360;
+        }),
+      ).toContain(
+        "route GET storefront /overview: one try (1200ms) is shorter than GET storefront /overview's callees' worst case plus its own work (the longest of GET users /users/:id 900ms, GET orders /orders 900ms, GET notifications /notifications 1100ms in parallel = 1100ms, + 20% own work = 1320ms)",
+      );
+    });
+
+    it("takes the route's own-work margin from the catalog, 20 % by default", () => {
+      const withMargin = (percent: number | undefined) =>
+        findingsAfter((c) => {
+          const placeOrder = route(c, 'orders', 'POST', '/orders');
+          if (percent === undefined) delete placeOrder.ownWorkMarginPercent;
+          else placeOrder.ownWorkMarginPercent = percent;
+          placeOrder.retries!.perTryTimeoutMs = 2_280;
+          placeOrder.timeoutMs = 4_560;
+        });
+      expect(withMargin(undefined)).toEqual([]); // 1900ms + 20% = 2280ms: just enough
+      expect(withMargin(21)).toContain(
+        "route POST orders /orders: one try (2280ms) is shorter than POST orders /orders's callees' worst case plus its own work (GET users /users/:id 900ms + POST payments /authorizations 1000ms in sequence = 1900ms, + 21% own work = 2299ms)",
+      );
+      const annotation = synthObjects().find((o) => o.kind === 'VirtualService' && o.metadata.name === 'orders')!
+        .metadata.annotations!['mesh-kit.dev/routes']!;
+      expect(JSON.parse(annotation)[0]).toMatchObject({ callOrder: 'sequential', ownWorkMarginPercent: 20 });
+    });
+
+    it('uses the route timeout as the try when a route has no retries', () => {
+      const findings = findingsAfter((c) => {
+        const overview = route(c, 'storefront', 'GET', '/overview');
+        delete overview.retries;
+        overview.timeoutMs = 1_000;
+      });
+      expect(findings).toContain(
+        "route GET storefront /overview: one try (1000ms) is shorter than GET storefront /overview's callees' worst case plus its own work (the longest of GET users /users/:id 900ms, GET orders /orders 900ms, GET notifications /notifications 900ms in parallel = 900ms, + 20% own work = 1080ms)",
+      );
+    });
+  });
+
+  describe('rules retry-budget and max-retries', () => {
+    const destinationRule = (objects: ReturnType<typeof synthObjects>, name: string) =>
+      objects.find((o) => o.kind === 'DestinationRule' && o.metadata.name === name)!.spec as {
+        trafficPolicy: { retryBudget?: { percent?: number }; connectionPool: { http: { maxRetries?: number } } };
+      };
+
+    it('fails on a DestinationRule without a retry budget, or with one that allows nothing', () => {
+      const objects = structuredClone(synthObjects());
+      delete destinationRule(objects, 'payments').trafficPolicy.retryBudget;
+      destinationRule(objects, 'users').trafficPolicy.retryBudget!.percent = 0;
+      delete destinationRule(objects, 'orders').trafficPolicy.retryBudget!.percent;
+      expect(analyze(objects).findings).toEqual([
+        'DestinationRule users: retryBudget.percent 0 allows no retries',
+        'DestinationRule payments: no retryBudget',
+        'DestinationRule orders: retryBudget needs percent and minRetryConcurrency',
+      ]);
+    });
+
+    it('fails on a DestinationRule without connectionPool.http.maxRetries', () => {
+      const objects = structuredClone(synthObjects());
+      delete destinationRule(objects, 'payments').trafficPolicy.connectionPool.http.maxRetries;
+      expect(analyze(objects).findings).toEqual(['DestinationRule payments: no connectionPool.http.maxRetries']);
+    });
   });
 
   it('fails on a cycle in the call graph', () => {
@@ -124,7 +206,9 @@ describe('npm run analyze', () => {
 
   it('fails on a DestinationRule without outlierDetection', () => {
     const findings = findingsAfter((c) => {
-      service(c, 'payments').circuitBreaker = { maxConnections: 10, maxPendingRequests: 10 };
+      const breaker = structuredClone(c.defaults.circuitBreaker);
+      delete breaker.outlierDetection;
+      service(c, 'payments').circuitBreaker = breaker;
     });
     expect(findings).toEqual(['DestinationRule payments: no outlierDetection']);
   });
@@ -134,8 +218,9 @@ describe('npm run analyze', () => {
       c.maxRetryAmplification = 4;
     });
     expect(findings).toContain(
-      'call path POST gateway /api/orders → POST orders /orders → POST payments /authorizations: 6 worst-case attempts exceed the bound of 4',
+      'call path POST gateway /api/orders → POST orders /orders → GET users /users/:id: 6 worst-case attempts exceed the bound of 4',
     );
+    expect(findings.join('\n')).not.toContain('→ POST payments /authorizations: 4 worst-case');
   });
 
   it('fails when the namespace requests exceed the budget', () => {

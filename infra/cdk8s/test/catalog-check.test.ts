@@ -37,4 +37,15 @@ describe('catalog check', () => {
       "services[0] (users).gateway[0].prefix: '/users' is outside ingress.jwt.protectedPrefix '/api/'",
     ]);
   });
+
+  it('needs the call order of a route with several calls, and a margin ≥ 0', () => {
+    const bad = structuredClone(catalog) as Mutable<Catalog>;
+    const overview = bad.services.find((s) => s.name === 'storefront')!.routes[0]!;
+    delete overview.callOrder;
+    overview.ownWorkMarginPercent = -5;
+    expect(catalogProblems(bad as Catalog)).toEqual([
+      "services[5] (storefront).routes[0].callOrder: GET /overview makes 3 calls; say whether 'sequential' or 'parallel'",
+      'services[5] (storefront).routes[0].ownWorkMarginPercent: must be a number ≥ 0, got -5',
+    ]);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catalog } from '../src/catalog.js';
+import { catalog, circuitBreakerOf, findService } from '../src/catalog.js';
 import { find, ofKind, synthObjects } from './support/shop.js';
 
 const objects = synthObjects();
@@ -82,12 +82,54 @@ describe('mesh policy from the call graph', () => {
     expect(ofKind(objects, 'AuthorizationPolicy').map((p) => p.metadata.name)).not.toContain('loadgen');
   });
 
-  it('every DestinationRule has a connection pool and outlier detection', () => {
-    for (const dr of ofKind(objects, 'DestinationRule')) {
-      expect(dr.spec).toMatchObject({
-        trafficPolicy: { connectionPool: expect.any(Object), outlierDetection: expect.any(Object) },
+  it('every DestinationRule has a connection pool, a retry budget, maxRetries and outlier detection', () => {
+    const drs = ofKind(objects, 'DestinationRule');
+    expect(drs.map((d) => d.metadata.name).sort()).toEqual(
+      catalog.services
+        .filter((s) => s.routes.length > 0)
+        .map((s) => s.name)
+        .sort(),
+    );
+    for (const dr of drs) {
+      const breaker = circuitBreakerOf(findService(dr.metadata.name));
+      expect(dr.spec, dr.metadata.name).toMatchObject({
+        trafficPolicy: {
+          connectionPool: { http: { maxRetries: breaker.maxRetries } },
+          retryBudget: {
+            percent: breaker.retryBudget.percent,
+            minRetryConcurrency: breaker.retryBudget.minRetryConcurrency,
+          },
+          outlierDetection: expect.any(Object),
+        },
       });
     }
+    expect(find(objects, 'DestinationRule', 'payments').spec).toMatchObject({
+      trafficPolicy: {
+        connectionPool: { http: { maxRetries: 8 } },
+        retryBudget: { percent: 20, minRetryConcurrency: 3 },
+      },
+    });
+    const own = synthObjects({
+      ...catalog,
+      services: catalog.services.map((s) =>
+        s.name === 'payments'
+          ? {
+              ...s,
+              circuitBreaker: {
+                ...catalog.defaults.circuitBreaker,
+                maxRetries: 2,
+                retryBudget: { percent: 10, minRetryConcurrency: 1 },
+              },
+            }
+          : s,
+      ),
+    });
+    expect(find(own, 'DestinationRule', 'payments').spec).toMatchObject({
+      trafficPolicy: {
+        connectionPool: { http: { maxRetries: 2 } },
+        retryBudget: { percent: 10, minRetryConcurrency: 1 },
+      },
+    });
   });
 
   it('Telemetry selects the tracing provider and access logs', () => {

@@ -32,7 +32,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (values.list === true) {
-    for (const check of checks) process.stdout.write(`${check.id.padEnd(12)} ${check.title}\n`);
+    for (const check of checks) process.stdout.write(`${check.id.padEnd(14)} ${check.title}\n`);
     return 0;
   }
   let selected;

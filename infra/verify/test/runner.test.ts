@@ -15,6 +15,8 @@ describe('the suite', () => {
       'timeout',
       'breaker',
       'outlier',
+      'postgres-loss',
+      'nats-loss',
       'rate-limit',
     ]);
   });

@@ -5,6 +5,7 @@
  */
 import { ANNOTATION } from '../mesh-names.js';
 import { cpuMilli, durationMs, memoryMi } from './quantities.js';
+import { destinationRuleRules, routeRules, tries } from './rules.js';
 
 export interface ManifestObject {
   readonly apiVersion: string;
@@ -32,6 +33,10 @@ export interface RouteNode {
   readonly service: string;
   readonly idempotent: boolean;
   readonly calls: readonly string[];
+  /** How the route makes its calls; sequential (the sum) where the annotation does not say. */
+  readonly callOrder: 'sequential' | 'parallel';
+  /** Share of the callees' worst case a try keeps for the route's own work, in percent. */
+  readonly ownWorkMarginPercent: number;
   readonly policy: HopPolicy;
 }
 
@@ -60,12 +65,12 @@ export interface Analysis {
 
 /** Retry conditions that only fire when the request never reached the app (law 3). */
 const SAFE_RETRY_ON = new Set(['connect-failure', 'refused-stream']);
+/** The own-work margin of a route whose annotation names none (the catalog's default). */
+export const DEFAULT_OWN_WORK_MARGIN_PERCENT = 20;
 /** Istio's default sidecar requests when a pod sets no annotation. */
 const DEFAULT_SIDECAR = { cpu: '100m', memory: '128Mi' };
 
-export const tries = (p: HopPolicy): number => 1 + p.attempts;
-/** What one try may take at most: the per-try timeout, else the whole route timeout. */
-const tryBudget = (p: HopPolicy): number | undefined => p.perTryTimeoutMs ?? p.timeoutMs;
+export { tries } from './rules.js';
 
 interface VsRoute {
   name?: string;
@@ -109,6 +114,8 @@ function routeNodes(objects: readonly ManifestObject[], findings: string[]): Rou
       path: string;
       idempotent: boolean;
       calls: string[];
+      callOrder?: 'sequential' | 'parallel';
+      ownWorkMarginPercent?: number;
     }[];
     findings.push(...unannotatedRoutes(vs, spec.http ?? [], new Set(meta.map((m) => m.name))));
     for (const m of meta) {
@@ -122,6 +129,8 @@ function routeNodes(objects: readonly ManifestObject[], findings: string[]): Rou
         service,
         idempotent: m.idempotent,
         calls: m.calls,
+        callOrder: m.callOrder ?? 'sequential',
+        ownWorkMarginPercent: m.ownWorkMarginPercent ?? DEFAULT_OWN_WORK_MARGIN_PERCENT,
         policy: {
           timeoutMs: route.timeout === undefined ? undefined : durationMs(route.timeout),
           attempts: route.retries?.attempts ?? 2,
@@ -237,29 +246,12 @@ export function analyze(objects: readonly ManifestObject[]): Analysis {
     if (!r.idempotent && p.attempts > 0 && unsafe.length > 0) {
       findings.push(`route ${r.key}: retries on ${unsafe.join(',')} but is not idempotent`);
     }
-    if (p.timeoutMs !== undefined && p.perTryTimeoutMs !== undefined && tries(p) * p.perTryTimeoutMs > p.timeoutMs) {
-      findings.push(
-        `route ${r.key}: ${tries(p)} tries × ${p.perTryTimeoutMs}ms per try exceed the ${p.timeoutMs}ms timeout`,
-      );
-    }
-    // The hop into this route's service (for gateway routes: the route itself) must outlast each callee.
-    const targets = r.service === 'gateway' ? r.calls.map((k) => byKey.get(k)).filter((x) => x !== undefined) : [r];
-    for (const target of targets) {
-      for (const calleeKey of target.calls) {
-        const callee = byKey.get(calleeKey);
-        if (callee === undefined) {
-          findings.push(`route ${target.key}: calls ${calleeKey}, which no VirtualService declares`);
-          continue;
-        }
-        const budgetMs = tryBudget(r.policy);
-        if (budgetMs !== undefined && callee.policy.timeoutMs !== undefined && budgetMs < callee.policy.timeoutMs) {
-          findings.push(
-            `route ${r.key}: one try (${budgetMs}ms) is shorter than callee ${callee.key}'s worst case (${callee.policy.timeoutMs}ms)`,
-          );
-        }
-      }
+    if (r.service === 'gateway') continue; // a gateway route's target is checked as a route of its own
+    for (const calleeKey of r.calls.filter((k) => !byKey.has(k))) {
+      findings.push(`route ${r.key}: calls ${calleeKey}, which no VirtualService declares`);
     }
   }
+  for (const rule of routeRules) findings.push(...rule.check(routes, byKey));
 
   const routeEdges = new Map(routes.map((r) => [r.key, new Set(r.calls)]));
   for (const cycle of findCycles(routeEdges)) findings.push(`call graph cycle: ${cycle}`);
@@ -292,11 +284,13 @@ export function analyze(objects: readonly ManifestObject[]): Analysis {
     }
   }
 
-  for (const dr of objects.filter((o) => o.kind === 'DestinationRule')) {
+  const destinationRules = objects.filter((o) => o.kind === 'DestinationRule');
+  for (const dr of destinationRules) {
     const policy = (dr.spec as { trafficPolicy?: { outlierDetection?: unknown } }).trafficPolicy;
     if (policy?.outlierDetection === undefined)
       findings.push(`DestinationRule ${dr.metadata.name}: no outlierDetection`);
   }
+  for (const rule of destinationRuleRules) findings.push(...rule.check(destinationRules));
 
   const totals = namespaceTotals(objects, namespace);
   if (budget !== undefined && (totals.cpuMilli > budget.cpuMilli || totals.memoryMi > budget.memoryMi)) {

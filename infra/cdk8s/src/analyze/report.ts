@@ -1,4 +1,5 @@
 import type { Analysis, HopPolicy, RouteNode } from './analyze.js';
+import { describeNeed, destinationRuleRules, routeRules, tryBudget, tryNeed, tryOutlastsCallees } from './rules.js';
 
 const ms = (value: number | undefined): string =>
   value === undefined ? 'none' : value >= 1000 ? `${value / 1000}s` : `${value}ms`;
@@ -27,6 +28,13 @@ export function formatReport(a: Analysis): string {
       `    worst-case attempts reaching ${path.hops[path.hops.length - 1]!.service}: ${path.amplification}${a.maxAmplification === undefined ? '' : ` (bound ${a.maxAmplification})`}`,
     );
   }
+  lines.push('', `One try against what it waits for (${tryOutlastsCallees.name}):`);
+  const byKey = new Map(a.routes.map((r) => [r.key, r]));
+  for (const r of a.routes.filter((x) => x.service !== 'gateway')) {
+    const need = tryNeed(r, byKey);
+    if (need === undefined) continue;
+    lines.push(`  ${r.key}: one try ${ms(tryBudget(r.policy))}, needs ${describeNeed(need)}`);
+  }
   const retrying = a.routes.filter((r) => retries5xx(r.policy)).map((r) => r.key);
   lines.push('', `Routes retried on 5xx (idempotent only): ${retrying.join('; ') || 'none'}`);
   const t = a.totals;
@@ -37,6 +45,7 @@ export function formatReport(a: Analysis): string {
       (a.budget === undefined ? '' : `; budget ${a.budget.cpuMilli}m / ${a.budget.memoryMi}Mi`),
     '',
   );
+  lines.push(`Named rules: ${[...routeRules, ...destinationRuleRules].map((r) => r.name).join(', ')}`);
   if (a.findings.length === 0) lines.push('analyze: no findings');
   else lines.push(`analyze: ${a.findings.length} finding(s):`, ...a.findings.map((f) => `  ✗ ${f}`));
   return lines.join('\n');

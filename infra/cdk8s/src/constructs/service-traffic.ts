@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import type { CircuitBreaker, RouteSpec } from '../catalog.js';
+import type { CallOrder, CircuitBreaker, RouteSpec } from '../catalog.js';
 import { DestinationRule, VirtualService } from '../../imports/networking.istio.io.js';
 import { ANNOTATION, duration, pathRegex, routeName } from '../mesh-names.js';
 
@@ -11,15 +11,37 @@ export interface ServiceTrafficProps {
   readonly port: number;
   readonly routes: readonly RouteSpec[];
   readonly circuitBreaker: CircuitBreaker;
+  /** The margin for a route's own work where the route names none (the catalog's default). */
+  readonly ownWorkMarginPercent: number;
 }
 
-/** What analyze reads back from a VirtualService: per route, whether it is idempotent and whom it calls. */
+/**
+ * What analyze reads back from a VirtualService: per route, whether it is idempotent, whom it
+ * calls, in which order, and the margin its tries keep for its own work.
+ */
 export interface RouteAnnotation {
   readonly name: string;
   readonly method: string;
   readonly path: string;
   readonly idempotent: boolean;
   readonly calls: readonly string[];
+  /** Present when the route makes calls. */
+  readonly callOrder?: CallOrder;
+  /** Present when the route makes calls. */
+  readonly ownWorkMarginPercent?: number;
+}
+
+/** The call order and own-work margin of a route that makes calls, for its annotation. */
+export function callTiming(
+  r: RouteSpec,
+  defaultMarginPercent: number,
+): { callOrder?: CallOrder; ownWorkMarginPercent?: number } {
+  if ((r.calls ?? []).length === 0) return {};
+  return {
+    // A single call has no order; sequential is the conservative reading of an undeclared one.
+    callOrder: r.callOrder ?? 'sequential',
+    ownWorkMarginPercent: r.ownWorkMarginPercent ?? defaultMarginPercent,
+  };
 }
 
 /**
@@ -52,7 +74,7 @@ export function routeKey(method: string, service: string, path: string): string 
 /**
  * The client-side policy every caller's sidecar applies to one service: a VirtualService with a
  * timeout and an explicit retry policy on every route (Istio's default retries re-send POSTs), and a
- * DestinationRule with a connection pool and outlier detection.
+ * DestinationRule with a connection pool, a retry budget and outlier detection.
  */
 export class ServiceTraffic extends Construct {
   constructor(scope: Construct, id: string, props: ServiceTrafficProps) {
@@ -64,6 +86,7 @@ export class ServiceTraffic extends Construct {
       path: r.path,
       idempotent: r.idempotent,
       calls: (r.calls ?? []).map((c) => routeKey(c.method, c.service, c.path)),
+      ...callTiming(r, props.ownWorkMarginPercent),
     }));
     new VirtualService(this, 'virtual-service', {
       metadata: { name, namespace, annotations: { [ANNOTATION.routes]: JSON.stringify(annotation) } },
@@ -90,7 +113,11 @@ export class ServiceTraffic extends Construct {
         trafficPolicy: {
           connectionPool: {
             tcp: { maxConnections: cb.maxConnections },
-            http: { http1MaxPendingRequests: cb.maxPendingRequests },
+            http: { http1MaxPendingRequests: cb.maxPendingRequests, maxRetries: cb.maxRetries },
+          },
+          retryBudget: {
+            percent: cb.retryBudget.percent,
+            minRetryConcurrency: cb.retryBudget.minRetryConcurrency,
           },
           ...(cb.outlierDetection === undefined
             ? {}

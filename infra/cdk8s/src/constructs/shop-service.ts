@@ -120,6 +120,7 @@ export class ShopService extends Construct {
         port: spec.port,
         routes: spec.routes,
         circuitBreaker: circuitBreakerOf(spec, catalog),
+        ownWorkMarginPercent: catalog.defaults.ownWorkMarginPercent,
       });
     }
     new ServiceAuthorization(this, 'authorization', {

@@ -1,4 +1,5 @@
 import { authorizationCheck } from './authorization.js';
+import { natsLossCheck, postgresLossCheck } from './backing-pod-loss.js';
 import { breakerCheck } from './breaker.js';
 import type { Check } from './check.js';
 import { identityCheck } from './identity.js';
@@ -11,7 +12,7 @@ import { sidecarsCheck } from './sidecars.js';
 import { timeoutCheck } from './timeout.js';
 import { traceCheck } from './trace.js';
 
-/** In the order they run: read-only checks first, the knob checks next, the burst last. */
+/** In the order they run: read-only checks first, the knob checks next, then the pod losses, the burst last. */
 export const checks: readonly Check[] = [
   sidecarsCheck,
   mtlsCheck,
@@ -23,6 +24,8 @@ export const checks: readonly Check[] = [
   timeoutCheck,
   breakerCheck,
   outlierCheck,
+  postgresLossCheck,
+  natsLossCheck,
   rateLimitCheck,
 ];
 
