@@ -284,3 +284,37 @@ it('undeploy deletes by the kit label only', () => {
     / delete pods,namespaces --all-namespaces -l app\.kubernetes\.io\/part-of=mesh-kit --ignore-not-found/,
   );
 });
+
+describe('without Node on the machine (Node steps run in a container)', () => {
+  // A node older than 20.19 sends node_run to its Docker fallback; uname says which host it is.
+  const hostIs = (os: string): void => {
+    writeFileSync(join(bin, 'node'), '#!/usr/bin/env bash\nexit 1\n');
+    writeFileSync(join(bin, 'uname'), `#!/usr/bin/env bash\necho ${os}\n`);
+    chmodSync(join(bin, 'node'), 0o755);
+    chmodSync(join(bin, 'uname'), 0o755);
+  };
+
+  it('runs a step that needs no cluster without host networking', () => {
+    hostIs('Darwin');
+    const { status, calls, output } = run('token.sh');
+    expect(status, output).toBe(0);
+    const docker = calls.find((call) => call.startsWith('docker run'));
+    expect(docker).toContain('node:24-alpine');
+    expect(docker).not.toContain('--network host');
+    expect(docker).not.toContain('.kube');
+  });
+
+  it('make verify on Docker Desktop asks for Node instead of failing to reach the cluster', () => {
+    hostIs('Darwin');
+    const { status, calls, output } = run('verify.sh');
+    expect(status).not.toBe(0);
+    expect(output).toContain('install Node >= 20.19');
+    expect(calls.filter((call) => call.startsWith('docker run'))).toEqual([]);
+  });
+
+  it('make verify on Linux reaches the cluster through host networking', () => {
+    hostIs('Linux');
+    const { calls } = run('verify.sh');
+    expect(calls.find((call) => call.startsWith('docker run'))).toContain('--network host');
+  });
+});
