@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { count, eventually, shopClient, type EventShop } from '../events/support/shop.js';
+import { count, eventually, type shopClient, type EventShop } from '../events/support/shop.js';
 
 export type ShopClient = ReturnType<typeof shopClient>;
 
