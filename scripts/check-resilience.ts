@@ -80,7 +80,7 @@ function walk(dir: string, out: string[] = []): string[] {
  * where services start, and nowhere a request could reach it.
  */
 const STARTUP_WAIT = { rule: 'start-up waiting outside start-up code', pattern: /\bwaitUntil\s*\(/ };
-const STARTUP_FILES = /(^|\/)(src\/server\.ts|runtime\/src\/(database|startup)\.ts)$/;
+const STARTUP_FILES = /(^|\/)(src\/server\.ts|runtime\/src\/(open-database|startup)\.ts)$/;
 
 /**
  * Findings under `servicesDir`. A line marked `resilience-check: allow <why>` (on it or the line

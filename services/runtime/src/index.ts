@@ -12,16 +12,13 @@ export {
   createPool,
   databaseConfigSchema,
   isDatabaseUnavailable,
-  migrate,
-  openDatabase,
-  postgresCheck,
-  postgresProbe,
-  transaction,
   withClient,
-  type Database,
   type DatabaseConfig,
-  type PostgresProbe,
+  type PoolOptions,
 } from './database.js';
+export { migrate } from './migrate.js';
+export { openDatabase, type Database } from './open-database.js';
+export { postgresCheck, postgresProbe, type PostgresProbe } from './postgres-probe.js';
 export { StartupAbandoned, waitUntil, type WaitOptions } from './startup.js';
 export { errorHandler, notFoundHandler } from './errors.js';
 export { Lifecycle, type HealthDetail, type ReadinessCheck } from './health.js';
