@@ -41,6 +41,7 @@ export function createPool(connectionString: string, options: PoolOptions): pg.P
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 250,
     // Lets the kernel notice a peer that vanished without closing (a node lost, a network cut).
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
   });
   watchConnections(pool, logger);
   return pool;

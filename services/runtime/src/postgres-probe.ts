@@ -28,6 +28,7 @@ export function postgresProbe(connectionString: string, options: { timeoutMs: nu
     query_timeout: options.timeoutMs,
     idleTimeoutMillis: 0,
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
   });
   watchConnections(pool, options.logger);
   return {
