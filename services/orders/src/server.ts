@@ -44,10 +44,11 @@ await runService({
       pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
     });
     let stopping = false;
-    // The stream must exist before the first publish: once the broker is reached (and again after
-    // a failed attempt, e.g. JetStream still starting), then the relay publishes what waited.
-    void events.connected
-      .then(async (connection) => {
+    // The stream must exist before the first publish: once the broker is reached and the outbox
+    // table exists (waiting again after a failed attempt, e.g. JetStream still starting), the relay
+    // publishes what waited.
+    void Promise.all([events.connected, database.migrated])
+      .then(async ([connection]) => {
         await waitUntil('the ORDERS stream', () => ensureStreams(connection.jsm, topology), {
           logger,
           stopped: () => stopping,
