@@ -12,7 +12,8 @@ import {
 
 export interface OutboxRelayProps {
   readonly pool: pg.Pool;
-  readonly publisher: EventPublisher;
+  /** Absent until the broker is first reached ({@link OutboxRelay.usePublisher}); rows wait meanwhile. */
+  readonly publisher?: EventPublisher;
   readonly topology: EventTopology;
   readonly logger: Logger;
   readonly metrics: ServiceMetrics;
@@ -30,6 +31,8 @@ const PRUNE_EVERY_MS = 60_000;
 /** Post-commit publishes in flight before further commits wait for a batched pass instead. */
 const MAX_DIRECT_PUBLISHES = 64;
 const PRUNE_BATCH = 1000;
+/** How long a pass's claim on its rows lasts; well above a batch's publish time, short enough that a dead relay's rows are soon taken. */
+const CLAIM_LEASE_MS = 5_000;
 
 /** An outbox row as the request path wrote it. */
 export interface OutboxEventRow {
@@ -37,6 +40,11 @@ export interface OutboxEventRow {
   readonly subject: string;
   readonly payload: unknown;
   readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface OutboxBacklog {
+  readonly pending: number;
+  readonly oldestPendingSeconds: number;
 }
 
 interface OutboxRow {
@@ -49,8 +57,10 @@ interface OutboxRow {
 /**
  * Publishes the outbox to JetStream. `trigger()` right after an order commits publishes it within
  * milliseconds; a poll catches whatever a trigger missed (a crash between commit and publish, a
- * broker outage). Each pass claims rows with `FOR UPDATE SKIP LOCKED`, so replicas share the work
- * without waiting on each other, and marks them published only once the stream acknowledged them.
+ * broker outage). Each pass claims rows for a short lease in one statement (`FOR UPDATE SKIP
+ * LOCKED` inside it), so replicas share the work without waiting on each other and no transaction
+ * or lock is held while the broker answers; it marks them published only once the stream
+ * acknowledged them. While the broker is away (or not yet reached) rows simply wait.
  * A row published but not marked (a crash in between) is published again later: the stream's
  * duplicate window drops it by its `Nats-Msg-Id`, and consumers are idempotent beyond it.
  */
@@ -66,31 +76,33 @@ export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly direct = new Set<Promise<void>>();
+  private publisher: EventPublisher | undefined;
+  /** The last backlog read, kept when a read fails (PostgreSQL away) so /metrics still answers. */
+  private lastBacklog: OutboxBacklog = { pending: 0, oldestPendingSeconds: 0 };
 
   constructor(private readonly props: OutboxRelayProps) {
     this.batchSize = props.batchSize ?? 100;
     this.pollIntervalMs = props.pollIntervalMs ?? 1000;
-    this.isConnected = props.isConnected ?? (() => true);
+    this.publisher = props.publisher;
+    const brokerUp = props.isConnected ?? (() => true);
+    this.isConnected = () => this.publisher !== undefined && brokerUp();
     this.retentionMs = props.retentionMs ?? 24 * 60 * 60 * 1000;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
       throw new Error(`batchSize must be a positive integer, got ${this.batchSize}`);
     }
     const registers = [props.metrics.registry];
-    const { pool } = props;
     this.failures = new Counter({
       name: 'outbox_publish_failures_total',
       help: 'Outbox rows a pass could not publish; they stay pending for the next pass.',
       registers,
     });
+    const read = (): Promise<OutboxBacklog> => this.backlog();
     new Gauge({
       name: 'outbox_backlog',
-      help: 'Outbox rows not yet published to JetStream.',
+      help: 'Outbox rows not yet published to JetStream (the last value read while PostgreSQL is away).',
       registers,
       async collect() {
-        const { rows } = await pool.query<{ n: number }>(
-          'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL',
-        );
-        this.set(rows[0]!.n);
+        this.set((await read()).pending);
       },
     });
     new Gauge({
@@ -98,12 +110,29 @@ export class OutboxRelay {
       help: 'Age of the oldest unpublished outbox row (0 when none).',
       registers,
       async collect() {
-        const { rows } = await pool.query<{ age: number | null }>(
-          'SELECT extract(epoch FROM now() - min(created_at))::float8 AS age FROM outbox WHERE published_at IS NULL',
-        );
-        this.set(rows[0]!.age ?? 0);
+        this.set((await read()).oldestPendingSeconds);
       },
     });
+  }
+
+  /** Rows waiting to be published and the age of the oldest; the last known figures when PostgreSQL does not answer. */
+  async backlog(): Promise<OutboxBacklog> {
+    try {
+      const { rows } = await this.props.pool.query<{ n: number; age: number | null }>(
+        `SELECT count(*)::int AS n, extract(epoch FROM now() - min(created_at))::float8 AS age
+         FROM outbox WHERE published_at IS NULL`,
+      );
+      this.lastBacklog = { pending: rows[0]!.n, oldestPendingSeconds: rows[0]!.age ?? 0 };
+    } catch (error) {
+      this.props.logger.debug({ err: error }, 'outbox backlog not readable now');
+    }
+    return this.lastBacklog;
+  }
+
+  /** The broker was reached: publish from now on, starting with what waited. */
+  usePublisher(publisher: EventPublisher): void {
+    this.publisher = publisher;
+    this.trigger();
   }
 
   /** Starts the poll and publishes what an earlier process left behind. */
@@ -145,7 +174,8 @@ export class OutboxRelay {
       this.trigger();
       return;
     }
-    const { pool, publisher, topology, logger } = this.props;
+    const { pool, topology, logger } = this.props;
+    const publisher = this.publisher!;
     const inFlight = (async () => {
       await publisher.publish(
         wireSubject(topology, event.subject),
@@ -198,49 +228,53 @@ export class OutboxRelay {
     return result.rowCount ?? 0;
   }
 
-  /** One pass: claims up to a batch of pending rows, publishes them, marks the acknowledged ones. */
+  /**
+   * One pass: claims up to a batch of pending rows for a lease (one statement, committed at once),
+   * publishes them with no transaction open, marks the acknowledged ones and gives the others back.
+   * Rows claimed by a relay that died are claimed again once the lease lapses; a row published twice
+   * that way is dropped by the stream's duplicate window.
+   */
   async publishBatch(): Promise<{ claimed: number; published: number }> {
-    const { pool, publisher, topology, logger } = this.props;
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const { rows } = await client.query<OutboxRow>(
-        `SELECT id, subject, payload, headers FROM outbox
-         WHERE published_at IS NULL
+    const { pool, topology, logger } = this.props;
+    const publisher = this.publisher;
+    if (publisher === undefined) return { claimed: 0, published: 0 };
+    const claimed = await pool.query<OutboxRow & { created_at: Date }>(
+      `UPDATE outbox SET claimed_until = now() + $2 * interval '1 millisecond'
+       WHERE id IN (
+         SELECT id FROM outbox
+         WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
          ORDER BY created_at
          LIMIT $1
-         FOR UPDATE SKIP LOCKED`,
-        [this.batchSize],
-      );
-      const results = await Promise.allSettled(
-        rows.map((row) => {
-          const requestId = row.headers['x-request-id'];
-          return publisher.publish(
-            wireSubject(topology, row.subject),
-            row.payload,
-            extractContext(row.headers, requestId),
-          );
-        }),
-      );
-      const done = rows.filter((_, i) => results[i]!.status === 'fulfilled').map((row) => row.id);
-      if (done.length > 0) {
-        await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[])', [done]);
-      }
-      await client.query('COMMIT');
-      const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-      if (failed.length > 0) {
-        this.failures.inc(failed.length);
-        logger.warn(
-          { err: failed[0], failed: failed.length, published: done.length },
-          'some outbox rows were not published; they stay pending',
+         FOR UPDATE SKIP LOCKED)
+       RETURNING id, subject, payload, headers, created_at`,
+      [this.batchSize, CLAIM_LEASE_MS],
+    );
+    const rows = claimed.rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime());
+    const results = await Promise.allSettled(
+      rows.map((row) => {
+        const requestId = row.headers['x-request-id'];
+        return publisher.publish(
+          wireSubject(topology, row.subject),
+          row.payload,
+          extractContext(row.headers, requestId),
         );
-      }
-      return { claimed: rows.length, published: done.length };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
+      }),
+    );
+    const done = rows.filter((_, i) => results[i]!.status === 'fulfilled').map((row) => row.id);
+    const failedIds = rows.filter((_, i) => results[i]!.status === 'rejected').map((row) => row.id);
+    await pool.query(
+      `UPDATE outbox SET published_at = CASE WHEN id = ANY($1::uuid[]) THEN now() END, claimed_until = NULL
+       WHERE id = ANY($1::uuid[]) OR id = ANY($2::uuid[])`,
+      [done, failedIds],
+    );
+    const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    if (failed.length > 0) {
+      this.failures.inc(failed.length);
+      logger.warn(
+        { err: failed[0], failed: failed.length, published: done.length },
+        'some outbox rows were not published; they stay pending',
+      );
     }
+    return { claimed: rows.length, published: done.length };
   }
 }

@@ -1,43 +1,93 @@
 import pg from 'pg';
-import { runner } from 'node-pg-migrate';
+import { z } from 'zod';
 import type { Logger } from 'pino';
+import { postgresUrl } from './config.js';
 
-/** Any fixed number works as long as it is the same for every replica of every service. */
-const MIGRATION_LOCK_KEY = 0x6d65_7368; // "mesh"
+/** Settings of every service that owns a database. */
+export const databaseConfigSchema = z.object({
+  DATABASE_URL: postgresUrl,
+  /**
+   * Longest wait for a pooled connection (queueing plus connecting). Keep it below the service's
+   * route timeouts in the catalog (a test checks): a request that cannot get a connection then
+   * answers 503 itself instead of hanging until the sidecar gives up.
+   */
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(10).max(30_000).default(250),
+  /** Connections of the request pool. */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  /** /readyz's own connection: how long its SELECT 1 (connecting included) may take. */
+  DATABASE_PROBE_TIMEOUT_MS: z.coerce.number().int().min(10).max(30_000).default(500),
+});
+export type DatabaseConfig = z.output<typeof databaseConfigSchema>;
 
-export function createPool(connectionString: string, max = 10): pg.Pool {
-  return new pg.Pool({ connectionString, max });
+export interface PoolOptions {
+  readonly logger: Logger;
+  /** @default 10 */
+  readonly max?: number;
+  /** The pool's connectionTimeoutMillis. @default 250 */
+  readonly connectionTimeoutMillis?: number;
 }
 
 /**
- * Runs the SQL migrations in `dir`. Replicas starting together queue on a blocking advisory lock
- * (node-pg-migrate's own lock is try-once and would fail the second replica), so exactly one
- * applies each migration and the others find them done.
+ * A pg.Pool that survives PostgreSQL going away: every client gets an `error` listener for its
+ * whole life (pg-pool only listens while a client is idle, so a connection lost while checked out
+ * would otherwise be an unhandled 'error' event and end the process). A lost connection fails the
+ * query that used it; the pool replaces it on the next checkout.
  */
-export async function migrate(connectionString: string, dir: string, logger: Logger): Promise<void> {
-  const client = new pg.Client({ connectionString });
-  await client.connect();
-  try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    const applied = await runner({
-      dbClient: client,
-      dir,
-      direction: 'up',
-      migrationsTable: 'pgmigrations',
-      noLock: true,
-      checkOrder: true,
-      log: () => undefined,
-    });
-    logger.info({ applied: applied.map((m) => m.name) }, 'migrations up to date');
-  } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
-    await client.end();
-  }
+export function createPool(connectionString: string, options: PoolOptions): pg.Pool {
+  const { logger } = options;
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 250,
+    // Lets the kernel notice a peer that vanished without closing (a node lost, a network cut).
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  });
+  watchConnections(pool, logger);
+  return pool;
 }
 
-/** A readiness check that asks PostgreSQL for one row. */
-export function postgresCheck(pool: pg.Pool): () => Promise<void> {
-  return async () => {
-    await pool.query('SELECT 1');
-  };
+/** Logs, rather than throws, the errors of every client `pool` makes. */
+export function watchConnections(pool: pg.Pool, logger: Logger): void {
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      logger.warn({ err: error }, 'PostgreSQL connection lost; the request using it fails, the pool replaces it');
+    });
+  });
+  // Emitted for idle clients; the client's own listener above has logged it already.
+  pool.on('error', () => undefined);
+}
+
+/** True when `error` says the database could not be reached or dropped the connection. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    // SQLSTATE class 08 (connection exception), 57P01-57P03 (shutdown, crash, starting up),
+    // 53300 (too many connections), 3D000 (database not created yet); or the socket's own errors.
+    if (/^(08...|57P0[123]|53300|3D000)$/.test(code)) return true;
+    if (/^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN)$/.test(code))
+      return true;
+  }
+  // pg raises these without a code.
+  return /Connection terminated|timeout exceeded when trying to connect|not queryable|connection timeout/i.test(
+    error.message,
+  );
+}
+
+/**
+ * Runs `work` on one pooled client. The client goes back to the pool afterwards, or is discarded
+ * when `work` failed on a broken connection.
+ */
+export async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let failure: Error | undefined;
+  try {
+    return await work(client);
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) failure = error as Error;
+    throw error;
+  } finally {
+    client.release(failure);
+  }
 }

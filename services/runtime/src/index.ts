@@ -8,9 +8,20 @@ export {
   serviceUrl,
   type BaseConfig,
 } from './config.js';
-export { createPool, migrate, postgresCheck } from './database.js';
+export {
+  createPool,
+  databaseConfigSchema,
+  isDatabaseUnavailable,
+  withClient,
+  type DatabaseConfig,
+  type PoolOptions,
+} from './database.js';
+export { migrate } from './migrate.js';
+export { openDatabase, type Database } from './open-database.js';
+export { postgresCheck, postgresProbe, type PostgresProbe } from './postgres-probe.js';
+export { StartupAbandoned, waitUntil, type WaitOptions } from './startup.js';
 export { errorHandler, notFoundHandler } from './errors.js';
-export { Lifecycle, type ReadinessCheck } from './health.js';
+export { Lifecycle, type HealthDetail, type ReadinessCheck } from './health.js';
 export { requireUserId, USER_ID_HEADER } from './identity.js';
 export { createLogger, type Logger } from './logger.js';
 export { createMetrics, type ServiceMetrics } from './metrics.js';
