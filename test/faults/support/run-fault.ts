@@ -1,0 +1,127 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createUsers, restoreEnvironment, type FaultEnvironment } from './environment.js';
+import { computeFigures, recoveredSince, type Figures } from './figures.js';
+import { readLedger, type Ledger } from './ledger.js';
+import { DEFAULT_LOAD, PacedLoad, type LoadOptions } from './load.js';
+import type { Fault } from './matrix.js';
+import type { UnexpectedExit } from './shop.js';
+
+export interface RunOptions {
+  readonly load: LoadOptions;
+  /** Consecutive successes that count as recovered. */
+  readonly streak: number;
+  /** The promise: recovered within this long of the fault's end. */
+  readonly recoverWithinMs: number;
+  /** Load kept on after recovery, to see that failures do not come back. */
+  readonly observeAfterRecoveryMs: number;
+  /** How long the events may take to reach notifications and analytics once the load stops. */
+  readonly settleMs: number;
+  readonly usersPerFault: number;
+}
+
+export const DEFAULT_RUN: RunOptions = {
+  load: DEFAULT_LOAD,
+  streak: 10,
+  recoverWithinMs: 10_000,
+  observeAfterRecoveryMs: 2_000,
+  settleMs: 20_000,
+  usersPerFault: 4,
+};
+
+export interface FaultResult {
+  readonly id: string;
+  readonly title: string;
+  readonly figures: Figures;
+  readonly ledger: Ledger | undefined;
+  readonly unexpectedExits: readonly UnexpectedExit[];
+  /** Every promise the fault broke, in words; empty when it was survived. */
+  readonly violations: readonly string[];
+  readonly faultSeconds: number;
+}
+
+/**
+ * Runs one fault under the paced load and checks the promises: no process exits unless the test
+ * killed it, no order answered 201 is lost or duplicated, failures only while the fault lasts, and
+ * recovery within `recoverWithinMs` of its end. Whatever the fault left down is brought back first
+ * (PostgreSQL, NATS, dead services), so one fault's damage does not spill into the next one's figures.
+ */
+export async function runFault(
+  env: FaultEnvironment,
+  fault: Fault,
+  options: RunOptions = DEFAULT_RUN,
+): Promise<FaultResult> {
+  await restoreEnvironment(env);
+  env.shop.takeUnexpectedExits();
+  const users = await createUsers(env.shop, options.usersPerFault);
+  const violations: string[] = [];
+  await fault.prepare?.(env);
+
+  const load = new PacedLoad(env.shop.urls, users, options.load);
+  load.start();
+  await sleep(fault.warmupMs ?? 1_500);
+  let began: number | undefined;
+  let ended: number | undefined;
+  const runStart = Date.now();
+  try {
+    await fault.run(env, {
+      began: () => (began = Date.now()),
+      ended: () => (ended = Date.now()),
+      violation: (message) => violations.push(message),
+    });
+  } catch (error) {
+    violations.push(`the fault itself failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const window = { start: began ?? runStart, end: ended ?? Date.now() };
+
+  // Keep the load on until the shop has recovered and stayed so for a while, or the promise has lapsed.
+  const giveUpAt = window.end + options.recoverWithinMs + options.observeAfterRecoveryMs;
+  for (;;) {
+    const recoveredAt = recoveredSince(load.samples, window.end, options.streak);
+    if (recoveredAt !== undefined && Date.now() >= recoveredAt + options.observeAfterRecoveryMs) break;
+    if (Date.now() >= giveUpAt) break;
+    await sleep(100);
+  }
+  const samples = await load.stop();
+  const unexpectedExits = env.shop.takeUnexpectedExits();
+
+  // Dead services come back (as their pods would) before the books are read: what counts is
+  // whether an order is lost for good, not whether it waited for a restart.
+  let ledger: Ledger | undefined;
+  try {
+    await restoreEnvironment(env);
+    const accepted = samples.flatMap((s) => (s.orderId === undefined ? [] : [s.orderId]));
+    const settleBy = Date.now() + options.settleMs;
+    for (;;) {
+      ledger = await readLedger(env.shop, users, accepted).catch(() => undefined);
+      if ((ledger !== undefined && ledger.lost === 0 && ledger.duplicated === 0) || Date.now() >= settleBy) break;
+      await sleep(250);
+    }
+  } catch (error) {
+    violations.push(`could not restore the shop: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  unexpectedExits.push(...env.shop.takeUnexpectedExits());
+
+  const figures = computeFigures(samples, window, options.streak);
+  for (const exit of unexpectedExits)
+    violations.push(`${exit.service} exited (${String(exit.code)}), see ${exit.logFile}`);
+  if (ledger === undefined) violations.push('the ledger could not be read');
+  else {
+    if (ledger.lost > 0) violations.push(`${ledger.lost} lost: ${JSON.stringify(ledger.detail)}`);
+    if (ledger.duplicated > 0) violations.push(`${ledger.duplicated} duplicated: ${JSON.stringify(ledger.detail)}`);
+  }
+  if (figures.clientErrors > 0) violations.push(`${figures.clientErrors} valid requests answered 4xx`);
+  if (figures.failuresOutsideFault > 0) violations.push(`${figures.failuresOutsideFault} failures outside the fault`);
+  if (figures.secondsToRecover === undefined) violations.push('did not recover');
+  else if (figures.secondsToRecover * 1000 > options.recoverWithinMs) {
+    violations.push(`recovered after ${figures.secondsToRecover.toFixed(1)} s`);
+  }
+  return {
+    id: fault.id,
+    title: fault.title,
+    figures,
+    ledger,
+    unexpectedExits,
+    violations,
+    faultSeconds: (window.end - window.start) / 1000,
+  };
+}
