@@ -10,6 +10,8 @@ export interface FaultMarks {
   ended(): void;
   /** Something the fault itself checks failed (e.g. an unclean exit on SIGTERM). */
   violation(message: string): void;
+  /** Every request that starts at or after `from` and ends by `to` must succeed (`what` names the period). */
+  quiet(from: number, to: number, what: string): void;
 }
 
 export interface Fault {
@@ -19,6 +21,11 @@ export interface Fault {
   readonly prepare?: (env: FaultEnvironment) => Promise<void>;
   /** Load before the fault begins, in ms. @default 1500 */
   readonly warmupMs?: number;
+  /**
+   * Services whose /readyz must not fail 3 probes in a row (a kubelet's failureThreshold) while
+   * the load runs: the fault does not stop them from serving, so readiness must not say otherwise.
+   */
+  readonly staysReady: readonly ShopService[];
   /** Breaks something while the load runs, and ends the fault (as Kubernetes or an operator would). */
   readonly run: (env: FaultEnvironment, marks: FaultMarks) => Promise<void>;
 }
@@ -39,10 +46,19 @@ async function restartService(
   env.shop.spawn(service, extraEnv);
 }
 
-async function withPayments(env: FaultEnvironment, marks: FaultMarks, knob: Record<string, string>): Promise<void> {
+/** Payments restarted with a demo knob on for DEGRADED_MS, then restarted without it. */
+async function withPayments(
+  env: FaultEnvironment,
+  marks: FaultMarks,
+  knob: Record<string, string>,
+  what: string,
+  quiet: boolean,
+): Promise<void> {
   await restartService(env, 'payments', 'SIGTERM', marks, knob);
   await env.shop.waitReady('payments');
+  const from = Date.now();
   await sleep(DEGRADED_MS);
+  if (quiet) marks.quiet(from, Date.now(), `while payments was ${what}`);
   await restartService(env, 'payments', 'SIGTERM', marks);
   await env.shop.waitReady('payments');
 }
@@ -50,6 +66,7 @@ async function withPayments(env: FaultEnvironment, marks: FaultMarks, knob: Reco
 const sigterm = (service: ShopService): Fault => ({
   id: `sigterm-${service}`,
   title: `SIGTERM ${service}`,
+  staysReady: SHOP_SERVICES.filter((s) => s !== service),
   async run(env, marks) {
     await restartService(env, service, 'SIGTERM', marks);
   },
@@ -59,6 +76,7 @@ const sigterm = (service: ShopService): Fault => ({
 export const FAULTS: readonly Fault[] = [
   {
     id: 'pg-terminate',
+    staysReady: ['payments'],
     title: 'PostgreSQL connections terminated ×3',
     async run(env) {
       for (let i = 0; i < 3; i++) {
@@ -69,6 +87,7 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     id: 'pg-stop',
+    staysReady: ['payments'],
     title: 'PostgreSQL stopped 10 s',
     async run(env) {
       await env.postgres.stop();
@@ -78,6 +97,7 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     id: 'cold-start',
+    staysReady: [],
     title: 'services start before PostgreSQL and NATS',
     warmupMs: 0,
     async prepare(env) {
@@ -94,6 +114,7 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     id: 'nats-stop',
+    staysReady: ['users', 'payments', 'orders'],
     title: 'NATS stopped 10 s',
     async run(env) {
       await env.nats.stop();
@@ -103,6 +124,7 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     id: 'nats-restart',
+    staysReady: ['users', 'payments', 'orders'],
     title: 'NATS restarted',
     async run(env) {
       await env.nats.stop();
@@ -112,25 +134,29 @@ export const FAULTS: readonly Fault[] = [
   {
     id: 'payments-slow',
     title: 'payments answers after 2 s',
-    run: (env, marks) => withPayments(env, marks, { PAYMENTS_ADDED_LATENCY_MS: '2000' }),
+    // A slow dependency slows orders down; it must not fail them (2 s is well within the client's 5 s).
+    staysReady: ['users', 'orders', 'notifications', 'analytics'],
+    run: (env, marks) => withPayments(env, marks, { PAYMENTS_ADDED_LATENCY_MS: '2000' }, 'slow', true),
   },
   {
     id: 'payments-failing',
     title: 'payments fails 50 % (503)',
-    run: (env, marks) => withPayments(env, marks, { PAYMENTS_FAILURE_RATE: '0.5' }),
+    staysReady: ['users', 'orders', 'notifications', 'analytics'],
+    run: (env, marks) => withPayments(env, marks, { PAYMENTS_FAILURE_RATE: '0.5' }, 'failing', false),
   },
   {
     id: 'kill-orders',
+    staysReady: ['users', 'payments', 'notifications', 'analytics'],
     title: 'kill -9 orders',
-    async run(env, marks) {
+    async run(env) {
       await env.shop.kill('orders', 'SIGKILL');
       await sleep(500);
       env.shop.spawn('orders');
-      marks.ended();
     },
   },
   {
     id: 'kill-notifications',
+    staysReady: ['users', 'payments', 'orders', 'analytics'],
     title: 'kill -9 notifications mid-batch',
     async run(env) {
       // Frozen for 2 s, a backlog builds; killed 150 ms into working it off.

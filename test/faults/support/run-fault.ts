@@ -1,15 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createUsers, restoreEnvironment, type FaultEnvironment } from './environment.js';
-import { computeFigures, recoveredSince, type Figures } from './figures.js';
+import { computeFigures, recoveredAt, succeeded, type Figures, type Streaks } from './figures.js';
 import { readLedger, type Ledger } from './ledger.js';
 import { DEFAULT_LOAD, PacedLoad, type LoadOptions } from './load.js';
 import type { Fault } from './matrix.js';
+import { ReadinessProbes, type Probe } from './readiness.js';
 import type { UnexpectedExit } from './shop.js';
 
 export interface RunOptions {
   readonly load: LoadOptions;
-  /** Consecutive successes that count as recovered. */
-  readonly streak: number;
+  /** Consecutive successes that count as recovered, per kind of request. */
+  readonly streaks: Streaks;
   /** The promise: recovered within this long of the fault's end. */
   readonly recoverWithinMs: number;
   /** Load kept on after recovery, to see that failures do not come back. */
@@ -21,7 +22,7 @@ export interface RunOptions {
 
 export const DEFAULT_RUN: RunOptions = {
   load: DEFAULT_LOAD,
-  streak: 10,
+  streaks: { place: 10, read: 3 },
   recoverWithinMs: 10_000,
   observeAfterRecoveryMs: 2_000,
   settleMs: 20_000,
@@ -57,7 +58,10 @@ export async function runFault(
   await fault.prepare?.(env);
 
   const load = new PacedLoad(env.shop.urls, users, options.load);
+  const probes = new ReadinessProbes(env.shop.urls);
+  const quietPeriods: { from: number; to: number; what: string }[] = [];
   load.start();
+  probes.start();
   await sleep(fault.warmupMs ?? 1_500);
   let began: number | undefined;
   let ended: number | undefined;
@@ -67,6 +71,7 @@ export async function runFault(
       began: () => (began = Date.now()),
       ended: () => (ended = Date.now()),
       violation: (message) => violations.push(message),
+      quiet: (from, to, what) => quietPeriods.push({ from, to, what }),
     });
   } catch (error) {
     violations.push(`the fault itself failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -76,12 +81,13 @@ export async function runFault(
   // Keep the load on until the shop has recovered and stayed so for a while, or the promise has lapsed.
   const giveUpAt = window.end + options.recoverWithinMs + options.observeAfterRecoveryMs;
   for (;;) {
-    const recoveredAt = recoveredSince(load.samples, window.end, options.streak);
-    if (recoveredAt !== undefined && Date.now() >= recoveredAt + options.observeAfterRecoveryMs) break;
+    const recovered = recoveredAt(load.samples, window, options.streaks);
+    if (recovered !== undefined && Date.now() >= recovered + options.observeAfterRecoveryMs) break;
     if (Date.now() >= giveUpAt) break;
     await sleep(100);
   }
   const samples = await load.stop();
+  const probed = await probes.stop();
   const unexpectedExits = env.shop.takeUnexpectedExits();
 
   // Dead services come back (as their pods would) before the books are read: what counts is
@@ -101,7 +107,7 @@ export async function runFault(
   }
   unexpectedExits.push(...env.shop.takeUnexpectedExits());
 
-  const figures = computeFigures(samples, window, options.streak);
+  const figures = computeFigures(samples, window, options.streaks);
   for (const exit of unexpectedExits)
     violations.push(`${exit.service} exited (${String(exit.code)}), see ${exit.logFile}`);
   if (ledger === undefined) violations.push('the ledger could not be read');
@@ -111,6 +117,17 @@ export async function runFault(
   }
   if (figures.clientErrors > 0) violations.push(`${figures.clientErrors} valid requests answered 4xx`);
   if (figures.failuresOutsideFault > 0) violations.push(`${figures.failuresOutsideFault} failures outside the fault`);
+  for (const service of fault.staysReady) {
+    const run = longestFailingRun(probed, service);
+    if (run >= 3) violations.push(`${service} /readyz failed ${run} probes in a row (it would leave the rotation)`);
+  }
+  for (const q of quietPeriods) {
+    const failed = samples.filter((s) => s.start >= q.from && s.end <= q.to && !succeeded(s));
+    if (failed.length > 0) {
+      const statuses = [...new Set(failed.map((s) => s.status))].join(', ');
+      violations.push(`${failed.length} requests failed ${q.what} (status ${statuses}; 0 = no answer)`);
+    }
+  }
   if (figures.secondsToRecover === undefined) violations.push('did not recover');
   else if (figures.secondsToRecover * 1000 > options.recoverWithinMs) {
     violations.push(`recovered after ${figures.secondsToRecover.toFixed(1)} s`);
@@ -124,4 +141,15 @@ export async function runFault(
     violations,
     faultSeconds: (window.end - window.start) / 1000,
   };
+}
+
+/** The most consecutive failed /readyz probes of `service`. */
+function longestFailingRun(probes: readonly Probe[], service: string): number {
+  let longest = 0;
+  let current = 0;
+  for (const p of [...probes].filter((p) => p.service === service).sort((a, b) => a.at - b.at)) {
+    current = p.status === 200 ? 0 : current + 1;
+    longest = Math.max(longest, current);
+  }
+  return longest;
 }
