@@ -53,9 +53,14 @@ const CODE_RULES: readonly { rule: string; pattern: RegExp }[] = [
   },
 ];
 
-/** Drops comments (so prose about the law is not a finding) while keeping line numbers. */
+/**
+ * Drops comments (so prose about the law is not a finding) while keeping line numbers, and the
+ * quoted name of the HTTP `Retry-After` response header: setting it advises the caller and
+ * repeats nothing.
+ */
 function stripComments(source: string): string {
   return source
+    .replace(/(['"`])retry-after\1/gi, "''")
     .replace(/\/\*[\s\S]*?\*\//g, (block) => block.replace(/[^\n]/g, ' '))
     .replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
 }
@@ -69,6 +74,13 @@ function walk(dir: string, out: string[] = []): string[] {
   }
   return out;
 }
+
+/**
+ * The runtime's start-up wait (law 8: a starting service may wait for PostgreSQL or NATS) is allowed
+ * where services start, and nowhere a request could reach it.
+ */
+const STARTUP_WAIT = { rule: 'start-up waiting outside start-up code', pattern: /\bwaitUntil\s*\(/ };
+const STARTUP_FILES = /(^|\/)(src\/server\.ts|runtime\/src\/(database|startup)\.ts)$/;
 
 /**
  * Findings under `servicesDir`. A line marked `resilience-check: allow <why>` (on it or the line
@@ -97,6 +109,9 @@ export function findResilienceCode(servicesDir: string): Finding[] {
         if (allowed) return;
         for (const { rule, pattern } of CODE_RULES) {
           if (pattern.test(line)) findings.push({ file: name, line: index + 1, rule, text: line.trim() });
+        }
+        if (STARTUP_WAIT.pattern.test(line) && !STARTUP_FILES.test(name)) {
+          findings.push({ file: name, line: index + 1, rule: STARTUP_WAIT.rule, text: line.trim() });
         }
       });
   }

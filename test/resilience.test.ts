@@ -19,8 +19,11 @@ describe('law 1: no resilience code in services', () => {
         'races a call against a timer',
         'retry / backoff / circuit-breaker logic',
         'depends on a resilience library',
+        'start-up waiting outside start-up code',
       ]),
     );
+    expect(findings.filter((f) => f.text.includes('waitUntil('))).toMatchObject([{ file: 'bad/src/client.ts' }]);
+    expect(findings.some((f) => f.text.includes("'retry-after'"))).toBe(false);
     expect(findings.find((f) => f.text.includes('withBackoff'))).toMatchObject({ file: 'bad/src/client.ts', line: 8 });
     expect(findings.some((f) => f.file === 'bad/package.json' && f.text === 'opossum')).toBe(true);
   });

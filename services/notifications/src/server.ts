@@ -1,12 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import {
-  connectEvents,
   consumerPolicyFromConfig,
   createMetrics,
-  createPool,
-  migrate,
+  Lifecycle,
+  openDatabase,
+  openEvents,
   ordersTopologyFromConfig,
   runService,
+  waitUntil,
+  type RunningConsumer,
 } from '@mesh-kit/runtime';
 import { createApp } from './app.js';
 import { configSchema } from './config.js';
@@ -17,32 +19,60 @@ await runService({
   name: 'notifications',
   configSchema,
   async start(config, logger) {
-    await migrate(config.DATABASE_URL, fileURLToPath(new URL('../migrations', import.meta.url)), logger);
-    const pool = createPool(config.DATABASE_URL);
-    const events = await connectEvents(config.NATS_URL, 'notifications', logger);
-    const metrics = createMetrics('notifications');
-    const { app, lifecycle } = createApp({
-      pool,
+    // Serves at once and waits for PostgreSQL and NATS in the background. Not ready without both:
+    // its whole job is consuming orders.placed (see README, "Readiness").
+    const database = openDatabase(config, {
+      migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
       logger,
-      metrics,
-      readiness: { nats: events.readiness },
-      bodyLimit: config.BODY_LIMIT,
     });
-    const consumer = await consumeOrderPlaced({
-      events,
-      topology: ordersTopologyFromConfig(config),
-      policy: consumerPolicyFromConfig(config),
-      store: new NotificationStore(pool),
+    const events = openEvents(config.NATS_URL, 'notifications', logger);
+    const metrics = createMetrics('notifications');
+    const lifecycle = new Lifecycle();
+    lifecycle.startingUntil(database.migrated);
+    let stopping = false;
+    let consumer: RunningConsumer | undefined;
+    const consuming = Promise.all([database.migrated, events.connected])
+      .then(([, connection]) =>
+        waitUntil(
+          'the orders.placed consumer',
+          () =>
+            consumeOrderPlaced({
+              events: connection,
+              topology: ordersTopologyFromConfig(config),
+              policy: consumerPolicyFromConfig(config),
+              store: new NotificationStore(database.pool),
+              logger,
+              metrics,
+            }),
+          { logger, stopped: () => stopping },
+        ),
+      )
+      .then((started) => {
+        consumer = started;
+      });
+    consuming.catch((error: unknown) => logger.info({ err: error }, 'consumer not started'));
+    const { app } = createApp({
+      pool: database.pool,
       logger,
       metrics,
+      lifecycle,
+      readiness: {
+        postgres: database.readiness,
+        nats: async () => {
+          await events.readiness();
+          if (consumer === undefined) throw new Error('the consumer has not started yet');
+        },
+      },
+      bodyLimit: config.BODY_LIMIT,
     });
     return {
       app,
       lifecycle,
       async close() {
-        await consumer.stop();
+        stopping = true;
+        await consumer?.stop();
         await events.close();
-        await pool.end();
+        await database.close();
       },
     };
   },

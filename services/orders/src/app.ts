@@ -3,6 +3,7 @@ import {
   createServiceApp,
   postgresCheck,
   ServiceClient,
+  type HealthDetail,
   type Lifecycle,
   type Logger,
   type ReadinessCheck,
@@ -11,6 +12,7 @@ import {
 } from '@mesh-kit/runtime';
 import { Checkout } from './checkout.js';
 import { OrderStore, type OutboxEvent } from './order-store.js';
+import { OrderPlacement } from './placement.js';
 import { ordersRouter } from './routes/orders.js';
 
 export interface OrdersDeps {
@@ -20,8 +22,12 @@ export interface OrdersDeps {
   readonly paymentsUrl: string;
   /** Called after each new order commits, with its outbox row (the relay publishes it at once). */
   readonly onOrderCommitted?: (event: OutboxEvent) => void;
-  /** Checks beyond PostgreSQL behind /readyz (e.g. the NATS connection). */
+  /** Checks behind /readyz; the server replaces `postgres` with the database's own probe. */
   readonly readiness?: Readonly<Record<string, ReadinessCheck>>;
+  /** Facts for /healthz: the outbox backlog and the broker connection. */
+  readonly healthDetail?: HealthDetail;
+  /** How long a pending order belongs to its request before a retry may take it over. @default 10000 */
+  readonly pendingLeaseMs?: number;
   readonly lifecycle?: Lifecycle;
   /** Shared with the outbox relay, so /metrics shows its backlog and publish counters. */
   readonly metrics?: ServiceMetrics;
@@ -33,16 +39,18 @@ export function createApp(deps: OrdersDeps): ServiceApp {
     new ServiceClient('users', deps.usersUrl),
     new ServiceClient('payments', deps.paymentsUrl),
   );
+  const store = new OrderStore(deps.pool, deps.pendingLeaseMs);
   return createServiceApp('orders', {
     logger: deps.logger,
     routes: ordersRouter({
-      store: new OrderStore(deps.pool),
-      checkout,
+      store,
+      placement: new OrderPlacement(store, checkout, deps.logger),
       ...(deps.onOrderCommitted === undefined ? {} : { onCommitted: deps.onOrderCommitted }),
     }),
     readiness: { postgres: postgresCheck(deps.pool), ...deps.readiness },
     ...(deps.lifecycle === undefined ? {} : { lifecycle: deps.lifecycle }),
     ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }),
     ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
+    ...(deps.healthDetail === undefined ? {} : { healthDetail: deps.healthDetail }),
   });
 }

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { CURRENCY, totalOf, type Order, type OrderItem } from './order.js';
+import type { Order, OrderItem } from './order.js';
 import { ORDER_PLACED_SUBJECT, orderPlacedEvent } from './order-placed-event.js';
 
 interface OrderRow {
@@ -9,7 +9,7 @@ interface OrderRow {
   items: OrderItem[];
   total_cents: string;
   currency: string;
-  status: 'confirmed';
+  status: 'pending' | 'confirmed';
   created_at: Date;
   request_hash: string;
 }
@@ -23,22 +23,31 @@ function toOrder(row: OrderRow): Order {
     items: row.items,
     totalCents: Number(row.total_cents),
     currency: row.currency,
-    status: row.status,
+    status: 'confirmed',
     createdAt: row.created_at.toISOString(),
   };
 }
 
-export interface Placement {
+/** What a request asks for: one order per (user, Idempotency-Key). */
+export interface OrderRequest {
   readonly userId: string;
   readonly idempotencyKey: string;
   readonly items: readonly OrderItem[];
-  /** Trace headers to carry on the event (W3C, B3, x-request-id). */
-  readonly traceHeaders: Readonly<Record<string, string>>;
-  /**
-   * Checks the user and authorizes the payment; runs only for a new key, while the key's lock is
-   * held. Returns the payment id, or throws to abort without writing anything.
-   */
-  readonly authorize: (orderKey: string, totalCents: number, currency: string) => Promise<string>;
+  readonly totalCents: number;
+  readonly currency: string;
+}
+
+/** A pending order this request holds: it may call the dependencies, then confirm or release it. */
+export interface Reservation {
+  readonly id: string;
+  readonly claim: string;
+  readonly userId: string;
+  readonly items: readonly OrderItem[];
+  readonly totalCents: number;
+  readonly currency: string;
+  readonly createdAt: string;
+  /** True when an earlier request reserved it and vanished (a crash): this one completes it. */
+  readonly takenOver: boolean;
 }
 
 /** An outbox row as written: what the relay publishes. */
@@ -49,10 +58,19 @@ export interface OutboxEvent {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-export type PlacementResult =
-  | { readonly kind: 'created'; readonly order: Order; readonly event: OutboxEvent }
+export type ReserveResult =
+  | { readonly kind: 'reserved'; readonly reservation: Reservation }
   | { readonly kind: 'replayed'; readonly order: Order }
-  | { readonly kind: 'key-reused'; readonly order: Order };
+  | { readonly kind: 'key-reused'; readonly orderId: string }
+  /** Another request holds the key and is still working on it. */
+  | { readonly kind: 'in-progress' };
+
+export type ConfirmResult =
+  | { readonly kind: 'created'; readonly order: Order; readonly event: OutboxEvent }
+  /** A request that took the reservation over confirmed it first: same order, same payment. */
+  | { readonly kind: 'replayed'; readonly order: Order }
+  /** The reservation is gone (released by a request that took it over and failed). */
+  | { readonly kind: 'lost' };
 
 /** A stable fingerprint of the request body, to tell a replay from a key reused for another order. */
 function fingerprint(items: readonly OrderItem[]): string {
@@ -60,96 +78,155 @@ function fingerprint(items: readonly OrderItem[]): string {
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 
+/**
+ * Orders, placed in two short steps with the network calls between them and no connection,
+ * transaction or lock held across them (law 8): {@link reserve} inserts the order as `pending`
+ * (the unique (user, key) constraint lets exactly one request hold a key), {@link confirm} marks it
+ * confirmed and writes its outbox row in one statement, {@link release} gives the key back when a
+ * dependency said no.
+ */
 export class OrderStore {
-  constructor(private readonly pool: pg.Pool) {}
+  /**
+   * @param leaseMs how long a reservation belongs to its request; after it, a retry with the same
+   *   key takes it over (the request is presumed dead). Longer than any live request takes.
+   */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly leaseMs = 10_000,
+  ) {}
 
   /**
-   * Places an order once per (user, Idempotency-Key). A transaction-scoped advisory lock on the
-   * key makes concurrent requests with one key queue: the first creates the order, the others
-   * then find it and answer with it. The order and its outbox row commit together.
+   * Reserves the key for this request: a new pending order, or one whose request vanished (lease
+   * expired, same body). Otherwise says what holds the key: a confirmed order (a replay, or a key
+   * reused for another body) or a request still at work.
    */
-  async place(placement: Placement): Promise<PlacementResult> {
-    const hash = fingerprint(placement.items);
-    const client = await this.pool.connect();
-    try {
-      // One round trip: open the transaction, take the key's lock, look for an earlier order. A
-      // multi-statement query cannot take parameters, hence the escaped literals. The lock key is
-      // two 32-bit hashes; a collision between keys only serializes them, never merges them.
-      const user = client.escapeLiteral(placement.userId);
-      const key = client.escapeLiteral(placement.idempotencyKey);
-      const opened = (await client.query(
-        `BEGIN;
-         SELECT pg_advisory_xact_lock(hashtext(${user}), hashtext(${key}));
-         SELECT ${COLUMNS} FROM orders WHERE user_id = ${user} AND idempotency_key = ${key}`,
-      )) as unknown as pg.QueryResult<OrderRow>[];
-      const found = opened[2]!.rows[0];
-      if (found !== undefined) {
-        await client.query('COMMIT');
-        return { kind: found.request_hash === hash ? 'replayed' : 'key-reused', order: toOrder(found) };
-      }
-      const totalCents = totalOf(placement.items);
-      const orderKey = `${placement.userId}:${placement.idempotencyKey}`;
-      const paymentId = await placement.authorize(orderKey, totalCents, CURRENCY);
-      const order: Order = {
-        id: randomUUID(),
-        userId: placement.userId,
-        items: placement.items,
-        totalCents,
-        currency: CURRENCY,
-        status: 'confirmed',
-        createdAt: new Date().toISOString(),
+  async reserve(request: OrderRequest): Promise<ReserveResult> {
+    const hash = fingerprint(request.items);
+    const claim = randomUUID();
+    const { rows } = await this.pool.query<OrderRow & { taken_over: boolean }>(
+      `INSERT INTO orders (id, user_id, idempotency_key, request_hash, items, total_cents, currency, status, claim, pending_until)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, now() + $9 * interval '1 millisecond')
+       ON CONFLICT (user_id, idempotency_key) DO UPDATE
+         SET claim = EXCLUDED.claim, pending_until = EXCLUDED.pending_until
+         WHERE orders.status = 'pending' AND orders.pending_until < now() AND orders.request_hash = EXCLUDED.request_hash
+       RETURNING ${COLUMNS}, orders.id <> $1 AS taken_over`,
+      [
+        randomUUID(),
+        request.userId,
+        request.idempotencyKey,
+        hash,
+        JSON.stringify(request.items),
+        request.totalCents,
+        request.currency,
+        claim,
+        this.leaseMs,
+      ],
+    );
+    const mine = rows[0];
+    if (mine !== undefined) {
+      return {
+        kind: 'reserved',
+        reservation: {
+          id: mine.id,
+          claim,
+          userId: mine.user_id,
+          items: mine.items,
+          totalCents: Number(mine.total_cents),
+          currency: mine.currency,
+          createdAt: mine.created_at.toISOString(),
+          takenOver: mine.taken_over,
+        },
       };
-      const event = orderPlacedEvent(order);
-      // The order and its outbox row in one statement (one round trip), committed together.
-      await client.query(
-        `WITH placed AS (
-           INSERT INTO orders (id, user_id, idempotency_key, request_hash, items, total_cents, currency, status, payment_id, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-         )
-         INSERT INTO outbox (id, subject, payload, headers) VALUES ($11, $12, $13, $14)`,
-        [
-          order.id,
-          order.userId,
-          placement.idempotencyKey,
-          hash,
-          JSON.stringify(order.items),
-          order.totalCents,
-          order.currency,
-          order.status,
-          paymentId,
-          order.createdAt,
-          event.id,
-          ORDER_PLACED_SUBJECT,
-          JSON.stringify(event.payload),
-          JSON.stringify(placement.traceHeaders),
-        ],
-      );
-      await client.query('COMMIT');
+    }
+    const existing = await this.byKey(request.userId, request.idempotencyKey);
+    if (existing === undefined) return { kind: 'in-progress' }; // released just now: the caller looks again
+    if (existing.request_hash !== hash) return { kind: 'key-reused', orderId: existing.id };
+    if (existing.status === 'confirmed') return { kind: 'replayed', order: toOrder(existing) };
+    return { kind: 'in-progress' };
+  }
+
+  /** Confirms the reservation with its payment and writes its outbox row, in one statement. */
+  async confirm(
+    reservation: Reservation,
+    paymentId: string,
+    traceHeaders: Readonly<Record<string, string>>,
+  ): Promise<ConfirmResult> {
+    const order: Order = {
+      id: reservation.id,
+      userId: reservation.userId,
+      items: reservation.items,
+      totalCents: reservation.totalCents,
+      currency: reservation.currency,
+      status: 'confirmed',
+      createdAt: reservation.createdAt,
+    };
+    const event = orderPlacedEvent(order);
+    // Any holder may confirm (a request taken over confirms the same order with the same payment,
+    // payments answering per order key); the status check lets exactly one do it.
+    const { rows } = await this.pool.query<{ id: string }>(
+      `WITH confirmed AS (
+         UPDATE orders SET status = 'confirmed', payment_id = $2, claim = NULL, pending_until = NULL
+         WHERE id = $1 AND status = 'pending'
+         RETURNING id
+       ), event AS (
+         INSERT INTO outbox (id, subject, payload, headers)
+         SELECT $3, $4, $5, $6 FROM confirmed
+       )
+       SELECT id FROM confirmed`,
+      [
+        order.id,
+        paymentId,
+        event.id,
+        ORDER_PLACED_SUBJECT,
+        JSON.stringify(event.payload),
+        JSON.stringify(traceHeaders),
+      ],
+    );
+    if (rows.length === 1) {
       return {
         kind: 'created',
         order,
-        event: { id: event.id, subject: ORDER_PLACED_SUBJECT, payload: event.payload, headers: placement.traceHeaders },
+        event: { id: event.id, subject: ORDER_PLACED_SUBJECT, payload: event.payload, headers: traceHeaders },
       };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
     }
+    const now = await this.byKeyOfOrder(order.id);
+    return now?.status === 'confirmed' ? { kind: 'replayed', order: toOrder(now) } : { kind: 'lost' };
+  }
+
+  /** Gives the key back (a dependency refused or failed): a later request with it starts afresh. */
+  async release(reservation: Reservation): Promise<void> {
+    await this.pool.query(`DELETE FROM orders WHERE id = $1 AND claim = $2 AND status = 'pending'`, [
+      reservation.id,
+      reservation.claim,
+    ]);
+  }
+
+  private async byKey(userId: string, key: string): Promise<OrderRow | undefined> {
+    const { rows } = await this.pool.query<OrderRow>(
+      `SELECT ${COLUMNS} FROM orders WHERE user_id = $1 AND idempotency_key = $2`,
+      [userId, key],
+    );
+    return rows[0];
+  }
+
+  private async byKeyOfOrder(id: string): Promise<OrderRow | undefined> {
+    const { rows } = await this.pool.query<OrderRow>(`SELECT ${COLUMNS} FROM orders WHERE id = $1`, [id]);
+    return rows[0];
   }
 
   async find(userId: string, id: string): Promise<Order | undefined> {
-    const result = await this.pool.query<OrderRow>(`SELECT ${COLUMNS} FROM orders WHERE id = $1 AND user_id = $2`, [
-      id,
-      userId,
-    ]);
+    const result = await this.pool.query<OrderRow>(
+      `SELECT ${COLUMNS} FROM orders WHERE id = $1 AND user_id = $2 AND status = 'confirmed'`,
+      [id, userId],
+    );
     const row = result.rows[0];
     return row === undefined ? undefined : toOrder(row);
   }
 
   async listFor(userId: string, limit: number): Promise<Order[]> {
     const result = await this.pool.query<OrderRow>(
-      `SELECT ${COLUMNS} FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id LIMIT $2`,
+      `SELECT ${COLUMNS} FROM orders WHERE user_id = $1 AND status = 'confirmed'
+       ORDER BY created_at DESC, id LIMIT $2`,
       [userId, limit],
     );
     return result.rows.map(toOrder);

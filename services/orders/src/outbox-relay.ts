@@ -12,7 +12,8 @@ import {
 
 export interface OutboxRelayProps {
   readonly pool: pg.Pool;
-  readonly publisher: EventPublisher;
+  /** Absent until the broker is first reached ({@link OutboxRelay.usePublisher}); rows wait meanwhile. */
+  readonly publisher?: EventPublisher;
   readonly topology: EventTopology;
   readonly logger: Logger;
   readonly metrics: ServiceMetrics;
@@ -37,6 +38,11 @@ export interface OutboxEventRow {
   readonly subject: string;
   readonly payload: unknown;
   readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface OutboxBacklog {
+  readonly pending: number;
+  readonly oldestPendingSeconds: number;
 }
 
 interface OutboxRow {
@@ -66,31 +72,33 @@ export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly direct = new Set<Promise<void>>();
+  private publisher: EventPublisher | undefined;
+  /** The last backlog read, kept when a read fails (PostgreSQL away) so /metrics still answers. */
+  private lastBacklog: OutboxBacklog = { pending: 0, oldestPendingSeconds: 0 };
 
   constructor(private readonly props: OutboxRelayProps) {
     this.batchSize = props.batchSize ?? 100;
     this.pollIntervalMs = props.pollIntervalMs ?? 1000;
-    this.isConnected = props.isConnected ?? (() => true);
+    this.publisher = props.publisher;
+    const brokerUp = props.isConnected ?? (() => true);
+    this.isConnected = () => this.publisher !== undefined && brokerUp();
     this.retentionMs = props.retentionMs ?? 24 * 60 * 60 * 1000;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
       throw new Error(`batchSize must be a positive integer, got ${this.batchSize}`);
     }
     const registers = [props.metrics.registry];
-    const { pool } = props;
     this.failures = new Counter({
       name: 'outbox_publish_failures_total',
       help: 'Outbox rows a pass could not publish; they stay pending for the next pass.',
       registers,
     });
+    const read = (): Promise<OutboxBacklog> => this.backlog();
     new Gauge({
       name: 'outbox_backlog',
-      help: 'Outbox rows not yet published to JetStream.',
+      help: 'Outbox rows not yet published to JetStream (the last value read while PostgreSQL is away).',
       registers,
       async collect() {
-        const { rows } = await pool.query<{ n: number }>(
-          'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL',
-        );
-        this.set(rows[0]!.n);
+        this.set((await read()).pending);
       },
     });
     new Gauge({
@@ -98,12 +106,29 @@ export class OutboxRelay {
       help: 'Age of the oldest unpublished outbox row (0 when none).',
       registers,
       async collect() {
-        const { rows } = await pool.query<{ age: number | null }>(
-          'SELECT extract(epoch FROM now() - min(created_at))::float8 AS age FROM outbox WHERE published_at IS NULL',
-        );
-        this.set(rows[0]!.age ?? 0);
+        this.set((await read()).oldestPendingSeconds);
       },
     });
+  }
+
+  /** Rows waiting to be published and the age of the oldest; the last known figures when PostgreSQL does not answer. */
+  async backlog(): Promise<OutboxBacklog> {
+    try {
+      const { rows } = await this.props.pool.query<{ n: number; age: number | null }>(
+        `SELECT count(*)::int AS n, extract(epoch FROM now() - min(created_at))::float8 AS age
+         FROM outbox WHERE published_at IS NULL`,
+      );
+      this.lastBacklog = { pending: rows[0]!.n, oldestPendingSeconds: rows[0]!.age ?? 0 };
+    } catch (error) {
+      this.props.logger.debug({ err: error }, 'outbox backlog not readable now');
+    }
+    return this.lastBacklog;
+  }
+
+  /** The broker was reached: publish from now on, starting with what waited. */
+  usePublisher(publisher: EventPublisher): void {
+    this.publisher = publisher;
+    this.trigger();
   }
 
   /** Starts the poll and publishes what an earlier process left behind. */
@@ -145,7 +170,8 @@ export class OutboxRelay {
       this.trigger();
       return;
     }
-    const { pool, publisher, topology, logger } = this.props;
+    const { pool, topology, logger } = this.props;
+    const publisher = this.publisher!;
     const inFlight = (async () => {
       await publisher.publish(
         wireSubject(topology, event.subject),
@@ -200,7 +226,9 @@ export class OutboxRelay {
 
   /** One pass: claims up to a batch of pending rows, publishes them, marks the acknowledged ones. */
   async publishBatch(): Promise<{ claimed: number; published: number }> {
-    const { pool, publisher, topology, logger } = this.props;
+    const { pool, topology, logger } = this.props;
+    const publisher = this.publisher;
+    if (publisher === undefined) return { claimed: 0, published: 0 };
     const client = await pool.connect();
     try {
       await client.query('BEGIN');

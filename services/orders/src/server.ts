@@ -1,14 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import {
-  connectEvents,
   createMetrics,
   createPool,
   ensureStreams,
   eventMetrics,
   EventPublisher,
-  migrate,
+  Lifecycle,
+  openDatabase,
+  openEvents,
   ordersTopologyFromConfig,
   runService,
+  waitUntil,
 } from '@mesh-kit/runtime';
 import { createApp } from './app.js';
 import { configSchema } from './config.js';
@@ -18,46 +20,70 @@ await runService({
   name: 'orders',
   configSchema,
   async start(config, logger) {
-    await migrate(config.DATABASE_URL, fileURLToPath(new URL('../migrations', import.meta.url)), logger);
-    const pool = createPool(config.DATABASE_URL);
-
-    // Events: the stream exists before the first publish; the relay drains the outbox.
-    const events = await connectEvents(config.NATS_URL, 'orders', logger);
+    // Serves at once; /readyz waits for PostgreSQL and the migrations, never for NATS: orders are
+    // accepted while the broker is away and wait in the outbox (see README, "Readiness").
+    const database = openDatabase(config, {
+      migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
+      logger,
+    });
+    const events = openEvents(config.NATS_URL, 'orders', logger);
     const topology = ordersTopologyFromConfig(config);
-    await ensureStreams(events.jsm, topology);
     const metrics = createMetrics('orders');
-    // Its own connections: requests hold theirs across the users and payments calls, and under
-    // load the relay must not queue behind them.
-    const relayPool = createPool(config.DATABASE_URL, 2);
+    // Its own few connections, so a pass never queues behind request traffic.
+    const relayPool = createPool(config.DATABASE_URL, {
+      logger,
+      max: 2,
+      connectionTimeoutMillis: config.DATABASE_CONNECT_TIMEOUT_MS,
+    });
     const relay = new OutboxRelay({
       pool: relayPool,
-      publisher: new EventPublisher(events.js, eventMetrics(metrics.registry)),
       topology,
       logger,
       metrics,
       isConnected: events.isConnected,
       pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
     });
-    events.onReconnect(() => relay.trigger());
+    let stopping = false;
+    // The stream must exist before the first publish: once the broker is reached (and again after
+    // a failed attempt, e.g. JetStream still starting), then the relay publishes what waited.
+    void events.connected
+      .then(async (connection) => {
+        await waitUntil('the ORDERS stream', () => ensureStreams(connection.jsm, topology), {
+          logger,
+          stopped: () => stopping,
+        });
+        connection.onReconnect(() => relay.trigger());
+        relay.usePublisher(new EventPublisher(connection.js, eventMetrics(metrics.registry)));
+      })
+      .catch((error: unknown) => logger.info({ err: error }, 'outbox relay not attached to the broker'));
 
-    const { app, lifecycle } = createApp({
-      pool,
+    const lifecycle = new Lifecycle();
+    lifecycle.startingUntil(database.migrated);
+    const { app } = createApp({
+      pool: database.pool,
       logger,
       usersUrl: config.USERS_URL,
       paymentsUrl: config.PAYMENTS_URL,
       bodyLimit: config.BODY_LIMIT,
       metrics,
+      lifecycle,
+      pendingLeaseMs: config.ORDER_PENDING_LEASE_MS,
       onOrderCommitted: (event) => relay.publishNow(event),
-      readiness: { nats: events.readiness },
+      readiness: { postgres: database.readiness },
+      healthDetail: async () => ({
+        nats: events.isConnected() ? 'connected' : 'disconnected',
+        outbox: await relay.backlog(),
+      }),
     });
-    relay.start();
+    void database.migrated.then(() => relay.start()).catch(() => undefined);
     return {
       app,
       lifecycle,
       async close() {
+        stopping = true;
         await relay.stop();
         await events.close();
-        await Promise.all([pool.end(), relayPool.end()]);
+        await Promise.all([database.close(), relayPool.end()]);
       },
     };
   },

@@ -3,7 +3,8 @@ import express, { type Express, type Request, type Response, type Router } from 
 import { context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { errorHandler, notFoundHandler, requireJsonBody } from './errors.js';
-import { healthRouter, Lifecycle, type ReadinessCheck } from './health.js';
+import { healthRouter, Lifecycle, type HealthDetail, type ReadinessCheck } from './health.js';
+import { HttpProblem } from './problem.js';
 import { createMetrics, recordRequest, type ServiceMetrics } from './metrics.js';
 import { extractContext, installTracePropagation, REQUEST_ID_HEADER } from './trace-context.js';
 
@@ -18,6 +19,8 @@ export interface ServiceAppOptions {
   /** Shared with the server so that SIGTERM turns /readyz to 503. */
   readonly lifecycle?: Lifecycle;
   readonly metrics?: ServiceMetrics;
+  /** Extra facts for /healthz (e.g. the outbox backlog); never fails liveness. */
+  readonly healthDetail?: HealthDetail;
 }
 
 export interface ServiceApp {
@@ -58,7 +61,15 @@ export function createServiceApp(service: string, options: ServiceAppOptions): S
     });
     context.with(ctx, next);
   });
-  app.use(healthRouter(lifecycle, options.readiness ?? {}, metrics));
+  app.use(healthRouter(lifecycle, options.readiness ?? {}, metrics, options.healthDetail));
+  app.use((_req, res, next) => {
+    if (!lifecycle.isStarting) {
+      next();
+      return;
+    }
+    res.setHeader('retry-after', '1');
+    next(new HttpProblem(503, `${service} is starting: its database is not ready yet.`));
+  });
   app.use(requireJsonBody());
   app.use(express.json({ limit: options.bodyLimit ?? '100kb', type: 'application/json' }));
   app.use(options.routes);

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { HttpProblem, PROBLEM_CONTENT_TYPE } from './problem.js';
 import { DependencyUnreachable } from './outbound.js';
+import { isDatabaseUnavailable } from './database.js';
 
 function sendProblem(res: Parameters<RequestHandler>[1], problem: HttpProblem, instance: string): void {
   res
@@ -45,6 +46,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     } else if (error instanceof DependencyUnreachable) {
       logger.warn({ err: error, dependency: error.service }, 'dependency unreachable');
       problem = new HttpProblem(503, `${error.service} is unavailable.`);
+    } else if (isDatabaseUnavailable(error)) {
+      // The connection this request used was lost or could not be had: this request fails, the process lives.
+      logger.warn({ err: error }, 'database unavailable');
+      problem = new HttpProblem(503, 'The database is unavailable.');
+      res.setHeader('retry-after', '1');
     } else {
       problem =
         (typeof error === 'object' && error !== null ? fromBodyParser(error) : undefined) ??

@@ -8,9 +8,23 @@ export {
   serviceUrl,
   type BaseConfig,
 } from './config.js';
-export { createPool, migrate, postgresCheck } from './database.js';
+export {
+  createPool,
+  databaseConfigSchema,
+  isDatabaseUnavailable,
+  migrate,
+  openDatabase,
+  postgresCheck,
+  postgresProbe,
+  transaction,
+  withClient,
+  type Database,
+  type DatabaseConfig,
+  type PostgresProbe,
+} from './database.js';
+export { StartupAbandoned, waitUntil, type WaitOptions } from './startup.js';
 export { errorHandler, notFoundHandler } from './errors.js';
-export { Lifecycle, type ReadinessCheck } from './health.js';
+export { Lifecycle, type HealthDetail, type ReadinessCheck } from './health.js';
 export { requireUserId, USER_ID_HEADER } from './identity.js';
 export { createLogger, type Logger } from './logger.js';
 export { createMetrics, type ServiceMetrics } from './metrics.js';

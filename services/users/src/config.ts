@@ -1,6 +1,7 @@
-import { baseConfigSchema, postgresUrl } from '@mesh-kit/runtime';
+import { baseConfigSchema, databaseConfigSchema } from '@mesh-kit/runtime';
 
 /** The environment users reads at start-up; the manifests' env is checked against it. */
 export const configSchema = baseConfigSchema.extend({
-  DATABASE_URL: postgresUrl,
+  // DATABASE_URL and the pool's limits: see databaseConfigSchema.
+  ...databaseConfigSchema.shape,
 });

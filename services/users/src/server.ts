@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { createPool, migrate, runService } from '@mesh-kit/runtime';
+import { Lifecycle, openDatabase, runService } from '@mesh-kit/runtime';
 import { createApp } from './app.js';
 import { configSchema } from './config.js';
 
@@ -7,9 +7,20 @@ await runService({
   name: 'users',
   configSchema,
   async start(config, logger) {
-    await migrate(config.DATABASE_URL, fileURLToPath(new URL('../migrations', import.meta.url)), logger);
-    const pool = createPool(config.DATABASE_URL);
-    const { app, lifecycle } = createApp({ pool, logger, bodyLimit: config.BODY_LIMIT });
-    return { app, lifecycle, close: () => pool.end() };
+    // Serves at once; /readyz stays 503 until PostgreSQL answers and the migrations are applied.
+    const database = openDatabase(config, {
+      migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
+      logger,
+    });
+    const lifecycle = new Lifecycle();
+    lifecycle.startingUntil(database.migrated);
+    const { app } = createApp({
+      pool: database.pool,
+      logger,
+      lifecycle,
+      bodyLimit: config.BODY_LIMIT,
+      readiness: { postgres: database.readiness },
+    });
+    return { app, lifecycle, close: () => database.close() };
   },
 });

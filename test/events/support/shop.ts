@@ -28,12 +28,25 @@ export interface EventShop {
   stop(): Promise<void>;
 }
 
-export async function startEventShop(natsUrl: string, env: Record<string, string> = {}): Promise<EventShop> {
+export interface EventShopOptions {
+  /** The PostgreSQL the services connect to (e.g. a proxy the test controls). @default the admin URL's server */
+  readonly servicePostgresUrl?: string;
+  /** Wait for each service's /readyz at start. @default true */
+  readonly waitReady?: boolean;
+  /** Isolates the shop's streams on a shared NATS server. @default none (a server of the test's own) */
+  readonly eventsNamespace?: string;
+}
+
+export async function startEventShop(
+  natsUrl: string,
+  env: Record<string, string> = {},
+  options: EventShopOptions = {},
+): Promise<EventShop> {
   const { postgresAdminUrl } = inject('backing');
   const databasePrefix = `ev_${randomBytes(3).toString('hex')}_`;
   const logDir = mkdtempSync(join(tmpdir(), 'mesh-kit-events-'));
   const plan = planStack({
-    postgresAdminUrl,
+    postgresAdminUrl: options.servicePostgresUrl ?? postgresAdminUrl,
     natsUrl,
     databasePrefix,
     // Below the ephemeral port range (32768+), where listen(0) and outgoing sockets could take our ports.
@@ -41,9 +54,11 @@ export async function startEventShop(natsUrl: string, env: Record<string, string
     host: '127.0.0.1',
     sharedEnv: { LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '5000', ...env },
     only: [...SERVICES],
+    ...(options.eventsNamespace === undefined ? {} : { eventsNamespace: options.eventsNamespace }),
   });
   const planned = new Map(plan.map((s) => [s.name as ShopService, s] as [ShopService, PlannedService]));
   const ownDatabases = plan.flatMap((s) => (s.database === undefined ? [] : [s.database]));
+  // Created directly on the server, whatever the services' own way to it is doing.
   await ensureDatabases(postgresAdminUrl, ownDatabases);
   const pools = new Map<string, pg.Pool>();
   const running = new Map<ShopService, RunningService>();
@@ -51,7 +66,7 @@ export async function startEventShop(natsUrl: string, env: Record<string, string
   const start = async (service: ShopService): Promise<void> => {
     const started = startService(planned.get(service)!, logDir);
     running.set(service, started);
-    await waitReady(started, 30_000);
+    if (options.waitReady !== false) await waitReady(started, 30_000);
   };
   const dropOwnDatabases = (): Promise<void> => dropDatabases(postgresAdminUrl, ownDatabases);
   try {

@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { HttpProblem, outgoingTraceHeaders, parseInput, requireUserId } from '@mesh-kit/runtime';
-import type { Checkout } from '../checkout.js';
-import { newOrder } from '../order.js';
+import { CURRENCY, newOrder, totalOf } from '../order.js';
 import type { OrderStore, OutboxEvent } from '../order-store.js';
+import type { OrderPlacement } from '../placement.js';
 
 const IDEMPOTENCY_KEY = 'idempotency-key';
 const idempotencyKey = z
@@ -16,29 +16,38 @@ const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).defa
 
 export interface OrdersRouterDeps {
   readonly store: OrderStore;
-  readonly checkout: Checkout;
+  readonly placement: OrderPlacement;
   /** Called after an order commits (wakes the outbox relay). */
   readonly onCommitted?: (event: OutboxEvent) => void;
 }
 
-export function ordersRouter({ store, checkout, onCommitted }: OrdersRouterDeps): Router {
+export function ordersRouter({ store, placement, onCommitted }: OrdersRouterDeps): Router {
   const router = Router();
 
   router.post('/orders', async (req, res) => {
     const userId = requireUserId(req);
     const key = parseInput(idempotencyKey, req.get(IDEMPOTENCY_KEY), 'Idempotency-Key');
     const { items } = parseInput(newOrder, req.body);
-    const result = await store.place({
+    const totalCents = totalOf(items);
+    // Our own answer, before any dependency: payments refuses a zero amount, and its 400 is no
+    // answer a client could act on.
+    if (totalCents <= 0) {
+      throw new HttpProblem(422, 'The order total must be above zero.', {
+        errors: [{ field: 'items', message: 'total is 0' }],
+      });
+    }
+    const result = await placement.place({
       userId,
       idempotencyKey: key,
       items,
+      totalCents,
+      currency: CURRENCY,
       traceHeaders: outgoingTraceHeaders(),
-      authorize: (orderKey, total, currency) => checkout.authorize(userId, orderKey, total, currency),
     });
     if (result.kind === 'key-reused') {
       throw new HttpProblem(422, 'This Idempotency-Key was already used for a different order.', {
         errors: [{ field: 'Idempotency-Key', message: 'reused with a different body' }],
-        extensions: { orderId: result.order.id },
+        extensions: { orderId: result.orderId },
       });
     }
     if (result.kind === 'created') onCommitted?.(result.event);

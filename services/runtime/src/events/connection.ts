@@ -20,14 +20,23 @@ export interface EventsConnection {
 
 /**
  * Connects to NATS and follows the connection's state. The client's own reconnect logic is
- * configured to never give up (a NATS restart must not leave a service without a broker until a
- * pod restart); nothing here retries calls.
+ * configured to never give up, from the first connect on (`waitOnFirstConnect`: a service started
+ * while the broker is away waits for it instead of failing, and a NATS restart must not leave a
+ * service without a broker until a pod restart); nothing here repeats calls. Resolves once connected.
  */
 export async function connectEvents(url: string, name: string, logger: Logger): Promise<EventsConnection> {
   installTracePropagation();
   // Pings every 10 s (2 unanswered = stale) so a hung server shows in /readyz within about 30 s
-  // rather than the client's default of minutes.
-  const nc = await connect({ servers: url, name, maxReconnectAttempts: -1, pingInterval: 10_000, maxPingOut: 2 });
+  // rather than the client's default of minutes. Dials every second while the server is away.
+  const nc = await connect({
+    servers: url,
+    name,
+    waitOnFirstConnect: true,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 1_000,
+    pingInterval: 10_000,
+    maxPingOut: 2,
+  });
   let connected = true;
   const listeners: (() => void)[] = [];
   void (async () => {
@@ -60,6 +69,42 @@ export async function connectEvents(url: string, name: string, logger: Logger): 
     close: async () => {
       if (nc.isClosed()) return;
       await (connected ? nc.drain() : nc.close());
+    },
+  };
+}
+
+/** A NATS connection being made in the background: the service starts and serves meanwhile. */
+export interface EventsLink {
+  /** Resolves once connected (as long as the broker takes to appear); never rejects. */
+  readonly connected: Promise<EventsConnection>;
+  /** Whether the connection is up now (false before the first connect and while reconnecting). */
+  isConnected(): boolean;
+  /** For /readyz of services that need the broker: rejects while it is unreachable. */
+  readonly readiness: ReadinessCheck;
+  /** Closes the connection, or drops it as soon as it is made when still waiting. */
+  close(): Promise<void>;
+}
+
+/** Starts {@link connectEvents} without waiting for it: start-up never blocks on the broker. */
+export function openEvents(url: string, name: string, logger: Logger): EventsLink {
+  let events: EventsConnection | undefined;
+  let closed = false;
+  logger.info({ url }, 'connecting to NATS in the background');
+  const connected = connectEvents(url, name, logger).then((made) => {
+    events = made;
+    if (closed) void made.close();
+    return made;
+  });
+  const isConnected = (): boolean => events?.isConnected() ?? false;
+  return {
+    connected,
+    isConnected,
+    readiness: async () => {
+      if (!isConnected()) throw new Error('NATS is not connected');
+    },
+    async close() {
+      closed = true;
+      await events?.close();
     },
   };
 }

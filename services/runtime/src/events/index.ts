@@ -1,4 +1,4 @@
-export { connectEvents, type EventsConnection } from './connection.js';
+export { connectEvents, openEvents, type EventsConnection, type EventsLink } from './connection.js';
 export { startConsumer, type Delivery, type EventConsumerOptions, type RunningConsumer } from './consumer.js';
 export {
   eventEnvelopeSchema,

@@ -1,0 +1,86 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '@mesh-kit/runtime';
+import type { Checkout } from './checkout.js';
+import type { Order, OrderItem } from './order.js';
+import type { OrderStore, OutboxEvent } from './order-store.js';
+
+/** How often a duplicate of a request still at work looks at the key's row again. */
+const DUPLICATE_POLL_MS = 50;
+
+export type PlacementResult =
+  | { readonly kind: 'created'; readonly order: Order; readonly event: OutboxEvent }
+  | { readonly kind: 'replayed'; readonly order: Order }
+  | { readonly kind: 'key-reused'; readonly orderId: string };
+
+export interface PlaceOrder {
+  readonly userId: string;
+  readonly idempotencyKey: string;
+  readonly items: readonly OrderItem[];
+  readonly totalCents: number;
+  readonly currency: string;
+  /** Trace headers to carry on the event (W3C, B3, x-request-id). */
+  readonly traceHeaders: Readonly<Record<string, string>>;
+}
+
+/**
+ * Places an order in three steps, holding no database connection, transaction or lock while users
+ * and payments answer (law 8; docs/architecture.md):
+ *
+ * 1. reserve the key: one statement inserts the order as `pending` with the body's hash;
+ * 2. check the user and authorize the payment (payments answers the same order key with the same
+ *    authorization, so authorizing twice charges once);
+ * 3. confirm: one statement marks the order confirmed and writes its outbox row. A refusal or a
+ *    failure of a dependency releases the key instead, writing nothing.
+ *
+ * A duplicate that arrives while the first request works waits for its outcome by reading the row
+ * every 50 ms (no connection held in between): it answers with the same order, or, when the first
+ * gave the key back, places the order itself. A request that died between the steps (a crash)
+ * leaves a pending row; once its lease ends, a retry with the same key takes it over and completes
+ * it — the same order id and the same payment, never a second charge.
+ */
+export class OrderPlacement {
+  constructor(
+    private readonly store: OrderStore,
+    private readonly checkout: Checkout,
+    private readonly logger: Logger,
+  ) {}
+
+  async place(request: PlaceOrder): Promise<PlacementResult> {
+    for (;;) {
+      const reserved = await this.store.reserve(request);
+      switch (reserved.kind) {
+        case 'replayed':
+        case 'key-reused':
+          return reserved;
+        case 'in-progress':
+          await sleep(DUPLICATE_POLL_MS);
+          continue;
+        case 'reserved': {
+          const { reservation } = reserved;
+          if (reservation.takenOver) {
+            this.logger.info({ orderId: reservation.id }, 'completing an order whose first request vanished');
+          }
+          let paymentId: string;
+          try {
+            paymentId = await this.checkout.authorize(
+              request.userId,
+              `${request.userId}:${request.idempotencyKey}`,
+              reservation.totalCents,
+              reservation.currency,
+            );
+          } catch (error) {
+            await this.store.release(reservation).catch((releaseError: unknown) => {
+              // The pending row stays until its lease ends; then a retry takes it over.
+              this.logger.warn({ err: releaseError, orderId: reservation.id }, 'could not release the order key');
+            });
+            throw error;
+          }
+          const confirmed = await this.store.confirm(reservation, paymentId, request.traceHeaders);
+          if (confirmed.kind !== 'lost') return confirmed;
+          // Taken over and released by another request meanwhile: start afresh with the key.
+          continue;
+        }
+      }
+    }
+  }
+}

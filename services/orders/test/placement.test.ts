@@ -1,0 +1,181 @@
+import { fileURLToPath } from 'node:url';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import pg from 'pg';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool, migrate, postgresProbe, type PostgresProbe } from '@mesh-kit/runtime';
+import { createTestDatabase, type TestDatabase } from '../../../test-support/databases.js';
+import { listen, type Listening } from '../../../test-support/listen.js';
+import { silentLogger } from '../../../test-support/silent-logger.js';
+import { createApp as createUsersApp } from '../../users/src/app.js';
+import { createApp as createPaymentsApp } from '../../payments/src/app.js';
+import { createApp } from '../src/app.js';
+import { OrderStore } from '../src/order-store.js';
+
+// Placement holds no connection, transaction or lock while users and payments answer; a request
+// that died between reserving and confirming is completed by a retry with the same key.
+
+const dir = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+const SLOW_PAYMENTS_MS = 2_500;
+let ordersDb: TestDatabase;
+let usersDb: TestDatabase;
+let ordersPool: pg.Pool;
+let usersPool: pg.Pool;
+let admin: pg.Pool;
+let probe: PostgresProbe;
+let users: Listening;
+let payments: Listening;
+const authorizations: string[] = [];
+let app: ReturnType<typeof createApp>['app'];
+let userId: string;
+
+const items = [{ sku: 'tea-01', quantity: 2, unitPriceCents: 450 }];
+let keyCounter = 0;
+const newKey = (): string => `placement-${Date.now()}-${(keyCounter += 1)}`;
+const place = (key: string, body: unknown = { items }) =>
+  request(app)
+    .post('/orders')
+    .set('x-user-id', userId)
+    .set('idempotency-key', key)
+    .send(body as object);
+const count = async (sql: string, params: unknown[] = []): Promise<number> =>
+  (await admin.query<{ n: number }>(sql, params)).rows[0]!.n;
+
+beforeAll(async () => {
+  [ordersDb, usersDb] = await Promise.all([createTestDatabase('placement'), createTestDatabase('placement_users')]);
+  await Promise.all([
+    migrate(ordersDb.url, dir('../migrations'), silentLogger()),
+    migrate(usersDb.url, dir('../../users/migrations'), silentLogger()),
+  ]);
+  // As the server has it: 10 connections, 250 ms to get one, /readyz on its own connection.
+  ordersPool = createPool(ordersDb.url, { logger: silentLogger(), max: 10, connectionTimeoutMillis: 250 });
+  probe = postgresProbe(ordersDb.url, { timeoutMs: 500, logger: silentLogger() });
+  admin = new pg.Pool({ connectionString: ordersDb.url, max: 2 });
+  usersPool = new pg.Pool({ connectionString: usersDb.url });
+  users = await listen(createUsersApp({ pool: usersPool, logger: silentLogger() }).app);
+  const slowPayments = createPaymentsApp({
+    logger: silentLogger(),
+    failureKnob: { failureRate: 0, addedLatencyMs: SLOW_PAYMENTS_MS },
+  }).app;
+  payments = await listen((req: IncomingMessage, res: ServerResponse) => {
+    authorizations.push(req.url ?? '');
+    slowPayments(req, res);
+  });
+  app = createApp({
+    pool: ordersPool,
+    logger: silentLogger(),
+    usersUrl: users.url,
+    paymentsUrl: payments.url,
+    readiness: { postgres: probe.check },
+  }).app;
+  const created = await request(users.url)
+    .post('/users')
+    .send({ name: 'Ada', email: `ada-${Date.now()}@example.com` });
+  userId = created.body.id;
+});
+
+afterAll(async () => {
+  await Promise.all([users.close(), payments.close()]);
+  await Promise.all([ordersPool.end(), usersPool.end(), admin.end(), probe.close()]);
+  await Promise.all([ordersDb.drop(), usersDb.drop()]);
+});
+
+describe('no connection held while users and payments answer', () => {
+  it(`12 concurrent orders with payments taking ${SLOW_PAYMENTS_MS} ms: all placed, pool idle, /readyz fast`, async () => {
+    const started = Date.now();
+    const placing = Promise.all(Array.from({ length: 12 }, () => place(newKey())));
+    // Mid-way, every request waits on payments.
+    await new Promise((resolve) => setTimeout(resolve, SLOW_PAYMENTS_MS / 2));
+    const midway = {
+      checkedOut: ordersPool.totalCount - ordersPool.idleCount,
+      waiting: ordersPool.waitingCount,
+      inTransaction: await count(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'",
+      ),
+    };
+    const readyStarted = Date.now();
+    const ready = await request(app).get('/readyz');
+    const readyMs = Date.now() - readyStarted;
+    const answers = await placing;
+
+    expect(Date.now() - started, 'the orders really waited on payments').toBeGreaterThanOrEqual(SLOW_PAYMENTS_MS);
+    expect(midway).toEqual({ checkedOut: 0, waiting: 0, inTransaction: 0 });
+    expect(ready.status).toBe(200);
+    expect(readyMs).toBeLessThan(250);
+    expect(answers.map((a) => a.status)).toEqual(Array(12).fill(201));
+  });
+
+  it('concurrent duplicates of a slow order wait for it: one order, one outbox row, all answered with it', async () => {
+    const key = newKey();
+    const answers = await Promise.all(Array.from({ length: 6 }, () => place(key)));
+    expect(answers.map((a) => a.status)).toEqual(Array(6).fill(201));
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+    expect(await count('SELECT count(*)::int AS n FROM orders WHERE idempotency_key = $1', [key])).toBe(1);
+    expect(
+      await count("SELECT count(*)::int AS n FROM outbox WHERE payload->'order'->>'id' = $1", [answers[0]!.body.id]),
+    ).toBe(1);
+  });
+});
+
+describe('a request that died between reserving and confirming', () => {
+  it('leaves a pending order that a retry with the same key completes: same id, one charge, one event', async () => {
+    const key = newKey();
+    // The first request reserved the key and then died (no confirm, no release).
+    const store = new OrderStore(ordersPool, 60_000);
+    const reserved = await store.reserve({ userId, idempotencyKey: key, items, totalCents: 900, currency: 'EUR' });
+    expect(reserved.kind).toBe('reserved');
+    const pendingId = reserved.kind === 'reserved' ? reserved.reservation.id : '';
+    // Not visible as an order while pending.
+    expect((await request(app).get(`/orders/${pendingId}`).set('x-user-id', userId)).status).toBe(404);
+
+    // Within the lease a retry waits; once the lease is over it takes the reservation over.
+    await admin.query("UPDATE orders SET pending_until = now() - interval '1 second' WHERE id = $1", [pendingId]);
+    const before = authorizations.length;
+    const retried = await place(key);
+    expect(retried.status).toBe(201);
+    expect(retried.body.id).toBe(pendingId);
+    expect(authorizations.length - before, 'one authorization call for the retry').toBe(1);
+    const row = await admin.query('SELECT status, payment_id FROM orders WHERE id = $1', [pendingId]);
+    expect(row.rows).toEqual([{ status: 'confirmed', payment_id: expect.any(String) }]);
+    expect(await count("SELECT count(*)::int AS n FROM outbox WHERE payload->'order'->>'id' = $1", [pendingId])).toBe(
+      1,
+    );
+
+    // A later replay is answered from the database alone.
+    const replay = await place(key);
+    expect(replay.body).toEqual(retried.body);
+    expect(authorizations.length - before).toBe(1);
+  });
+
+  it('a late confirm by the first request after a takeover changes nothing: one order, one event', async () => {
+    const key = newKey();
+    const store = new OrderStore(ordersPool, 60_000);
+    const first = await store.reserve({ userId, idempotencyKey: key, items, totalCents: 900, currency: 'EUR' });
+    if (first.kind !== 'reserved') throw new Error(first.kind);
+    await admin.query("UPDATE orders SET pending_until = now() - interval '1 second' WHERE id = $1", [
+      first.reservation.id,
+    ]);
+    const second = await store.reserve({ userId, idempotencyKey: key, items, totalCents: 900, currency: 'EUR' });
+    if (second.kind !== 'reserved') throw new Error(second.kind);
+    expect(second.reservation).toMatchObject({ id: first.reservation.id, takenOver: true });
+    expect((await store.confirm(second.reservation, 'pay-1', {})).kind).toBe('created');
+    expect((await store.confirm(first.reservation, 'pay-1', {})).kind).toBe('replayed');
+    // The first one's release cannot drop the order the second confirmed.
+    await store.release(first.reservation);
+    expect(await count('SELECT count(*)::int AS n FROM orders WHERE idempotency_key = $1', [key])).toBe(1);
+    expect(
+      await count("SELECT count(*)::int AS n FROM outbox WHERE payload->'order'->>'id' = $1", [first.reservation.id]),
+    ).toBe(1);
+  });
+});
+
+describe('orders answers an order it cannot place itself', () => {
+  it('a zero total is a 422 naming items, before any dependency is called', async () => {
+    const before = authorizations.length;
+    const res = await place(newKey(), { items: [{ sku: 'free-sample', quantity: 3, unitPriceCents: 0 }] });
+    expect(res.status).toBe(422);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.errors).toEqual([{ field: 'items', message: 'total is 0' }]);
+    expect(authorizations.length).toBe(before);
+  });
+});

@@ -1,0 +1,95 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { randomBytes } from 'node:crypto';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { count, eventually, type shopClient, type EventShop } from '../events/support/shop.js';
+
+export type ShopClient = ReturnType<typeof shopClient>;
+
+/** A steady flow of order placements; records what was answered 201 and every other status. */
+export class OrderFlow {
+  readonly accepted = new Set<string>();
+  readonly statuses: number[] = [];
+  private running = true;
+  private readonly loop: Promise<void>;
+
+  constructor(client: ShopClient, users: readonly string[], pauseMs = 40) {
+    this.loop = (async () => {
+      for (let i = 0; this.running; i += 1) {
+        const placed = await client
+          .call(
+            'orders',
+            'POST',
+            '/orders',
+            { 'x-user-id': users[i % users.length]!, 'idempotency-key': randomBytes(8).toString('hex') },
+            { items: [{ sku: 'tea', quantity: 2, unitPriceCents: 350 }] },
+          )
+          .catch(() => ({ status: 0, body: undefined }));
+        this.statuses.push(placed.status);
+        if (placed.status === 201) this.accepted.add(placed.body.id as string);
+        await sleep(pauseMs);
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+}
+
+/** Every accepted order is in orders once, notified once and counted once by analytics. */
+export async function expectExactlyOnce(shop: EventShop, accepted: ReadonlySet<string>): Promise<void> {
+  const ids = [...accepted];
+  const inOrders = await count(
+    shop.db('orders'),
+    "SELECT count(*) FROM orders WHERE status = 'confirmed' AND id = ANY($1::uuid[])",
+    [ids],
+  );
+  const [notified, counted] = await eventually(
+    async () => [
+      await count(shop.db('notifications'), 'SELECT count(*) FROM notifications WHERE order_id = ANY($1)', [ids]),
+      await count(shop.db('analytics'), 'SELECT count(*) FROM processed_events'),
+    ],
+    ([n, a]) => n >= ids.length && a >= ids.length,
+    30_000,
+  );
+  const totals = {
+    orders: await count(shop.db('orders'), "SELECT count(*) FROM orders WHERE status = 'confirmed'"),
+    notifications: await count(shop.db('notifications'), 'SELECT count(*) FROM notifications'),
+  };
+  if (
+    inOrders !== ids.length ||
+    notified !== ids.length ||
+    counted !== totals.orders ||
+    totals.notifications !== totals.orders
+  ) {
+    throw new Error(
+      `exactly once violated: accepted ${ids.length}, in orders ${inOrders} (all confirmed ${totals.orders}), ` +
+        `notified ${notified} (all ${totals.notifications}), counted by analytics ${counted}`,
+    );
+  }
+}
+
+/** Removes the streams of one namespace from a shared NATS server. */
+export async function deleteStreams(natsUrl: string, namespace: string): Promise<void> {
+  const nc = await connect({ servers: natsUrl });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for await (const name of jsm.streams.names()) {
+      if (name.startsWith(`${namespace}_`)) await jsm.streams.delete(name);
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
+/** Milliseconds until `ready` holds, polling every 50 ms; Infinity when it does not within `withinMs`. */
+export async function msUntil(ready: () => Promise<boolean>, withinMs: number): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < withinMs) {
+    if (await ready().catch(() => false)) return Date.now() - started;
+    await sleep(50);
+  }
+  return Number.POSITIVE_INFINITY;
+}
