@@ -27,6 +27,10 @@ export function handleShutdown(options: ServeOptions): () => Promise<void> {
     stopping ??= (async () => {
       logger.info({ timeoutMs }, 'shutting down: draining in-flight requests');
       lifecycle.startDraining();
+      // server.close() closes idle keep-alive connections once; a client that keeps a connection
+      // busy (slow answers under steady load) would hold the drain open until the timeout. Every
+      // answer from now on closes its connection.
+      server.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
       const forced = setTimeout(() => {
         logger.error('drain exceeded SHUTDOWN_TIMEOUT_MS: closing remaining connections');
         server.closeAllConnections();
