@@ -8,7 +8,10 @@ import type { FaultShop } from './shop.js';
 export interface Ledger {
   /** Orders answered 201. */
   readonly accepted: number;
-  /** Answered 201 but missing from orders, from notifications, or not counted by analytics. */
+  /**
+   * Answered 201 but missing from orders; or in orders (answered 201 or not) but missing from
+   * notifications or not counted by analytics.
+   */
   readonly lost: number;
   /** Seen more than once in orders or notifications, or counted more than once by analytics. */
   readonly duplicated: number;
@@ -20,6 +23,8 @@ export interface Ledger {
     readonly missingInAnalytics: number;
     readonly duplicatedInNotifications: number;
     readonly duplicatedInAnalytics: number;
+    /** Users whose analytics count differs from their orders: [user, orders, counted]. */
+    readonly analyticsMismatch: readonly (readonly [string, number, number])[];
   };
 }
 
@@ -48,7 +53,10 @@ export async function readLedger(
   const acceptedSet = new Set(accepted);
 
   const missingInOrders = [...acceptedSet].filter((id) => !orderIds.has(id)).length;
-  const missingInNotifications = [...acceptedSet].filter((id) => !notifiedTimes.has(id)).length;
+  // Every order the orders database holds must be notified, also one whose client saw a failure.
+  const missingInNotifications = [...new Set([...acceptedSet, ...orderIds])].filter(
+    (id) => !notifiedTimes.has(id),
+  ).length;
   const duplicatedInNotifications = [...notifiedTimes.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0);
 
   const ordersPerUser = new Map<string, number>();
@@ -56,10 +64,13 @@ export async function readLedger(
   const countedPerUser = new Map(counted.map((r) => [r.user_id, Number(r.orders)]));
   let missingInAnalytics = 0;
   let duplicatedInAnalytics = 0;
+  const analyticsMismatch: [string, number, number][] = [];
   for (const user of users) {
-    const diff = (countedPerUser.get(user) ?? 0) - (ordersPerUser.get(user) ?? 0);
-    if (diff < 0) missingInAnalytics -= diff;
-    else duplicatedInAnalytics += diff;
+    const orders = ordersPerUser.get(user) ?? 0;
+    const countedOrders = countedPerUser.get(user) ?? 0;
+    if (countedOrders !== orders) analyticsMismatch.push([user, orders, countedOrders]);
+    if (countedOrders < orders) missingInAnalytics += orders - countedOrders;
+    else duplicatedInAnalytics += countedOrders - orders;
   }
   return {
     accepted: acceptedSet.size,
@@ -72,6 +83,7 @@ export async function readLedger(
       missingInAnalytics,
       duplicatedInNotifications,
       duplicatedInAnalytics,
+      analyticsMismatch,
     },
   };
 }

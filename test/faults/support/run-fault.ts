@@ -112,8 +112,9 @@ export async function runFault(
     violations.push(`${exit.service} exited (${String(exit.code)}), see ${exit.logFile}`);
   if (ledger === undefined) violations.push('the ledger could not be read');
   else {
-    if (ledger.lost > 0) violations.push(`${ledger.lost} lost: ${JSON.stringify(ledger.detail)}`);
-    if (ledger.duplicated > 0) violations.push(`${ledger.duplicated} duplicated: ${JSON.stringify(ledger.detail)}`);
+    const books = JSON.stringify({ unconfirmed: ledger.unconfirmed, ...ledger.detail });
+    if (ledger.lost > 0) violations.push(`${ledger.lost} lost: ${books}`);
+    if (ledger.duplicated > 0) violations.push(`${ledger.duplicated} duplicated: ${books}`);
   }
   if (figures.clientErrors > 0) violations.push(`${figures.clientErrors} valid requests answered 4xx`);
   if (figures.failuresOutsideFault > 0) violations.push(`${figures.failuresOutsideFault} failures outside the fault`);
