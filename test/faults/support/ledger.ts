@@ -17,6 +17,8 @@ export interface Ledger {
   readonly duplicated: number;
   /** In the orders database although the client never got a 201 (a failed answer after the commit). */
   readonly unconfirmed: number;
+  /** Reserved keys left pending by a request that died between reserving and confirming. */
+  readonly pending: number;
   readonly detail: {
     readonly missingInOrders: number;
     readonly missingInNotifications: number;
@@ -33,11 +35,14 @@ export async function readLedger(
   users: readonly string[],
   accepted: readonly string[],
 ): Promise<Ledger> {
-  const inOrders = await shop.query<{ id: string; user_id: string }>(
+  // A 'pending' row is a reserved key whose request died before confirming (a retry with the same
+  // key completes it); it is no order yet, and has no event.
+  const rows = await shop.query<{ id: string; user_id: string; status: string }>(
     'orders',
-    'SELECT id::text, user_id FROM orders WHERE user_id = ANY($1)',
+    'SELECT id::text, user_id, status FROM orders WHERE user_id = ANY($1)',
     [users],
   );
+  const inOrders = rows.filter((r) => r.status !== 'pending');
   const notified = await shop.query<{ order_id: string; n: string }>(
     'notifications',
     'SELECT order_id, count(*) AS n FROM notifications WHERE user_id = ANY($1) GROUP BY order_id',
@@ -77,6 +82,7 @@ export async function readLedger(
     lost: missingInOrders + missingInNotifications + missingInAnalytics,
     duplicated: duplicatedInNotifications + duplicatedInAnalytics + (accepted.length - acceptedSet.size),
     unconfirmed: [...orderIds].filter((id) => !acceptedSet.has(id)).length,
+    pending: rows.length - inOrders.length,
     detail: {
       missingInOrders,
       missingInNotifications,

@@ -112,7 +112,7 @@ export async function runFault(
     violations.push(`${exit.service} exited (${String(exit.code)}), see ${exit.logFile}`);
   if (ledger === undefined) violations.push('the ledger could not be read');
   else {
-    const books = JSON.stringify({ unconfirmed: ledger.unconfirmed, ...ledger.detail });
+    const books = JSON.stringify({ unconfirmed: ledger.unconfirmed, pending: ledger.pending, ...ledger.detail });
     if (ledger.lost > 0) violations.push(`${ledger.lost} lost: ${books}`);
     if (ledger.duplicated > 0) violations.push(`${ledger.duplicated} duplicated: ${books}`);
   }
