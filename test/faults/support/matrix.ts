@@ -158,13 +158,26 @@ export const FAULTS: readonly Fault[] = [
     id: 'kill-notifications',
     staysReady: ['users', 'payments', 'orders', 'analytics'],
     title: 'kill -9 notifications mid-batch',
-    async run(env) {
-      // Frozen for 2 s, a backlog builds; killed 150 ms into working it off.
+    async run(env, marks) {
+      // Frozen for 2 s, a backlog builds; killed as soon as the first of it is written.
+      const notified = async (): Promise<number> =>
+        Number((await env.shop.query<{ n: string }>('notifications', 'SELECT count(*) AS n FROM notifications'))[0]!.n);
       env.shop.pause('notifications');
       await sleep(2_000);
+      const before = await notified();
       env.shop.resume('notifications');
-      await sleep(150);
+      const until = Date.now() + 2_000;
+      while ((await notified()) === before && Date.now() < until) await sleep(2);
       await env.shop.kill('notifications', 'SIGKILL');
+      const placed = Number(
+        (
+          await env.shop.query<{ n: string }>('orders', "SELECT count(*) AS n FROM orders WHERE status <> 'pending'")
+        )[0]!.n,
+      );
+      const atKill = await notified();
+      if (atKill === before || atKill >= placed) {
+        marks.violation(`not killed mid-batch: ${atKill - before} of the backlog written, ${placed - atKill} left`);
+      }
       env.shop.spawn('notifications');
     },
   },
