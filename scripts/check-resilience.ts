@@ -76,7 +76,7 @@ function walk(dir: string, out: string[] = []): string[] {
 }
 
 /**
- * The runtime's start-up wait (law 8: a starting service may wait for PostgreSQL or NATS) is allowed
+ * The runtime's start-up wait (a starting service may wait for PostgreSQL or NATS) is allowed
  * where services start, and nowhere a request could reach it.
  */
 const STARTUP_WAIT = { rule: 'start-up waiting outside start-up code', pattern: /\bwaitUntil\s*\(/ };

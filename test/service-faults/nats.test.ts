@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTcpProxy, type TcpProxy } from '../../test-support/tcp-proxy.js';
 import { shopClient, startEventShop, type EventShop } from '../events/support/shop.js';
-import { deleteStreams, expectExactlyOnce, msUntil, OrderFlow, type ShopClient } from './support.js';
+import { deleteStreams, expectExactlyOnce, msUntil, OrderFlow, reportFault, type ShopClient } from './support.js';
 
 // The broker is optional for the synchronous API: the shop's services as processes (dist/), with
 // a TCP proxy the test controls between them and the shared NATS server.
@@ -77,6 +77,7 @@ describe('NATS away', () => {
       async () => (await isReady('notifications')) && (await isReady('analytics')),
       10_000,
     );
+    reportFault('every service started before NATS (consumers ready after it arrived)', [], consumersReadyMs);
     expect(consumersReadyMs, 'consumers ready after NATS arrived').toBeLessThan(5_000);
     await expectExactlyOnce(shop, accepted);
     expect((await backlog()).pending).toBe(0);
@@ -92,9 +93,15 @@ describe('NATS away', () => {
     const pendingDuring = (await backlog()).pending;
     await sleep(1_500);
     await proxy.restore();
-    await sleep(500);
+    const restored = Date.now();
+    const caughtUpMs = await msUntil(
+      async () => (await backlog()).pending === 0 && (await isReady('notifications')),
+      10_000,
+    );
     await flow.stop();
     for (const id of flow.accepted) accepted.add(id);
+    reportFault('NATS cut and refused 3 s (outbox drained)', flow.statuses, Date.now() - restored);
+    expect(caughtUpMs).toBeLessThan(5_000);
 
     expectAllRunning();
     expect(during.map((r) => r.status)).toEqual([200, 503]);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTcpProxy, type TcpProxy } from '../../test-support/tcp-proxy.js';
 import { decide } from '../../services/payments/src/rules.js';
 import { count, eventually, shopClient, startEventShop, type EventShop } from '../events/support/shop.js';
-import { deleteStreams, expectExactlyOnce, msUntil, OrderFlow, type ShopClient } from './support.js';
+import { deleteStreams, expectExactlyOnce, msUntil, OrderFlow, reportFault, type ShopClient } from './support.js';
 
 // PostgreSQL faults against the shop's services as processes (dist/), with a TCP proxy the test
 // controls between every service and the shared PostgreSQL, and pg_terminate_backend on the
@@ -47,10 +47,12 @@ beforeAll(async () => {
   proxy = await startTcpProxy({ host: hostname, port: Number(port) });
   shop = await startEventShop(
     natsUrl,
-    { OUTBOX_POLL_INTERVAL_MS: '200', PAYMENTS_ADDED_LATENCY_MS: '300', ORDER_PENDING_LEASE_MS: '1500' },
+    { OUTBOX_POLL_INTERVAL_MS: '200', ORDER_PENDING_LEASE_MS: '1500' },
     {
       servicePostgresUrl: `${proxy.via(postgresAdminUrl)}?application_name=${APPLICATION_NAME}`,
       eventsNamespace: namespace,
+      // Slow enough that the test sees the order pending, and can kill orders then.
+      serviceEnv: { payments: { PAYMENTS_ADDED_LATENCY_MS: '300' } },
     },
   );
   client = shopClient(shop);
@@ -82,6 +84,7 @@ describe('PostgreSQL faults fail requests, never processes', () => {
     }, 5_000);
     await flow.stop();
     for (const id of flow.accepted) accepted.add(id);
+    reportFault(`pg_terminate_backend x3 (${terminated.join('+')} backends)`, flow.statuses, recoveredMs);
 
     expect(
       terminated.every((n) => n > 0),
@@ -116,6 +119,7 @@ describe('PostgreSQL unreachable', () => {
     accepted.add(placedAfter);
     await flow.stop();
     for (const id of flow.accepted) accepted.add(id);
+    reportFault('PostgreSQL refused 3 s', flow.statuses, recoveredMs);
 
     expect(during.status).toBe(503);
     expect(during.body).toMatchObject({ status: 503, detail: expect.stringMatching(/database/i) });
@@ -145,6 +149,7 @@ describe('PostgreSQL unreachable', () => {
     const restored = Date.now();
     await starting;
     const readyMs = Date.now() - restored;
+    reportFault('users and orders started before PostgreSQL', [], readyMs);
 
     expect(health.map((h) => h.status)).toEqual([200, 200]);
     expect(ready).toEqual([503, 503]);
@@ -163,7 +168,7 @@ describe('an order whose request died between reserving and confirming', () => {
     const userId = users[0]!;
     const body = { items: [{ sku: 'tea', quantity: 2, unitPriceCents: 350 }] };
     const first = client.call('orders', 'POST', '/orders', { 'x-user-id': userId, 'idempotency-key': key }, body).then(
-      () => 'answered',
+      (res) => `answered ${res.status} ${JSON.stringify(res.body)}`,
       () => 'cut',
     );
     const orders = shop.db('orders');
@@ -172,7 +177,7 @@ describe('an order whose request died between reserving and confirming', () => {
       (n) => n === 1,
       5_000,
     );
-    expect(pending).toBe(1);
+    expect(pending, await Promise.race([first, sleep(10).then(() => 'still waiting')])).toBe(1);
     await shop.kill('orders', 'SIGKILL');
     expect(await first, 'the first request died with its process').toBe('cut');
     await shop.start('orders');

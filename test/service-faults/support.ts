@@ -6,16 +6,16 @@ import { count, eventually, type shopClient, type EventShop } from '../events/su
 
 export type ShopClient = ReturnType<typeof shopClient>;
 
-/** A steady flow of order placements; records what was answered 201 and every other status. */
+/** A steady flow of order placements (`workers` at a time); records what was answered 201 and every status. */
 export class OrderFlow {
   readonly accepted = new Set<string>();
   readonly statuses: number[] = [];
   private running = true;
   private readonly loop: Promise<void>;
 
-  constructor(client: ShopClient, users: readonly string[], pauseMs = 40) {
-    this.loop = (async () => {
-      for (let i = 0; this.running; i += 1) {
+  constructor(client: ShopClient, users: readonly string[], pauseMs = 40, workers = 4) {
+    const worker = async (offset: number): Promise<void> => {
+      for (let i = offset; this.running; i += workers) {
         const placed = await client
           .call(
             'orders',
@@ -29,7 +29,8 @@ export class OrderFlow {
         if (placed.status === 201) this.accepted.add(placed.body.id as string);
         await sleep(pauseMs);
       }
-    })();
+    };
+    this.loop = Promise.all(Array.from({ length: workers }, (_, i) => worker(i))).then(() => undefined);
   }
 
   async stop(): Promise<void> {
@@ -92,4 +93,14 @@ export async function msUntil(ready: () => Promise<boolean>, withinMs: number): 
     await sleep(50);
   }
   return Number.POSITIVE_INFINITY;
+}
+
+/** One line of figures per fault on the test output (requests by status, time to recover). */
+export function reportFault(fault: string, statuses: readonly number[], recoveredMs: number): void {
+  const by = (test: (s: number) => boolean): number => statuses.filter(test).length;
+  process.stdout.write(
+    `fault figures: ${fault}: requests ${statuses.length}, 2xx ${by((s) => s >= 200 && s < 300)}, ` +
+      `4xx ${by((s) => s >= 400 && s < 500)}, 5xx ${by((s) => s >= 500)}, no answer ${by((s) => s === 0)}, ` +
+      `recovered in ${Math.round(recoveredMs)} ms\n`,
+  );
 }

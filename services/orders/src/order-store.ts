@@ -80,7 +80,7 @@ function fingerprint(items: readonly OrderItem[]): string {
 
 /**
  * Orders, placed in two short steps with the network calls between them and no connection,
- * transaction or lock held across them (law 8): {@link reserve} inserts the order as `pending`
+ * transaction or lock held across them: {@link reserve} inserts the order as `pending`
  * (the unique (user, key) constraint lets exactly one request hold a key), {@link confirm} marks it
  * confirmed and writes its outbox row in one statement, {@link release} gives the key back when a
  * dependency said no.

@@ -31,6 +31,8 @@ const PRUNE_EVERY_MS = 60_000;
 /** Post-commit publishes in flight before further commits wait for a batched pass instead. */
 const MAX_DIRECT_PUBLISHES = 64;
 const PRUNE_BATCH = 1000;
+/** How long a pass's claim on its rows lasts; well above a batch's publish time, short enough that a dead relay's rows are soon taken. */
+const CLAIM_LEASE_MS = 5_000;
 
 /** An outbox row as the request path wrote it. */
 export interface OutboxEventRow {
@@ -55,8 +57,10 @@ interface OutboxRow {
 /**
  * Publishes the outbox to JetStream. `trigger()` right after an order commits publishes it within
  * milliseconds; a poll catches whatever a trigger missed (a crash between commit and publish, a
- * broker outage). Each pass claims rows with `FOR UPDATE SKIP LOCKED`, so replicas share the work
- * without waiting on each other, and marks them published only once the stream acknowledged them.
+ * broker outage). Each pass claims rows for a short lease in one statement (`FOR UPDATE SKIP
+ * LOCKED` inside it), so replicas share the work without waiting on each other and no transaction
+ * or lock is held while the broker answers; it marks them published only once the stream
+ * acknowledged them. While the broker is away (or not yet reached) rows simply wait.
  * A row published but not marked (a crash in between) is published again later: the stream's
  * duplicate window drops it by its `Nats-Msg-Id`, and consumers are idempotent beyond it.
  */
@@ -224,51 +228,53 @@ export class OutboxRelay {
     return result.rowCount ?? 0;
   }
 
-  /** One pass: claims up to a batch of pending rows, publishes them, marks the acknowledged ones. */
+  /**
+   * One pass: claims up to a batch of pending rows for a lease (one statement, committed at once),
+   * publishes them with no transaction open, marks the acknowledged ones and gives the others back.
+   * Rows claimed by a relay that died are claimed again once the lease lapses; a row published twice
+   * that way is dropped by the stream's duplicate window.
+   */
   async publishBatch(): Promise<{ claimed: number; published: number }> {
     const { pool, topology, logger } = this.props;
     const publisher = this.publisher;
     if (publisher === undefined) return { claimed: 0, published: 0 };
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const { rows } = await client.query<OutboxRow>(
-        `SELECT id, subject, payload, headers FROM outbox
-         WHERE published_at IS NULL
+    const claimed = await pool.query<OutboxRow & { created_at: Date }>(
+      `UPDATE outbox SET claimed_until = now() + $2 * interval '1 millisecond'
+       WHERE id IN (
+         SELECT id FROM outbox
+         WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
          ORDER BY created_at
          LIMIT $1
-         FOR UPDATE SKIP LOCKED`,
-        [this.batchSize],
-      );
-      const results = await Promise.allSettled(
-        rows.map((row) => {
-          const requestId = row.headers['x-request-id'];
-          return publisher.publish(
-            wireSubject(topology, row.subject),
-            row.payload,
-            extractContext(row.headers, requestId),
-          );
-        }),
-      );
-      const done = rows.filter((_, i) => results[i]!.status === 'fulfilled').map((row) => row.id);
-      if (done.length > 0) {
-        await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[])', [done]);
-      }
-      await client.query('COMMIT');
-      const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-      if (failed.length > 0) {
-        this.failures.inc(failed.length);
-        logger.warn(
-          { err: failed[0], failed: failed.length, published: done.length },
-          'some outbox rows were not published; they stay pending',
+         FOR UPDATE SKIP LOCKED)
+       RETURNING id, subject, payload, headers, created_at`,
+      [this.batchSize, CLAIM_LEASE_MS],
+    );
+    const rows = claimed.rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime());
+    const results = await Promise.allSettled(
+      rows.map((row) => {
+        const requestId = row.headers['x-request-id'];
+        return publisher.publish(
+          wireSubject(topology, row.subject),
+          row.payload,
+          extractContext(row.headers, requestId),
         );
-      }
-      return { claimed: rows.length, published: done.length };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
+      }),
+    );
+    const done = rows.filter((_, i) => results[i]!.status === 'fulfilled').map((row) => row.id);
+    const failedIds = rows.filter((_, i) => results[i]!.status === 'rejected').map((row) => row.id);
+    await pool.query(
+      `UPDATE outbox SET published_at = CASE WHEN id = ANY($1::uuid[]) THEN now() END, claimed_until = NULL
+       WHERE id = ANY($1::uuid[]) OR id = ANY($2::uuid[])`,
+      [done, failedIds],
+    );
+    const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    if (failed.length > 0) {
+      this.failures.inc(failed.length);
+      logger.warn(
+        { err: failed[0], failed: failed.length, published: done.length },
+        'some outbox rows were not published; they stay pending',
+      );
     }
+    return { claimed: rows.length, published: done.length };
   }
 }

@@ -24,7 +24,7 @@ export interface PlaceOrder {
 
 /**
  * Places an order in three steps, holding no database connection, transaction or lock while users
- * and payments answer (law 8; docs/architecture.md):
+ * and payments answer:
  *
  * 1. reserve the key: one statement inserts the order as `pending` with the body's hash;
  * 2. check the user and authorize the payment (payments answers the same order key with the same

@@ -26,6 +26,7 @@ import { createApp as createPaymentsApp } from '../../payments/src/app.js';
 import { createApp as createUsersApp } from '../../users/src/app.js';
 import { createApp } from '../src/app.js';
 import { OutboxRelay } from '../src/outbox-relay.js';
+import { startTcpProxy } from '../../../test-support/tcp-proxy.js';
 
 const dir = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 const topology = namespacedTopology(ORDERS_TOPOLOGY, `to${randomBytes(3).toString('hex')}`);
@@ -94,6 +95,42 @@ afterAll(async () => {
 });
 
 describe('outbox relay', () => {
+  it('holds no transaction while the broker answers: a hung broker leaves the rows claimed, not locked', async () => {
+    const { natsUrl } = inject('backing');
+    const { hostname, port } = new URL(natsUrl.replace(/^nats:/, 'http:'));
+    const proxy = await startTcpProxy({ host: hostname, port: Number(port) });
+    const slow = await connectEvents(proxy.via(natsUrl), 'relay-hung', silentLogger());
+    const metrics = createMetrics('orders');
+    const relay = new OutboxRelay({
+      pool,
+      publisher: new EventPublisher(slow.js, eventMetrics(metrics.registry)),
+      topology,
+      logger: silentLogger(),
+      metrics,
+      pollIntervalMs: 60_000,
+    });
+    const ids = await addOutboxRows(3);
+    try {
+      proxy.blackhole(); // the connection stays open; nothing answers
+      relay.trigger();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const { rows } = await pool.query<{ n: number; claimed: number }>(
+        `SELECT (SELECT count(*)::int FROM pg_stat_activity
+                 WHERE datname = current_database() AND state LIKE 'idle in transaction%') AS n,
+                (SELECT count(*)::int FROM outbox WHERE id = ANY($1::uuid[]) AND claimed_until > now()) AS claimed`,
+        [ids],
+      );
+      expect(rows[0]).toEqual({ n: 0, claimed: 3 });
+    } finally {
+      await slow.nc.close();
+      await relay.stop();
+      await proxy.close();
+    }
+    // Given back (the publishes failed): the next pass publishes them.
+    await relayFor(createMetrics('orders')).publishBatch();
+    expect(await pending()).toBe(0);
+  });
+
   it('publishes pending rows with Nats-Msg-Id = event id and the stored trace headers, then marks them', async () => {
     const metrics = createMetrics('orders');
     const relay = relayFor(metrics);

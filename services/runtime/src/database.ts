@@ -199,7 +199,7 @@ export interface Database {
 
 /**
  * Opens the service's database without waiting for it: the process stays up while PostgreSQL is
- * down, /readyz says so, and the migrations run as soon as it answers (law 8: start-up waits for
+ * down, /readyz says so, and the migrations run as soon as it answers (start-up waits for
  * what is missing). Requests meanwhile get 503 from the pool's connect timeout.
  */
 export function openDatabase(

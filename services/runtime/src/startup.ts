@@ -21,8 +21,9 @@ export interface WaitOptions {
 
 /**
  * Start-up only: runs `step` until it succeeds, pausing between failures (200 ms doubling to a cap
- * of 5 s). Law 8 lets a starting service wait for a dependency that is not there yet (PostgreSQL for
- * its migrations, JetStream for its streams); request paths never use this — law 1 holds there.
+ * of 5 s). A starting service may wait for a dependency that is not there yet (PostgreSQL for its
+ * migrations, JetStream for its streams); request paths never use this: there, the sidecar alone
+ * retries and times out (scripts/check-resilience.ts flags it anywhere but start-up code).
  */
 export async function waitUntil<T>(what: string, step: () => Promise<T>, options: WaitOptions): Promise<T> {
   const { logger } = options;

@@ -35,6 +35,8 @@ export interface EventShopOptions {
   readonly waitReady?: boolean;
   /** Isolates the shop's streams on a shared NATS server. @default none (a server of the test's own) */
   readonly eventsNamespace?: string;
+  /** Env of one service over the catalog's (e.g. payments' PAYMENTS_ADDED_LATENCY_MS). */
+  readonly serviceEnv?: Partial<Record<ShopService, Record<string, string>>>;
 }
 
 export async function startEventShop(
@@ -56,7 +58,12 @@ export async function startEventShop(
     only: [...SERVICES],
     ...(options.eventsNamespace === undefined ? {} : { eventsNamespace: options.eventsNamespace }),
   });
-  const planned = new Map(plan.map((s) => [s.name as ShopService, s] as [ShopService, PlannedService]));
+  const planned = new Map(
+    plan.map((s) => {
+      const extra = options.serviceEnv?.[s.name as ShopService] ?? {};
+      return [s.name as ShopService, { ...s, env: { ...s.env, ...extra } }] as [ShopService, PlannedService];
+    }),
+  );
   const ownDatabases = plan.flatMap((s) => (s.database === undefined ? [] : [s.database]));
   // Created directly on the server, whatever the services' own way to it is doing.
   await ensureDatabases(postgresAdminUrl, ownDatabases);

@@ -58,7 +58,9 @@ export async function connectEvents(url: string, name: string, logger: Logger): 
   return {
     nc,
     js: jetstream(nc),
-    jsm: await jetstreamManager(nc),
+    // No JetStream round trip here: a broker that drops right after the connect must not fail it;
+    // the first stream or consumer call (waited for at start-up) finds out.
+    jsm: await jetstreamManager(nc, { checkAPI: false }),
     isConnected,
     readiness: async () => {
       if (!isConnected()) throw new Error('NATS connection is down');
