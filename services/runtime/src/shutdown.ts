@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Lifecycle } from './health.js';
 
@@ -22,11 +22,26 @@ export function handleShutdown(options: ServeOptions): () => Promise<void> {
   const { server, lifecycle, logger, timeoutMs } = options;
   const exit = options.exit ?? ((code: number) => process.exit(code));
   let stopping: Promise<void> | undefined;
+  let draining = false;
+  const unanswered = new Set<ServerResponse>();
+  server.prependListener('request', (_req, res) => {
+    if (draining) {
+      res.setHeader('connection', 'close');
+      return;
+    }
+    unanswered.add(res);
+    res.once('close', () => unanswered.delete(res));
+  });
 
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       logger.info({ timeoutMs }, 'shutting down: draining in-flight requests');
       lifecycle.startDraining();
+      // server.close() closes idle keep-alive connections once; a client that keeps a connection
+      // busy (slow answers under steady load) would hold the drain open until the timeout. Every
+      // answer from now on, also to a request already at work, closes its connection.
+      draining = true;
+      for (const res of unanswered) if (!res.headersSent) res.setHeader('connection', 'close');
       const forced = setTimeout(() => {
         logger.error('drain exceeded SHUTDOWN_TIMEOUT_MS: closing remaining connections');
         server.closeAllConnections();
