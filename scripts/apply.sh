@@ -43,18 +43,20 @@ wait_for_job() {
   done
 }
 
-# wait_for_workloads SELECTOR FILE: rolls out every Deployment and StatefulSet with the label
-# selector and waits for the Jobs that FILE (the objects just applied) names — not for Jobs left
+# wait_for_workloads SELECTOR JOBS: rolls out every Deployment and StatefulSet with the label
+# selector and waits for the Jobs listed (those of the objects just applied) — not for Jobs left
 # from an earlier deploy, which the end of this script deletes.
 wait_for_workloads() {
-  local selector=$1 objects=$2 workload job
+  local selector=$1 jobs=$2 workload job
   for workload in $(kube -n "$NAMESPACE" get deployments,statefulsets -l "$selector" -o name); do
     kube -n "$NAMESPACE" rollout status "$workload" --timeout="$ROLLOUT_TIMEOUT"
   done
-  for job in $(node_run node --import tsx scripts/manifests.ts jobs "$objects"); do
+  for job in $jobs; do
     wait_for_job "$job"
   done
 }
+
+jobs_in() { node_run node --import tsx scripts/manifests.ts jobs "$1"; }
 
 node_run node --import tsx scripts/manifests.ts namespaces "$manifests" >"$tmp/namespaces.yaml"
 apply_changed "namespaces" -f "$tmp/namespaces.yaml"
@@ -62,6 +64,7 @@ apply_changed "secrets from $secrets" -f "$secrets"
 
 if [ "${DEPLOY_WITH:-manifests}" = helm ]; then
   need helm "run \`make tools\`"
+  need_tag
   release=mesh-kit
   # Let the release adopt the Namespace applied above.
   kube label --overwrite -f "$tmp/namespaces.yaml" app.kubernetes.io/managed-by=Helm >/dev/null
@@ -79,17 +82,17 @@ else
   node_run node --import tsx scripts/manifests.ts data "$manifests" >"$tmp/data.yaml"
   apply_changed "data tier (PostgreSQL, NATS, database init)" -f "$tmp/data.yaml"
   step "waiting for the data tier"
-  wait_for_workloads "$PART_OF_LABEL,$TIER_LABEL=data" "$tmp/data.yaml"
+  wait_for_workloads "$PART_OF_LABEL,$TIER_LABEL=data" "$(jobs_in "$tmp/data.yaml")"
   apply_changed "$manifests" -f "$manifests"
 fi
 
 step "waiting for every workload in namespace $NAMESPACE"
 wanted=$manifests
 if [ "${DEPLOY_WITH:-manifests}" = helm ]; then wanted=$tmp/wanted.yaml; fi
-wait_for_workloads "$PART_OF_LABEL" "$wanted"
+current=$(jobs_in "$wanted")
+wait_for_workloads "$PART_OF_LABEL" "$current"
 # A Job's template cannot change, so a changed one is a new Job (postgres-init-<hash>): drop the
 # ones the manifests no longer name.
-current=$(node_run node --import tsx scripts/manifests.ts jobs "$wanted")
 for job in $(kube -n "$NAMESPACE" get jobs -l "$PART_OF_LABEL" -o name); do
   if ! grep -qxF "$job" <<<"$current"; then
     step "deleting $job (replaced)"

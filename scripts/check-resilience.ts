@@ -1,6 +1,6 @@
 /**
- * Law 1 (DESIGN.md): no resilience code in services — the Istio sidecar retries, times out and
- * breaks circuits. This check scans services' sources and manifests for what would do it in code.
+ * Law 1 (docs/architecture.md): no resilience code in services — the Istio sidecar retries, times
+ * out and breaks circuits. This check scans services' sources and manifests for what would do it in code.
  * `node --import tsx scripts/check-resilience.ts [dir]` exits 1 with one line per finding.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -80,7 +80,7 @@ function walk(dir: string, out: string[] = []): string[] {
  * where services start, and nowhere a request could reach it.
  */
 const STARTUP_WAIT = { rule: 'start-up waiting outside start-up code', pattern: /\bwaitUntil\s*\(/ };
-const STARTUP_FILES = /(^|\/)(src\/server\.ts|runtime\/src\/(open-database|startup)\.ts)$/;
+const STARTUP_FILES = /(^|\/)(src\/server\.ts|runtime\/src\/(open-database|startup|events\/consumer-service)\.ts)$/;
 
 /**
  * Findings under `servicesDir`. A line marked `resilience-check: allow <why>` (on it or the line

@@ -6,6 +6,7 @@
 # rebuilt. With REGISTRY=<your registry>: multi-arch (linux/amd64, linux/arm64) with buildx, pushed.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+need_tag
 
 need docker "install Docker"
 if ! on_kind && [ "$REGISTRY" = mesh-kit ]; then

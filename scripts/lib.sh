@@ -18,22 +18,25 @@ CONTEXT=${CONTEXT:-}
 KUBE_CONTEXT=${CONTEXT:-$KIND_CONTEXT}
 REGISTRY=${REGISTRY:-mesh-kit}
 
-sha256_stdin() { if command -v sha256sum >/dev/null 2>&1; then sha256sum; else shasum -a 256; fi | cut -d' ' -f1; }
+# sha256_files FILE...: one "<sha256>  <file>" line per file; sha256_stdin: the digest of stdin.
+sha256_files() { if command -v sha256sum >/dev/null 2>&1; then sha256sum "$@"; else shasum -a 256 "$@"; fi; }
+sha256_stdin() { sha256_files - | cut -d' ' -f1; }
 
 # The image tag: the package version plus a hash of everything the images are built from (the
 # files the Dockerfiles copy, minus what .dockerignore leaves out), so every code change rolls
-# out and an unchanged tree rolls out nothing. TAG=<x> overrides it.
+# out and an unchanged tree rolls out nothing.
 image_tag() {
-  local version digest
+  local version file files=()
   version=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$ROOT/package.json" | head -n 1)
-  digest=$(find package.json package-lock.json tsconfig.base.json services -type f \
-    -not -path '*/node_modules/*' -not -path '*/dist/*' -not -path '*/test/*' -not -name '*.tsbuildinfo' \
-    -print | LC_ALL=C sort | while IFS= read -r file; do
-    printf '%s %s\n' "$(sha256_stdin <"$file")" "$file"
-  done | sha256_stdin)
-  printf '%s-%s' "$version" "${digest:0:12}"
+  while IFS= read -r file; do files+=("$file"); done < <(
+    find package.json package-lock.json tsconfig.base.json services -type f \
+      -not -path '*/node_modules/*' -not -path '*/dist/*' -not -path '*/test/*' -not -name '*.tsbuildinfo' \
+      -print | LC_ALL=C sort
+  )
+  printf '%s-%s' "$version" "$(sha256_files "${files[@]}" | sha256_stdin | cut -c1-12)"
 }
-TAG=${TAG:-$(image_tag)}
+# need_tag: sets TAG (given, or image_tag) for the scripts that name images; the others skip the hashing.
+need_tag() { TAG=${TAG:-$(image_tag)}; }
 # shellcheck disable=SC2034 # used by the scripts that source this file
 NAMESPACE=shop
 # shellcheck disable=SC2034

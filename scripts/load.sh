@@ -5,6 +5,7 @@
 # issue #3795). Skipped when the images were pushed to a registry (REGISTRY=...) or off kind.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+need_tag
 
 if ! on_kind || [ "$REGISTRY" != mesh-kit ]; then
   step "images were pushed to $REGISTRY: nothing to load into kind"

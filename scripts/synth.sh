@@ -5,11 +5,11 @@
 # credentials re-run it; only the digest leaves .secrets/.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+need_tag
 
 revision=
 if [ -f "$SECRETS_DIR/postgres-admin.json" ]; then
-  revision=$(find "$SECRETS_DIR" -maxdepth 1 \( -name postgres-admin.json -o -name '*-db.json' \) -print |
-    LC_ALL=C sort | while IFS= read -r file; do cat "$file"; done | sha256_stdin)
+  revision=$(cat "$SECRETS_DIR/postgres-admin.json" "$SECRETS_DIR"/*-db.json | sha256_stdin)
 fi
 step "synthesizing dist/manifests/ for $REGISTRY/<service>:$TAG"
 IMAGE_REGISTRY=$REGISTRY IMAGE_TAG=$TAG JWKS_FILE=${JWKS_FILE:-$SECRETS_DIR/jwks.json} DB_CREDENTIALS_REVISION=$revision \

@@ -83,8 +83,8 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   };
 }
 
-/** Removes the event streams this stack created on the shared NATS. */
-async function deleteStreams(natsUrl: string, namespace: string): Promise<void> {
+/** Removes the event streams of one namespace (a stack's) from a shared NATS server. */
+export async function deleteStreams(natsUrl: string, namespace: string): Promise<void> {
   const nc = await connect({ servers: natsUrl });
   try {
     const jsm = await jetstreamManager(nc);

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
+export { deleteStreams } from '../../test-support/stack-process.js';
 import { count, eventually, type shopClient, type EventShop } from '../events/support/shop.js';
 
 export type ShopClient = ReturnType<typeof shopClient>;
@@ -69,19 +68,6 @@ export async function expectExactlyOnce(shop: EventShop, accepted: ReadonlySet<s
       `exactly once violated: accepted ${ids.length}, in orders ${inOrders} (all confirmed ${totals.orders}), ` +
         `notified ${notified} (all ${totals.notifications}), counted by analytics ${counted}`,
     );
-  }
-}
-
-/** Removes the streams of one namespace from a shared NATS server. */
-export async function deleteStreams(natsUrl: string, namespace: string): Promise<void> {
-  const nc = await connect({ servers: natsUrl });
-  try {
-    const jsm = await jetstreamManager(nc);
-    for await (const name of jsm.streams.names()) {
-      if (name.startsWith(`${namespace}_`)) await jsm.streams.delete(name);
-    }
-  } finally {
-    await nc.close();
   }
 }
 

@@ -1,79 +1,35 @@
 import { fileURLToPath } from 'node:url';
 import {
   consumerPolicyFromConfig,
-  createMetrics,
-  Lifecycle,
-  openDatabase,
-  openEvents,
   ordersTopologyFromConfig,
   runService,
-  waitUntil,
-  type RunningConsumer,
+  startConsumerService,
 } from '@mesh-kit/runtime';
 import { createApp } from './app.js';
 import { configSchema } from './config.js';
-import { NotificationStore } from './notification-store.js';
 import { consumeOrderPlaced } from './order-placed-consumer.js';
+import { NotificationStore } from './notification-store.js';
 
 await runService({
   name: 'notifications',
   configSchema,
-  async start(config, logger) {
-    // Serves at once and waits for PostgreSQL and NATS in the background. Not ready without both:
-    // its whole job is consuming orders.placed (see README, "Readiness").
-    const database = openDatabase(config, {
+  // Serves at once; not ready until PostgreSQL and NATS are there and its consumer runs.
+  start: async (config, logger) =>
+    startConsumerService({
+      name: 'notifications',
+      config,
+      logger,
       migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
-      logger,
-    });
-    const events = openEvents(config.NATS_URL, 'notifications', logger);
-    const metrics = createMetrics('notifications');
-    const lifecycle = new Lifecycle();
-    lifecycle.startingUntil(database.migrated);
-    let stopping = false;
-    let consumer: RunningConsumer | undefined;
-    const consuming = Promise.all([database.migrated, events.connected])
-      .then(([, connection]) =>
-        waitUntil(
-          'the orders.placed consumer',
-          () =>
-            consumeOrderPlaced({
-              events: connection,
-              topology: ordersTopologyFromConfig(config),
-              policy: consumerPolicyFromConfig(config),
-              store: new NotificationStore(database.pool),
-              logger,
-              metrics,
-            }),
-          { logger, stopped: () => stopping },
-        ),
-      )
-      .then((started) => {
-        consumer = started;
-      });
-    consuming.catch((error: unknown) => logger.info({ err: error }, 'consumer not started'));
-    const { app } = createApp({
-      pool: database.pool,
-      logger,
-      metrics,
-      lifecycle,
-      readiness: {
-        postgres: database.readiness,
-        nats: async () => {
-          await events.readiness();
-          if (consumer === undefined) throw new Error('the consumer has not started yet');
-        },
-      },
-      bodyLimit: config.BODY_LIMIT,
-    });
-    return {
-      app,
-      lifecycle,
-      async close() {
-        stopping = true;
-        await consumer?.stop();
-        await events.close();
-        await database.close();
-      },
-    };
-  },
+      consumer: 'the orders.placed consumer',
+      consume: ({ events, pool, metrics }) =>
+        consumeOrderPlaced({
+          events,
+          topology: ordersTopologyFromConfig(config),
+          policy: consumerPolicyFromConfig(config),
+          store: new NotificationStore(pool),
+          logger,
+          metrics,
+        }),
+      createApp,
+    }),
 });

@@ -1,5 +1,6 @@
 export { connectEvents, openEvents, type EventsConnection, type EventsLink } from './connection.js';
 export { startConsumer, type Delivery, type EventConsumerOptions, type RunningConsumer } from './consumer.js';
+export { startConsumerService, type ConsumerAppDeps, type ConsumerServiceOptions } from './consumer-service.js';
 export {
   eventEnvelopeSchema,
   newOrderPlacedEvent,
