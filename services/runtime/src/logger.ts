@@ -3,6 +3,19 @@ import { activeRequestId, activeTraceId } from './trace-context.js';
 
 export type { Logger } from 'pino';
 
+/**
+ * Credentials that must never reach a log line, wherever a headers object is logged: API keys,
+ * bearer tokens and cookies are replaced by `[redacted]`.
+ */
+export const REDACTED_PATHS = [
+  'headers["x-api-key"]',
+  'headers.authorization',
+  'headers.cookie',
+  '*.headers["x-api-key"]',
+  '*.headers.authorization',
+  '*.headers.cookie',
+];
+
 /** JSON logs; each line made inside a request carries its trace id and request id. */
 export function createLogger(service: string, level: string, destination?: DestinationStream): Logger {
   return pino(
@@ -10,6 +23,7 @@ export function createLogger(service: string, level: string, destination?: Desti
       level,
       base: { service },
       messageKey: 'message',
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       mixin() {
