@@ -11,7 +11,7 @@ REGISTRY ?=
 TAG ?=
 CONTEXT ?=
 DEPLOY_WITH ?= manifests
-export REGISTRY TAG CONTEXT DEPLOY_WITH ADDONS SUB SERVICE
+export REGISTRY TAG CONTEXT DEPLOY_WITH ADDONS SUB SERVICE NAME SCOPES
 
 .PHONY: help
 help: ## List the targets with one line each
@@ -97,6 +97,14 @@ grafana: ## Open Grafana on localhost:3000
 .PHONY: token
 token: ## Print a dev JWT for curl (SUB=<user id>)
 	@scripts/token.sh
+
+.PHONY: apikey
+apikey: ## Create an API key and print it once (NAME=<client> SCOPES=stats:read[,...])
+	@scripts/apikey.sh create
+
+.PHONY: apikey-revoke
+apikey-revoke: ## Revoke a client's API key at once, without a redeploy (NAME=<client>)
+	@scripts/apikey.sh revoke
 
 .PHONY: verify
 verify: ## Prove the mesh promises on the live cluster (infra/verify)

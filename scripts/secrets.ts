@@ -3,7 +3,9 @@
  * them as Kubernetes Secrets to .secrets/secrets.yaml for scripts/apply.sh. Existing files are kept,
  * so a second run changes nothing. Names and keys are the agreed contract: postgres-admin
  * (password), <service>-db for each service with a database (username, password, database, url),
- * loadgen-jwt (private.pem); the matching public key is .secrets/jwks.json, with a kid.
+ * loadgen-jwt (private.pem, loadgen's own key; its public half is .secrets/loadgen-jwks.json).
+ * The users' issuer key that `make token` signs with (.secrets/dev-jwt.json) never becomes a
+ * Secret: only its public half (.secrets/jwks.json) enters the cluster.
  */
 import { createHash, generateKeyPairSync, randomBytes, type JsonWebKey } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -77,7 +79,21 @@ function readOrCreate(file: string, create: () => SecretData): SecretData {
   return value;
 }
 
-/** Creates whatever is missing under `dir`; returns the secrets by name. */
+/** A signing key pair: the public JWKS and the private key, made together or not at all. */
+function ensureKeyPair(jwksFile: string, keyFile: string): void {
+  if (existsSync(jwksFile) !== existsSync(keyFile)) {
+    const missing = existsSync(jwksFile) ? keyFile : jwksFile;
+    throw new Error(
+      `${missing} is missing but its pair exists: delete both ${jwksFile} and ${keyFile} to make a new key`,
+    );
+  }
+  if (existsSync(keyFile)) return;
+  const keys = generateSigningKeys();
+  writeFileSync(jwksFile, `${JSON.stringify(keys.jwks, null, 2)}\n`, { mode: 0o644 });
+  writeFileSync(keyFile, `${JSON.stringify({ 'private.pem': keys.privatePem }, null, 2)}\n`, { mode: 0o600 });
+}
+
+/** Creates whatever is missing under `dir`; returns the secrets by name (what goes into the cluster). */
 export function ensureSecrets(dir: string, source: Catalog = catalog): Map<string, SecretData> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
@@ -96,20 +112,15 @@ export function ensureSecrets(dir: string, source: Catalog = catalog): Map<strin
     );
   }
 
-  const jwksFile = join(dir, 'jwks.json');
-  const keyFile = join(dir, 'loadgen-jwt.json');
-  if (existsSync(jwksFile) !== existsSync(keyFile)) {
-    const missing = existsSync(jwksFile) ? keyFile : jwksFile;
+  const oldPair = join(dir, 'jwks.json');
+  if (existsSync(oldPair) && existsSync(join(dir, 'loadgen-jwt.json')) && !existsSync(join(dir, 'dev-jwt.json'))) {
     throw new Error(
-      `${missing} is missing but its pair exists: delete both ${jwksFile} and ${keyFile} to make a new key`,
+      `${oldPair} belongs to loadgen's key of an earlier layout: delete ${oldPair} and ${join(dir, 'loadgen-jwt.json')} to make the users' and loadgen's key pairs`,
     );
   }
-  if (!existsSync(keyFile)) {
-    const keys = generateSigningKeys();
-    writeFileSync(jwksFile, `${JSON.stringify(keys.jwks, null, 2)}\n`, { mode: 0o644 });
-    writeFileSync(keyFile, `${JSON.stringify({ 'private.pem': keys.privatePem }, null, 2)}\n`, { mode: 0o600 });
-  }
-  secrets.set('loadgen-jwt', JSON.parse(readFileSync(keyFile, 'utf8')) as SecretData);
+  ensureKeyPair(join(dir, 'jwks.json'), join(dir, 'dev-jwt.json'));
+  ensureKeyPair(join(dir, 'loadgen-jwks.json'), join(dir, 'loadgen-jwt.json'));
+  secrets.set('loadgen-jwt', JSON.parse(readFileSync(join(dir, 'loadgen-jwt.json'), 'utf8')) as SecretData);
   return secrets;
 }
 

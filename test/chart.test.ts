@@ -19,7 +19,7 @@ import { objectKey, parseManifests, type KubeObject } from '../scripts/manifests
 const fixture: ChartInputs = {
   registry: 'mesh-kit',
   tag: '0.1.0',
-  jwks: '{"keys":[]}',
+  jwks: { users: '{"keys":[]}', loadgen: '{"keys":[2]}' },
   version: '0.1.0',
   files: [
     {
@@ -49,7 +49,12 @@ const fixture: ChartInputs = {
           apiVersion: 'security.istio.io/v1',
           kind: 'RequestAuthentication',
           metadata: { name: 'jwt', namespace: 'istio-system' },
-          spec: { jwtRules: [{ issuer: 'mesh-kit', jwks: '{"keys":[]}' }] },
+          spec: {
+            jwtRules: [
+              { issuer: 'mesh-kit', jwks: '{"keys":[]}' },
+              { issuer: 'mesh-kit-loadgen', jwks: '{"keys":[2]}' },
+            ],
+          },
         },
       ],
     },
@@ -63,7 +68,10 @@ describe('the chart generator', () => {
     expect(users).toContain('image: "{{ .Values.image.registry }}/users:{{ .Values.image.tag }}"');
     expect(users).toContain('image: elsewhere/users:0.1.0');
     expect(users).toContain('{{ "{{" }} not a template }}');
-    expect(files.get('templates/50-gateway-policy.k8s.yaml')).toContain('jwks: {{ .Values.jwt.jwks | toJson }}');
+    expect(files.get('templates/50-gateway-policy.k8s.yaml')).toContain('jwks: {{ .Values.jwt.users.jwks | toJson }}');
+    expect(files.get('templates/50-gateway-policy.k8s.yaml')).toContain(
+      'jwks: {{ .Values.jwt.loadgen.jwks | toJson }}',
+    );
     expect(files.get('values.yaml')).toMatch(/image:\n {2}registry: mesh-kit\n {2}tag: 0\.1\.0\n/);
     expect([...files.keys()].sort()).toEqual([
       'Chart.yaml',
@@ -75,7 +83,9 @@ describe('the chart generator', () => {
   });
 
   it('fails when no object carries the JWKS', () => {
-    expect(() => buildChart({ ...fixture, jwks: '{"keys":[1]}' })).toThrow(/no object carries the JWKS/);
+    expect(() => buildChart({ ...fixture, jwks: { ...fixture.jwks, loadgen: '{"keys":[1]}' } })).toThrow(
+      /no object carries the JWKS of loadgen/,
+    );
   });
 
   it('reports changed, missing and extra files as drift', () => {
@@ -132,15 +142,23 @@ describe('charts/mesh-kit', () => {
 
     it('renders, with a registry, tag and JWKS given, what synth makes of the same inputs', () => {
       const jwksFile = join(scratch, 'jwks.json');
+      const loadgenJwksFile = join(scratch, 'loadgen-jwks.json');
       writeFileSync(jwksFile, JSON.stringify(generateSigningKeys().jwks));
-      const synthesized = synthesize({ registry: 'ghcr.io/me', tag: '1.2.3', jwksFile }).flatMap((f) => f.objects);
+      writeFileSync(loadgenJwksFile, JSON.stringify(generateSigningKeys().jwks));
+      const synthesized = synthesize({
+        registry: 'ghcr.io/me',
+        tag: '1.2.3',
+        jwksFiles: { users: jwksFile, loadgen: loadgenJwksFile },
+      }).flatMap((f) => f.objects);
       const rendered = render(
         '--set-string',
         'image.registry=ghcr.io/me',
         '--set-string',
         'image.tag=1.2.3',
         '--set-file',
-        `jwt.jwks=${jwksFile}`,
+        `jwt.users.jwks=${jwksFile}`,
+        '--set-file',
+        `jwt.loadgen.jwks=${loadgenJwksFile}`,
       );
       expect(sorted(rendered)).toEqual(sorted(synthesized));
       expect(JSON.stringify(rendered)).toContain('"image":"ghcr.io/me/orders:1.2.3"');

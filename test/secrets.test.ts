@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { catalog } from '../infra/cdk8s/src/catalog.js';
-import { synthesize, FIXTURE_JWKS } from '../scripts/chart.js';
+import { synthesize } from '../scripts/chart.js';
 import { ensureSecrets, secretManifests } from '../scripts/secrets.js';
 import { AUDIENCE, ISSUER, devTokenSigner } from '../scripts/token.js';
 
@@ -78,7 +78,7 @@ function secretReferences(value: unknown, found: Set<string> = new Set()): Set<s
 }
 
 it('creates every Secret key the synthesized manifests read', () => {
-  const objects = synthesize({ registry: 'mesh-kit', tag: '0.1.0', jwksFile: FIXTURE_JWKS }).flatMap((f) => f.objects);
+  const objects = synthesize({ registry: 'mesh-kit', tag: '0.1.0' }).flatMap((f) => f.objects);
   const wanted = [...secretReferences(objects)].sort();
   expect(wanted.length).toBeGreaterThan(0);
   const secrets = ensureSecrets(dir);
@@ -109,6 +109,24 @@ describe('make token', () => {
   });
 
   it('says to run make secrets when there is no key', () => {
-    expect(() => devTokenSigner(join(dir, 'missing'))).toThrow(/loadgen-jwt\.json: run `make secrets` first/);
+    expect(() => devTokenSigner(join(dir, 'missing'))).toThrow(/dev-jwt\.json: run `make secrets` first/);
+  });
+
+  it("signs with the users' issuer key, which is not loadgen's and never becomes a Secret", () => {
+    const secrets = ensureSecrets(dir);
+    const dev = JSON.parse(readFileSync(join(dir, 'dev-jwt.json'), 'utf8')) as Record<string, string>;
+    const users = readFileSync(join(dir, 'jwks.json'), 'utf8');
+    const loadgen = readFileSync(join(dir, 'loadgen-jwks.json'), 'utf8');
+    expect(users).not.toBe(loadgen);
+    expect(secrets.get('loadgen-jwt')?.['private.pem']).not.toBe(dev['private.pem']);
+    expect(secretManifests('shop', secrets)).not.toContain(Buffer.from(dev['private.pem']!).toString('base64'));
+    for (const data of secrets.values()) expect(Object.values(data)).not.toContain(dev['private.pem']);
+    expect(ISSUER).toBe(catalog.ingress.jwt.issuers[0]!.issuer);
+  });
+
+  it('refuses the earlier layout where jwks.json was loadgen’s public key', () => {
+    ensureSecrets(dir);
+    unlinkSync(join(dir, 'dev-jwt.json'));
+    expect(() => ensureSecrets(dir)).toThrow(/earlier layout: delete .*jwks\.json and .*loadgen-jwt\.json/);
   });
 });

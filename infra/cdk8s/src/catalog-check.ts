@@ -1,6 +1,7 @@
 import type { Catalog } from './catalog.js';
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const SCOPE = /^[a-z][a-z0-9_-]*:[a-z][a-z0-9_-]*$/;
 
 /**
  * Problems that would make the catalog's manifests inconsistent, each naming the field:
@@ -14,6 +15,17 @@ export function catalogProblems(source: Catalog): string[] {
     problems.push(
       `ingress.jwt.protectedPrefix: must be a path with a trailing slash ('/api/'), got '${protectedPrefix}'`,
     );
+  }
+  const answerer = source.services.find((s) => s.name === source.ingress.apiKeys.service);
+  if (answerer === undefined) {
+    problems.push(`ingress.apiKeys.service: no service named '${source.ingress.apiKeys.service}'`);
+  } else if (answerer.database === undefined) {
+    problems.push(`ingress.apiKeys.service: '${answerer.name}' owns no database to keep the keys in`);
+  }
+  const issuerIds = source.ingress.jwt.issuers.map((i) => i.id);
+  if (issuerIds.length === 0) problems.push('ingress.jwt.issuers: at least one issuer is needed');
+  for (const [i, id] of issuerIds.entries()) {
+    if (issuerIds.indexOf(id) !== i) problems.push(`ingress.jwt.issuers[${i}].id: '${id}' is declared twice`);
   }
   const names = new Set<string>();
   const ports = new Map<number, string>();
@@ -64,6 +76,17 @@ export function catalogProblems(source: Catalog): string[] {
       }
     }
     for (const [j, g] of s.gateway.entries()) {
+      const auth = g.auth ?? 'jwt';
+      const scopes = g.scopes ?? [];
+      if (auth === 'apiKey' && scopes.length === 0) {
+        problems.push(`${at}.gateway[${j}].scopes: an API-key route needs at least one scope`);
+      }
+      if (auth !== 'apiKey' && scopes.length > 0) {
+        problems.push(`${at}.gateway[${j}].scopes: only API-key routes take scopes, this one is '${auth}'`);
+      }
+      for (const scope of scopes) {
+        if (!SCOPE.test(scope)) problems.push(`${at}.gateway[${j}].scopes: '${scope}' is not '<resource>:<verb>'`);
+      }
       if (!s.routes.some((r) => r.path === g.rewrite || r.path.startsWith(`${g.rewrite}/`))) {
         problems.push(`${at}.gateway[${j}]: no route under '${g.rewrite}'`);
       }

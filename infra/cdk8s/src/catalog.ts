@@ -84,10 +84,43 @@ export interface CallSpec {
   readonly paths: readonly string[];
 }
 
+/**
+ * How the ingress gateway authenticates a public route: `jwt` (a user token from
+ * `Authorization: Bearer`), `apiKey` (an `x-api-key` the apikeys service checks through ext_authz,
+ * with `scopes`), or `public` (no credentials).
+ */
+export type GatewayAuth = 'jwt' | 'apiKey' | 'public';
+
 /** A public route at the ingress gateway: `/api/users/*` → users `/users/*`. */
 export interface GatewayRoute {
   readonly prefix: string;
   readonly rewrite: string;
+  /** @default 'jwt' */
+  readonly auth?: GatewayAuth;
+  /** With `auth: 'apiKey'`: the scopes a key must carry, every one of them. */
+  readonly scopes?: readonly string[];
+}
+
+/** A token issuer the gateway accepts (one RequestAuthentication jwtRule). */
+export interface JwtIssuer {
+  /** Names the issuer in values and files (`users` → Helm value `jwt.users.jwks`). */
+  readonly id: string;
+  /** The `iss` claim. */
+  readonly issuer: string;
+  /** Tokens must name one of these in `aud`. */
+  readonly audiences: readonly string[];
+  /**
+   * Where the gateway fetches the issuer's public keys (a real identity provider's JWKS URL).
+   * @default none: the JWKS is inline, from the synth input (`JWKS_FILE`…) or the Helm value
+   */
+  readonly jwksUri?: string;
+}
+
+/** A gateway token bucket: `maxTokens` at most, `tokensPerFill` added every `fillIntervalMs`. */
+export interface TokenBucket {
+  readonly maxTokens: number;
+  readonly tokensPerFill: number;
+  readonly fillIntervalMs: number;
 }
 
 export interface Resources {
@@ -142,8 +175,10 @@ export interface IngressSpec {
   readonly service: string;
   readonly port: number;
   readonly jwt: {
-    readonly issuer: string;
-    readonly audience: string;
+    /** Every issuer whose tokens the gateway accepts; the first is the one users' tokens come from. */
+    readonly issuers: readonly JwtIssuer[];
+    /** The RFC 6750 realm of the gateway's 401 challenge. */
+    readonly realm: string;
     readonly identityHeader: string;
     /**
      * Every public route lives under this prefix (with its trailing slash). A request under it is
@@ -151,8 +186,30 @@ export interface IngressSpec {
      */
     readonly protectedPrefix: string;
   };
-  /** Local rate limit (token bucket) per gateway pod; beyond it the gateway answers 429. */
-  readonly rateLimit: { readonly maxTokens: number; readonly tokensPerFill: number; readonly fillIntervalMs: number };
+  /**
+   * API keys for machine clients: the header they send, the mesh-wide ext_authz provider
+   * (mesh/istio/istio-operator.yaml, meshConfig.extensionProviders) that asks `service` at
+   * `pathPrefix` + the request's path, and the headers that service sets on allow.
+   */
+  readonly apiKeys: {
+    readonly provider: string;
+    readonly service: string;
+    readonly pathPrefix: string;
+    readonly keyHeader: string;
+    readonly clientHeader: string;
+    readonly scopesHeader: string;
+  };
+  /**
+   * Local rate limits per gateway pod; beyond a bucket the gateway answers 429 problem+json.
+   * `perClient`: one bucket per verified caller (token `sub`, API-key client), up to `maxClients`
+   * buckets (least recently used evicted); `anonymous`: one bucket shared by requests without
+   * verified credentials.
+   */
+  readonly rateLimit: {
+    readonly perClient: TokenBucket;
+    readonly anonymous: TokenBucket;
+    readonly maxClients: number;
+  };
   /** Response headers the gateway strips before answering a client. */
   readonly scrubResponseHeaders: readonly string[];
 }
@@ -315,7 +372,8 @@ export const catalog: Catalog = {
       calls: [],
       publishes: [],
       consumes: ['orders.placed'],
-      gateway: [{ prefix: '/api/stats', rewrite: '/stats' }],
+      // Back-office and partner clients, not users: an API key with stats:read (make apikey).
+      gateway: [{ prefix: '/api/stats', rewrite: '/stats', auth: 'apiKey', scopes: ['stats:read'] }],
     },
     {
       name: 'storefront',
@@ -346,6 +404,20 @@ export const catalog: Catalog = {
       gateway: [{ prefix: '/api/overview', rewrite: '/overview' }],
     },
     {
+      // Answers the ingress gateway's ext_authz checks on API-key routes (ingress.apiKeys); its
+      // callers are the gateway, on the check paths, derived from the API-key routes.
+      name: 'apikeys',
+      port: 3008,
+      replicas: 2,
+      resources: small,
+      database: 'apikeys',
+      routes: [],
+      calls: [],
+      publishes: [],
+      consumes: [],
+      gateway: [],
+    },
+    {
       name: 'loadgen',
       port: 3007,
       replicas: 1,
@@ -374,8 +446,31 @@ export const catalog: Catalog = {
     serviceAccount: 'istio-ingressgateway-service-account',
     service: 'istio-ingressgateway.istio-system.svc.cluster.local',
     port: 80,
-    jwt: { issuer: 'mesh-kit', audience: 'shop', identityHeader: 'x-user-id', protectedPrefix: '/api/' },
-    rateLimit: { maxTokens: 50, tokensPerFill: 25, fillIntervalMs: 1_000 },
+    jwt: {
+      issuers: [
+        // Users' tokens. Locally `make token` signs them with a key that stays in .secrets/; a real
+        // deployment puts its identity provider here (issuer, audiences, jwksUri).
+        { id: 'users', issuer: 'mesh-kit', audiences: ['shop'] },
+        // loadgen's own key pair, the only signing key inside the cluster.
+        { id: 'loadgen', issuer: 'mesh-kit-loadgen', audiences: ['shop'] },
+      ],
+      realm: 'shop',
+      identityHeader: 'x-user-id',
+      protectedPrefix: '/api/',
+    },
+    apiKeys: {
+      provider: 'apikeys',
+      service: 'apikeys',
+      pathPrefix: '/check',
+      keyHeader: 'x-api-key',
+      clientHeader: 'x-client-id',
+      scopesHeader: 'x-client-scopes',
+    },
+    rateLimit: {
+      perClient: { maxTokens: 40, tokensPerFill: 20, fillIntervalMs: 1_000 },
+      anonymous: { maxTokens: 20, tokensPerFill: 10, fillIntervalMs: 1_000 },
+      maxClients: 10_000,
+    },
     scrubResponseHeaders: ['x-envoy-upstream-service-time', 'x-powered-by'],
   },
   postgres: {
@@ -421,6 +516,39 @@ export function circuitBreakerOf(spec: ServiceSpec, source: Catalog = catalog): 
 /** The sidecar resources of a service, the catalog's default where it names none. */
 export function sidecarOf(spec: ServiceSpec, source: Catalog = catalog): Resources {
   return spec.sidecar ?? source.defaults.sidecar;
+}
+
+/** The gateway's authentication of a public route. */
+export function gatewayAuthOf(route: GatewayRoute): GatewayAuth {
+  return route.auth ?? 'jwt';
+}
+
+/** A public route that takes an API key: method, public path template, and the scopes it needs. */
+export interface ApiKeyRoute {
+  readonly service: string;
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly scopes: readonly string[];
+}
+
+/** Every public route the catalog marks `auth: 'apiKey'`, with its public path (`/api/stats`). */
+export function apiKeyRoutes(source: Catalog = catalog): ApiKeyRoute[] {
+  const routes: ApiKeyRoute[] = [];
+  for (const spec of source.services) {
+    for (const g of spec.gateway) {
+      if (gatewayAuthOf(g) !== 'apiKey') continue;
+      for (const r of spec.routes) {
+        if (r.path !== g.rewrite && !r.path.startsWith(`${g.rewrite.replace(/\/$/, '')}/`)) continue;
+        routes.push({
+          service: spec.name,
+          method: r.method,
+          path: g.prefix + r.path.slice(g.rewrite.length),
+          scopes: [...(g.scopes ?? [])],
+        });
+      }
+    }
+  }
+  return routes;
 }
 
 export function findService(name: string, source: Catalog = catalog): ServiceSpec {

@@ -1,30 +1,34 @@
 /**
  * `npm run synth`: writes the shop's manifests to dist/manifests/ at the repository root,
- * deterministically and offline. Inputs: IMAGE_REGISTRY, IMAGE_TAG, JWKS_FILE, DB_CREDENTIALS_REVISION,
+ * deterministically and offline. Inputs: IMAGE_REGISTRY, IMAGE_TAG, JWKS_FILE, LOADGEN_JWKS_FILE, DB_CREDENTIALS_REVISION,
  * MANIFESTS_DIR (see README).
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { catalog } from './catalog.js';
+import { defaultJwksFile, jwksFileVariable } from './jwks.js';
 import { createShopApp } from './charts/shop-app.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const rootPackage = JSON.parse(readFileSync(resolve(repoRoot, 'package.json'), 'utf8')) as { version: string };
-const jwksFile = resolve(repoRoot, process.env.JWKS_FILE ?? '.secrets/jwks.json');
-if (!existsSync(jwksFile)) {
-  console.error(
-    `synth: JWKS_FILE ${jwksFile} does not exist; run \`make secrets\` (or point JWKS_FILE at a public JWKS)`,
-  );
-  process.exit(1);
-}
-const jwks = readFileSync(jwksFile, 'utf8');
-try {
-  const keys = (JSON.parse(jwks) as { keys?: unknown }).keys;
-  if (!Array.isArray(keys) || keys.length === 0) throw new Error('no "keys" array');
-} catch (error) {
-  console.error(`synth: JWKS_FILE ${jwksFile} is not a JWKS: ${(error as Error).message}`);
-  process.exit(1);
+// An inline JWKS for every issuer without a jwksUri: JWKS_FILE for the users' issuer,
+// <ID>_JWKS_FILE for the others (LOADGEN_JWKS_FILE), each defaulting to what `make secrets` writes.
+const jwks: Record<string, string> = {};
+for (const issuer of catalog.ingress.jwt.issuers) {
+  if (issuer.jwksUri !== undefined) continue;
+  const variable = jwksFileVariable(issuer.id);
+  const file = resolve(repoRoot, process.env[variable] ?? defaultJwksFile(issuer.id));
+  if (!existsSync(file)) {
+    console.error(`synth: ${variable} ${file} does not exist; run \`make secrets\` (or point ${variable} at a public JWKS)`);
+    process.exit(1);
+  }
+  try {
+    jwks[issuer.id] = JSON.stringify(JSON.parse(readFileSync(file, 'utf8')));
+  } catch (error) {
+    console.error(`synth: ${variable} ${file} is not JSON: ${(error as Error).message}`);
+    process.exit(1);
+  }
 }
 
 const credentialsRevision = process.env.DB_CREDENTIALS_REVISION ?? '';
@@ -45,7 +49,7 @@ try {
       catalog,
       imageRegistry: process.env.IMAGE_REGISTRY ?? 'mesh-kit',
       imageTag: process.env.IMAGE_TAG ?? rootPackage.version,
-      jwks: JSON.stringify(JSON.parse(jwks)),
+      jwks,
       ...(credentialsRevision === '' ? {} : { credentialsRevision }),
     },
     outdir,

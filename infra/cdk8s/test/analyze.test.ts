@@ -240,6 +240,7 @@ describe('npm run analyze', () => {
       env: {
         ...process.env,
         JWKS_FILE: 'infra/cdk8s/test/fixtures/jwks.json',
+        LOADGEN_JWKS_FILE: 'infra/cdk8s/test/fixtures/loadgen-jwks.json',
         MANIFESTS_DIR: 'dist/manifests-analyze-test',
       },
     });

@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { catalog } from '../src/catalog.js';
 import { addShopCharts } from '../src/charts/shop-app.js';
 import { TIER_LABEL } from '../src/mesh-names.js';
-import { fixtureJwks, ofKind, synthObjects, type KubeObject } from './support/shop.js';
+import { fixtureJwksByIssuer, ofKind, synthObjects, type KubeObject } from './support/shop.js';
 
 const withRevision = (credentialsRevision: string): KubeObject[] => {
   const app = new App({ outdir: '/nonexistent' });
-  addShopCharts(app, { catalog, imageRegistry: 'mesh-kit', imageTag: '0.1.0', jwks: fixtureJwks, credentialsRevision });
+  addShopCharts(app, { catalog, imageRegistry: 'mesh-kit', imageTag: '0.1.0', jwks: fixtureJwksByIssuer, credentialsRevision });
   return app.charts.flatMap((chart) => chart.toJson() as KubeObject[]);
 };
 const jobName = (objects: KubeObject[]): string => ofKind(objects, 'Job')[0]?.metadata.name ?? 'none';

@@ -1,7 +1,8 @@
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { Catalog } from '../catalog.js';
+import { type Catalog, apiKeyRoutes } from '../catalog.js';
 import { assertValidCatalog } from '../catalog-check.js';
+import { GatewayApiKeys } from '../constructs/gateway-api-keys.js';
 import { GatewayAuthentication } from '../constructs/gateway-authentication.js';
 import { GatewayRateLimit } from '../constructs/gateway-rate-limit.js';
 import { IngressRoutes } from '../constructs/ingress-routes.js';
@@ -10,6 +11,7 @@ import { PostgresInit } from '../constructs/postgres-init.js';
 import { ShopNamespace } from '../constructs/shop-namespace.js';
 import { ShopService, databaseSecretName } from '../constructs/shop-service.js';
 import { StatefulBackingService } from '../constructs/stateful-backing-service.js';
+import { assertPublicJwks } from '../jwks.js';
 import { PART_OF, TIER_LABEL, principal, serviceHost } from '../mesh-names.js';
 
 export interface ShopOptions {
@@ -17,8 +19,11 @@ export interface ShopOptions {
   /** Image registry prefix: images are `${imageRegistry}/<service>:${imageTag}`. */
   readonly imageRegistry: string;
   readonly imageTag: string;
-  /** The public JWKS (JSON text) for the gateway's RequestAuthentication. */
-  readonly jwks: string;
+  /**
+   * Public JWKS (JSON text) by issuer id, for the gateway's RequestAuthentication: one for every
+   * catalog issuer without a `jwksUri`. A JWKS holding a private key is refused.
+   */
+  readonly jwks: Readonly<Record<string, string>>;
   /**
    * A digest of the database credentials (never the credentials): a new value re-runs the
    * database init Job, so regenerated passwords reach a database that outlived them.
@@ -38,6 +43,7 @@ export function addShopCharts(app: App, options: ShopOptions): void {
   if (options.imageTag === 'latest' || options.imageTag === '') {
     throw new Error(`IMAGE_TAG must name a release, got '${options.imageTag}'`);
   }
+  for (const [issuer, text] of Object.entries(options.jwks)) assertPublicJwks(issuer, text);
   const chart = (id: string, namespace?: string, labels: Record<string, string> = {}): Chart =>
     new Chart(app, id, { labels: { ...PART_OF, ...labels }, ...(namespace === undefined ? {} : { namespace }) });
 
@@ -62,19 +68,30 @@ export function addShopCharts(app: App, options: ShopOptions): void {
   }
   new IngressRoutes(chart('40-ingress', catalog.namespace), 'ingress', { catalog });
   const edge = chart('50-gateway-policy', catalog.ingress.namespace);
+  const { jwt, apiKeys } = catalog.ingress;
   new GatewayAuthentication(edge, 'authentication', {
     namespace: catalog.ingress.namespace,
     selector: catalog.ingress.selector,
-    issuer: catalog.ingress.jwt.issuer,
-    audience: catalog.ingress.jwt.audience,
+    issuers: jwt.issuers,
     jwks: options.jwks,
-    identityHeader: catalog.ingress.jwt.identityHeader,
-    protectedPaths: [`${catalog.ingress.jwt.protectedPrefix}*`],
+    identityHeader: jwt.identityHeader,
+    gatewaySetHeaders: [apiKeys.clientHeader, apiKeys.scopesHeader],
+    protectedPaths: [`${jwt.protectedPrefix}*`],
+  });
+  new GatewayApiKeys(edge, 'api-keys', {
+    namespace: catalog.ingress.namespace,
+    selector: catalog.ingress.selector,
+    provider: apiKeys.provider,
+    routes: apiKeyRoutes(catalog),
   });
   new GatewayRateLimit(edge, 'rate-limit', {
     namespace: catalog.ingress.namespace,
     selector: catalog.ingress.selector,
     ...catalog.ingress.rateLimit,
+    clientHeaders: [
+      { header: jwt.identityHeader, descriptorKey: 'user' },
+      { header: apiKeys.clientHeader, descriptorKey: 'api_client' },
+    ],
   });
 }
 

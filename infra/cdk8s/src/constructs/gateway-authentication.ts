@@ -9,19 +9,27 @@ import {
   AuthorizationPolicy,
   AuthorizationPolicySpecAction,
   RequestAuthentication,
+  type RequestAuthenticationSpecJwtRules,
 } from '../../imports/security.istio.io.js';
+import type { JwtIssuer } from '../catalog.js';
 import { IDENTITY_CLAIM } from '../token-required.js';
 
 export interface GatewayAuthenticationProps {
   /** The ingress gateway's namespace: gateway-scoped policy lives beside the gateway workload. */
   readonly namespace: string;
   readonly selector: Readonly<Record<string, string>>;
-  readonly issuer: string;
-  readonly audience: string;
-  /** The public JWKS (JSON) the tokens are verified with. */
-  readonly jwks: string;
+  /** The issuers whose tokens the gateway accepts. */
+  readonly issuers: readonly JwtIssuer[];
+  /** Public JWKS (JSON) by issuer id, for every issuer without a `jwksUri`. */
+  readonly jwks: Readonly<Record<string, string>>;
   /** The header the verified `sub` claim is copied into. */
   readonly identityHeader: string;
+  /**
+   * Headers that only the gateway sets (the identity header, the API-key client headers): a
+   * client's copy is removed before anything else runs.
+   * @default [identityHeader]
+   */
+  readonly gatewaySetHeaders?: readonly string[];
   /**
    * Paths that require a valid JWT.
    * @default ['/api/*']
@@ -34,11 +42,15 @@ export interface GatewayAuthenticationProps {
   readonly name?: string;
 }
 
+/** Where tokens are read from: the Authorization header's Bearer credential only, never a query parameter. */
+export const TOKEN_LOCATION = { fromHeaders: [{ name: 'Authorization', prefix: 'Bearer ' }] } as const;
+
 /**
- * JWT at the gateway: a RequestAuthentication that verifies tokens and copies `sub` into the
- * identity header, a DENY policy for requests to protected paths that carry an `Authorization`
- * header but no verified principal (a malformed or non-Bearer credential: 403), and an EnvoyFilter
- * that removes any client-supplied identity header first in the filter chain.
+ * JWT at the gateway: a RequestAuthentication that verifies tokens of each issuer (from the
+ * `Authorization: Bearer` header only) and copies `sub` into the identity header, a DENY policy for
+ * requests to protected paths that carry an `Authorization` header but no verified principal (a
+ * malformed or non-Bearer credential: 403), and an EnvoyFilter that removes any client-supplied
+ * copy of the gateway-set headers first in the filter chain.
  *
  * Requests without any `Authorization` header pass the DENY policy on purpose: the ingress routes
  * answer them 401 (IngressRoutes), and forward only requests whose token jwt_authn verified. An
@@ -46,7 +58,7 @@ export interface GatewayAuthenticationProps {
  *
  * Why the EnvoyFilter: jwt_authn sanitises claim headers only where a verifier runs (envoyproxy/envoy
  * PR 46586: not for CORS preflights it bypasses, nor routes without requirements, before that fix),
- * and route-level header removal runs after jwt_authn, deleting the verified value too.
+ * and route-level header removal runs after jwt_authn and ext_authz, deleting the verified value too.
  */
 export class GatewayAuthentication extends Construct {
   constructor(scope: Construct, id: string, props: GatewayAuthenticationProps) {
@@ -54,20 +66,25 @@ export class GatewayAuthentication extends Construct {
     const base = props.name ?? 'shop';
     const namespace = props.namespace;
     const selector = { ...props.selector };
+    if (props.issuers.length === 0) throw new Error('GatewayAuthentication: no issuers');
+    const jwtRules = props.issuers.map((issuer): RequestAuthenticationSpecJwtRules => {
+      const inline = props.jwks[issuer.id];
+      let keys: { jwks: string } | { jwksUri: string };
+      if (issuer.jwksUri !== undefined) keys = { jwksUri: issuer.jwksUri };
+      else if (inline !== undefined) keys = { jwks: inline };
+      else throw new Error(`issuer '${issuer.id}' has neither a jwksUri in the catalog nor an inline JWKS`);
+      return {
+        issuer: issuer.issuer,
+        audiences: [...issuer.audiences],
+        ...keys,
+        fromHeaders: TOKEN_LOCATION.fromHeaders.map((h) => ({ ...h })),
+        forwardOriginalToken: false,
+        outputClaimToHeaders: [{ header: props.identityHeader, claim: IDENTITY_CLAIM }],
+      };
+    });
     new RequestAuthentication(this, 'request-authentication', {
       metadata: { name: `${base}-jwt`, namespace },
-      spec: {
-        selector: { matchLabels: selector },
-        jwtRules: [
-          {
-            issuer: props.issuer,
-            audiences: [props.audience],
-            jwks: props.jwks,
-            forwardOriginalToken: false,
-            outputClaimToHeaders: [{ header: props.identityHeader, claim: IDENTITY_CLAIM }],
-          },
-        ],
-      },
+      spec: { selector: { matchLabels: selector }, jwtRules },
     });
     new AuthorizationPolicy(this, 'require-jwt', {
       metadata: { name: `${base}-require-jwt`, namespace },
@@ -84,6 +101,7 @@ export class GatewayAuthentication extends Construct {
         ],
       },
     });
+    const strip = [...new Set([props.identityHeader, ...(props.gatewaySetHeaders ?? [])])];
     new EnvoyFilter(this, 'strip-identity', {
       metadata: { name: `${base}-strip-client-identity`, namespace },
       spec: {
@@ -101,7 +119,7 @@ export class GatewayAuthentication extends Construct {
                 name: 'mesh-kit.strip-client-identity',
                 typed_config: {
                   '@type': 'type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation',
-                  mutations: { request_mutations: [{ remove: props.identityHeader }] },
+                  mutations: { request_mutations: strip.map((header) => ({ remove: header })) },
                 },
               },
             },

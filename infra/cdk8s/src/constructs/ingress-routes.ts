@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import type { Catalog } from '../catalog.js';
+import { type Catalog, gatewayAuthOf } from '../catalog.js';
 import { Gateway, VirtualService, type VirtualServiceSpecHttp } from '../../imports/networking.istio.io.js';
 import { ANNOTATION, pathRegex, routeName, serviceHost } from '../mesh-names.js';
 import { isUnder } from './shop-service.js';
@@ -24,11 +24,15 @@ export const GATEWAY_NODE = 'gateway';
  * route per public service route (`/api/orders/:id` → orders `/orders/:id`), each carrying that
  * route's timeout and retry policy, and scrubbing internal response headers.
  *
- * Every forwarding route also requires a verified `sub` claim (jwt_authn's metadata, which a client
- * cannot supply), and a first route answers 401 problem+json under the protected prefix when there
- * is none: a request without a token passes authentication and the gateway's DENY policy (which
- * only judges requests that carry credentials) and gets its 401 here. Istio has no switch for that
- * 401 (istio/api#3597).
+ * Every route of a JWT route (the catalog's default `auth`) also requires a verified `sub` claim
+ * (jwt_authn's metadata, which a client cannot supply), and a route before them answers 401
+ * problem+json under the protected prefix when there is none: a request without a token passes
+ * authentication and the gateway's DENY policy (which only judges requests that carry credentials)
+ * and gets its 401 here. Istio has no switch for that 401 (istio/api#3597).
+ *
+ * Routes with `auth: 'apiKey'` or `'public'` come before that 401 route and require no claim: the
+ * CUSTOM policy (GatewayApiKeys) guards API-key routes before the router runs, and the key header
+ * is removed here, in the router, after the check has read it, so no service ever sees a key.
  *
  * The identity header is deliberately not touched here: route-level header removal runs in the
  * router, after jwt_authn has written the verified claim, so removing it would drop the real value
@@ -48,9 +52,8 @@ export class IngressRoutes extends Construct {
       },
     });
     const protectedPrefix = catalog.ingress.jwt.protectedPrefix;
-    const routes: VirtualServiceSpecHttp[] = [
-      unauthorizedRoute({ prefix: protectedPrefix, realm: catalog.ingress.jwt.audience }),
-    ];
+    const open: VirtualServiceSpecHttp[] = [];
+    const withToken: VirtualServiceSpecHttp[] = [];
     const verified = { [verifiedClaimKey(IDENTITY_CLAIM)]: { ...NON_EMPTY } };
     const annotation: RouteAnnotation[] = [];
     for (const spec of catalog.services) {
@@ -70,14 +73,25 @@ export class IngressRoutes extends Construct {
             idempotent: r.idempotent,
             calls: [routeKey(r.method, spec.name, r.path)],
           });
-          routes.push({
+          const auth = gatewayAuthOf(g);
+          const route: VirtualServiceSpecHttp = {
             name,
-            match: [{ method: { exact: r.method }, uri: { regex: pathRegex(publicPath) }, headers: { ...verified } }],
+            match: [
+              {
+                method: { exact: r.method },
+                uri: { regex: pathRegex(publicPath) },
+                ...(auth === 'jwt' ? { headers: { ...verified } } : {}),
+              },
+            ],
             rewrite: { uriRegexRewrite: { match: pathRegex(g.prefix).replace(/\$$/, ''), rewrite: g.rewrite } },
             route: [{ destination: { host: serviceHost(spec.name, catalog), port: { number: spec.port } } }],
             ...routePolicy(r),
-            headers: { response: { remove: [...catalog.ingress.scrubResponseHeaders] } },
-          });
+            headers: {
+              ...(auth === 'apiKey' ? { request: { remove: [catalog.ingress.apiKeys.keyHeader] } } : {}),
+              response: { remove: [...catalog.ingress.scrubResponseHeaders] },
+            },
+          };
+          (auth === 'jwt' ? withToken : open).push(route);
         }
       }
     }
@@ -87,7 +101,11 @@ export class IngressRoutes extends Construct {
         namespace,
         annotations: { [ANNOTATION.routes]: JSON.stringify(annotation) },
       },
-      spec: { hosts: ['*'], gateways: [gatewayName], http: routes },
+      spec: {
+        hosts: ['*'],
+        gateways: [gatewayName],
+        http: [...open, unauthorizedRoute({ prefix: protectedPrefix, realm: catalog.ingress.jwt.realm }), ...withToken],
+      },
     });
   }
 }

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import {
   type Catalog,
   type ServiceSpec,
+  apiKeyRoutes,
   circuitBreakerOf,
   serviceUrlVariable,
   sidecarOf,
@@ -49,11 +50,33 @@ export function serviceEnv(catalog: Catalog, spec: ServiceSpec): Record<string, 
     env.NATS_URL = { value: `nats://${serviceHost(catalog.nats.name, catalog)}:${catalog.nats.port}` };
     env.OTEL_EXPORTER_ZIPKIN_ENDPOINT = { value: catalog.telemetry.spanCollectorUrl };
   }
+  if (spec.name === catalog.ingress.apiKeys.service) env.APIKEY_CHECK = { value: apiKeyCheckSettings(catalog) };
   if (spec.callsGateway === true) {
     env.GATEWAY_URL = { value: `http://${catalog.ingress.service}:${catalog.ingress.port}` };
+    // A gateway caller signs with its own issuer and key pair (ingress.jwt.issuers, id = its name).
+    const own = catalog.ingress.jwt.issuers.find((i) => i.id === spec.name);
+    if (own === undefined) throw new Error(`${spec.name}: calls the gateway but ingress.jwt.issuers has no id '${spec.name}'`);
     env.JWT_SIGNING_KEY = { secret: jwtSecretName(spec.name), key: 'private.pem' };
+    env.JWT_ISSUER = { value: own.issuer };
+    env.JWT_AUDIENCE = { value: own.audiences[0] ?? '' };
   }
   return env;
+}
+
+/**
+ * What the ext_authz service needs to decide a check (its APIKEY_CHECK, JSON): the provider's path
+ * prefix, the header names, and every API-key route with its scopes.
+ */
+export function apiKeyCheckSettings(catalog: Catalog): string {
+  const { pathPrefix, keyHeader, clientHeader, scopesHeader } = catalog.ingress.apiKeys;
+  return JSON.stringify({
+    pathPrefix,
+    keyHeader,
+    clientHeader,
+    scopesHeader,
+    userHeader: catalog.ingress.jwt.identityHeader,
+    routes: apiKeyRoutes(catalog).map(({ method, path, scopes }) => ({ method, path, scopes })),
+  });
 }
 
 /** Whom a service admits: each declared caller on its declared calls, the gateway on public routes. */
@@ -72,6 +95,17 @@ export function allowedCallers(catalog: Catalog, spec: ServiceSpec): AllowedCall
     callers.push({
       principal: principal(catalog.ingress.namespace, catalog.ingress.serviceAccount),
       operations: publicRoutes.map((r) => ({ methods: [r.method], paths: [authorizationPath(r.path)] })),
+    });
+  }
+  if (spec.name === catalog.ingress.apiKeys.service) {
+    // The gateway's ext_authz checks: the client's method, its path under the provider's prefix.
+    const prefix = catalog.ingress.apiKeys.pathPrefix;
+    callers.push({
+      principal: principal(catalog.ingress.namespace, catalog.ingress.serviceAccount),
+      operations: apiKeyRoutes(catalog).map((r) => ({
+        methods: [r.method],
+        paths: [prefix + authorizationPath(r.path)],
+      })),
     });
   }
   return callers;

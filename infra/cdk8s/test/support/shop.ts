@@ -13,12 +13,19 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
-export const fixtureJwks = readFileSync(fileURLToPath(new URL('../fixtures/jwks.json', import.meta.url)), 'utf8');
+const fixture = (name: string): string =>
+  readFileSync(fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url)), 'utf8');
+export const fixtureJwks = fixture('jwks.json');
+/** The inline JWKS of each catalog issuer, as `make secrets` would give them (public keys only). */
+export const fixtureJwksByIssuer: Readonly<Record<string, string>> = {
+  users: fixtureJwks,
+  loadgen: fixture('loadgen-jwks.json'),
+};
 
 /** Synthesizes the shop (or `catalog`) in memory and returns every object. */
 export function synthObjects(catalog: Catalog = shopCatalog): KubeObject[] {
   const app = new App({ outdir: '/nonexistent' });
-  addShopCharts(app, { catalog, imageRegistry: 'mesh-kit', imageTag: '0.1.0', jwks: fixtureJwks });
+  addShopCharts(app, { catalog, imageRegistry: 'mesh-kit', imageTag: '0.1.0', jwks: fixtureJwksByIssuer });
   return app.charts.flatMap((chart) => chart.toJson() as KubeObject[]);
 }
 
