@@ -12,12 +12,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { catalog } from '../infra/cdk8s/src/catalog.js';
-import {
-  CLIENT_NAME_PATTERN,
-  SCOPE_PATTERN,
-  generateApiKey,
-  hashApiKey,
-} from '../services/apikeys/src/api-key.js';
+import { CLIENT_NAME_PATTERN, SCOPE_PATTERN, generateApiKey, hashApiKey } from '../services/apikeys/src/api-key.js';
 
 /** Runs one SQL statement and returns the first column of each row it returns. */
 export type SqlRunner = (sql: string) => Promise<string[]>;
@@ -39,7 +34,8 @@ export function parseScopes(scopes: string | undefined): string[] {
     .filter((s) => s !== '');
   if (list.length === 0) throw new ApiKeyInputError('SCOPES is required: e.g. SCOPES=stats:read');
   const bad = list.filter((s) => !SCOPE_PATTERN.test(s));
-  if (bad.length > 0) throw new ApiKeyInputError(`SCOPES: ${bad.map((s) => `'${s}'`).join(', ')} is not <resource>:<verb>`);
+  if (bad.length > 0)
+    throw new ApiKeyInputError(`SCOPES: ${bad.map((s) => `'${s}'`).join(', ')} is not <resource>:<verb>`);
   return [...new Set(list)];
 }
 
@@ -98,9 +94,24 @@ export function kubectlRunner(context: string, namespace: string, database: stri
       const child = spawn(
         'kubectl',
         [
-          '--context', context, '-n', namespace, 'exec', '-i', `statefulset/${catalog.postgres.name}`,
-          '-c', catalog.postgres.name, '--',
-          'psql', '-qAt', '-v', 'ON_ERROR_STOP=1', '-U', 'postgres', '-d', database,
+          '--context',
+          context,
+          '-n',
+          namespace,
+          'exec',
+          '-i',
+          `statefulset/${catalog.postgres.name}`,
+          '-c',
+          catalog.postgres.name,
+          '--',
+          'psql',
+          '-qAt',
+          '-v',
+          'ON_ERROR_STOP=1',
+          '-U',
+          'postgres',
+          '-d',
+          database,
         ],
         { stdio: ['pipe', 'pipe', 'pipe'] },
       );

@@ -51,12 +51,7 @@ const JWKS_TOKEN = (issuer: string): string => `__meshkit_jwks_${issuer.replaceA
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Replaces the values that become chart values with tokens; returns which services had images. */
-function tokenize(
-  value: unknown,
-  image: RegExp,
-  jwks: ReadonlyMap<string, string>,
-  services: Set<string>,
-): unknown {
+function tokenize(value: unknown, image: RegExp, jwks: ReadonlyMap<string, string>, services: Set<string>): unknown {
   if (typeof value === 'string') {
     const match = image.exec(value);
     if (match !== null) {
@@ -169,7 +164,9 @@ export function buildChart(inputs: ChartInputs): Map<string, string> {
   }
   const unused = Object.keys(inputs.jwks).filter((id) => !jwksUsed.has(id));
   if (unused.length > 0) {
-    throw new Error(`no object carries the JWKS of ${unused.join(', ')}: the gateway RequestAuthentication was not found`);
+    throw new Error(
+      `no object carries the JWKS of ${unused.join(', ')}: the gateway RequestAuthentication was not found`,
+    );
   }
   return files;
 }

@@ -15,11 +15,18 @@ const README = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'REA
 const id = (name: string): string => name.replace(/[^a-zA-Z0-9]/g, '_');
 
 export function renderDiagram(source: Catalog = catalog): string {
-  const lines = ['flowchart LR', '  client(["client + JWT"]) --> gateway["Istio ingress gateway"]'];
+  const lines = ['flowchart LR', '  client(["client + JWT or API key"]) --> gateway["Istio ingress gateway"]'];
   const subjects = new Set<string>();
   for (const service of source.services) {
     lines.push(`  ${id(service.name)}["${service.name}"]`);
-    for (const route of service.gateway) lines.push(`  gateway -->|"${route.prefix}"| ${id(service.name)}`);
+    for (const route of service.gateway) {
+      const auth = route.auth ?? 'jwt';
+      const label = auth === 'jwt' ? route.prefix : `${route.prefix} (${auth === 'apiKey' ? 'API key' : auth})`;
+      lines.push(`  gateway -->|"${label}"| ${id(service.name)}`);
+    }
+    if (service.name === source.ingress.apiKeys.service) {
+      lines.push(`  gateway -.->|"ext_authz: API keys"| ${id(service.name)}`);
+    }
     if (service.callsGateway === true) lines.push(`  ${id(service.name)} -.->|"drives traffic"| gateway`);
     for (const call of service.calls) {
       const label = call.methods.flatMap((method) => call.paths.map((path) => `${method} ${path}`)).join('<br/>');

@@ -10,14 +10,7 @@ import { createApp } from '../services/apikeys/src/app.js';
 import { checkSettingsSchema } from '../services/apikeys/src/config.js';
 import { createTestDatabase, type TestDatabase } from '../test-support/databases.js';
 import { silentLogger } from '../test-support/silent-logger.js';
-import {
-  createApiKey,
-  insertStatement,
-  parseName,
-  parseScopes,
-  revokeApiKey,
-  urlRunner,
-} from '../scripts/apikey.js';
+import { createApiKey, insertStatement, parseName, parseScopes, revokeApiKey, urlRunner } from '../scripts/apikey.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const migrations = fileURLToPath(new URL('../services/apikeys/migrations', import.meta.url));
@@ -41,8 +34,11 @@ afterAll(async () => {
 /** The real gateway check for GET /api/stats, with the catalog's settings. */
 const statsCheck = (key: string) =>
   request(
-    createApp({ pool, logger: silentLogger(), settings: checkSettingsSchema.parse(JSON.parse(apiKeyCheckSettings(catalog))) })
-      .app,
+    createApp({
+      pool,
+      logger: silentLogger(),
+      settings: checkSettingsSchema.parse(JSON.parse(apiKeyCheckSettings(catalog))),
+    }).app,
   )
     .get('/check/api/stats')
     .set('x-api-key', key);

@@ -408,7 +408,9 @@ export const catalog: Catalog = {
       // callers are the gateway, on the check paths, derived from the API-key routes.
       name: 'apikeys',
       port: 3008,
-      replicas: 2,
+      // One replica keeps the namespace within its request budget; a check it cannot answer fails
+      // the API-key route (closed), never another route.
+      replicas: 1,
       resources: small,
       database: 'apikeys',
       routes: [],

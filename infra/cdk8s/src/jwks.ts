@@ -11,13 +11,14 @@ export function assertPublicJwks(issuer: string, text: string): void {
   try {
     keys = (JSON.parse(text) as { keys?: unknown }).keys;
   } catch (error) {
-    throw new Error(`JWKS of issuer '${issuer}' is not JSON: ${(error as Error).message}`);
+    throw new Error(`JWKS of issuer '${issuer}' is not JSON: ${(error as Error).message}`, { cause: error });
   }
   if (!Array.isArray(keys) || keys.length === 0) {
     throw new Error(`JWKS of issuer '${issuer}' has no "keys" array`);
   }
   for (const [i, key] of keys.entries()) {
-    if (key === null || typeof key !== 'object') throw new Error(`JWKS of issuer '${issuer}': keys[${i}] is not an object`);
+    if (key === null || typeof key !== 'object')
+      throw new Error(`JWKS of issuer '${issuer}': keys[${i}] is not an object`);
     const found = PRIVATE_JWK_MEMBERS.filter((m) => m in key);
     if (found.length > 0) {
       const kid = (key as { kid?: unknown }).kid;

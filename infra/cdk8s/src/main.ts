@@ -20,7 +20,9 @@ for (const issuer of catalog.ingress.jwt.issuers) {
   const variable = jwksFileVariable(issuer.id);
   const file = resolve(repoRoot, process.env[variable] ?? defaultJwksFile(issuer.id));
   if (!existsSync(file)) {
-    console.error(`synth: ${variable} ${file} does not exist; run \`make secrets\` (or point ${variable} at a public JWKS)`);
+    console.error(
+      `synth: ${variable} ${file} does not exist; run \`make secrets\` (or point ${variable} at a public JWKS)`,
+    );
     process.exit(1);
   }
   try {

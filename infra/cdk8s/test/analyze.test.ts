@@ -44,15 +44,16 @@ describe('npm run analyze', () => {
   it("needs no timeout or retries on the gateway's direct 401, and keeps it out of the call paths", () => {
     const ingress = synthObjects().find((o) => o.metadata.name === 'shop-ingress')!;
     const http = (ingress.spec as { http: { name: string; directResponse?: unknown; timeout?: string }[] }).http;
-    expect(http[0]).toMatchObject({ name: 'require-token', directResponse: { status: 401 } });
-    expect(http[0]!.timeout).toBeUndefined();
+    const direct = http.find((r) => r.name === 'require-token');
+    expect(direct).toMatchObject({ directResponse: { status: 401 } });
+    expect(direct!.timeout).toBeUndefined();
     expect(shop.routes.filter((r) => r.service === 'gateway')).toHaveLength(http.length - 1);
   });
 
   it('fails on a timeout or retries on a direct response, which the proxy answers itself', () => {
     const objects = structuredClone(synthObjects());
     const ingress = objects.find((o) => o.metadata.name === 'shop-ingress')!;
-    const first = (ingress.spec as { http: Record<string, unknown>[] }).http[0]!;
+    const first = (ingress.spec as { http: Record<string, unknown>[] }).http.find((r) => r.name === 'require-token')!;
     first.timeout = '1s';
     expect(analyze(objects).findings).toEqual([
       'VirtualService shop-ingress: route require-token answers at the proxy; its timeout and retries never apply',
@@ -62,7 +63,7 @@ describe('npm run analyze', () => {
   it('fails on a forwarding route that the routes annotation does not declare', () => {
     const objects = structuredClone(synthObjects());
     const ingress = objects.find((o) => o.metadata.name === 'shop-ingress')!;
-    const first = (ingress.spec as { http: Record<string, unknown>[] }).http[0]!;
+    const first = (ingress.spec as { http: Record<string, unknown>[] }).http.find((r) => r.name === 'require-token')!;
     delete first.directResponse;
     first.route = [{ destination: { host: 'users.shop.svc.cluster.local', port: { number: 3001 } } }];
     expect(analyze(objects).findings).toEqual([

@@ -115,6 +115,8 @@ describe('cross-references', () => {
               .map((s) => `cluster.local/ns/${ns}/sa/${s.name}`)
           : []),
         ...(catalog.services.find((s) => s.name === target)?.gateway.length ? [gateway] : []),
+        // The ext_authz service answers the gateway's checks on API-key routes.
+        ...(target === catalog.ingress.apiKeys.service ? [gateway] : []),
       ]);
       for (const rule of spec.rules) {
         for (const p of rule.from.flatMap((f) => f.source.principals)) {

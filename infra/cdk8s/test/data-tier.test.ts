@@ -7,7 +7,13 @@ import { fixtureJwksByIssuer, ofKind, synthObjects, type KubeObject } from './su
 
 const withRevision = (credentialsRevision: string): KubeObject[] => {
   const app = new App({ outdir: '/nonexistent' });
-  addShopCharts(app, { catalog, imageRegistry: 'mesh-kit', imageTag: '0.1.0', jwks: fixtureJwksByIssuer, credentialsRevision });
+  addShopCharts(app, {
+    catalog,
+    imageRegistry: 'mesh-kit',
+    imageTag: '0.1.0',
+    jwks: fixtureJwksByIssuer,
+    credentialsRevision,
+  });
   return app.charts.flatMap((chart) => chart.toJson() as KubeObject[]);
 };
 const jobName = (objects: KubeObject[]): string => ofKind(objects, 'Job')[0]?.metadata.name ?? 'none';

@@ -8,7 +8,7 @@ import { podSpecOf, restrictedViolations } from './support/pod-security.js';
 /** The README's example: one new catalog entry, nothing else. */
 const reviews: ServiceSpec = {
   name: 'reviews',
-  port: 3008,
+  port: 3009,
   replicas: 1,
   resources: { cpuRequestMilli: 20, cpuLimitMilli: 200, memoryRequestMi: 48, memoryLimitMi: 128 },
   database: 'reviews',
@@ -27,7 +27,16 @@ const reviews: ServiceSpec = {
   gateway: [{ prefix: '/api/reviews', rewrite: '/reviews' }],
   sidecar: { cpuRequestMilli: 10, cpuLimitMilli: 200, memoryRequestMi: 32, memoryLimitMi: 96 },
 };
-const extended: Catalog = { ...catalog, services: [...catalog.services, reviews] };
+// The shop's requests fill the namespace budget nearly to the brim (apikeys took the headroom), so
+// the example raises the budget by exactly what the new service requests, app and sidecar.
+const extended: Catalog = {
+  ...catalog,
+  services: [...catalog.services, reviews],
+  requestBudget: {
+    cpuMilli: catalog.requestBudget.cpuMilli + reviews.resources.cpuRequestMilli + reviews.sidecar!.cpuRequestMilli,
+    memoryMi: catalog.requestBudget.memoryMi + reviews.resources.memoryRequestMi + reviews.sidecar!.memoryRequestMi,
+  },
+};
 
 describe('adding a service is one catalog entry', () => {
   const before = synthObjects();

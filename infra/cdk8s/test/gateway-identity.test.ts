@@ -17,19 +17,40 @@ const ingressRoutes = (): IngressRoute[] =>
 const header = catalog.ingress.jwt.identityHeader;
 
 describe('gateway identity: the claim-derived x-user-id reaches services, a client copy never does', () => {
-  it('RequestAuthentication verifies mesh-kit/shop tokens at the gateway and copies sub into x-user-id', () => {
+  it("RequestAuthentication verifies the users' and loadgen's tokens, from the Bearer header only, and copies sub into x-user-id", () => {
     const ra = find(objects, 'RequestAuthentication', 'shop-jwt');
     expect(ra.metadata.namespace).toBe(catalog.ingress.namespace);
     const spec = ra.spec as { selector: { matchLabels: Json }; jwtRules: Json[] };
     expect(spec.selector.matchLabels).toEqual(catalog.ingress.selector);
-    expect(spec.jwtRules).toEqual([
+    const rule = (issuer: string) =>
       expect.objectContaining({
-        issuer: 'mesh-kit',
+        issuer,
         audiences: ['shop'],
+        jwks: expect.any(String),
+        fromHeaders: [{ name: 'Authorization', prefix: 'Bearer ' }],
         forwardOriginalToken: false,
         outputClaimToHeaders: [{ header: 'x-user-id', claim: 'sub' }],
-      }),
-    ]);
+      });
+    expect(spec.jwtRules).toEqual([rule('mesh-kit'), rule('mesh-kit-loadgen')]);
+    for (const r of spec.jwtRules) expect(r).not.toHaveProperty('fromParams');
+  });
+
+  it("takes an issuer's jwksUri from the catalog instead of an inline JWKS (a real identity provider)", () => {
+    const idp = structuredClone(catalog) as unknown as { ingress: { jwt: { issuers: Record<string, unknown>[] } } };
+    idp.ingress.jwt.issuers[0] = {
+      id: 'users',
+      issuer: 'https://id.example.com/',
+      audiences: ['shop-api'],
+      jwksUri: 'https://id.example.com/.well-known/jwks.json',
+    };
+    const ra = find(synthObjects(idp as unknown as Catalog), 'RequestAuthentication', 'shop-jwt');
+    const [users] = (ra.spec as { jwtRules: Json[] }).jwtRules;
+    expect(users).toMatchObject({
+      issuer: 'https://id.example.com/',
+      audiences: ['shop-api'],
+      jwks_uri: 'https://id.example.com/.well-known/jwks.json',
+    });
+    expect(users).not.toHaveProperty('jwks');
   });
 
   it('requests to /api/* that carry credentials but no verified principal are denied (403)', () => {
@@ -47,8 +68,12 @@ describe('gateway identity: the claim-derived x-user-id reaches services, a clie
     });
   });
 
-  it('the first ingress route answers 401 problem+json under /api/ when no verified claim is present', () => {
-    const [first] = ingressRoutes();
+  it('a route before every JWT route answers 401 problem+json under /api/ when no verified claim is present', () => {
+    const routes = ingressRoutes();
+    const at = routes.findIndex((r) => r.name === 'require-token');
+    const first = routes[at];
+    // Only routes that take no user token (API-key and public routes) come before it.
+    expect(routes.slice(0, at).map((r) => r.name)).toEqual(['analytics-get-stats']);
     expect(first).toEqual({
       name: 'require-token',
       match: [{ uri: { prefix: '/api/' }, withoutHeaders: { '@request.auth.claims.sub': { regex: '.+' } } }],
@@ -67,10 +92,13 @@ describe('gateway identity: the claim-derived x-user-id reaches services, a clie
     });
   });
 
-  it('every forwarding ingress route requires a verified sub claim and lies under the protected prefix', () => {
-    const forwarding = ingressRoutes().filter((r) => r.route !== undefined);
+  it('every forwarding JWT route requires a verified sub claim and lies under the protected prefix', () => {
+    const forwarding = ingressRoutes().filter((r) => r.route !== undefined && r.name !== 'analytics-get-stats');
     expect(forwarding.length).toBe(
-      catalog.services.reduce((n, s) => n + (s.gateway.length > 0 ? s.routes.length : 0), 0),
+      catalog.services.reduce(
+        (n, s) => n + (s.gateway.some((g) => (g.auth ?? 'jwt') === 'jwt') ? s.routes.length : 0),
+        0,
+      ),
     );
     for (const route of forwarding) {
       expect(route.directResponse, route.name).toBeUndefined();
@@ -113,7 +141,9 @@ describe('gateway identity: the claim-derived x-user-id reaches services, a clie
     expect(patch!.patch.operation).toBe('INSERT_FIRST');
     expect(patch!.patch.value.typed_config).toEqual({
       '@type': 'type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation',
-      mutations: { request_mutations: [{ remove: header }] },
+      mutations: {
+        request_mutations: [{ remove: header }, { remove: 'x-client-id' }, { remove: 'x-client-scopes' }],
+      },
     });
   });
 
@@ -123,11 +153,32 @@ describe('gateway identity: the claim-derived x-user-id reaches services, a clie
     }
   });
 
-  it('local rate limiting answers 429 at the ingress gateway', () => {
+  it('local rate limiting answers 429 at the ingress gateway, with a problem+json body', () => {
     const filter = find(objects, 'EnvoyFilter', 'shop-local-ratelimit');
     const value = JSON.stringify(filter.spec);
     expect(value).toContain('envoy.filters.http.local_ratelimit');
     expect(value).toContain('"status":{"code":"TooManyRequests"}');
     expect(filter.metadata.namespace).toBe(catalog.ingress.namespace);
+    const [, reply] = (
+      filter.spec as { configPatches: { applyTo: string; patch: { operation: string; value: Json } }[] }
+    ).configPatches;
+    expect(reply!.applyTo).toBe('NETWORK_FILTER');
+    expect(reply!.patch.operation).toBe('MERGE');
+    const config = reply!.patch.value as {
+      typed_config: { local_reply_config: { mappers: { filter: Json; body_format_override: Json }[] } };
+    };
+    expect(config.typed_config.local_reply_config.mappers).toEqual([
+      {
+        filter: {
+          status_code_filter: {
+            comparison: { op: 'EQ', value: { default_value: 429, runtime_key: expect.any(String) } },
+          },
+        },
+        body_format_override: {
+          content_type: 'application/problem+json',
+          json_format: { type: 'about:blank', title: 'Too Many Requests', status: 429, detail: expect.any(String) },
+        },
+      },
+    ]);
   });
 });

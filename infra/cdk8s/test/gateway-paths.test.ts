@@ -1,19 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { type Catalog, catalog } from '../src/catalog.js';
 import { type ModelRequest, gatewayModel } from './support/gateway-model.js';
+import { extAuthzProviders } from './support/mesh-config.js';
 import { synthObjects } from './support/shop.js';
 
-const { issuer, identityHeader } = catalog.ingress.jwt;
+const { identityHeader } = catalog.ingress.jwt;
+const issuer = catalog.ingress.jwt.issuers[0]!.issuer;
 const validTokens = { 'valid.jwt': { sub: 'alice' } };
-const gateway = gatewayModel(synthObjects(), { issuer, identityHeader, validTokens });
+const providers = extAuthzProviders();
+const gateway = gatewayModel(synthObjects(), { issuer, identityHeader, validTokens, providers });
 
 const get = (path: string, headers: Record<string, string> = {}): ModelRequest => ({ method: 'GET', path, headers });
 
 /** Requests a client can make, each with the answer the synthesized policy must give. */
 const cases: [string, ModelRequest, { by: string; status?: number }][] = [
-  ['no token', get('/api/stats'), { by: 'router', status: 401 }],
+  ['no token', get('/api/orders'), { by: 'router', status: 401 }],
+  ['no token, API-key route (apikeys refuses by default here)', get('/api/stats'), { by: 'ext_authz', status: 403 }],
   ['no token, POST', { method: 'POST', path: '/api/orders' }, { by: 'router', status: 401 }],
-  ['no token, own x-user-id', get('/api/stats', { 'x-user-id': 'mallory' }), { by: 'router', status: 401 }],
+  ['no token, own x-user-id', get('/api/orders', { 'x-user-id': 'mallory' }), { by: 'router', status: 401 }],
   ['no token, X-User-Id upper case', get('/api/orders', { 'X-User-Id': 'mallory' }), { by: 'router', status: 401 }],
   [
     'CORS preflight',
@@ -21,11 +25,12 @@ const cases: [string, ModelRequest, { by: string; status?: number }][] = [
     { by: 'router', status: 401 },
   ],
   ['no token, unknown /api path', get('/api/nothing'), { by: 'router', status: 401 }],
-  ['Basic credentials', get('/api/stats', { authorization: 'Basic YTpi' }), { by: 'rbac', status: 403 }],
-  ['empty Authorization', get('/api/stats', { Authorization: '' }), { by: 'rbac', status: 403 }],
-  ['"Bearer" without a token', get('/api/stats', { authorization: 'Bearer' }), { by: 'rbac', status: 403 }],
-  ['unknown-key token', get('/api/stats', { authorization: 'Bearer forged.jwt' }), { by: 'jwt_authn', status: 401 }],
-  ['valid token', get('/api/stats', { authorization: 'Bearer valid.jwt' }), { by: 'upstream' }],
+  ['Basic credentials', get('/api/orders', { authorization: 'Basic YTpi' }), { by: 'rbac', status: 403 }],
+  ['empty Authorization', get('/api/orders', { Authorization: '' }), { by: 'rbac', status: 403 }],
+  ['"Bearer" without a token', get('/api/orders', { authorization: 'Bearer' }), { by: 'rbac', status: 403 }],
+  ['unknown-key token', get('/api/orders', { authorization: 'Bearer forged.jwt' }), { by: 'jwt_authn', status: 401 }],
+  ['valid token', get('/api/orders', { authorization: 'Bearer valid.jwt' }), { by: 'upstream' }],
+  ['token in the query string', get('/api/orders?access_token=valid.jwt'), { by: 'router', status: 401 }],
   ['valid token, AUTHORIZATION', get('/api/orders/1', { AUTHORIZATION: 'Bearer valid.jwt' }), { by: 'upstream' }],
   [
     'valid token, unknown path',
@@ -67,7 +72,7 @@ describe('every request path through the ingress gateway (a model of Envoy over 
 
   it('fails closed if the route cache is never cleared: a valid token then gets 401, never an open route', () => {
     expect(
-      gateway.send(get('/api/stats', { authorization: 'Bearer valid.jwt' }), { routeCacheCleared: false }),
+      gateway.send(get('/api/orders', { authorization: 'Bearer valid.jwt' }), { routeCacheCleared: false }),
     ).toEqual({ by: 'router', status: 401, route: 'require-token' });
   });
 
@@ -75,10 +80,38 @@ describe('every request path through the ingress gateway (a model of Envoy over 
     // The claim requirement and the 401 route are what close the gap the narrowed DENY policy opens.
     const objects = structuredClone(synthObjects(catalog as Catalog));
     const ingress = objects.find((o) => o.metadata.name === 'shop-ingress')!;
-    const http = (ingress.spec as { http: { match?: { headers?: unknown }[] }[] }).http.slice(1);
+    const http = (ingress.spec as { http: { name: string; match?: { headers?: unknown }[] }[] }).http.filter(
+      (r) => r.name !== 'require-token',
+    );
     for (const route of http) for (const m of route.match ?? []) delete m.headers;
     (ingress.spec as { http: unknown[] }).http = http;
-    const open = gatewayModel(objects, { issuer, identityHeader, validTokens });
-    expect(open.send(get('/api/stats'))).toMatchObject({ by: 'upstream', principal: undefined });
+    const open = gatewayModel(objects, { issuer, identityHeader, validTokens, providers });
+    expect(open.send(get('/api/orders'))).toMatchObject({ by: 'upstream', principal: undefined });
+  });
+
+  it('never accepts a token from the query string; it would without fromHeaders (Istio then reads access_token too)', () => {
+    const query = get('/api/orders?access_token=valid.jwt');
+    expect(gateway.send(query)).toEqual({ by: 'router', status: 401, route: 'require-token' });
+    // A forged one in the query is not even looked at.
+    expect(gateway.send(get('/api/orders?access_token=forged.jwt'))).toMatchObject({ by: 'router', status: 401 });
+    const objects = structuredClone(synthObjects());
+    const ra = objects.find((o) => o.kind === 'RequestAuthentication')!;
+    for (const rule of (ra.spec as { jwtRules: { fromHeaders?: unknown }[] }).jwtRules) delete rule.fromHeaders;
+    const defaults = gatewayModel(objects, { issuer, identityHeader, validTokens, providers });
+    expect(defaults.send(query)).toMatchObject({ by: 'upstream', principal: 'mesh-kit/alice' });
+  });
+
+  it("accepts loadgen's issuer with its own principal, and a token of an issuer the gateway does not know is a 401", () => {
+    const tokens = { 'loadgen.jwt': { sub: 'bob', iss: 'mesh-kit-loadgen' }, 'idp.jwt': { sub: 'eve', iss: 'other' } };
+    const model = gatewayModel(synthObjects(), { issuer, identityHeader, validTokens: tokens, providers });
+    expect(model.send(get('/api/orders', { authorization: 'Bearer loadgen.jwt' }))).toMatchObject({
+      by: 'upstream',
+      principal: 'mesh-kit-loadgen/bob',
+      headers: { 'x-user-id': 'bob' },
+    });
+    expect(model.send(get('/api/orders', { authorization: 'Bearer idp.jwt' }))).toEqual({
+      by: 'jwt_authn',
+      status: 401,
+    });
   });
 });

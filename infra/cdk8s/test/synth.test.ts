@@ -12,8 +12,13 @@ function synth(env: Record<string, string>): { status: number | null; stderr: st
   const run = spawnSync('node', ['infra/cdk8s/dist/src/main.js'], {
     cwd: root,
     encoding: 'utf8',
-    env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', JWKS_FILE: 'infra/cdk8s/test/fixtures/jwks.json',
-        LOADGEN_JWKS_FILE: 'infra/cdk8s/test/fixtures/loadgen-jwks.json', ...env },
+    env: {
+      ...process.env,
+      CDK8S_CHECK_UPGRADE: 'false',
+      JWKS_FILE: 'infra/cdk8s/test/fixtures/jwks.json',
+      LOADGEN_JWKS_FILE: 'infra/cdk8s/test/fixtures/loadgen-jwks.json',
+      ...env,
+    },
   });
   return { status: run.status, stderr: run.stderr, ms: performance.now() - started };
 }

@@ -29,7 +29,7 @@ export type CheckSettings = z.infer<typeof checkSettingsSchema>;
 export const configSchema = baseConfigSchema.extend({
   ...databaseConfigSchema.shape,
   /** JSON of CheckSettings, derived from the catalog. */
-  APIKEY_CHECK: z
+  EXT_AUTHZ_SETTINGS: z
     .string()
     .transform((text, ctx) => {
       try {

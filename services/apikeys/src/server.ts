@@ -18,7 +18,7 @@ await runService({
     const { app } = createApp({
       pool: database.pool,
       logger,
-      settings: config.APIKEY_CHECK,
+      settings: config.EXT_AUTHZ_SETTINGS,
       lifecycle,
       readiness: { postgres: database.readiness },
     });

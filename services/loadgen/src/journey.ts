@@ -39,7 +39,8 @@ const PRODUCTS: readonly Omit<OrderItem, 'quantity'>[] = [
 
 /**
  * One visitor: signs up, places one or two orders, sometimes replays one, then reads what a
- * browser would (profile, orders, overview, stats, notifications). Each request is sent once;
+ * browser would (profile, orders, overview, notifications; not /api/stats, which takes an API key
+ * and refuses user tokens). Each request is sent once;
  * its outcome is counted, never retried (Law 1).
  */
 export async function runJourney(deps: JourneyDeps): Promise<JourneyOutcome> {
@@ -97,7 +98,6 @@ async function journey(deps: JourneyDeps): Promise<JourneyOutcome> {
   await send(deps, 'profile', userToken, 'GET', `/api/users/${encodeURIComponent(userId)}`);
   await send(deps, 'list_orders', userToken, 'GET', '/api/orders');
   await send(deps, 'overview', userToken, 'GET', '/api/overview');
-  await send(deps, 'stats', userToken, 'GET', '/api/stats');
   await send(deps, 'notifications', userToken, 'GET', '/api/notifications');
   return 'completed';
 }

@@ -2,7 +2,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** The journey steps, as they appear in the `step` label. */
 export type Step =
-  'create_user' | 'place_order' | 'replay_order' | 'profile' | 'list_orders' | 'overview' | 'stats' | 'notifications';
+  'create_user' | 'place_order' | 'replay_order' | 'profile' | 'list_orders' | 'overview' | 'notifications';
 
 export interface LoadgenMetrics {
   /** Requests by step and outcome: the HTTP status code, `unreachable`, or `mismatch` for a replay that returned another order. */

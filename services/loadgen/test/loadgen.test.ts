@@ -59,7 +59,6 @@ describe('a journey through the gateway', () => {
       `GET /api/users/${gateway.requests[1]?.subject ?? '?'}`,
       'GET /api/orders',
       'GET /api/overview',
-      'GET /api/stats',
       'GET /api/notifications',
     ]);
     const [signup, ...rest] = gateway.requests;

@@ -50,12 +50,13 @@ export function serviceEnv(catalog: Catalog, spec: ServiceSpec): Record<string, 
     env.NATS_URL = { value: `nats://${serviceHost(catalog.nats.name, catalog)}:${catalog.nats.port}` };
     env.OTEL_EXPORTER_ZIPKIN_ENDPOINT = { value: catalog.telemetry.spanCollectorUrl };
   }
-  if (spec.name === catalog.ingress.apiKeys.service) env.APIKEY_CHECK = { value: apiKeyCheckSettings(catalog) };
+  if (spec.name === catalog.ingress.apiKeys.service) env.EXT_AUTHZ_SETTINGS = { value: apiKeyCheckSettings(catalog) };
   if (spec.callsGateway === true) {
     env.GATEWAY_URL = { value: `http://${catalog.ingress.service}:${catalog.ingress.port}` };
     // A gateway caller signs with its own issuer and key pair (ingress.jwt.issuers, id = its name).
     const own = catalog.ingress.jwt.issuers.find((i) => i.id === spec.name);
-    if (own === undefined) throw new Error(`${spec.name}: calls the gateway but ingress.jwt.issuers has no id '${spec.name}'`);
+    if (own === undefined)
+      throw new Error(`${spec.name}: calls the gateway but ingress.jwt.issuers has no id '${spec.name}'`);
     env.JWT_SIGNING_KEY = { secret: jwtSecretName(spec.name), key: 'private.pem' };
     env.JWT_ISSUER = { value: own.issuer };
     env.JWT_AUDIENCE = { value: own.audiences[0] ?? '' };
@@ -64,7 +65,7 @@ export function serviceEnv(catalog: Catalog, spec: ServiceSpec): Record<string, 
 }
 
 /**
- * What the ext_authz service needs to decide a check (its APIKEY_CHECK, JSON): the provider's path
+ * What the ext_authz service needs to decide a check (its EXT_AUTHZ_SETTINGS, JSON): the provider's path
  * prefix, the header names, and every API-key route with its scopes.
  */
 export function apiKeyCheckSettings(catalog: Catalog): string {
