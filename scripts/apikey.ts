@@ -12,7 +12,16 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { catalog } from '../infra/cdk8s/src/catalog.js';
-import { CLIENT_NAME_PATTERN, SCOPE_PATTERN, generateApiKey, hashApiKey } from '../services/apikeys/src/api-key.js';
+import {
+  CLIENT_NAME_PATTERN,
+  SCOPE_PATTERN,
+  generateApiKey,
+  hashApiKey,
+  insertStatement,
+  revokeStatement,
+} from '../services/apikeys/src/api-key.js';
+
+export { insertStatement };
 
 /** Runs one SQL statement and returns the first column of each row it returns. */
 export type SqlRunner = (sql: string) => Promise<string[]>;
@@ -37,20 +46,6 @@ export function parseScopes(scopes: string | undefined): string[] {
   if (bad.length > 0)
     throw new ApiKeyInputError(`SCOPES: ${bad.map((s) => `'${s}'`).join(', ')} is not <resource>:<verb>`);
   return [...new Set(list)];
-}
-
-// The inputs are validated against patterns without quotes or backslashes; quoting stays explicit.
-const literal = (text: string): string => `'${text.replaceAll("'", "''")}'`;
-
-export function insertStatement(name: string, scopes: readonly string[], hash: Buffer): string {
-  return (
-    `INSERT INTO api_keys (name, key_hash, scopes) VALUES (${literal(name)}, ` +
-    `'\\x${hash.toString('hex')}'::bytea, ARRAY[${scopes.map(literal).join(', ')}]::text[]) RETURNING id;`
-  );
-}
-
-export function revokeStatement(name: string): string {
-  return `UPDATE api_keys SET revoked_at = now() WHERE name = ${literal(name)} AND revoked_at IS NULL RETURNING id;`;
 }
 
 /** Stores a new key's hash and returns the key, which exists nowhere else afterwards. */

@@ -69,7 +69,9 @@ if [ "${DEPLOY_WITH:-manifests}" = helm ]; then
   # Let the release adopt the Namespace applied above.
   kube label --overwrite -f "$tmp/namespaces.yaml" app.kubernetes.io/managed-by=Helm >/dev/null
   kube annotate --overwrite -f "$tmp/namespaces.yaml" meta.helm.sh/release-name=$release meta.helm.sh/release-namespace=$NAMESPACE >/dev/null
-  values=(--set-string "image.registry=$REGISTRY" --set-string "image.tag=$TAG" --set-file "jwt.jwks=${JWKS_FILE:-$SECRETS_DIR/jwks.json}")
+  values=(--set-string "image.registry=$REGISTRY" --set-string "image.tag=$TAG"
+    --set-file "jwt.users.jwks=${JWKS_FILE:-$SECRETS_DIR/jwks.json}"
+    --set-file "jwt.loadgen.jwks=${LOADGEN_JWKS_FILE:-$SECRETS_DIR/loadgen-jwks.json}")
   helm template "$release" charts/mesh-kit --namespace "$NAMESPACE" "${values[@]}" >"$tmp/wanted.yaml"
   if helm --kube-context "$KUBE_CONTEXT" get manifest "$release" --namespace "$NAMESPACE" >"$tmp/current.yaml" 2>/dev/null &&
     diff -q "$tmp/current.yaml" "$tmp/wanted.yaml" >/dev/null; then

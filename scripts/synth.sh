@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Synthesizes the manifests into dist/manifests/ for $REGISTRY/<service>:$TAG with the gateway's
-# public JWKS from .secrets/jwks.json (npm run synth, the cdk8s app). DB_CREDENTIALS_REVISION, a
+# public JWKS of each issuer from .secrets/ (jwks.json for users' tokens, loadgen-jwks.json for
+# loadgen's; npm run synth, the cdk8s app). DB_CREDENTIALS_REVISION, a
 # SHA-256 over the database credential files, names the database init Job, so regenerated
 # credentials re-run it; only the digest leaves .secrets/.
 # shellcheck source=lib.sh
@@ -12,5 +13,6 @@ if [ -f "$SECRETS_DIR/postgres-admin.json" ]; then
   revision=$(cat "$SECRETS_DIR/postgres-admin.json" "$SECRETS_DIR"/*-db.json | sha256_stdin)
 fi
 step "synthesizing dist/manifests/ for $REGISTRY/<service>:$TAG"
-IMAGE_REGISTRY=$REGISTRY IMAGE_TAG=$TAG JWKS_FILE=${JWKS_FILE:-$SECRETS_DIR/jwks.json} DB_CREDENTIALS_REVISION=$revision \
+IMAGE_REGISTRY=$REGISTRY IMAGE_TAG=$TAG JWKS_FILE=${JWKS_FILE:-$SECRETS_DIR/jwks.json} \
+  LOADGEN_JWKS_FILE=${LOADGEN_JWKS_FILE:-$SECRETS_DIR/loadgen-jwks.json} DB_CREDENTIALS_REVISION=$revision \
   node_run npm run --silent synth

@@ -1,5 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import { catalog as shopCatalog, serviceUrlVariable, usesBroker, type Catalog } from '../../infra/cdk8s/src/catalog.js';
+import {
+  apiKeyCheckSettings,
+  catalog as shopCatalog,
+  serviceUrlVariable,
+  usesBroker,
+  type Catalog,
+} from '../../infra/cdk8s/src/catalog.js';
 
 export interface StackOptions {
   /** A PostgreSQL URL whose role may create databases; each service gets its own database there. */
@@ -64,6 +70,7 @@ export function planStack(options: StackOptions, catalog: Catalog = shopCatalog)
       if ((options.eventsNamespace ?? '') !== '') env.EVENTS_NAMESPACE = options.eventsNamespace!;
     }
     for (const call of spec.calls) env[serviceUrlVariable(call.service)] = urlOf(call.service);
+    if (spec.name === catalog.ingress.apiKeys.service) env.EXT_AUTHZ_SETTINGS = apiKeyCheckSettings(catalog);
     return {
       name: spec.name,
       url: urlOf(spec.name),

@@ -553,6 +553,22 @@ export function apiKeyRoutes(source: Catalog = catalog): ApiKeyRoute[] {
   return routes;
 }
 
+/**
+ * What the ext_authz service needs to decide a check (its EXT_AUTHZ_SETTINGS, JSON): the provider's path
+ * prefix, the header names, and every API-key route with its scopes.
+ */
+export function apiKeyCheckSettings(source: Catalog = catalog): string {
+  const { pathPrefix, keyHeader, clientHeader, scopesHeader } = source.ingress.apiKeys;
+  return JSON.stringify({
+    pathPrefix,
+    keyHeader,
+    clientHeader,
+    scopesHeader,
+    userHeader: source.ingress.jwt.identityHeader,
+    routes: apiKeyRoutes(source).map(({ method, path, scopes }) => ({ method, path, scopes })),
+  });
+}
+
 export function findService(name: string, source: Catalog = catalog): ServiceSpec {
   const spec = source.services.find((s) => s.name === name);
   if (spec === undefined) throw new Error(`catalog has no service named '${name}'`);

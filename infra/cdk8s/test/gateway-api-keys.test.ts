@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Catalog, apiKeyRoutes, catalog, findService } from '../src/catalog.js';
-import { apiKeyCheckSettings } from '../src/constructs/shop-service.js';
+import { type Catalog, apiKeyCheckSettings, apiKeyRoutes, catalog, findService } from '../src/catalog.js';
 import { type CheckAnswer, type ExtAuthzService, type ModelRequest, gatewayModel } from './support/gateway-model.js';
 import { extAuthzProviders } from './support/mesh-config.js';
 import { find, ofKind, synthObjects } from './support/shop.js';

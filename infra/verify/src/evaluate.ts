@@ -134,13 +134,73 @@ export function evaluateJwt(seen: JwtObservation): CheckResult {
   return pass(detail);
 }
 
-/** A burst at the gateway meets its local rate limit. */
-export function evaluateRateLimit(statuses: readonly number[]): CheckResult {
-  const limited = statuses.filter((s) => s === 429).length;
-  const passed = statuses.filter((s) => s < 400).length;
-  const detail = `${statuses.length} requests: ${passed} passed, ${limited} answered 429`;
+export interface ClientRateLimitObservation {
+  /** Statuses of one client's burst (a verified token of its own). */
+  readonly burst: readonly number[];
+  /** content-type of the first 429 of the burst, if any. */
+  readonly limitedContentType: string | undefined;
+  /** Statuses of another client's requests sent right after the burst. */
+  readonly other: readonly number[];
+}
+
+/** A burst from one client meets its own bucket (429 problem+json) while another client is not limited. */
+export function evaluateClientRateLimit(o: ClientRateLimitObservation): CheckResult {
+  const count = (statuses: readonly number[], status: number) => statuses.filter((s) => s === status).length;
+  const limited = count(o.burst, 429);
+  const passed = o.burst.filter((s) => s < 400).length;
+  const otherPassed = o.other.filter((s) => s < 400).length;
+  const detail =
+    `one client's ${o.burst.length} requests: ${passed} passed, ${limited} answered 429; ` +
+    `another client's ${o.other.length} right after: ${otherPassed} passed, ${count(o.other, 429)} answered 429`;
   if (limited === 0) return fail(`no 429: ${detail}`);
   if (passed === 0) return fail(`every request was refused, not a rate limit: ${detail}`);
+  if (!(o.limitedContentType ?? '').startsWith('application/problem+json')) {
+    return fail(`${detail}: the 429 is not problem+json (content-type '${o.limitedContentType ?? ''}')`);
+  }
+  if (o.other.length === 0 || otherPassed !== o.other.length) {
+    return fail(`the other client was limited too, one bucket for everyone: ${detail}`);
+  }
+  return pass(detail);
+}
+
+export interface ApiKeyObservation {
+  readonly noKey: number;
+  readonly userToken: number;
+  readonly valid: number;
+  readonly wrongScope: number;
+  readonly malformed: number;
+  readonly revoked: number;
+  /** content-type of the answer without a key. */
+  readonly noKeyContentType: string;
+}
+
+/** GET /api/stats takes an API key with stats:read and nothing else; a revoked key stops working at once. */
+export function evaluateApiKeys(o: ApiKeyObservation): CheckResult {
+  const expected: Record<keyof Omit<ApiKeyObservation, 'noKeyContentType'>, number> = {
+    noKey: 401,
+    userToken: 403,
+    valid: 200,
+    wrongScope: 403,
+    malformed: 400,
+    revoked: 401,
+  };
+  const labels: Record<keyof typeof expected, string> = {
+    noKey: 'no key',
+    userToken: 'user token',
+    valid: 'valid key',
+    wrongScope: 'key without stats:read',
+    malformed: 'malformed key',
+    revoked: 'revoked key',
+  };
+  const keys = Object.keys(expected) as (keyof typeof expected)[];
+  const detail = keys.map((k) => `${labels[k]} → ${o[k]}`).join(', ');
+  const wrong = keys.filter((k) => o[k] !== expected[k]);
+  if (wrong.length > 0) {
+    return fail(`${detail}; expected ${wrong.map((k) => `${labels[k]} → ${expected[k]}`).join(', ')}`);
+  }
+  if (!o.noKeyContentType.startsWith('application/problem+json')) {
+    return fail(`${detail}: the refusal is not problem+json (content-type '${o.noKeyContentType}')`);
+  }
   return pass(detail);
 }
 

@@ -67,18 +67,26 @@ interface BreakerLimits {
   readonly outlierDetection?: { readonly consecutive5xxErrors: number };
 }
 
+interface Bucket {
+  readonly maxTokens: number;
+  readonly tokensPerFill: number;
+  readonly fillIntervalMs: number;
+}
+
 interface CatalogLimits {
   readonly defaults?: { readonly circuitBreaker?: BreakerLimits };
   readonly ingress?: {
     readonly namespace?: string;
     readonly service?: string;
     readonly port?: number;
-    readonly jwt?: { readonly issuer: string; readonly audience: string };
-    readonly rateLimit?: {
-      readonly maxTokens: number;
-      readonly tokensPerFill: number;
-      readonly fillIntervalMs: number;
+    readonly jwt?: {
+      readonly issuers?: readonly {
+        readonly id: string;
+        readonly issuer: string;
+        readonly audiences: readonly string[];
+      }[];
     };
+    readonly rateLimit?: { readonly perClient?: Bucket; readonly anonymous?: Bucket };
   };
 }
 
@@ -97,21 +105,22 @@ export interface IngressTarget {
   /** The Service's name (not its DNS name). */
   readonly service: string;
   readonly port: number;
+  /** The issuer and audience verify signs with: loadgen's, whose key is the one in the cluster. */
   readonly issuer: string;
   readonly audience: string;
-  /** Token bucket per gateway pod; undefined when the catalog does not declare one. */
-  readonly rateLimit:
-    { readonly maxTokens: number; readonly tokensPerFill: number; readonly fillIntervalMs: number } | undefined;
+  /** Token buckets per gateway pod (per verified client, and the anonymous one); undefined when not declared. */
+  readonly rateLimit: { readonly perClient?: Bucket; readonly anonymous?: Bucket } | undefined;
 }
 
 export function ingress(source: Catalog = catalog): IngressTarget {
   const declared = (source as Catalog & CatalogLimits).ingress;
+  const loadgen = declared?.jwt?.issuers?.find((i) => i.id === 'loadgen');
   return {
     namespace: declared?.namespace ?? 'istio-system',
     service: declared?.service?.split('.')[0] ?? 'istio-ingressgateway',
     port: declared?.port ?? 80,
-    issuer: declared?.jwt?.issuer ?? 'mesh-kit',
-    audience: declared?.jwt?.audience ?? 'shop',
+    issuer: loadgen?.issuer ?? 'mesh-kit-loadgen',
+    audience: loadgen?.audiences[0] ?? 'shop',
     rateLimit: declared?.rateLimit,
   };
 }

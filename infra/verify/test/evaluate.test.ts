@@ -9,7 +9,8 @@ import {
   evaluateJwt,
   evaluateMtls,
   evaluateOutlier,
-  evaluateRateLimit,
+  evaluateApiKeys,
+  evaluateClientRateLimit,
   evaluateRetries,
   evaluateSidecars,
   evaluateTimeout,
@@ -166,10 +167,49 @@ describe('mTLS, authorization and JWT', () => {
     });
   });
 
-  it('rate limit: some 429 after some successes', () => {
-    expect(evaluateRateLimit([200, 200, 429, 429]).detail).toBe('4 requests: 2 passed, 2 answered 429');
-    expect(evaluateRateLimit([200, 200]).status).toBe('fail');
-    expect(evaluateRateLimit([429, 503]).status).toBe('fail');
+  it('rate limit per client: one client meets 429 problem+json after some successes, another is not limited', () => {
+    const seen = { burst: [200, 200, 429, 429], limitedContentType: 'application/problem+json', other: [200, 200] };
+    expect(evaluateClientRateLimit(seen)).toEqual({
+      status: 'pass',
+      detail:
+        "one client's 4 requests: 2 passed, 2 answered 429; another client's 2 right after: 2 passed, 0 answered 429",
+    });
+    expect(evaluateClientRateLimit({ ...seen, burst: [200, 200] }).detail).toMatch(/^no 429/);
+    expect(evaluateClientRateLimit({ ...seen, burst: [429, 503] }).detail).toMatch(/every request was refused/);
+    expect(evaluateClientRateLimit({ ...seen, other: [200, 429] })).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('the other client was limited too, one bucket for everyone'),
+    });
+    expect(evaluateClientRateLimit({ ...seen, other: [] }).status).toBe('fail');
+    expect(evaluateClientRateLimit({ ...seen, limitedContentType: 'text/plain' })).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining("the 429 is not problem+json (content-type 'text/plain')"),
+    });
+  });
+
+  it('API keys: each case answers its own status, and the refusal is problem+json', () => {
+    const seen = {
+      noKey: 401,
+      userToken: 403,
+      valid: 200,
+      wrongScope: 403,
+      malformed: 400,
+      revoked: 401,
+      noKeyContentType: 'application/problem+json',
+    };
+    expect(evaluateApiKeys(seen)).toEqual({
+      status: 'pass',
+      detail:
+        'no key → 401, user token → 403, valid key → 200, key without stats:read → 403, malformed key → 400, revoked key → 401',
+    });
+    expect(evaluateApiKeys({ ...seen, userToken: 200 })).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('expected user token → 403'),
+    });
+    expect(evaluateApiKeys({ ...seen, revoked: 200, noKey: 200 }).detail).toMatch(
+      /expected no key → 401, revoked key → 401$/,
+    );
+    expect(evaluateApiKeys({ ...seen, noKeyContentType: 'text/plain' }).detail).toContain('not problem+json');
   });
 });
 

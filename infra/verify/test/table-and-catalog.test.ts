@@ -77,8 +77,16 @@ describe('limits the infra catalog adds (circuit breaking, gateway)', () => {
       namespace: 'istio-system',
       service: 'istio-ingressgateway.istio-system.svc.cluster.local',
       port: 80,
-      jwt: { issuer: 'mesh-kit', audience: 'shop' },
-      rateLimit: { maxTokens: 50, tokensPerFill: 25, fillIntervalMs: 1_000 },
+      jwt: {
+        issuers: [
+          { id: 'users', issuer: 'mesh-kit', audiences: ['shop'] },
+          { id: 'loadgen', issuer: 'lg', audiences: ['shop'] },
+        ],
+      },
+      rateLimit: {
+        perClient: { maxTokens: 50, tokensPerFill: 25, fillIntervalMs: 1_000 },
+        anonymous: { maxTokens: 20, tokensPerFill: 10, fillIntervalMs: 1_000 },
+      },
     },
   };
 
@@ -94,15 +102,17 @@ describe('limits the infra catalog adds (circuit breaking, gateway)', () => {
     expect(() => breakerLimits('payments', bare)).toThrow('the catalog declares no circuit breaking for payments');
   });
 
-  it('takes the gateway Service name from its DNS name, and the burst from its bucket', () => {
+  it("takes the gateway Service name from its DNS name, loadgen's issuer to sign with, and the burst from a client's bucket", () => {
     const target = ingress(extended);
     expect(target).toMatchObject({
       namespace: 'istio-system',
       service: 'istio-ingressgateway',
       port: 80,
-      issuer: 'mesh-kit',
+      issuer: 'lg',
+      audience: 'shop',
     });
-    expect(burstSize(target.rateLimit)).toBe(300);
+    expect(burstSize(target.rateLimit?.perClient)).toBe(300);
+    expect(burstSize({ maxTokens: 20 })).toBe(240);
     expect(burstSize({ maxTokens: 200 })).toBe(1_200);
     expect(ingress({ ...catalog, ingress: undefined }).service).toBe('istio-ingressgateway');
   });

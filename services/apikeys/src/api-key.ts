@@ -19,3 +19,24 @@ export function generateApiKey(): string {
 export function hashApiKey(key: string): Buffer {
   return createHash('sha256').update(key, 'utf8').digest();
 }
+
+// Statements for operators (make apikey, make verify), run by psql or a client where binding
+// parameters is not available. Names and scopes reach them only after the patterns above.
+const literal = (text: string): string => {
+  if (!CLIENT_NAME_PATTERN.test(text) && !SCOPE_PATTERN.test(text))
+    throw new Error(`not a client name or scope: '${text}'`);
+  return `'${text}'`;
+};
+
+/** Stores a key's hash for a client, with scopes. */
+export function insertStatement(name: string, scopes: readonly string[], hash: Buffer): string {
+  return (
+    `INSERT INTO api_keys (name, key_hash, scopes) VALUES (${literal(name)}, ` +
+    `'\\x${hash.toString('hex')}'::bytea, ARRAY[${scopes.map(literal).join(', ')}]::text[]) RETURNING id;`
+  );
+}
+
+/** Revokes the client's active key. */
+export function revokeStatement(name: string): string {
+  return `UPDATE api_keys SET revoked_at = now() WHERE name = ${literal(name)} AND revoked_at IS NULL RETURNING id;`;
+}

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import {
   type Catalog,
   type ServiceSpec,
+  apiKeyCheckSettings,
   apiKeyRoutes,
   circuitBreakerOf,
   serviceUrlVariable,
@@ -33,6 +34,7 @@ export function jwtSecretName(service: string): string {
 }
 
 /** The container env of a service, derived from the catalog (the env contract is its config schema). */
+
 export function serviceEnv(catalog: Catalog, spec: ServiceSpec): Record<string, EnvSource> {
   const env: Record<string, EnvSource> = {
     PORT: { value: String(spec.port) },
@@ -62,22 +64,6 @@ export function serviceEnv(catalog: Catalog, spec: ServiceSpec): Record<string, 
     env.JWT_AUDIENCE = { value: own.audiences[0] ?? '' };
   }
   return env;
-}
-
-/**
- * What the ext_authz service needs to decide a check (its EXT_AUTHZ_SETTINGS, JSON): the provider's path
- * prefix, the header names, and every API-key route with its scopes.
- */
-export function apiKeyCheckSettings(catalog: Catalog): string {
-  const { pathPrefix, keyHeader, clientHeader, scopesHeader } = catalog.ingress.apiKeys;
-  return JSON.stringify({
-    pathPrefix,
-    keyHeader,
-    clientHeader,
-    scopesHeader,
-    userHeader: catalog.ingress.jwt.identityHeader,
-    routes: apiKeyRoutes(catalog).map(({ method, path, scopes }) => ({ method, path, scopes })),
-  });
 }
 
 /** Whom a service admits: each declared caller on its declared calls, the gateway on public routes. */

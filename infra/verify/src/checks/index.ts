@@ -1,3 +1,4 @@
+import { apiKeysCheck } from './api-keys.js';
 import { authorizationCheck } from './authorization.js';
 import { natsLossCheck, postgresLossCheck } from './backing-pod-loss.js';
 import { breakerCheck } from './breaker.js';
@@ -18,6 +19,7 @@ export const checks: readonly Check[] = [
   mtlsCheck,
   authorizationCheck,
   jwtCheck,
+  apiKeysCheck,
   identityCheck,
   traceCheck,
   retriesCheck,

@@ -19,7 +19,8 @@ export const jwtCheck: Check = {
       issuer: ingress().issuer,
       audience: ingress().audience,
     }).sign('someone');
-    const path = '/api/stats';
+    // A JWT route (/api/stats takes an API key and answers through apikeys instead).
+    const path = '/api/orders';
     const noToken = await gateway.send('GET', path);
     return evaluateJwt({
       noToken: { status: noToken.status, headers: noToken.headers },
