@@ -28,6 +28,8 @@ const TARGETS = [
   'jaeger',
   'grafana',
   'token',
+  'apikey',
+  'apikey-revoke',
   'verify',
   'status',
   'logs',
