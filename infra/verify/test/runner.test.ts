@@ -9,6 +9,7 @@ describe('the suite', () => {
       'mtls',
       'authz',
       'jwt',
+      'api-keys',
       'identity',
       'trace',
       'retries',
