@@ -182,7 +182,8 @@ export interface IngressSpec {
     readonly identityHeader: string;
     /**
      * Every public route lives under this prefix (with its trailing slash). A request under it is
-     * forwarded only with a verified token; without one the gateway answers 401 itself.
+     * forwarded to a JWT route only with a verified token; without one the gateway answers 401
+     * itself. API-key and public routes are matched before that 401 (their own `auth` decides).
      */
     readonly protectedPrefix: string;
   };
