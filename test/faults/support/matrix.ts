@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultEnvironment } from './environment.js';
+import { startLossyLink } from './lossy-link.js';
 import { SHOP_SERVICES, type ShopService } from './shop.js';
 
 /** What a fault's run reports back: when the fault began and ended, and anything it saw go wrong. */
@@ -33,6 +34,16 @@ export interface Fault {
 /** How long PostgreSQL and NATS stay down, and how long a slow or failing payments lasts. */
 export const OUTAGE_MS = 10_000;
 export const DEGRADED_MS = 8_000;
+/** How long orders' events are lost on the way to NATS before orders is killed. */
+const IN_FLIGHT_MS = 1_000;
+
+async function confirmedOrders(env: FaultEnvironment): Promise<number> {
+  const rows = await env.shop.query<{ n: string }>(
+    'orders',
+    "SELECT count(*) AS n FROM orders WHERE status <> 'pending'",
+  );
+  return Number(rows[0]!.n);
+}
 
 async function restartService(
   env: FaultEnvironment,
@@ -147,9 +158,30 @@ export const FAULTS: readonly Fault[] = [
   {
     id: 'kill-orders',
     staysReady: ['users', 'payments', 'notifications', 'analytics'],
-    title: 'kill -9 orders',
-    async run(env) {
-      await env.shop.kill('orders', 'SIGKILL');
+    title: 'kill -9 orders with events in flight',
+    async run(env, marks) {
+      // An order's event is at risk only for the millisecond between its commit and the broker's
+      // acknowledgement; a kill at a random moment almost never lands there. So orders talks to
+      // NATS through a link that, for the last second before the kill, loses what orders sends:
+      // every order of that second has its event in flight when the process dies. Only events
+      // that are still pending in the outbox survive that (not an in-memory queue, not a row
+      // marked published before the broker acknowledged it, not a publish beside the commit).
+      const link = await startLossyLink(env.nats.url);
+      try {
+        await restartService(env, 'orders', 'SIGTERM', marks, { NATS_URL: link.url });
+        await env.shop.waitReady('orders');
+        await sleep(1_000);
+        const before = await confirmedOrders(env);
+        link.loseTraffic();
+        await sleep(IN_FLIGHT_MS);
+        await env.shop.kill('orders', 'SIGKILL');
+        const inFlight = (await confirmedOrders(env)) - before;
+        if (inFlight < 5 || link.dropped === 0) {
+          marks.violation(`no events in flight at the kill: ${inFlight} orders, ${link.dropped} bytes lost`);
+        }
+      } finally {
+        await link.close();
+      }
       await sleep(500);
       env.shop.spawn('orders');
     },
@@ -169,11 +201,7 @@ export const FAULTS: readonly Fault[] = [
       const until = Date.now() + 2_000;
       while ((await notified()) === before && Date.now() < until) await sleep(2);
       await env.shop.kill('notifications', 'SIGKILL');
-      const placed = Number(
-        (
-          await env.shop.query<{ n: string }>('orders', "SELECT count(*) AS n FROM orders WHERE status <> 'pending'")
-        )[0]!.n,
-      );
+      const placed = await confirmedOrders(env);
       const atKill = await notified();
       if (atKill === before || atKill >= placed) {
         marks.violation(`not killed mid-batch: ${atKill - before} of the backlog written, ${placed - atKill} left`);
