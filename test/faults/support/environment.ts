@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { answers } from '../../../test-support/backing-services.js';
 import { natsServerBinary, startNatsServer, type OwnNatsServer } from '../../events/support/nats-server.js';
+import { startLossyLink, type LossyLink } from './lossy-link.js';
 import { postgresUnavailable, startPostgresServer, type OwnPostgresServer } from './postgres-server.js';
 import { createFaultShop, SHOP_SERVICES, type FaultShop } from './shop.js';
 
@@ -11,6 +12,8 @@ export interface FaultEnvironment {
   readonly postgres: OwnPostgresServer;
   readonly nats: OwnNatsServer;
   readonly shop: FaultShop;
+  /** orders reaches NATS through this link, which a fault can make lose what orders sends. */
+  readonly ordersToNats: LossyLink;
 }
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -30,15 +33,22 @@ export function faultsUnavailable(): string | undefined {
 export async function startFaultEnvironment(): Promise<FaultEnvironment> {
   const postgres = await startPostgresServer();
   let nats: OwnNatsServer | undefined;
+  let ordersToNats: LossyLink | undefined;
   let shop: FaultShop | undefined;
   try {
     nats = await startNatsServer();
-    shop = await createFaultShop({ postgresAdminUrl: postgres.url, natsUrl: nats.url });
+    ordersToNats = await startLossyLink(nats.url);
+    shop = await createFaultShop({
+      postgresAdminUrl: postgres.url,
+      natsUrl: nats.url,
+      serviceEnv: { orders: { NATS_URL: ordersToNats.url } },
+    });
     await shop.createDatabases();
     await shop.heal(60_000);
-    return { postgres, nats, shop };
+    return { postgres, nats, shop, ordersToNats };
   } catch (error) {
     await shop?.stopAll();
+    await ordersToNats?.close();
     await nats?.destroy();
     await postgres.destroy();
     throw error;
@@ -48,6 +58,7 @@ export async function startFaultEnvironment(): Promise<FaultEnvironment> {
 export async function stopFaultEnvironment(env: FaultEnvironment | undefined): Promise<void> {
   if (env === undefined) return;
   await env.shop.stopAll();
+  await env.ordersToNats.close();
   await env.nats.destroy();
   await env.postgres.destroy();
 }

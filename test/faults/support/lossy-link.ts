@@ -8,8 +8,10 @@ import { createConnection, createServer, type Socket } from 'node:net';
 export interface LossyLink {
   /** The server's URL with the link's host and port. */
   readonly url: string;
-  /** From now on, bytes the client sends on existing connections are dropped. */
+  /** From now on, bytes the client sends are dropped. */
   loseTraffic(): void;
+  /** Closes the connections that lost data (the client notices and reconnects); new ones go through. */
+  restore(): void;
   /** Bytes the link dropped so far. */
   readonly dropped: number;
   close(): Promise<void>;
@@ -49,6 +51,10 @@ export async function startLossyLink(serverUrl: string): Promise<LossyLink> {
     url: url.toString().replace(/\/$/, ''),
     loseTraffic() {
       losing = true;
+    },
+    restore() {
+      losing = false;
+      for (const s of sockets) if (lossy.has(s)) s.destroy();
     },
     get dropped() {
       return dropped;
