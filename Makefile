@@ -6,7 +6,7 @@ SHELL := /usr/bin/env bash
 
 # Where to deploy. Empty CONTEXT = the local kind cluster `mesh-kit`; REGISTRY and TAG name the
 # images ($(REGISTRY)/<service>:$(TAG)); DEPLOY_WITH=helm applies charts/mesh-kit instead of
-# dist/manifests. See "Beyond kind" in the README.
+# dist/manifests. See "Beyond kind" in docs/operations.md.
 REGISTRY ?=
 TAG ?=
 CONTEXT ?=

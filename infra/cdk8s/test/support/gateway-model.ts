@@ -1,7 +1,8 @@
 /**
  * A model of the ingress gateway's request path, interpreting the synthesized objects: the
  * identity-header strip, jwt_authn, the DENY AuthorizationPolicy, then the router's first matching
- * route. It encodes these Envoy/Istio facts (sources in the README's gateway section):
+ * route. It encodes these Envoy/Istio facts (sources: docs/architecture.md, "The caller's identity at
+ * the gateway"):
  * - header names are lower-cased by Envoy's codecs;
  * - jwt_authn (Istio: allow_missing) rejects an invalid token with 401, lets a missing one through,
  *   and on success writes the claims to its metadata, sets the claim headers and removes the token

@@ -39,7 +39,7 @@ export interface ConsumerServiceOptions {
 /**
  * The start-up of a service whose job is consuming events (notifications, analytics): it serves at
  * once and waits for PostgreSQL and NATS in the background, and it is not ready until its consumer
- * runs, since it serves nothing useful without it (README, "Readiness and faults").
+ * runs, since it serves nothing useful without it (docs/architecture.md, "Readiness and faults").
  */
 export function startConsumerService(options: ConsumerServiceOptions): StartedService {
   const { config, logger } = options;
