@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import {
+  brokerCredentialsFromConfig,
   createMetrics,
   createPool,
   ensureStreams,
@@ -26,7 +27,7 @@ await runService({
       migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
       logger,
     });
-    const events = openEvents(config.NATS_URL, 'orders', logger);
+    const events = openEvents(config.NATS_URL, 'orders', logger, brokerCredentialsFromConfig(config));
     const topology = ordersTopologyFromConfig(config);
     const metrics = createMetrics('orders');
     // Its own few connections, so a pass never queues behind request traffic.
