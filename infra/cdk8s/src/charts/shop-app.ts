@@ -8,6 +8,9 @@ import { GatewayAuthentication } from '../constructs/gateway-authentication.js';
 import { GatewayRateLimit } from '../constructs/gateway-rate-limit.js';
 import { IngressRoutes } from '../constructs/ingress-routes.js';
 import { MeshDefaults } from '../constructs/mesh-defaults.js';
+import { NamespaceDefaultDeny } from '../constructs/namespace-default-deny.js';
+import { WorkloadNetworkPolicy } from '../constructs/workload-network-policy.js';
+import { POSTGRES_INIT, workloadAllowances } from '../network-allowances.js';
 import { PostgresInit } from '../constructs/postgres-init.js';
 import { ShopNamespace } from '../constructs/shop-namespace.js';
 import { ShopService, databaseSecretName, natsSecretName } from '../constructs/shop-service.js';
@@ -31,7 +34,6 @@ export interface ShopOptions {
 
 /** The name of the Secret holding the `postgres` superuser password. */
 export const POSTGRES_ADMIN_SECRET = 'postgres-admin';
-const POSTGRES_INIT = 'postgres-init';
 const NATS_CONFIG = 'nats-config';
 
 /** Adds the shop's charts to `app`: one file per chart, named so `kubectl apply -f` meets the namespace first. */
@@ -49,19 +51,31 @@ export function addShopCharts(app: App, options: ShopOptions): void {
     maxRetryAmplification: catalog.maxRetryAmplification,
     requestBudget: catalog.requestBudget,
   });
-  new MeshDefaults(chart('10-mesh', catalog.namespace), 'mesh', {
+  const allowances = new Map(workloadAllowances(catalog).map((a) => [a.name, a]));
+  const networkPolicy = (scope: Construct, name: string): void => {
+    const allowance = allowances.get(name);
+    if (allowance === undefined) throw new Error(`no network allowance for workload '${name}'`);
+    new WorkloadNetworkPolicy(scope, `network-policy-${name}`, { namespace: catalog.namespace, allowance });
+  };
+  const mesh = chart('10-mesh', catalog.namespace);
+  new NamespaceDefaultDeny(mesh, 'default-deny', { namespace: catalog.namespace });
+  new MeshDefaults(mesh, 'mesh', {
     namespace: catalog.namespace,
     tracingProvider: catalog.telemetry.tracingProvider,
     samplingPercent: catalog.telemetry.samplingPercent,
     accessLogProvider: catalog.telemetry.accessLogProvider,
   });
-  addData(chart('20-data', catalog.namespace, { [TIER_LABEL]: 'data' }), catalog, options);
+  const data = chart('20-data', catalog.namespace, { [TIER_LABEL]: 'data' });
+  addData(data, catalog, options);
+  for (const name of [catalog.postgres.name, catalog.nats.name, POSTGRES_INIT]) networkPolicy(data, name);
   for (const spec of catalog.services) {
-    new ShopService(chart(`30-${spec.name}`, catalog.namespace), 'service', {
+    const scope = chart(`30-${spec.name}`, catalog.namespace);
+    new ShopService(scope, 'service', {
       catalog,
       spec,
       image: `${options.imageRegistry}/${spec.name}:${options.imageTag}`,
     });
+    networkPolicy(scope, spec.name);
   }
   new IngressRoutes(chart('40-ingress', catalog.namespace), 'ingress', { catalog });
   const edge = chart('50-gateway-policy', catalog.ingress.namespace);
