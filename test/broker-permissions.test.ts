@@ -13,8 +13,11 @@ import { connect } from '@nats-io/transport-node';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  brokerCredentialsFromConfig,
   connectEvents,
+  deadLetterSubject,
   ensureStreams,
+  inboxPrefix as runtimeInboxPrefix,
   eventMetrics,
   EventPublisher,
   newOrderPlacedEvent,
@@ -27,7 +30,7 @@ import {
   type RunningConsumer,
 } from '@mesh-kit/runtime';
 import { catalog } from '../infra/cdk8s/src/catalog.js';
-import { brokerUsers } from '../infra/cdk8s/src/broker-permissions.js';
+import { brokerUsers, inboxPrefix } from '../infra/cdk8s/src/broker-permissions.js';
 import { createShopApp } from '../infra/cdk8s/src/charts/shop-app.js';
 import { DURABLE as ANALYTICS_DURABLE } from '../services/analytics/src/order-placed-consumer.js';
 import { DURABLE as NOTIFICATIONS_DURABLE } from '../services/notifications/src/order-placed-consumer.js';
@@ -124,6 +127,35 @@ afterAll(async () => {
   await Promise.all([orders, notifications, analytics].map((c) => c?.close()));
   server?.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the broker permissions and the runtime agree', () => {
+  it("on the stream, its dead-letter subjects, the durables' names and the inbox prefix", () => {
+    expect(catalog.streams).toEqual([
+      {
+        name: ORDERS_TOPOLOGY.stream,
+        subjects: ORDERS_TOPOLOGY.subjects,
+        deadLetterStream: ORDERS_TOPOLOGY.deadLetterStream,
+      },
+    ]);
+    expect(NOTIFICATIONS_DURABLE).toBe('notifications');
+    expect(ANALYTICS_DURABLE).toBe('analytics');
+    const notifications = brokerUsers(catalog).find((u) => u.user === 'notifications')!;
+    expect(notifications.publish).toContain(deadLetterSubject(ORDERS_TOPOLOGY, NOTIFICATIONS_DURABLE));
+    expect(inboxPrefix('analytics')).toBe(runtimeInboxPrefix('analytics'));
+  });
+
+  it('connects without credentials when none are set, and names the missing half of a pair', () => {
+    expect(brokerCredentialsFromConfig({})).toBeUndefined();
+    expect(brokerCredentialsFromConfig({ NATS_USER: 'orders', NATS_PASSWORD: 'x' })).toEqual({
+      user: 'orders',
+      password: 'x',
+    });
+    expect(() => brokerCredentialsFromConfig({ NATS_USER: 'orders' })).toThrow(
+      /NATS_PASSWORD: required with NATS_USER/,
+    );
+    expect(() => brokerCredentialsFromConfig({ NATS_PASSWORD: 'x' })).toThrow(/NATS_USER: required with NATS_PASSWORD/);
+  });
 });
 
 describe.skipIf(skip !== undefined)('the broker, with the users and permissions generated from the catalog', () => {
