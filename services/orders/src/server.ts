@@ -54,7 +54,13 @@ await runService({
           logger,
           stopped: () => stopping,
         });
-        connection.onReconnect(() => relay.trigger());
+        connection.onReconnect(() => {
+          // A broker back without its store (a lost volume) needs the streams again, and only orders
+          // may create them (docs/security.md, "Broker"); one attempt per reconnect, then the relay.
+          void ensureStreams(connection.jsm, topology)
+            .catch((error: unknown) => logger.warn({ err: error }, 'could not ensure the streams after a reconnect'))
+            .finally(() => relay.trigger());
+        });
         relay.usePublisher(new EventPublisher(connection.js, eventMetrics(metrics.registry)));
       })
       .catch((error: unknown) => logger.info({ err: error }, 'outbox relay not attached to the broker'));
