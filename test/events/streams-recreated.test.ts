@@ -39,13 +39,14 @@ async function stopNats(): Promise<void> {
   await exited;
 }
 
-async function streams(): Promise<string[]> {
+/** The names of the streams and when each was created. */
+async function streams(): Promise<Record<string, string>> {
   const nc = await connect({ servers: `nats://127.0.0.1:${port}`, reconnect: false });
   try {
     const jsm = await jetstreamManager(nc);
-    const names: string[] = [];
-    for await (const name of jsm.streams.names()) names.push(name);
-    return names.sort();
+    const created: Record<string, string> = {};
+    for await (const info of jsm.streams.list()) created[info.config.name] = info.created;
+    return created;
   } finally {
     await nc.close();
   }
@@ -89,12 +90,18 @@ describe.skipIf(natsServerBinary === undefined)('the event streams', () => {
   });
 
   it('are created again by orders when the broker comes back without its store', async () => {
-    expect(await eventually(async () => (await streams()).length === 2, 15_000)).toBe(true);
-    expect(await streams()).toEqual(['ORDERS', 'ORDERS_DLQ']);
+    const names = (created: Record<string, string>): string[] => Object.keys(created).sort();
+    expect(await eventually(async () => names(await streams()).length === 2, 15_000)).toBe(true);
+    const before = await streams();
+    expect(names(before)).toEqual(['ORDERS', 'ORDERS_DLQ']);
     await stopNats();
     rmSync(join(dir, 'store'), { recursive: true, force: true });
     await startNats();
-    expect(await streams()).toEqual([]);
-    expect(await eventually(async () => (await streams()).length === 2, 15_000)).toBe(true);
+    // New streams, not the old ones: the store is gone, so only orders can have made them.
+    const renewed = async (): Promise<boolean> => {
+      const now = await streams();
+      return names(now).length === 2 && names(now).every((name) => now[name] !== before[name]);
+    };
+    expect(await eventually(renewed, 15_000)).toBe(true);
   });
 });
