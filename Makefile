@@ -63,7 +63,7 @@ load: ## Load the local images into the kind node (skipped when pushed)
 	scripts/load.sh
 
 .PHONY: secrets
-secrets: ## Generate database credentials and the JWT key once under .secrets/
+secrets: ## Generate database and broker credentials and the JWT key once under .secrets/
 	scripts/secrets.sh
 
 .PHONY: synth

@@ -3,6 +3,7 @@
  * them as Kubernetes Secrets to .secrets/secrets.yaml for scripts/apply.sh. Existing files are kept,
  * so a second run changes nothing. Names and keys are the agreed contract: postgres-admin
  * (password), <service>-db for each service with a database (username, password, database, url),
+ * <service>-nats for each service that publishes or consumes events (username, password),
  * loadgen-jwt (private.pem); the matching public key is .secrets/jwks.json, with a kid.
  */
 import { createHash, generateKeyPairSync, randomBytes, type JsonWebKey } from 'node:crypto';
@@ -10,7 +11,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { catalog, type Catalog } from '../infra/cdk8s/src/catalog.js';
+import { catalog, usesBroker, type Catalog } from '../infra/cdk8s/src/catalog.js';
 
 export const PART_OF = { 'app.kubernetes.io/part-of': 'mesh-kit' } as const;
 /** In-cluster PostgreSQL Service (agreed interface). */
@@ -93,6 +94,14 @@ export function ensureSecrets(dir: string, source: Catalog = catalog): Map<strin
     secrets.set(
       name,
       readOrCreate(join(dir, `${name}.json`), () => databaseSecret(service.name, database, password())),
+    );
+  }
+
+  for (const service of source.services.filter(usesBroker)) {
+    const name = `${service.name}-nats`;
+    secrets.set(
+      name,
+      readOrCreate(join(dir, `${name}.json`), () => ({ username: service.name, password: password() })),
     );
   }
 

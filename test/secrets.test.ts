@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { catalog } from '../infra/cdk8s/src/catalog.js';
+import { catalog, usesBroker } from '../infra/cdk8s/src/catalog.js';
 import { synthesize, FIXTURE_JWKS } from '../scripts/chart.js';
 import { ensureSecrets, secretManifests } from '../scripts/secrets.js';
 import { AUDIENCE, ISSUER, devTokenSigner } from '../scripts/token.js';
@@ -19,10 +19,14 @@ const snapshot = (): Record<string, string> =>
   Object.fromEntries(readdirSync(dir).map((file) => [file, readFileSync(join(dir, file), 'utf8')]));
 
 describe('make secrets', () => {
-  it('creates the agreed Secrets: postgres-admin, one <service>-db per database, loadgen-jwt', () => {
+  it('creates the agreed Secrets: postgres-admin, one <service>-db per database, one <service>-nats per broker user, loadgen-jwt', () => {
     const secrets = ensureSecrets(dir);
     const withDatabase = catalog.services.filter((s) => s.database !== undefined).map((s) => `${s.name}-db`);
-    expect([...secrets.keys()].sort()).toEqual(['loadgen-jwt', 'postgres-admin', ...withDatabase].sort());
+    const brokerUsers = catalog.services.filter(usesBroker).map((s) => `${s.name}-nats`);
+    expect([...secrets.keys()].sort()).toEqual(
+      ['loadgen-jwt', 'postgres-admin', ...withDatabase, ...brokerUsers].sort(),
+    );
+    expect(Object.keys(secrets.get('orders-nats') ?? {}).sort()).toEqual(['password', 'username']);
     expect(Object.keys(secrets.get('postgres-admin') ?? {})).toEqual(['password']);
     const users = secrets.get('users-db') ?? {};
     expect(Object.keys(users).sort()).toEqual(['database', 'password', 'url', 'username']);

@@ -1,11 +1,12 @@
-import type { Catalog } from './catalog.js';
+import { type Catalog, subjectMatches } from './catalog.js';
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * Problems that would make the catalog's manifests inconsistent, each naming the field:
  * duplicate names or ports, calls to unknown services or routes, route calls not declared in the
- * service's `calls`, gateway prefixes that expose no route or lie outside the JWT-protected prefix.
+ * service's `calls`, gateway prefixes that expose no route or lie outside the JWT-protected prefix,
+ * event subjects that no single stream stores.
  */
 export function catalogProblems(source: Catalog): string[] {
   const problems: string[] = [];
@@ -59,6 +60,19 @@ export function catalogProblems(source: Catalog): string[] {
         if (!declared) {
           problems.push(
             `${at}.routes[${j}].calls[${k}]: ${rc.method} ${rc.service} ${rc.path} is not among the service's calls`,
+          );
+        }
+      }
+    }
+    for (const [field, subjects] of [
+      ['publishes', s.publishes],
+      ['consumes', s.consumes],
+    ] as const) {
+      for (const [j, subject] of subjects.entries()) {
+        const stores = source.streams.filter((st) => st.subjects.some((p) => subjectMatches(p, subject)));
+        if (stores.length !== 1) {
+          problems.push(
+            `${at}.${field}[${j}]: '${subject}' must be stored by exactly one of streams, found ${stores.length}`,
           );
         }
       }

@@ -157,6 +157,45 @@ export interface IngressSpec {
   readonly scrubResponseHeaders: readonly string[];
 }
 
+/**
+ * A JetStream stream. The service that publishes its subjects creates and updates it (and its
+ * dead-letter stream); consumers only read through their own durable (named after the service).
+ */
+export interface StreamSpec {
+  readonly name: string;
+  readonly subjects: readonly string[];
+  /** Where consumers park messages they gave up on, under `deadletter.<stream>.<durable>`. */
+  readonly deadLetterStream: string;
+}
+
+/** Pods outside the shop's namespace, by namespace and labels. */
+export interface PodsSpec {
+  readonly namespace: string;
+  readonly podLabels: Readonly<Record<string, string>>;
+}
+
+/** Pods outside the namespace that the shop's pods reach, and on which ports. */
+export interface PeerSpec extends PodsSpec {
+  /** The pod ports (not Service ports) the traffic goes to; NetworkPolicy sees those. */
+  readonly ports: readonly { readonly port: number; readonly protocol: 'TCP' | 'UDP' }[];
+}
+
+/** The platform's pods the shop's pods talk to or are reached by (NetworkPolicy peers). */
+export interface NetworkSpec {
+  /** Cluster DNS (kube-dns / CoreDNS). */
+  readonly dns: PeerSpec;
+  /** istiod: xDS and certificates for every sidecar. */
+  readonly istiod: PeerSpec;
+  /** The trace collector the sidecars and the event services send spans to. */
+  readonly collector: PeerSpec;
+  /** Pod ports of the ingress gateway that loadgen sends to (namespace and labels from `ingress`). */
+  readonly ingressPorts: readonly number[];
+  /** Prometheus, which scrapes every pod's merged metrics port. */
+  readonly prometheus: PodsSpec;
+  /** Istio's merged Prometheus port on every sidecar (app metrics plus Envoy's and the agent's). */
+  readonly mergedMetricsPort: number;
+}
+
 export interface Catalog {
   readonly namespace: string;
   readonly version: string;
@@ -182,6 +221,9 @@ export interface Catalog {
   readonly ingress: IngressSpec;
   readonly postgres: BackingServiceSpec;
   readonly nats: BackingServiceSpec;
+  /** The JetStream streams behind the services' `publishes` and `consumes`. */
+  readonly streams: readonly StreamSpec[];
+  readonly network: NetworkSpec;
   /** Names of the mesh-wide providers (meshConfig.extensionProviders) the Telemetry resource selects. */
   readonly telemetry: {
     readonly tracingProvider: string;
@@ -394,6 +436,25 @@ export const catalog: Catalog = {
     resources: { cpuRequestMilli: 50, cpuLimitMilli: 500, memoryRequestMi: 64, memoryLimitMi: 256 },
     storageGi: 1,
   },
+  streams: [{ name: 'ORDERS', subjects: ['orders.>'], deadLetterStream: 'ORDERS_DLQ' }],
+  network: {
+    dns: {
+      namespace: 'kube-system',
+      podLabels: { 'k8s-app': 'kube-dns' },
+      ports: [
+        { port: 53, protocol: 'UDP' },
+        { port: 53, protocol: 'TCP' },
+      ],
+    },
+    istiod: { namespace: 'istio-system', podLabels: { app: 'istiod' }, ports: [{ port: 15012, protocol: 'TCP' }] },
+    collector: { namespace: 'istio-system', podLabels: { app: 'jaeger' }, ports: [{ port: 9411, protocol: 'TCP' }] },
+    ingressPorts: [8080],
+    prometheus: {
+      namespace: 'istio-system',
+      podLabels: { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/component': 'server' },
+    },
+    mergedMetricsPort: 15020,
+  },
   telemetry: {
     tracingProvider: 'zipkin',
     samplingPercent: 100,
@@ -411,6 +472,24 @@ export function serviceUrlVariable(service: string): string {
 /** Whether a service talks to NATS (publishes or consumes events). */
 export function usesBroker(spec: ServiceSpec): boolean {
   return spec.publishes.length > 0 || spec.consumes.length > 0;
+}
+
+/** The stream that stores `subject` (a subject of the catalog's `publishes`/`consumes`). */
+export function streamOf(subject: string, source: Catalog = catalog): StreamSpec {
+  const stream = source.streams.find((s) => s.subjects.some((pattern) => subjectMatches(pattern, subject)));
+  if (stream === undefined) throw new Error(`catalog has no stream storing subject '${subject}'`);
+  return stream;
+}
+
+/** NATS subject matching: `*` is one token, a trailing `>` one or more. */
+export function subjectMatches(pattern: string, subject: string): boolean {
+  const p = pattern.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < p.length; i += 1) {
+    if (p[i] === '>') return s.length > i;
+    if (i >= s.length || (p[i] !== '*' && p[i] !== s[i])) return false;
+  }
+  return p.length === s.length;
 }
 
 /** The circuit breaker of a service, the catalog's default where it names none. */

@@ -25,6 +25,14 @@ describe('catalog check', () => {
     expect(() => synthObjects(bad as Catalog)).toThrow(/invalid catalog:\n {2}services\[1\] \(payments\)\.port/);
   });
 
+  it('needs exactly one stream for every subject a service publishes or consumes', () => {
+    const bad = structuredClone(catalog) as Mutable<Catalog>;
+    bad.services.find((s) => s.name === 'analytics')!.consumes = ['payments.settled'];
+    expect(catalogProblems(bad as Catalog)).toEqual([
+      "services[4] (analytics).consumes[0]: 'payments.settled' must be stored by exactly one of streams, found 0",
+    ]);
+  });
+
   it('keeps every gateway route under the JWT-protected prefix, itself a path with a trailing slash', () => {
     const bad = structuredClone(catalog) as Mutable<Catalog>;
     bad.ingress.jwt.protectedPrefix = '/api';

@@ -87,6 +87,7 @@ describe('adding a service is one catalog entry', () => {
       'Deployment/reviews',
       'DestinationRule/reviews',
       `Job/${after.find((o) => o.kind === 'Job')!.metadata.name}`,
+      'NetworkPolicy/reviews',
       'PodDisruptionBudget/reviews',
       'Service/reviews',
       'ServiceAccount/reviews',
@@ -102,6 +103,8 @@ describe('adding a service is one catalog entry', () => {
     expect(JSON.stringify(job.spec)).toContain('reviews-db');
     const postgresPolicy = after.find((o) => o.kind === 'AuthorizationPolicy' && o.metadata.name === 'postgres')!;
     expect(JSON.stringify(postgresPolicy.spec)).toContain('cluster.local/ns/shop/sa/reviews');
+    const postgresNetwork = after.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'postgres')!;
+    expect(JSON.stringify(postgresNetwork.spec)).toContain('{"podSelector":{"matchLabels":{"app":"reviews"}}}');
   });
 
   it('validates, meets PSS restricted and passes analyze', async () => {

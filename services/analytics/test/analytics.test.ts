@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   connectEvents,
   createMetrics,
+  ensureStreams,
   eventMetrics,
   EventPublisher,
   migrate,
@@ -39,6 +40,8 @@ beforeAll(async () => {
   events = await connectEvents(inject('backing').natsUrl, 'analytics-test', silentLogger());
   const metrics = createMetrics('analytics');
   app = createApp({ pool, logger: silentLogger(), metrics, readiness: { nats: events.readiness } }).app;
+  // The streams are the publisher's; a consumer only attaches to them.
+  await ensureStreams(events.jsm, topology);
   consumer = await consumeOrderPlaced({
     events,
     topology,

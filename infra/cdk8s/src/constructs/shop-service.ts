@@ -26,6 +26,11 @@ export function databaseSecretName(service: string): string {
   return `${service}-db`;
 }
 
+/** The Secret holding a service's broker password (created by `make secrets`; key `password`). */
+export function natsSecretName(service: string): string {
+  return `${service}-nats`;
+}
+
 /** The Secret holding the private key a gateway caller signs its JWTs with. */
 export function jwtSecretName(service: string): string {
   return `${service}-jwt`;
@@ -47,6 +52,8 @@ export function serviceEnv(catalog: Catalog, spec: ServiceSpec): Record<string, 
   }
   if (usesBroker(spec)) {
     env.NATS_URL = { value: `nats://${serviceHost(catalog.nats.name, catalog)}:${catalog.nats.port}` };
+    env.NATS_USER = { value: spec.name };
+    env.NATS_PASSWORD = { secret: natsSecretName(spec.name), key: 'password' };
     env.OTEL_EXPORTER_ZIPKIN_ENDPOINT = { value: catalog.telemetry.spanCollectorUrl };
   }
   if (spec.callsGateway === true) {

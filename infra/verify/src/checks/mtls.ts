@@ -38,6 +38,26 @@ export const mtlsCheck: Check = {
         },
       },
     });
+    // The namespace's NetworkPolicies would drop the probe before it reaches users' sidecar, which
+    // would prove the default deny, not STRICT mTLS: for the length of the check, one extra policy
+    // admits the probe's namespace (and nothing else) to users' port (docs/security.md).
+    const admission = `verify-mtls-${namespace.slice(-6)}`;
+    await ctx.cluster.networking.createNamespacedNetworkPolicy({
+      namespace: ctx.namespace,
+      body: {
+        metadata: { name: admission, labels: { 'app.kubernetes.io/part-of': 'mesh-kit' } },
+        spec: {
+          podSelector: { matchLabels: { app: 'users' } },
+          policyTypes: ['Ingress'],
+          ingress: [
+            {
+              _from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } }],
+              ports: [{ protocol: 'TCP', port: Number(new URL(url).port) }],
+            },
+          ],
+        },
+      },
+    });
     let plaintext: ProbeResult | undefined;
     try {
       const [command, ...args] = probeCommand({ url });
@@ -65,6 +85,9 @@ export const mtlsCheck: Check = {
       const log = await ctx.cluster.core.readNamespacedPodLog({ name: pod, namespace });
       plaintext = parseProbeOutput(log)[0];
     } finally {
+      await ctx.cluster.networking
+        .deleteNamespacedNetworkPolicy({ name: admission, namespace: ctx.namespace })
+        .catch(() => undefined);
       await ctx.cluster.deleteNamespace(namespace);
     }
     return evaluateMtls(plaintext, fromMesh[0]);

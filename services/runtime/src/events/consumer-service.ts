@@ -7,6 +7,7 @@ import { createMetrics, type ServiceMetrics } from '../metrics.js';
 import { openDatabase } from '../open-database.js';
 import type { StartedService } from '../run.js';
 import { waitUntil } from '../startup.js';
+import { brokerCredentialsFromConfig } from './config.js';
 import { openEvents, type EventsConnection } from './connection.js';
 import type { RunningConsumer } from './consumer.js';
 
@@ -21,7 +22,11 @@ export interface ConsumerAppDeps {
 
 export interface ConsumerServiceOptions {
   readonly name: string;
-  readonly config: DatabaseConfig & { readonly NATS_URL: string };
+  readonly config: DatabaseConfig & {
+    readonly NATS_URL: string;
+    readonly NATS_USER?: string | undefined;
+    readonly NATS_PASSWORD?: string | undefined;
+  };
   readonly logger: Logger;
   readonly migrationsDir: string;
   /** The consumer as start-up logs name it, e.g. `the orders.placed consumer`. */
@@ -43,7 +48,7 @@ export interface ConsumerServiceOptions {
 export function startConsumerService(options: ConsumerServiceOptions): StartedService {
   const { config, logger } = options;
   const database = openDatabase(config, { migrationsDir: options.migrationsDir, logger });
-  const events = openEvents(config.NATS_URL, options.name, logger);
+  const events = openEvents(config.NATS_URL, options.name, logger, brokerCredentialsFromConfig(config));
   const metrics = createMetrics(options.name);
   const lifecycle = new Lifecycle();
   lifecycle.startingUntil(database.migrated);

@@ -7,13 +7,7 @@ import type { EventsConnection } from './connection.js';
 import type { EventEnvelope } from './contract.js';
 import { fromNatsHeaders, toNatsHeaders } from './headers.js';
 import type { EventMetrics } from './metrics.js';
-import {
-  deadLetterSubject,
-  ensureDurableConsumer,
-  ensureStreams,
-  type ConsumerPolicy,
-  type EventTopology,
-} from './topology.js';
+import { deadLetterSubject, ensureDurableConsumer, type ConsumerPolicy, type EventTopology } from './topology.js';
 
 const tracer = trace.getTracer('@mesh-kit/runtime');
 
@@ -74,13 +68,13 @@ function parseEvent<S extends z.ZodType<EventEnvelope>>(schema: S, msg: JsMsg): 
  * the publisher's trace, validates the payload, calls `handle`, acknowledges. A failing message is
  * left to JetStream, which redelivers it after the consumer's redelivery delay; on its last allowed
  * delivery it is copied to the dead-letter stream with the reason, terminated, counted and logged,
- * and the consumer moves on.
+ * and the consumer moves on. The streams are the publisher's (orders creates them; a consumer's broker
+ * user may not): until they exist this rejects, and start-up waits and tries again.
  */
 export async function startConsumer<S extends z.ZodType<EventEnvelope>>(
   options: EventConsumerOptions<S>,
 ): Promise<RunningConsumer> {
   const { events, topology, durable, policy, logger, metrics } = options;
-  await ensureStreams(events.jsm, topology);
   await ensureDurableConsumer(events.jsm, topology, durable, options.filterSubject, policy);
   const consumer = await events.js.consumers.get(topology.stream, durable);
   metrics.pendingSources.set(durable, async () => {

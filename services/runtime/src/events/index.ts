@@ -1,4 +1,11 @@
-export { connectEvents, openEvents, type EventsConnection, type EventsLink } from './connection.js';
+export {
+  connectEvents,
+  inboxPrefix,
+  openEvents,
+  type BrokerCredentials,
+  type EventsConnection,
+  type EventsLink,
+} from './connection.js';
 export { startConsumer, type Delivery, type EventConsumerOptions, type RunningConsumer } from './consumer.js';
 export { startConsumerService, type ConsumerAppDeps, type ConsumerServiceOptions } from './consumer-service.js';
 export {
@@ -25,6 +32,7 @@ export {
   type EventTopology,
 } from './topology.js';
 export {
+  brokerCredentialsFromConfig,
   consumerPolicyConfigSchema,
   consumerPolicyFromConfig,
   eventsConfigSchema,

@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   connectEvents,
+  ensureStreams,
   eventMetrics,
   EventPublisher,
   extractContext,
@@ -32,6 +33,7 @@ let events: EventsConnection;
 
 beforeAll(async () => {
   events = await connectEvents(inject('backing').natsUrl, 'spans-test', silentLogger());
+  await ensureStreams(events.jsm, topology);
 });
 
 afterAll(async () => {
