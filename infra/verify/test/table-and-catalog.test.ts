@@ -89,11 +89,6 @@ describe('limits the infra catalog adds (circuit breaking, gateway)', () => {
     expect(overloadConcurrency(payments)).toBe(192);
   });
 
-  it('names the service when the catalog declares no circuit breaking', () => {
-    const bare = { ...catalog, defaults: undefined, services: catalog.services.map(({ ...s }) => s) };
-    expect(() => breakerLimits('payments', bare)).toThrow('the catalog declares no circuit breaking for payments');
-  });
-
   it('takes the gateway Service name from its DNS name, and the burst from its bucket', () => {
     const target = ingress(extended);
     expect(target).toMatchObject({
@@ -104,6 +99,5 @@ describe('limits the infra catalog adds (circuit breaking, gateway)', () => {
     });
     expect(burstSize(target.rateLimit)).toBe(300);
     expect(burstSize({ maxTokens: 200 })).toBe(1_200);
-    expect(ingress({ ...catalog, ingress: undefined }).service).toBe('istio-ingressgateway');
   });
 });

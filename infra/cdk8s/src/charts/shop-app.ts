@@ -1,6 +1,6 @@
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { Catalog } from '../catalog.js';
+import { databaseSecretName, type Catalog } from '../catalog.js';
 import { assertValidCatalog } from '../catalog-check.js';
 import { GatewayAuthentication } from '../constructs/gateway-authentication.js';
 import { GatewayRateLimit } from '../constructs/gateway-rate-limit.js';
@@ -8,7 +8,7 @@ import { IngressRoutes } from '../constructs/ingress-routes.js';
 import { MeshDefaults } from '../constructs/mesh-defaults.js';
 import { PostgresInit } from '../constructs/postgres-init.js';
 import { ShopNamespace } from '../constructs/shop-namespace.js';
-import { ShopService, databaseSecretName } from '../constructs/shop-service.js';
+import { ShopService } from '../constructs/shop-service.js';
 import { StatefulBackingService } from '../constructs/stateful-backing-service.js';
 import { PART_OF, TIER_LABEL, principal, serviceHost } from '../mesh-names.js';
 
@@ -27,8 +27,6 @@ export interface ShopOptions {
   readonly credentialsRevision?: string;
 }
 
-/** The name of the Secret holding the `postgres` superuser password. */
-export const POSTGRES_ADMIN_SECRET = 'postgres-admin';
 const POSTGRES_INIT = 'postgres-init';
 
 /** Adds the shop's charts to `app`: one file per chart, named so `kubectl apply -f` meets the namespace first. */
@@ -90,7 +88,7 @@ function addData(scope: Construct, catalog: Catalog, options: ShopOptions): void
     version: catalog.version,
     runAsUser: 70,
     env: [
-      { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: POSTGRES_ADMIN_SECRET, key: 'password' } } },
+      { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: catalog.secrets.postgresAdmin, key: 'password' } } },
       { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
     ],
     dataPath: '/var/lib/postgresql/data',
@@ -122,9 +120,9 @@ function addData(scope: Construct, catalog: Catalog, options: ShopOptions): void
     image: postgres.image,
     host: serviceHost(postgres.name, catalog),
     port: postgres.port,
-    adminSecret: POSTGRES_ADMIN_SECRET,
+    adminSecret: catalog.secrets.postgresAdmin,
     ...(options.credentialsRevision === undefined ? {} : { credentialsRevision: options.credentialsRevision }),
-    databases: owners.map((s) => ({ service: s.name, secret: databaseSecretName(s.name) })),
+    databases: owners.map((s) => ({ service: s.name, secret: databaseSecretName(s.name, catalog) })),
     egress: [`./${serviceHost(postgres.name, catalog)}`, collector],
   });
 }
