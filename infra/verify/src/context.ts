@@ -69,12 +69,12 @@ export class VerifyContext {
         .join(' ')} on ${deployment}`,
     );
     const previous = await this.cluster.setDeploymentEnv(this.namespace, deployment, env);
-    let outcome: { ok: true; value: T } | { ok: false; error: unknown };
+    let outcome: { kind: 'value'; value: T } | { kind: 'error'; error: unknown };
     try {
       await this.cluster.waitForRollout(this.namespace, deployment, rollout);
-      outcome = { ok: true, value: await body() };
+      outcome = { kind: 'value', value: await body() };
     } catch (error) {
-      outcome = { ok: false, error };
+      outcome = { kind: 'error', error };
     }
     this.log(`restoring ${deployment}`);
     try {
@@ -89,7 +89,7 @@ export class VerifyContext {
         },
       );
     }
-    if (!outcome.ok) throw outcome.error;
+    if (outcome.kind === 'error') throw outcome.error;
     return outcome.value;
   }
 
