@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the local stack under load, against a bare node:http baseline run in the same
- * process tree. Prints figures; asserts nothing (targets are in the README and the issue notes).
+ * process tree. Prints figures; asserts nothing (the README states the targets).
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';

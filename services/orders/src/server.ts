@@ -21,7 +21,7 @@ await runService({
   configSchema,
   async start(config, logger) {
     // Serves at once; /readyz waits for PostgreSQL and the migrations, never for NATS: orders are
-    // accepted while the broker is away and wait in the outbox (see README, "Readiness").
+    // accepted while the broker is away and wait in the outbox (Law 8).
     const database = openDatabase(config, {
       migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
       logger,
