@@ -1,4 +1,4 @@
-import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { mtlsCheck } from '../src/checks/mtls.js';
 import { sidecarsCheck } from '../src/checks/sidecars.js';
@@ -6,6 +6,7 @@ import { timeoutCheck } from '../src/checks/timeout.js';
 import { Cluster } from '../src/cluster.js';
 import { VerifyContext } from '../src/context.js';
 import type { ProbeResult, ProbeSpec } from '../src/probe.js';
+import { offlineKubeConfig } from './support/offline-kubeconfig.js';
 
 /**
  * `verify --namespace` names the namespace under test everywhere a check looks: the pods it reads,
@@ -38,14 +39,7 @@ class RecordingContext extends VerifyContext {
 }
 
 function contextIn(namespace: string): { ctx: VerifyContext; cluster: RecordingCluster } {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'none', server: 'https://127.0.0.1:1' }],
-    users: [{ name: 'none' }],
-    contexts: [{ name: 'none', cluster: 'none', user: 'none' }],
-    currentContext: 'none',
-  });
-  const cluster = new RecordingCluster(kc);
+  const cluster = new RecordingCluster(offlineKubeConfig());
   return { ctx: new RecordingContext(cluster, namespace, () => undefined), cluster };
 }
 
