@@ -99,8 +99,8 @@ token: ## Print a dev JWT for curl (SUB=<user id>)
 	@scripts/token.sh
 
 .PHONY: verify
-verify: ## Prove the mesh promises on the live cluster (infra/verify)
-	scripts/verify.sh
+verify: ## Prove the mesh promises on the live cluster (NAMESPACE=<the shop's namespace>, ONLY=<check ids>)
+	scripts/verify.sh $(if $(NAMESPACE),--namespace '$(NAMESPACE)') $(if $(ONLY),--only '$(ONLY)')
 
 .PHONY: status
 status: ## Show pods, sidecars, mTLS mode and the gateway

@@ -32,8 +32,8 @@ import {
 import { catalog } from '../infra/cdk8s/src/catalog.js';
 import { brokerUsers, inboxPrefix } from '../infra/cdk8s/src/broker-permissions.js';
 import { createShopApp } from '../infra/cdk8s/src/charts/shop-app.js';
-import { DURABLE as ANALYTICS_DURABLE } from '../services/analytics/src/order-placed-consumer.js';
-import { DURABLE as NOTIFICATIONS_DURABLE } from '../services/notifications/src/order-placed-consumer.js';
+import { analytics as analyticsService } from '../services/analytics/src/service.js';
+import { notifications as notificationsService } from '../services/notifications/src/service.js';
 import { answers } from '../test-support/backing-services.js';
 import { silentLogger } from '../test-support/silent-logger.js';
 import { freePort, natsServerBinary } from './events/support/nats-server.js';
@@ -72,7 +72,13 @@ const as = (user: string): Promise<EventsConnection> =>
   connectEvents(url, `${user}-test`, logger, { user, password: passwords.get(user)! });
 
 function order(): OrderPlacedEvent['order'] {
-  return { id: randomUUID(), userId: 'u1', items: [{ sku: 'mug', quantity: 1, unitPriceCents: 900 }], totalCents: 900 };
+  return {
+    id: randomUUID(),
+    userId: 'u1',
+    items: [{ sku: 'mug', quantity: 1, unitPriceCents: 900 }],
+    totalCents: 900,
+    currency: 'EUR',
+  };
 }
 
 async function waitFor(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
@@ -138,10 +144,10 @@ describe('the broker permissions and the runtime agree', () => {
         deadLetterStream: ORDERS_TOPOLOGY.deadLetterStream,
       },
     ]);
-    expect(NOTIFICATIONS_DURABLE).toBe('notifications');
-    expect(ANALYTICS_DURABLE).toBe('analytics');
+    expect(notificationsService.name).toBe('notifications');
+    expect(analyticsService.name).toBe('analytics');
     const notifications = brokerUsers(catalog).find((u) => u.user === 'notifications')!;
-    expect(notifications.publish).toContain(deadLetterSubject(ORDERS_TOPOLOGY, NOTIFICATIONS_DURABLE));
+    expect(notifications.publish).toContain(deadLetterSubject(ORDERS_TOPOLOGY, notificationsService.name));
     expect(inboxPrefix('analytics')).toBe(runtimeInboxPrefix('analytics'));
   });
 
@@ -170,8 +176,8 @@ describe.skipIf(skip !== undefined)('the broker, with the users and permissions 
     const metrics = eventMetrics(new Registry());
     const seen = { notifications: [] as string[], analytics: [] as string[] };
     for (const [events, durable, into] of [
-      [notifications, NOTIFICATIONS_DURABLE, seen.notifications],
-      [analytics, ANALYTICS_DURABLE, seen.analytics],
+      [notifications, notificationsService.name, seen.notifications],
+      [analytics, analyticsService.name, seen.analytics],
     ] as const) {
       consumers.push(
         await startConsumer({
@@ -199,8 +205,8 @@ describe.skipIf(skip !== undefined)('the broker, with the users and permissions 
     await waitFor(async () => (await metrics.parked.get()).values.length === 2);
     const dlq = await orders.jsm.streams.info(ORDERS_TOPOLOGY.deadLetterStream, { subjects_filter: 'deadletter.>' });
     expect(Object.keys(dlq.state.subjects ?? {}).sort()).toEqual([
-      `deadletter.ORDERS.${ANALYTICS_DURABLE}`,
-      `deadletter.ORDERS.${NOTIFICATIONS_DURABLE}`,
+      `deadletter.ORDERS.${analyticsService.name}`,
+      `deadletter.ORDERS.${notificationsService.name}`,
     ]);
   });
 
@@ -222,22 +228,22 @@ describe.skipIf(skip !== undefined)('the broker, with the users and permissions 
   });
 
   it("refuses a consumer reading or deleting another service's durable", async () => {
-    await expect(notifications.jsm.consumers.info(ORDERS_TOPOLOGY.stream, ANALYTICS_DURABLE)).rejects.toThrow(
+    await expect(notifications.jsm.consumers.info(ORDERS_TOPOLOGY.stream, analyticsService.name)).rejects.toThrow(
       /permission/i,
     );
-    await expect(notifications.js.consumers.get(ORDERS_TOPOLOGY.stream, ANALYTICS_DURABLE)).rejects.toThrow(
+    await expect(notifications.js.consumers.get(ORDERS_TOPOLOGY.stream, analyticsService.name)).rejects.toThrow(
       /permission/i,
     );
     await expect(
-      notifications.nc.request(`$JS.API.CONSUMER.MSG.NEXT.${ORDERS_TOPOLOGY.stream}.${ANALYTICS_DURABLE}`, '1', {
+      notifications.nc.request(`$JS.API.CONSUMER.MSG.NEXT.${ORDERS_TOPOLOGY.stream}.${analyticsService.name}`, '1', {
         timeout: 2_000,
       }),
     ).rejects.toThrow(/permission/i);
-    await expect(notifications.jsm.consumers.delete(ORDERS_TOPOLOGY.stream, ANALYTICS_DURABLE)).rejects.toThrow(
+    await expect(notifications.jsm.consumers.delete(ORDERS_TOPOLOGY.stream, analyticsService.name)).rejects.toThrow(
       /permission/i,
     );
     // orders, which publishes, reads no durable at all.
-    await expect(orders.jsm.consumers.info(ORDERS_TOPOLOGY.stream, NOTIFICATIONS_DURABLE)).rejects.toThrow(
+    await expect(orders.jsm.consumers.info(ORDERS_TOPOLOGY.stream, notificationsService.name)).rejects.toThrow(
       /permission/i,
     );
   });

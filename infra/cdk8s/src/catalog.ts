@@ -196,6 +196,18 @@ export interface NetworkSpec {
   readonly mergedMetricsPort: number;
 }
 
+/** The Secrets `make secrets` creates: the manifests, the scripts and verify name them from here. */
+export interface SecretNames {
+  /** The `postgres` superuser's password (key `password`). */
+  readonly postgresAdmin: string;
+  /** Suffix of each database owner's Secret (`orders` → `orders-db`; keys username, password, database, url). */
+  readonly databaseSuffix: string;
+  /** Suffix of the Secret of a service that calls the gateway with its own tokens (`loadgen` → `loadgen-jwt`). */
+  readonly jwtSignerSuffix: string;
+  /** The key of that Secret holding the RS256 private key (PEM). */
+  readonly jwtPrivateKey: string;
+}
+
 export interface Catalog {
   readonly namespace: string;
   readonly version: string;
@@ -219,6 +231,7 @@ export interface Catalog {
   /** The namespace's total requests, app containers and sidecars together (analyze fails above it). */
   readonly requestBudget: { readonly cpuMilli: number; readonly memoryMi: number };
   readonly ingress: IngressSpec;
+  readonly secrets: SecretNames;
   readonly postgres: BackingServiceSpec;
   readonly nats: BackingServiceSpec;
   /** The JetStream streams behind the services' `publishes` and `consumes`. */
@@ -420,6 +433,12 @@ export const catalog: Catalog = {
     rateLimit: { maxTokens: 50, tokensPerFill: 25, fillIntervalMs: 1_000 },
     scrubResponseHeaders: ['x-envoy-upstream-service-time', 'x-powered-by'],
   },
+  secrets: {
+    postgresAdmin: 'postgres-admin',
+    databaseSuffix: '-db',
+    jwtSignerSuffix: '-jwt',
+    jwtPrivateKey: 'private.pem',
+  },
   postgres: {
     name: 'postgres',
     image: 'postgres:17-alpine',
@@ -467,6 +486,27 @@ export const catalog: Catalog = {
 /** The env variable that carries the base URL of `service` (`users` → `USERS_URL`). */
 export function serviceUrlVariable(service: string): string {
   return `${service.toUpperCase().replace(/-/g, '_')}_URL`;
+}
+
+/** The Secret holding a service's database credentials (created by `make secrets`). */
+export function databaseSecretName(service: string, source: Catalog = catalog): string {
+  return `${service}${source.secrets.databaseSuffix}`;
+}
+
+/** The Secret holding the private key a gateway caller signs its JWTs with. */
+export function jwtSecretName(service: string, source: Catalog = catalog): string {
+  return `${service}${source.secrets.jwtSignerSuffix}`;
+}
+
+/** The service that signs its own gateway tokens (`callsGateway`): its Secret holds the key that `make token` and verify sign with too. */
+export function gatewayTokenSigner(source: Catalog = catalog): string {
+  const signers = source.services.filter((s) => s.callsGateway === true).map((s) => s.name);
+  if (signers.length !== 1) {
+    throw new Error(
+      `the catalog must declare exactly one service with callsGateway, found: ${signers.join(', ') || 'none'}`,
+    );
+  }
+  return signers[0]!;
 }
 
 /** Whether a service talks to NATS (publishes or consumes events). */

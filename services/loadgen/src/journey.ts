@@ -63,9 +63,12 @@ async function journey(deps: JourneyDeps): Promise<JourneyOutcome> {
 
   const serviceToken = await deps.signer.sign(LOADGEN_SUBJECT);
   const handle = randomUUID();
-  const created = await send<{ id?: unknown }>(deps, 'create_user', serviceToken, 'POST', '/api/users', {
-    name: `Visitor ${handle.slice(0, 8)}`,
-    email: `visitor-${handle}@loadgen.example`,
+  const created = await send<{ id?: unknown }>(deps, {
+    step: 'create_user',
+    token: serviceToken,
+    method: 'POST',
+    path: '/api/users',
+    body: { name: `Visitor ${handle.slice(0, 8)}`, email: `visitor-${handle}@loadgen.example` },
   });
   const userId = created?.status === 201 ? created.body?.id : undefined;
   if (typeof userId !== 'string') return 'no_user';
@@ -81,37 +84,62 @@ async function journey(deps: JourneyDeps): Promise<JourneyOutcome> {
       })),
     };
     const key = randomUUID();
-    const placed = await send<{ id?: unknown }>(deps, 'place_order', userToken, 'POST', '/api/orders', body, key);
+    const placed = await send<{ id?: unknown }>(deps, {
+      step: 'place_order',
+      token: userToken,
+      method: 'POST',
+      path: '/api/orders',
+      body,
+      idempotencyKey: key,
+    });
     if (placed?.status === 201) last = { key, body, orderId: placed.body?.id };
   }
 
   if (last !== undefined && random() < (deps.replayShare ?? 0.2)) {
     const { key, body, orderId } = last;
-    await send<{ id?: unknown }>(deps, 'replay_order', userToken, 'POST', '/api/orders', body, key, (response) => {
-      const mismatch = response.status < 300 && response.body?.id !== orderId;
-      if (mismatch) deps.logger.warn({ key }, 'a replayed Idempotency-Key returned a different order');
-      return mismatch;
+    await send<{ id?: unknown }>(deps, {
+      step: 'replay_order',
+      token: userToken,
+      method: 'POST',
+      path: '/api/orders',
+      body,
+      idempotencyKey: key,
+      isMismatch: (response) => {
+        const mismatch = response.status < 300 && response.body?.id !== orderId;
+        if (mismatch) deps.logger.warn({ key }, 'a replayed Idempotency-Key returned a different order');
+        return mismatch;
+      },
     });
   }
 
-  await send(deps, 'profile', userToken, 'GET', `/api/users/${encodeURIComponent(userId)}`);
-  await send(deps, 'list_orders', userToken, 'GET', '/api/orders');
-  await send(deps, 'overview', userToken, 'GET', '/api/overview');
-  await send(deps, 'stats', userToken, 'GET', '/api/stats');
-  await send(deps, 'notifications', userToken, 'GET', '/api/notifications');
+  const reads: readonly [Step, string][] = [
+    ['profile', `/api/users/${encodeURIComponent(userId)}`],
+    ['list_orders', '/api/orders'],
+    ['overview', '/api/overview'],
+    ['stats', '/api/stats'],
+    ['notifications', '/api/notifications'],
+  ];
+  for (const [step, path] of reads) await send(deps, { step, token: userToken, method: 'GET', path });
   return 'completed';
+}
+
+/** One request of a journey, counted under its step. */
+interface JourneyRequest<T> {
+  readonly step: Step;
+  /** The bearer token the gateway checks. */
+  readonly token: string;
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly body?: unknown;
+  readonly idempotencyKey?: string;
+  /** Whether the answer contradicts what the journey knows; counted as `mismatch`. @default never */
+  readonly isMismatch?: (response: ServiceResponse<T>) => boolean;
 }
 
 /** Sends one request and counts its outcome; undefined when the gateway could not be reached. */
 async function send<T>(
   deps: JourneyDeps,
-  step: Step,
-  token: string,
-  method: 'GET' | 'POST',
-  path: string,
-  body?: unknown,
-  idempotencyKey?: string,
-  isMismatch?: (response: ServiceResponse<T>) => boolean,
+  { step, token, method, path, body, idempotencyKey, isMismatch }: JourneyRequest<T>,
 ): Promise<ServiceResponse<T> | undefined> {
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
   if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;

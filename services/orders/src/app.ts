@@ -11,7 +11,8 @@ import {
   type ServiceMetrics,
 } from '@mesh-kit/runtime';
 import { Checkout } from './checkout.js';
-import { OrderStore, type OutboxEvent } from './order-store.js';
+import { OrderStore } from './order-store.js';
+import type { OutboxRow } from './outbox-row.js';
 import { OrderPlacement } from './placement.js';
 import { ordersRouter } from './routes/orders.js';
 
@@ -21,7 +22,7 @@ export interface OrdersDeps {
   readonly usersUrl: string;
   readonly paymentsUrl: string;
   /** Called after each new order commits, with its outbox row (the relay publishes it at once). */
-  readonly onOrderCommitted?: (event: OutboxEvent) => void;
+  readonly onOrderCommitted?: (event: OutboxRow) => void;
   /** Checks behind /readyz; the server replaces `postgres` with the database's own probe. */
   readonly readiness?: Readonly<Record<string, ReadinessCheck>>;
   /** Facts for /healthz: the outbox backlog and the broker connection. */

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Order, OrderItem } from './order.js';
-import { ORDER_PLACED_SUBJECT, orderPlacedEvent } from './order-placed-event.js';
+import { orderPlacedRow, type OutboxRow } from './outbox-row.js';
 
 interface OrderRow {
   id: string;
@@ -50,14 +50,6 @@ export interface Reservation {
   readonly takenOver: boolean;
 }
 
-/** An outbox row as written: what the relay publishes. */
-export interface OutboxEvent {
-  readonly id: string;
-  readonly subject: string;
-  readonly payload: Record<string, unknown>;
-  readonly headers: Readonly<Record<string, string>>;
-}
-
 export type ReserveResult =
   | { readonly kind: 'reserved'; readonly reservation: Reservation }
   | { readonly kind: 'replayed'; readonly order: Order }
@@ -66,7 +58,7 @@ export type ReserveResult =
   | { readonly kind: 'in-progress' };
 
 export type ConfirmResult =
-  | { readonly kind: 'created'; readonly order: Order; readonly event: OutboxEvent }
+  | { readonly kind: 'created'; readonly order: Order; readonly event: OutboxRow }
   /** A request that took the reservation over confirmed it first: same order, same payment. */
   | { readonly kind: 'replayed'; readonly order: Order }
   /** The reservation is gone (released by a request that took it over and failed). */
@@ -160,7 +152,7 @@ export class OrderStore {
       status: 'confirmed',
       createdAt: reservation.createdAt,
     };
-    const event = orderPlacedEvent(order);
+    const event = orderPlacedRow(order, traceHeaders);
     // Any holder may confirm (a request taken over confirms the same order with the same payment,
     // payments answering per order key); the status check lets exactly one do it.
     const { rows } = await this.pool.query<{ id: string }>(
@@ -173,21 +165,10 @@ export class OrderStore {
          SELECT $3, $4, $5, $6 FROM confirmed
        )
        SELECT id FROM confirmed`,
-      [
-        order.id,
-        paymentId,
-        event.id,
-        ORDER_PLACED_SUBJECT,
-        JSON.stringify(event.payload),
-        JSON.stringify(traceHeaders),
-      ],
+      [order.id, paymentId, event.id, event.subject, JSON.stringify(event.payload), JSON.stringify(event.headers)],
     );
     if (rows.length === 1) {
-      return {
-        kind: 'created',
-        order,
-        event: { id: event.id, subject: ORDER_PLACED_SUBJECT, payload: event.payload, headers: traceHeaders },
-      };
+      return { kind: 'created', order, event };
     }
     const now = await this.byKeyOfOrder(order.id);
     return now?.status === 'confirmed' ? { kind: 'replayed', order: toOrder(now) } : { kind: 'lost' };

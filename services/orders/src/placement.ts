@@ -2,13 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@mesh-kit/runtime';
 import type { Checkout } from './checkout.js';
 import type { Order, OrderItem } from './order.js';
-import type { OrderStore, OutboxEvent } from './order-store.js';
+import type { OrderStore } from './order-store.js';
+import type { OutboxRow } from './outbox-row.js';
 
 /** How often a duplicate of a request still at work looks at the key's row again. */
 const DUPLICATE_POLL_MS = 50;
 
 export type PlacementResult =
-  | { readonly kind: 'created'; readonly order: Order; readonly event: OutboxEvent }
+  | { readonly kind: 'created'; readonly order: Order; readonly event: OutboxRow }
   | { readonly kind: 'replayed'; readonly order: Order }
   | { readonly kind: 'key-reused'; readonly orderId: string };
 

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { migrate } from '@mesh-kit/runtime';
+import { migrate, orderPlacedEventSchema } from '@mesh-kit/runtime';
 import { createTestDatabase, type TestDatabase } from '../../../test-support/databases.js';
 import { listen, type Listening } from '../../../test-support/listen.js';
 import { silentLogger } from '../../../test-support/silent-logger.js';
@@ -79,6 +79,24 @@ describe('POST /orders', () => {
     expect(list.body).toEqual([res.body]);
     const otherUser = await request(app).get(`/orders/${res.body.id}`).set('x-user-id', 'someone-else');
     expect(otherUser.status).toBe(404);
+  });
+
+  it('writes the orders.placed event its consumers parse, with the order as charged', async () => {
+    const res = await place(newKey());
+    const { rows } = await ordersPool.query<{ id: string; payload: unknown }>(
+      "SELECT id, payload FROM outbox WHERE payload->'order'->>'id' = $1",
+      [res.body.id],
+    );
+    const event = orderPlacedEventSchema.parse(rows[0]?.payload);
+    expect(event.id).toBe(rows[0]!.id);
+    expect(event.occurredAt).toBe(res.body.createdAt);
+    expect(rows[0]!.payload).toEqual({
+      id: event.id,
+      type: 'orders.placed',
+      version: 1,
+      occurredAt: res.body.createdAt,
+      order: { id: res.body.id, userId, items: res.body.items, totalCents: res.body.totalCents, currency: 'EUR' },
+    });
   });
 
   it('answers a replay of the same key and body with the same order, and writes nothing', async () => {

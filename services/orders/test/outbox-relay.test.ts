@@ -58,6 +58,7 @@ async function addOutboxRows(n: number): Promise<string[]> {
       userId: 'u',
       items: [{ sku: 's', quantity: 1, unitPriceCents: 1 }],
       totalCents: 1,
+      currency: 'EUR',
     });
     ids.push(event.id);
     await pool.query('INSERT INTO outbox (id, subject, payload, headers) VALUES ($1, $2, $3, $4)', [

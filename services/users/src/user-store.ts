@@ -7,7 +7,8 @@ export interface User {
   readonly email: string;
 }
 
-export type CreateResult = { readonly created: User } | { readonly emailTaken: true };
+/** Discriminated by `kind`, like every result in the kit. */
+export type CreateResult = { readonly kind: 'created'; readonly user: User } | { readonly kind: 'email-taken' };
 
 export class UserStore {
   constructor(private readonly pool: pg.Pool) {}
@@ -20,7 +21,7 @@ export class UserStore {
       [randomUUID(), name, email],
     );
     const row = result.rows[0];
-    return row === undefined ? { emailTaken: true } : { created: row };
+    return row === undefined ? { kind: 'email-taken' } : { kind: 'created', user: row };
   }
 
   async find(id: string): Promise<User | undefined> {

@@ -1,6 +1,6 @@
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { type Catalog, usesBroker } from '../catalog.js';
+import { databaseSecretName, type Catalog, usesBroker } from '../catalog.js';
 import { brokerUsers } from '../broker-permissions.js';
 import { assertValidCatalog } from '../catalog-check.js';
 import { BrokerConfig } from '../constructs/broker-config.js';
@@ -13,7 +13,7 @@ import { WorkloadNetworkPolicy } from '../constructs/workload-network-policy.js'
 import { POSTGRES_INIT, workloadAllowances } from '../network-allowances.js';
 import { PostgresInit } from '../constructs/postgres-init.js';
 import { ShopNamespace } from '../constructs/shop-namespace.js';
-import { ShopService, databaseSecretName, natsSecretName } from '../constructs/shop-service.js';
+import { ShopService, natsSecretName } from '../constructs/shop-service.js';
 import { StatefulBackingService } from '../constructs/stateful-backing-service.js';
 import { PART_OF, TIER_LABEL, principal, serviceHost } from '../mesh-names.js';
 
@@ -32,8 +32,6 @@ export interface ShopOptions {
   readonly credentialsRevision?: string;
 }
 
-/** The name of the Secret holding the `postgres` superuser password. */
-export const POSTGRES_ADMIN_SECRET = 'postgres-admin';
 const NATS_CONFIG = 'nats-config';
 
 /** Adds the shop's charts to `app`: one file per chart, named so `kubectl apply -f` meets the namespace first. */
@@ -107,7 +105,7 @@ function addData(scope: Construct, catalog: Catalog, options: ShopOptions): void
     version: catalog.version,
     runAsUser: 70,
     env: [
-      { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: POSTGRES_ADMIN_SECRET, key: 'password' } } },
+      { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: catalog.secrets.postgresAdmin, key: 'password' } } },
       { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
     ],
     dataPath: '/var/lib/postgresql/data',
@@ -152,9 +150,9 @@ function addData(scope: Construct, catalog: Catalog, options: ShopOptions): void
     image: postgres.image,
     host: serviceHost(postgres.name, catalog),
     port: postgres.port,
-    adminSecret: POSTGRES_ADMIN_SECRET,
+    adminSecret: catalog.secrets.postgresAdmin,
     ...(options.credentialsRevision === undefined ? {} : { credentialsRevision: options.credentialsRevision }),
-    databases: owners.map((s) => ({ service: s.name, secret: databaseSecretName(s.name) })),
+    databases: owners.map((s) => ({ service: s.name, secret: databaseSecretName(s.name, catalog) })),
     egress: [`./${serviceHost(postgres.name, catalog)}`, collector],
   });
 }

@@ -3,6 +3,8 @@ import {
   type Catalog,
   type ServiceSpec,
   circuitBreakerOf,
+  databaseSecretName,
+  jwtSecretName,
   serviceUrlVariable,
   sidecarOf,
   usesBroker,
@@ -21,19 +23,9 @@ export interface ShopServiceProps {
   readonly image: string;
 }
 
-/** The Secret holding a service's database credentials (created by `make secrets`). */
-export function databaseSecretName(service: string): string {
-  return `${service}-db`;
-}
-
 /** The Secret holding a service's broker password (created by `make secrets`; key `password`). */
 export function natsSecretName(service: string): string {
   return `${service}-nats`;
-}
-
-/** The Secret holding the private key a gateway caller signs its JWTs with. */
-export function jwtSecretName(service: string): string {
-  return `${service}-jwt`;
 }
 
 /** The container env of a service, derived from the catalog (the env contract is its config schema). */
@@ -45,7 +37,7 @@ export function serviceEnv(catalog: Catalog, spec: ServiceSpec): Record<string, 
     NODE_OPTIONS: { value: catalog.defaults.nodeOptions },
   };
   for (const [key, value] of Object.entries(spec.env ?? {})) env[key] = { value };
-  if (spec.database !== undefined) env.DATABASE_URL = { secret: databaseSecretName(spec.name), key: 'url' };
+  if (spec.database !== undefined) env.DATABASE_URL = { secret: databaseSecretName(spec.name, catalog), key: 'url' };
   for (const call of spec.calls) {
     const callee = findService(call.service, catalog);
     env[serviceUrlVariable(callee.name)] = { value: `http://${serviceHost(callee.name, catalog)}:${callee.port}` };
@@ -58,7 +50,7 @@ export function serviceEnv(catalog: Catalog, spec: ServiceSpec): Record<string, 
   }
   if (spec.callsGateway === true) {
     env.GATEWAY_URL = { value: `http://${catalog.ingress.service}:${catalog.ingress.port}` };
-    env.JWT_SIGNING_KEY = { secret: jwtSecretName(spec.name), key: 'private.pem' };
+    env.JWT_SIGNING_KEY = { secret: jwtSecretName(spec.name, catalog), key: catalog.secrets.jwtPrivateKey };
   }
   return env;
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { PART_OF } from '../../../cdk8s/src/mesh-names.js';
 import { evaluateMtls } from '../evaluate.js';
 import { declaredRoute } from '../expectations.js';
 import { parseProbeOutput, probeCommand, type ProbeResult } from '../probe.js';
@@ -15,7 +16,7 @@ export const mtlsCheck: Check = {
   id: 'mtls',
   title: 'STRICT mTLS: plaintext from outside the mesh fails',
   async run(ctx) {
-    const route = declaredRoute('users', 'GET', '/users/:id');
+    const route = declaredRoute('users', 'GET', '/users/:id', ctx.catalog);
     const url = route.url.replace('/users/:id', MISSING_USER);
     const [storefront] = await ctx.cluster.readyPods(ctx.namespace, 'storefront');
     if (storefront === undefined) throw new Error('no storefront pod');
@@ -31,7 +32,7 @@ export const mtlsCheck: Check = {
         metadata: {
           name: namespace,
           labels: {
-            'app.kubernetes.io/part-of': 'mesh-kit',
+            ...PART_OF,
             'istio-injection': 'disabled',
             'pod-security.kubernetes.io/enforce': 'restricted',
           },
@@ -64,7 +65,7 @@ export const mtlsCheck: Check = {
       await ctx.cluster.core.createNamespacedPod({
         namespace,
         body: {
-          metadata: { name: pod, labels: { 'app.kubernetes.io/part-of': 'mesh-kit' } },
+          metadata: { name: pod, labels: PART_OF },
           spec: {
             restartPolicy: 'Never',
             securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },

@@ -2,7 +2,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { HttpProblem, outgoingTraceHeaders, parseInput, requireUserId } from '@mesh-kit/runtime';
 import { CURRENCY, newOrder, totalOf } from '../order.js';
-import type { OrderStore, OutboxEvent } from '../order-store.js';
+import type { OrderStore } from '../order-store.js';
+import type { OutboxRow } from '../outbox-row.js';
 import type { OrderPlacement } from '../placement.js';
 
 const IDEMPOTENCY_KEY = 'idempotency-key';
@@ -17,8 +18,8 @@ const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).defa
 export interface OrdersRouterDeps {
   readonly store: OrderStore;
   readonly placement: OrderPlacement;
-  /** Called after an order commits (wakes the outbox relay). */
-  readonly onCommitted?: (event: OutboxEvent) => void;
+  /** Called after an order commits, with its outbox row (the relay publishes it at once). */
+  readonly onCommitted?: (event: OutboxRow) => void;
 }
 
 export function ordersRouter({ store, placement, onCommitted }: OrdersRouterDeps): Router {

@@ -64,6 +64,7 @@ describe('spans of the async hop', () => {
         userId: 'u-1',
         items: [{ sku: 'a', quantity: 1, unitPriceCents: 1 }],
         totalCents: 1,
+        currency: 'EUR',
       });
       const request = extractContext({ traceparent: `00-${traceId}-${requestSpanId}-01` });
       await new EventPublisher(events.js, metrics).publish(subject, event, request);

@@ -15,12 +15,12 @@ export function usersRouter(store: UserStore): Router {
   router.post('/users', async (req, res) => {
     const { name, email } = parseInput(newUser, req.body);
     const result = await store.create(name, email);
-    if ('emailTaken' in result) {
+    if (result.kind === 'email-taken') {
       throw new HttpProblem(409, 'A user with this email already exists.', {
         errors: [{ field: 'email', message: 'already registered' }],
       });
     }
-    res.status(201).location(`/users/${result.created.id}`).json(result.created);
+    res.status(201).location(`/users/${result.user.id}`).json(result.user);
   });
 
   router.get('/users/:id', async (req, res) => {
