@@ -2,8 +2,8 @@
  * `make secrets`: generates the kit's credentials once under .secrets/ (never committed) and writes
  * them as Kubernetes Secrets to .secrets/secrets.yaml for scripts/apply.sh. Existing files are kept,
  * so a second run changes nothing. The catalog names them (`catalog.secrets`): the PostgreSQL admin's
- * (password), one per service with a database (username, password, database, url), <service>-nats
- * for each service that publishes or consumes events (username, password), and one per service
+ * (password), one per service with a database (username, password, database, url), one per service
+ * that publishes or consumes events (username, password), and one per service
  * that signs gateway tokens (its private key); the matching public key is .secrets/jwks.json, with a kid.
  */
 import { createHash, generateKeyPairSync, randomBytes, type JsonWebKey } from 'node:crypto';
@@ -16,6 +16,7 @@ import {
   databaseSecretName,
   gatewayTokenSigner,
   jwtSecretName,
+  natsSecretName,
   usesBroker,
   type Catalog,
 } from '../infra/cdk8s/src/catalog.js';
@@ -106,7 +107,7 @@ export function ensureSecrets(dir: string, source: Catalog = catalog): Map<strin
   }
 
   for (const service of source.services.filter(usesBroker)) {
-    const name = `${service.name}-nats`;
+    const name = natsSecretName(service.name, source);
     secrets.set(
       name,
       readOrCreate(join(dir, `${name}.json`), () => ({ username: service.name, password: password() })),

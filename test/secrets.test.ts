@@ -41,6 +41,7 @@ describe('make secrets', () => {
       secrets: {
         postgresAdmin: 'pg-root',
         databaseSuffix: '-creds',
+        brokerSuffix: '-broker',
         jwtSignerSuffix: '-signer',
         jwtPrivateKey: 'key.pem',
       },
@@ -49,7 +50,8 @@ describe('make secrets', () => {
     };
     const secrets = ensureSecrets(dir, other);
     const withDatabase = other.services.filter((s) => s.database !== undefined).map((s) => `${s.name}-creds`);
-    expect([...secrets.keys()].sort()).toEqual(['loadgen-signer', 'pg-root', ...withDatabase].sort());
+    const brokerUsers = other.services.filter(usesBroker).map((s) => `${s.name}-broker`);
+    expect([...secrets.keys()].sort()).toEqual(['loadgen-signer', 'pg-root', ...withDatabase, ...brokerUsers].sort());
     const users = secrets.get('users-creds') ?? {};
     expect(users['url']).toBe(`postgres://users:${users['password']}@pg:6543/users`);
     expect(secrets.get('loadgen-signer')?.['key.pem']).toContain('PRIVATE KEY');

@@ -202,6 +202,8 @@ export interface SecretNames {
   readonly postgresAdmin: string;
   /** Suffix of each database owner's Secret (`orders` → `orders-db`; keys username, password, database, url). */
   readonly databaseSuffix: string;
+  /** Suffix of each broker user's Secret (`orders` → `orders-nats`; keys username, password). */
+  readonly brokerSuffix: string;
   /** Suffix of the Secret of a service that calls the gateway with its own tokens (`loadgen` → `loadgen-jwt`). */
   readonly jwtSignerSuffix: string;
   /** The key of that Secret holding the RS256 private key (PEM). */
@@ -436,6 +438,7 @@ export const catalog: Catalog = {
   secrets: {
     postgresAdmin: 'postgres-admin',
     databaseSuffix: '-db',
+    brokerSuffix: '-nats',
     jwtSignerSuffix: '-jwt',
     jwtPrivateKey: 'private.pem',
   },
@@ -491,6 +494,11 @@ export function serviceUrlVariable(service: string): string {
 /** The Secret holding a service's database credentials (created by `make secrets`). */
 export function databaseSecretName(service: string, source: Catalog = catalog): string {
   return `${service}${source.secrets.databaseSuffix}`;
+}
+
+/** The Secret holding a service's broker credentials (created by `make secrets`; keys username, password). */
+export function natsSecretName(service: string, source: Catalog = catalog): string {
+  return `${service}${source.secrets.brokerSuffix}`;
 }
 
 /** The Secret holding the private key a gateway caller signs its JWTs with. */

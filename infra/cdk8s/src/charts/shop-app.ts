@@ -1,6 +1,6 @@
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { databaseSecretName, type Catalog, usesBroker } from '../catalog.js';
+import { databaseSecretName, natsSecretName, type Catalog, usesBroker } from '../catalog.js';
 import { brokerUsers } from '../broker-permissions.js';
 import { assertValidCatalog } from '../catalog-check.js';
 import { BrokerConfig } from '../constructs/broker-config.js';
@@ -13,7 +13,7 @@ import { WorkloadNetworkPolicy } from '../constructs/workload-network-policy.js'
 import { POSTGRES_INIT, workloadAllowances } from '../network-allowances.js';
 import { PostgresInit } from '../constructs/postgres-init.js';
 import { ShopNamespace } from '../constructs/shop-namespace.js';
-import { ShopService, natsSecretName } from '../constructs/shop-service.js';
+import { ShopService } from '../constructs/shop-service.js';
 import { StatefulBackingService } from '../constructs/stateful-backing-service.js';
 import { PART_OF, TIER_LABEL, principal, serviceHost } from '../mesh-names.js';
 
@@ -131,7 +131,7 @@ function addData(scope: Construct, catalog: Catalog, options: ShopOptions): void
     args: ['--config', `/etc/nats/${brokerConfig.fileName}`, '--jetstream', '--store_dir', '/data', '--http_port', '8222'],
     env: brokerUsers(catalog).map((u) => ({
       name: u.passwordVariable,
-      valueFrom: { secretKeyRef: { name: natsSecretName(u.user), key: 'password' } },
+      valueFrom: { secretKeyRef: { name: natsSecretName(u.user, catalog), key: 'password' } },
     })),
     configMap: { name: NATS_CONFIG, mountPath: '/etc/nats' },
     podAnnotations: { 'mesh-kit.dev/config-digest': brokerConfig.digest },

@@ -4,6 +4,7 @@ import {
   type ServiceSpec,
   circuitBreakerOf,
   databaseSecretName,
+  natsSecretName,
   jwtSecretName,
   serviceUrlVariable,
   sidecarOf,
@@ -23,11 +24,6 @@ export interface ShopServiceProps {
   readonly image: string;
 }
 
-/** The Secret holding a service's broker password (created by `make secrets`; key `password`). */
-export function natsSecretName(service: string): string {
-  return `${service}-nats`;
-}
-
 /** The container env of a service, derived from the catalog (the env contract is its config schema). */
 export function serviceEnv(catalog: Catalog, spec: ServiceSpec): Record<string, EnvSource> {
   const env: Record<string, EnvSource> = {
@@ -45,7 +41,7 @@ export function serviceEnv(catalog: Catalog, spec: ServiceSpec): Record<string, 
   if (usesBroker(spec)) {
     env.NATS_URL = { value: `nats://${serviceHost(catalog.nats.name, catalog)}:${catalog.nats.port}` };
     env.NATS_USER = { value: spec.name };
-    env.NATS_PASSWORD = { secret: natsSecretName(spec.name), key: 'password' };
+    env.NATS_PASSWORD = { secret: natsSecretName(spec.name, catalog), key: 'password' };
     env.OTEL_EXPORTER_ZIPKIN_ENDPOINT = { value: catalog.telemetry.spanCollectorUrl };
   }
   if (spec.callsGateway === true) {

@@ -46,7 +46,7 @@ export const mtlsCheck: Check = {
     await ctx.cluster.networking.createNamespacedNetworkPolicy({
       namespace: ctx.namespace,
       body: {
-        metadata: { name: admission, labels: { 'app.kubernetes.io/part-of': 'mesh-kit' } },
+        metadata: { name: admission, labels: PART_OF },
         spec: {
           podSelector: { matchLabels: { app: 'users' } },
           policyTypes: ['Ingress'],
