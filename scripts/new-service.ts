@@ -16,7 +16,7 @@ import { insertCatalogEntry } from './new-service/catalog-entry.js';
 import { parseNewServiceArgs, UsageError, type NewServiceOptions } from './new-service/options.js';
 import { workspaceFiles, type LibraryVersions } from './new-service/templates.js';
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CATALOG = 'infra/cdk8s/src/catalog.ts';
 
 async function formatted(path: string, text: string, root: string): Promise<string> {
