@@ -191,6 +191,43 @@ describe('the build context', () => {
           .replace(/\/$/, ''),
       );
 
+  it("the image tag (scripts/lib.sh) hashes the Dockerfile and the services' sources, not their tests", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mesh-kit-tag-'));
+    try {
+      for (const file of [
+        'scripts/lib.sh',
+        'versions.env',
+        'package.json',
+        'package-lock.json',
+        'tsconfig.base.json',
+      ]) {
+        mkdirSync(join(dir, file, '..'), { recursive: true });
+        writeFileSync(join(dir, file), readFileSync(new URL(file, root)));
+      }
+      writeFileSync(join(dir, 'Dockerfile'), dockerfile);
+      writeFileSync(join(dir, '.dockerignore'), readFileSync(new URL('.dockerignore', root)));
+      mkdirSync(join(dir, 'services/users/src'), { recursive: true });
+      mkdirSync(join(dir, 'services/users/test'));
+      writeFileSync(join(dir, 'services/users/src/server.ts'), 'one');
+      const tag = (): string => {
+        const run = spawnSync('bash', ['-c', '. scripts/lib.sh && image_tag'], { cwd: dir, encoding: 'utf8' });
+        expect(run.status, run.stderr).toBe(0);
+        return run.stdout;
+      };
+      const first = tag();
+      expect(first).toMatch(/^0\.1\.0-[0-9a-f]{12}$/);
+      writeFileSync(join(dir, 'services/users/test/users.test.ts'), 'a test');
+      expect(tag()).toBe(first);
+      writeFileSync(join(dir, 'Dockerfile'), `${dockerfile}# changed\n`);
+      const second = tag();
+      expect(second).not.toBe(first);
+      writeFileSync(join(dir, 'services/users/src/server.ts'), 'two');
+      expect(tag()).not.toBe(second);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('leaves out everything .gitignore names', () => {
     const ignored = new Set(entries('.dockerignore'));
     expect(entries('.gitignore').filter((entry) => !ignored.has(entry))).toEqual([]);
