@@ -23,13 +23,13 @@ sha256_files() { if command -v sha256sum >/dev/null 2>&1; then sha256sum "$@"; e
 sha256_stdin() { sha256_files - | cut -d' ' -f1; }
 
 # The image tag: the package version plus a hash of everything the images are built from (the
-# files the Dockerfiles copy, minus what .dockerignore leaves out), so every code change rolls
-# out and an unchanged tree rolls out nothing.
+# Dockerfile and the files it copies, minus what .dockerignore leaves out), so every code change
+# rolls out and an unchanged tree rolls out nothing.
 image_tag() {
   local version file files=()
   version=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$ROOT/package.json" | head -n 1)
   while IFS= read -r file; do files+=("$file"); done < <(
-    find package.json package-lock.json tsconfig.base.json services -type f \
+    find Dockerfile .dockerignore package.json package-lock.json tsconfig.base.json services -type f \
       -not -path '*/node_modules/*' -not -path '*/dist/*' -not -path '*/test/*' -not -name '*.tsbuildinfo' \
       -print | LC_ALL=C sort
   )
