@@ -64,6 +64,7 @@ await runService({
       pool: database.pool,
       logger,
       usersUrl: config.USERS_URL,
+      productsUrl: config.PRODUCTS_URL,
       paymentsUrl: config.PAYMENTS_URL,
       bodyLimit: config.BODY_LIMIT,
       metrics,
