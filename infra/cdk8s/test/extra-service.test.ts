@@ -8,7 +8,7 @@ import { podSpecOf, restrictedViolations } from './support/pod-security.js';
 /** The README's example: one new catalog entry, nothing else. */
 const reviews: ServiceSpec = {
   name: 'reviews',
-  port: 3008,
+  port: 3018,
   replicas: 1,
   resources: { cpuRequestMilli: 20, cpuLimitMilli: 200, memoryRequestMi: 48, memoryLimitMi: 128 },
   database: 'reviews',
