@@ -1,12 +1,5 @@
 import { HttpProblem, type ServiceClient, USER_ID_HEADER } from '@mesh-kit/runtime';
-import { type OrderItem, type OrderLine, totalOf } from './order.js';
-
-/** An order's lines priced by products: what the payment is authorized for and the order stores. */
-export interface PricedOrder {
-  readonly items: readonly OrderItem[];
-  readonly totalCents: number;
-  readonly currency: string;
-}
+import { type OrderLine, type PricedOrder, totalOf } from './order.js';
 
 interface CatalogueEntry {
   readonly sku: string;

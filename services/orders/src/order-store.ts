@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { Order, OrderItem, OrderLine } from './order.js';
-import type { PricedOrder } from './checkout.js';
+import type { Order, OrderItem, OrderLine, PricedOrder } from './order.js';
 import { ORDER_PLACED_SUBJECT, orderPlacedEvent } from './order-placed-event.js';
 
 interface OrderRow {

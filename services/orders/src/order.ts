@@ -24,6 +24,13 @@ export interface OrderItem extends OrderLine {
   readonly unitPriceCents: number;
 }
 
+/** An order's lines priced by products: what the payment is authorized for and the order stores. */
+export interface PricedOrder {
+  readonly items: readonly OrderItem[];
+  readonly totalCents: number;
+  readonly currency: string;
+}
+
 export interface Order {
   readonly id: string;
   readonly userId: string;

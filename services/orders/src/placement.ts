@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@mesh-kit/runtime';
-import type { Checkout, PricedOrder } from './checkout.js';
-import type { Order, OrderLine } from './order.js';
+import type { Checkout } from './checkout.js';
+import type { Order, OrderLine, PricedOrder } from './order.js';
 import type { OrderStore, OutboxEvent } from './order-store.js';
 
 /** How often a duplicate of a request still at work looks at the key's row again. */
