@@ -81,6 +81,13 @@ export function catalogProblems(source: Catalog): string[] {
       if (!s.routes.some((r) => r.path === g.rewrite || r.path.startsWith(`${g.rewrite}/`))) {
         problems.push(`${at}.gateway[${j}]: no route under '${g.rewrite}'`);
       }
+      if (g.auth === 'public') {
+        for (const r of s.routes.filter((r) => r.path === g.rewrite || r.path.startsWith(`${g.rewrite}/`))) {
+          if (r.method !== 'GET') {
+            problems.push(`${at}.gateway[${j}].auth: public routes are GET only; ${r.method} ${r.path} is under it`);
+          }
+        }
+      }
       if (!g.prefix.startsWith(protectedPrefix)) {
         problems.push(
           `${at}.gateway[${j}].prefix: '${g.prefix}' is outside ingress.jwt.protectedPrefix '${protectedPrefix}'`,

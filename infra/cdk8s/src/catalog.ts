@@ -84,10 +84,18 @@ export interface CallSpec {
   readonly paths: readonly string[];
 }
 
+/**
+ * Who may call a gateway route: `jwt` needs a verified bearer token (the caller's identity reaches
+ * the service as the identity header); `public` needs none and forwards GET requests only.
+ */
+export type GatewayAuth = 'jwt' | 'public';
+
 /** A public route at the ingress gateway: `/api/users/*` → users `/users/*`. */
 export interface GatewayRoute {
   readonly prefix: string;
   readonly rewrite: string;
+  /** @default 'jwt' */
+  readonly auth?: GatewayAuth;
 }
 
 export interface Resources {
@@ -330,12 +338,13 @@ export const catalog: Catalog = {
           method: 'POST',
           path: '/orders',
           idempotent: true,
-          timeoutMs: 5_000,
-          retries: { attempts: 1, perTryTimeoutMs: 2_500, retryOn: 'connect-failure,refused-stream,5xx' },
-          // services/orders/src/checkout.ts awaits users, then payments.
+          timeoutMs: 7_000,
+          retries: { attempts: 1, perTryTimeoutMs: 3_500, retryOn: 'connect-failure,refused-stream,5xx' },
+          // services/orders/src/placement.ts awaits users, then products (one batched lookup), then payments.
           callOrder: 'sequential',
           calls: [
             { service: 'users', method: 'GET', path: '/users/:id' },
+            { service: 'products', method: 'GET', path: '/products' },
             { service: 'payments', method: 'POST', path: '/authorizations' },
           ],
         },
@@ -344,6 +353,7 @@ export const catalog: Catalog = {
       ],
       calls: [
         { service: 'users', methods: ['GET'], paths: ['/users/:id'] },
+        { service: 'products', methods: ['GET'], paths: ['/products'] },
         { service: 'payments', methods: ['POST'], paths: ['/authorizations'] },
       ],
       publishes: ['orders.placed'],
@@ -403,6 +413,22 @@ export const catalog: Catalog = {
       gateway: [{ prefix: '/api/overview', rewrite: '/overview' }],
     },
     {
+      name: 'products',
+      port: 3008,
+      // One replica keeps the namespace within its request budget (analyze); orders' retries of the
+      // idempotent lookup cover a restart, not a lost node.
+      replicas: 1,
+      resources: small,
+      database: 'products',
+      // GET /products is the list, and with `?sku=…` the batched lookup orders prices with.
+      routes: [readRoute('/products'), readRoute('/products/:sku')],
+      calls: [],
+      publishes: [],
+      consumes: [],
+      // Browsing needs no account.
+      gateway: [{ prefix: '/api/products', rewrite: '/products', auth: 'public' }],
+    },
+    {
       name: 'loadgen',
       port: 3007,
       replicas: 1,
@@ -424,7 +450,8 @@ export const catalog: Catalog = {
     ownWorkMarginPercent: 20,
   },
   maxRetryAmplification: 6,
-  requestBudget: { cpuMilli: 1_000, memoryMi: 1_536 },
+  // Room for one more small service beside the shop (the README's "Adding a service" example).
+  requestBudget: { cpuMilli: 1_000, memoryMi: 1_664 },
   ingress: {
     namespace: 'istio-system',
     selector: { istio: 'ingressgateway' },

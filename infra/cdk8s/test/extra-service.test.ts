@@ -9,7 +9,7 @@ import { podSpecOf, restrictedViolations } from './support/pod-security.js';
 /** The example entry of docs/architecture.md ("A catalog entry"): one new catalog entry, nothing else. */
 const reviews: ServiceSpec = {
   name: 'reviews',
-  port: 3008,
+  port: 3018,
   replicas: 1,
   resources: { cpuRequestMilli: 20, cpuLimitMilli: 200, memoryRequestMi: 48, memoryLimitMi: 128 },
   database: 'reviews',

@@ -20,6 +20,7 @@ export interface OrdersDeps {
   readonly pool: pg.Pool;
   readonly logger: Logger;
   readonly usersUrl: string;
+  readonly productsUrl: string;
   readonly paymentsUrl: string;
   /** Called after each new order commits, with its outbox row (the relay publishes it at once). */
   readonly onOrderCommitted?: (event: OutboxRow) => void;
@@ -37,6 +38,7 @@ export interface OrdersDeps {
 export function createApp(deps: OrdersDeps): ServiceApp {
   const checkout = new Checkout(
     new ServiceClient('users', deps.usersUrl),
+    new ServiceClient('products', deps.productsUrl),
     new ServiceClient('payments', deps.paymentsUrl),
   );
   const store = new OrderStore(deps.pool, deps.pendingLeaseMs);

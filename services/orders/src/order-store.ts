@@ -1,11 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { Order, OrderItem } from './order.js';
+import type { Order, OrderItem, OrderLine, PricedOrder } from './order.js';
 import { orderPlacedRow, type OutboxRow } from './outbox-row.js';
 
 interface OrderRow {
   id: string;
   user_id: string;
+  /** The lines as asked while pending; as charged (with unit prices) once confirmed. */
   items: OrderItem[];
   total_cents: string;
   currency: string;
@@ -32,9 +33,7 @@ function toOrder(row: OrderRow): Order {
 export interface OrderRequest {
   readonly userId: string;
   readonly idempotencyKey: string;
-  readonly items: readonly OrderItem[];
-  readonly totalCents: number;
-  readonly currency: string;
+  readonly items: readonly OrderLine[];
 }
 
 /** A pending order this request holds: it may call the dependencies, then confirm or release it. */
@@ -42,9 +41,8 @@ export interface Reservation {
   readonly id: string;
   readonly claim: string;
   readonly userId: string;
-  readonly items: readonly OrderItem[];
-  readonly totalCents: number;
-  readonly currency: string;
+  /** The lines to price (a reservation carries no price: it is taken when the order is confirmed). */
+  readonly items: readonly OrderLine[];
   readonly createdAt: string;
   /** True when an earlier request reserved it and vanished (a crash): this one completes it. */
   readonly takenOver: boolean;
@@ -65,8 +63,8 @@ export type ConfirmResult =
   | { readonly kind: 'lost' };
 
 /** A stable fingerprint of the request body, to tell a replay from a key reused for another order. */
-function fingerprint(items: readonly OrderItem[]): string {
-  const canonical = items.map((i) => [i.sku, i.quantity, i.unitPriceCents]);
+function fingerprint(items: readonly OrderLine[]): string {
+  const canonical = items.map((i) => [i.sku, i.quantity]);
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 
@@ -96,8 +94,8 @@ export class OrderStore {
     const hash = fingerprint(request.items);
     const claim = randomUUID();
     const { rows } = await this.pool.query<OrderRow & { taken_over: boolean }>(
-      `INSERT INTO orders (id, user_id, idempotency_key, request_hash, items, total_cents, currency, status, claim, pending_until)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, now() + $9 * interval '1 millisecond')
+      `INSERT INTO orders (id, user_id, idempotency_key, request_hash, items, status, claim, pending_until)
+       VALUES ($1, $2, $3, $4, $5, 'pending', $6, now() + $7 * interval '1 millisecond')
        ON CONFLICT (user_id, idempotency_key) DO UPDATE
          SET claim = EXCLUDED.claim, pending_until = EXCLUDED.pending_until
          WHERE orders.status = 'pending' AND orders.pending_until < now() AND orders.request_hash = EXCLUDED.request_hash
@@ -107,9 +105,7 @@ export class OrderStore {
         request.userId,
         request.idempotencyKey,
         hash,
-        JSON.stringify(request.items),
-        request.totalCents,
-        request.currency,
+        JSON.stringify(request.items.map((i) => ({ sku: i.sku, quantity: i.quantity }))),
         claim,
         this.leaseMs,
       ],
@@ -122,9 +118,7 @@ export class OrderStore {
           id: mine.id,
           claim,
           userId: mine.user_id,
-          items: mine.items,
-          totalCents: Number(mine.total_cents),
-          currency: mine.currency,
+          items: mine.items.map((i) => ({ sku: i.sku, quantity: i.quantity })),
           createdAt: mine.created_at.toISOString(),
           takenOver: mine.taken_over,
         },
@@ -137,18 +131,22 @@ export class OrderStore {
     return { kind: 'in-progress' };
   }
 
-  /** Confirms the reservation with its payment and writes its outbox row, in one statement. */
+  /**
+   * Confirms the reservation with the prices it was charged and its payment, and writes its outbox
+   * row, in one statement.
+   */
   async confirm(
     reservation: Reservation,
+    priced: PricedOrder,
     paymentId: string,
     traceHeaders: Readonly<Record<string, string>>,
   ): Promise<ConfirmResult> {
     const order: Order = {
       id: reservation.id,
       userId: reservation.userId,
-      items: reservation.items,
-      totalCents: reservation.totalCents,
-      currency: reservation.currency,
+      items: priced.items,
+      totalCents: priced.totalCents,
+      currency: priced.currency,
       status: 'confirmed',
       createdAt: reservation.createdAt,
     };
@@ -157,7 +155,8 @@ export class OrderStore {
     // payments answering per order key); the status check lets exactly one do it.
     const { rows } = await this.pool.query<{ id: string }>(
       `WITH confirmed AS (
-         UPDATE orders SET status = 'confirmed', payment_id = $2, claim = NULL, pending_until = NULL
+         UPDATE orders SET status = 'confirmed', payment_id = $2, claim = NULL, pending_until = NULL,
+           items = $7, total_cents = $8, currency = $9
          WHERE id = $1 AND status = 'pending'
          RETURNING id
        ), event AS (
@@ -165,7 +164,17 @@ export class OrderStore {
          SELECT $3, $4, $5, $6 FROM confirmed
        )
        SELECT id FROM confirmed`,
-      [order.id, paymentId, event.id, event.subject, JSON.stringify(event.payload), JSON.stringify(event.headers)],
+      [
+        order.id,
+        paymentId,
+        event.id,
+        event.subject,
+        JSON.stringify(event.payload),
+        JSON.stringify(event.headers),
+        JSON.stringify(order.items),
+        order.totalCents,
+        order.currency,
+      ],
     );
     if (rows.length === 1) {
       return { kind: 'created', order, event };

@@ -71,6 +71,7 @@ await runService({
       pool: database.pool,
       logger,
       usersUrl: config.USERS_URL,
+      productsUrl: config.PRODUCTS_URL,
       paymentsUrl: config.PAYMENTS_URL,
       metrics,
       lifecycle,

@@ -15,7 +15,8 @@ import { PostgresInit } from '../constructs/postgres-init.js';
 import { ShopNamespace } from '../constructs/shop-namespace.js';
 import { ShopService } from '../constructs/shop-service.js';
 import { StatefulBackingService } from '../constructs/stateful-backing-service.js';
-import { PART_OF, TIER_LABEL, principal, serviceHost } from '../mesh-names.js';
+import { gatewayPaths } from '../gateway-paths.js';
+import { PART_OF, TIER_LABEL, authorizationPath, principal, serviceHost } from '../mesh-names.js';
 
 export interface ShopOptions {
   readonly catalog: Catalog;
@@ -85,6 +86,9 @@ export function addShopCharts(app: App, options: ShopOptions): void {
     jwks: options.jwks,
     identityHeader: catalog.ingress.jwt.identityHeader,
     protectedPaths: [`${catalog.ingress.jwt.protectedPrefix}*`],
+    publicGetPaths: gatewayPaths(catalog)
+      .filter((p) => p.auth === 'public')
+      .map((p) => authorizationPath(p.path)),
   });
   new GatewayRateLimit(edge, 'rate-limit', {
     namespace: catalog.ingress.namespace,

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { HttpProblem, outgoingTraceHeaders, parseInput, requireUserId } from '@mesh-kit/runtime';
-import { CURRENCY, newOrder, totalOf } from '../order.js';
+import { newOrder } from '../order.js';
 import type { OrderStore } from '../order-store.js';
 import type { OutboxRow } from '../outbox-row.js';
 import type { OrderPlacement } from '../placement.js';
@@ -29,20 +29,10 @@ export function ordersRouter({ store, placement, onCommitted }: OrdersRouterDeps
     const userId = requireUserId(req);
     const key = parseInput(idempotencyKey, req.get(IDEMPOTENCY_KEY), 'Idempotency-Key');
     const { items } = parseInput(newOrder, req.body);
-    const totalCents = totalOf(items);
-    // Our own answer, before any dependency: payments refuses a zero amount, and its 400 is no
-    // answer a client could act on.
-    if (totalCents <= 0) {
-      throw new HttpProblem(422, 'The order total must be above zero.', {
-        errors: [{ field: 'items', message: 'total is 0' }],
-      });
-    }
     const result = await placement.place({
       userId,
       idempotencyKey: key,
-      items,
-      totalCents,
-      currency: CURRENCY,
+      items: items.map(({ sku, quantity }) => ({ sku, quantity })),
       traceHeaders: outgoingTraceHeaders(),
     });
     if (result.kind === 'key-reused') {
