@@ -8,6 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 need_cluster
+load_catalog
 secrets="$SECRETS_DIR/secrets.yaml"
 [ -f "$secrets" ] || die "$secrets not found: run \`make secrets\`"
 manifests=${MANIFESTS_DIR:-dist/manifests}
@@ -68,7 +69,7 @@ if [ "${DEPLOY_WITH:-manifests}" = helm ]; then
   release=mesh-kit
   # Let the release adopt the Namespace applied above.
   kube label --overwrite -f "$tmp/namespaces.yaml" app.kubernetes.io/managed-by=Helm >/dev/null
-  kube annotate --overwrite -f "$tmp/namespaces.yaml" meta.helm.sh/release-name=$release meta.helm.sh/release-namespace=$NAMESPACE >/dev/null
+  kube annotate --overwrite -f "$tmp/namespaces.yaml" meta.helm.sh/release-name=$release meta.helm.sh/release-namespace="$NAMESPACE" >/dev/null
   values=(--set-string "image.registry=$REGISTRY" --set-string "image.tag=$TAG"
     --set-file "jwt.users.jwks=${JWKS_FILE:-$SECRETS_DIR/jwks.json}"
     --set-file "jwt.loadgen.jwks=${LOADGEN_JWKS_FILE:-$SECRETS_DIR/loadgen-jwks.json}")

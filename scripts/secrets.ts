@@ -1,9 +1,10 @@
 /**
  * `make secrets`: generates the kit's credentials once under .secrets/ (never committed) and writes
  * them as Kubernetes Secrets to .secrets/secrets.yaml for scripts/apply.sh. Existing files are kept,
- * so a second run changes nothing. Names and keys are the agreed contract: postgres-admin
- * (password), <service>-db for each service with a database (username, password, database, url),
- * loadgen-jwt (private.pem, loadgen's own key; its public half is .secrets/loadgen-jwks.json).
+ * so a second run changes nothing. The catalog names them (`catalog.secrets`): the PostgreSQL admin's
+ * (password), one per service with a database (username, password, database, url), one per service
+ * that publishes or consumes events (username, password), and one for the service that signs its own
+ * gateway tokens (loadgen-jwt: its private key; the public half is .secrets/loadgen-jwks.json).
  * The users' issuer key that `make token` signs with (.secrets/dev-jwt.json) never becomes a
  * Secret: only its public half (.secrets/jwks.json) enters the cluster.
  */
@@ -12,12 +13,17 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { catalog, type Catalog } from '../infra/cdk8s/src/catalog.js';
-
-export const PART_OF = { 'app.kubernetes.io/part-of': 'mesh-kit' } as const;
-/** In-cluster PostgreSQL Service (agreed interface). */
-export const POSTGRES_HOST = 'postgres';
-export const POSTGRES_PORT = 5432;
+import {
+  catalog,
+  databaseSecretName,
+  gatewayTokenSigner,
+  jwtSecretName,
+  natsSecretName,
+  usesBroker,
+  type Catalog,
+} from '../infra/cdk8s/src/catalog.js';
+import { PART_OF } from '../infra/cdk8s/src/mesh-names.js';
+import { DEV_KEY_FILE } from './token.js';
 
 export type SecretData = Readonly<Record<string, string>>;
 
@@ -43,13 +49,17 @@ export function generateSigningKeys(): SigningKeys {
   };
 }
 
-/** The database credentials of one service; the url is what the service gets as DATABASE_URL. */
-export function databaseSecret(service: string, database: string, pass: string): SecretData {
+/**
+ * The database credentials of one service; the url, on the catalog's PostgreSQL Service in the
+ * same namespace, is what the service gets as DATABASE_URL.
+ */
+export function databaseSecret(service: string, database: string, pass: string, source: Catalog = catalog): SecretData {
+  const { name, port } = source.postgres;
   return {
     username: service,
     password: pass,
     database,
-    url: `postgres://${service}:${pass}@${POSTGRES_HOST}:${POSTGRES_PORT}/${database}`,
+    url: `postgres://${service}:${pass}@${name}:${port}/${database}`,
   };
 }
 
@@ -80,7 +90,7 @@ function readOrCreate(file: string, create: () => SecretData): SecretData {
 }
 
 /** A signing key pair: the public JWKS and the private key, made together or not at all. */
-function ensureKeyPair(jwksFile: string, keyFile: string): void {
+function ensureKeyPair(jwksFile: string, keyFile: string, source: Catalog): void {
   if (existsSync(jwksFile) !== existsSync(keyFile)) {
     const missing = existsSync(jwksFile) ? keyFile : jwksFile;
     throw new Error(
@@ -90,7 +100,9 @@ function ensureKeyPair(jwksFile: string, keyFile: string): void {
   if (existsSync(keyFile)) return;
   const keys = generateSigningKeys();
   writeFileSync(jwksFile, `${JSON.stringify(keys.jwks, null, 2)}\n`, { mode: 0o644 });
-  writeFileSync(keyFile, `${JSON.stringify({ 'private.pem': keys.privatePem }, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(keyFile, `${JSON.stringify({ [source.secrets.jwtPrivateKey]: keys.privatePem }, null, 2)}\n`, {
+    mode: 0o600,
+  });
 }
 
 /** Creates whatever is missing under `dir`; returns the secrets by name (what goes into the cluster). */
@@ -98,29 +110,41 @@ export function ensureSecrets(dir: string, source: Catalog = catalog): Map<strin
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
   const secrets = new Map<string, SecretData>();
+  const admin = source.secrets.postgresAdmin;
   secrets.set(
-    'postgres-admin',
-    readOrCreate(join(dir, 'postgres-admin.json'), () => ({ password: password() })),
+    admin,
+    readOrCreate(join(dir, `${admin}.json`), () => ({ password: password() })),
   );
   for (const service of source.services) {
     if (service.database === undefined) continue;
     const database = service.database;
-    const name = `${service.name}-db`;
+    const name = databaseSecretName(service.name, source);
     secrets.set(
       name,
-      readOrCreate(join(dir, `${name}.json`), () => databaseSecret(service.name, database, password())),
+      readOrCreate(join(dir, `${name}.json`), () => databaseSecret(service.name, database, password(), source)),
     );
   }
 
-  const oldPair = join(dir, 'jwks.json');
-  if (existsSync(oldPair) && existsSync(join(dir, 'loadgen-jwt.json')) && !existsSync(join(dir, 'dev-jwt.json'))) {
-    throw new Error(
-      `${oldPair} belongs to loadgen's key of an earlier layout: delete ${oldPair} and ${join(dir, 'loadgen-jwt.json')} to make the users' and loadgen's key pairs`,
+  for (const service of source.services.filter(usesBroker)) {
+    const name = natsSecretName(service.name, source);
+    secrets.set(
+      name,
+      readOrCreate(join(dir, `${name}.json`), () => ({ username: service.name, password: password() })),
     );
   }
-  ensureKeyPair(join(dir, 'jwks.json'), join(dir, 'dev-jwt.json'));
-  ensureKeyPair(join(dir, 'loadgen-jwks.json'), join(dir, 'loadgen-jwt.json'));
-  secrets.set('loadgen-jwt', JSON.parse(readFileSync(join(dir, 'loadgen-jwt.json'), 'utf8')) as SecretData);
+
+  const signer = gatewayTokenSigner(source);
+  const signerKey = join(dir, `${jwtSecretName(signer, source)}.json`);
+  const usersJwks = join(dir, 'jwks.json');
+  const usersKey = join(dir, DEV_KEY_FILE);
+  if (existsSync(usersJwks) && existsSync(signerKey) && !existsSync(usersKey)) {
+    throw new Error(
+      `${usersJwks} belongs to ${signer}'s key of an earlier layout: delete ${usersJwks} and ${signerKey} to make the users' and ${signer}'s key pairs`,
+    );
+  }
+  ensureKeyPair(usersJwks, usersKey, source);
+  ensureKeyPair(join(dir, `${signer}-jwks.json`), signerKey, source);
+  secrets.set(jwtSecretName(signer, source), JSON.parse(readFileSync(signerKey, 'utf8')) as SecretData);
   return secrets;
 }
 

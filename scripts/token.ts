@@ -8,24 +8,25 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { catalog } from '../infra/cdk8s/src/catalog.js';
+import { catalog, type Catalog } from '../infra/cdk8s/src/catalog.js';
 import { TokenSigner } from '../services/loadgen/src/token-signer.js';
 
-const users = catalog.ingress.jwt.issuers[0]!;
-export const ISSUER = users.issuer;
-export const AUDIENCE = users.audiences[0]!;
+/** The users' issuer private key under the secrets directory: `make secrets` writes it, no Secret holds it. */
+export const DEV_KEY_FILE = 'dev-jwt.json';
 
-/** A signer for the private key `make secrets` wrote into `dir`. */
-export function devTokenSigner(dir: string, lifetimeSeconds = 3600): TokenSigner {
-  const keyFile = join(dir, 'dev-jwt.json');
+/** A signer for the users' issuer (the catalog's first) with the private key `make secrets` wrote into `dir`. */
+export function devTokenSigner(dir: string, lifetimeSeconds = 3600, source: Catalog = catalog): TokenSigner {
+  const keyFile = join(dir, DEV_KEY_FILE);
   let privateKeyPem: string | undefined;
   try {
-    privateKeyPem = (JSON.parse(readFileSync(keyFile, 'utf8')) as Record<string, string>)['private.pem'];
+    privateKeyPem = (JSON.parse(readFileSync(keyFile, 'utf8')) as Record<string, string>)[source.secrets.jwtPrivateKey];
   } catch {
     privateKeyPem = undefined;
   }
   if (privateKeyPem === undefined) throw new Error(`cannot read ${keyFile}: run \`make secrets\` first`);
-  return new TokenSigner({ privateKeyPem, issuer: ISSUER, audience: AUDIENCE, lifetimeSeconds });
+  const users = source.ingress.jwt.issuers[0];
+  if (users === undefined) throw new Error('the catalog declares no JWT issuer (ingress.jwt.issuers)');
+  return new TokenSigner({ privateKeyPem, issuer: users.issuer, audience: users.audiences[0] ?? '', lifetimeSeconds });
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

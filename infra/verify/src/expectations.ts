@@ -1,4 +1,14 @@
-import { catalog, findService, type Catalog, type HttpMethod, type RouteSpec } from '../../cdk8s/src/catalog.js';
+import {
+  catalog,
+  circuitBreakerOf,
+  findService,
+  gatewayTokenSigner,
+  type Catalog,
+  type CircuitBreaker,
+  type HttpMethod,
+  type IngressSpec,
+  type RouteSpec,
+} from '../../cdk8s/src/catalog.js';
 
 /** A route of a service as the catalog declares it, with the in-cluster URL to reach it. */
 export interface DeclaredRoute extends RouteSpec {
@@ -56,48 +66,9 @@ export function worstCaseMs(route: RouteSpec): number {
 
 export { catalog };
 
-/**
- * Limits the infra branch adds to the catalog (circuit breaking per service, the gateway's
- * rate limit and JWT settings). Read structurally so that verify builds against a catalog with
- * or without them, and falls back to the values the manifests used before they were declared.
- */
-interface BreakerLimits {
-  readonly maxConnections: number;
-  readonly maxPendingRequests: number;
-  readonly outlierDetection?: { readonly consecutive5xxErrors: number };
-}
-
-interface Bucket {
-  readonly maxTokens: number;
-  readonly tokensPerFill: number;
-  readonly fillIntervalMs: number;
-}
-
-interface CatalogLimits {
-  readonly defaults?: { readonly circuitBreaker?: BreakerLimits };
-  readonly ingress?: {
-    readonly namespace?: string;
-    readonly service?: string;
-    readonly port?: number;
-    readonly jwt?: {
-      readonly issuers?: readonly {
-        readonly id: string;
-        readonly issuer: string;
-        readonly audiences: readonly string[];
-      }[];
-    };
-    readonly rateLimit?: { readonly perClient?: Bucket; readonly anonymous?: Bucket };
-  };
-}
-
-/** The service's circuit breaking, or the catalog default; throws naming the service when there is none. */
-export function breakerLimits(service: string, source: Catalog = catalog): BreakerLimits {
-  const spec = findService(service, source) as ReturnType<typeof findService> & {
-    readonly circuitBreaker?: BreakerLimits;
-  };
-  const limits = spec.circuitBreaker ?? (source as Catalog & CatalogLimits).defaults?.circuitBreaker;
-  if (limits === undefined) throw new Error(`the catalog declares no circuit breaking for ${service}`);
-  return limits;
+/** The service's circuit breaking, or the catalog default. */
+export function breakerLimits(service: string, source: Catalog = catalog): CircuitBreaker {
+  return circuitBreakerOf(findService(service, source), source);
 }
 
 export interface IngressTarget {
@@ -108,19 +79,22 @@ export interface IngressTarget {
   /** The issuer and audience verify signs with: loadgen's, whose key is the one in the cluster. */
   readonly issuer: string;
   readonly audience: string;
-  /** Token buckets per gateway pod (per verified client, and the anonymous one); undefined when not declared. */
-  readonly rateLimit: { readonly perClient?: Bucket; readonly anonymous?: Bucket } | undefined;
+  /** Token bucket per gateway pod. */
+  readonly rateLimit: IngressSpec['rateLimit'];
 }
 
+/** The ingress gateway as the catalog declares it. */
 export function ingress(source: Catalog = catalog): IngressTarget {
-  const declared = (source as Catalog & CatalogLimits).ingress;
-  const loadgen = declared?.jwt?.issuers?.find((i) => i.id === 'loadgen');
+  const declared = source.ingress;
+  const signer = gatewayTokenSigner(source);
+  const own = declared.jwt.issuers.find((i) => i.id === signer);
+  if (own === undefined) throw new Error(`ingress.jwt.issuers has no issuer with id '${signer}'`);
   return {
-    namespace: declared?.namespace ?? 'istio-system',
-    service: declared?.service?.split('.')[0] ?? 'istio-ingressgateway',
-    port: declared?.port ?? 80,
-    issuer: loadgen?.issuer ?? 'mesh-kit-loadgen',
-    audience: loadgen?.audiences[0] ?? 'shop',
-    rateLimit: declared?.rateLimit,
+    namespace: declared.namespace,
+    service: declared.service.split('.')[0] ?? declared.service,
+    port: declared.port,
+    issuer: own.issuer,
+    audience: own.audiences[0] ?? '',
+    rateLimit: declared.rateLimit,
   };
 }

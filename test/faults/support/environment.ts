@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { answers } from '../../../test-support/backing-services.js';
 import { natsServerBinary, startNatsServer, type OwnNatsServer } from '../../events/support/nats-server.js';
+import { startLossyLink, type LossyLink } from './lossy-link.js';
 import { postgresUnavailable, startPostgresServer, type OwnPostgresServer } from './postgres-server.js';
 import { createFaultShop, SHOP_SERVICES, type FaultShop } from './shop.js';
 
@@ -11,6 +12,8 @@ export interface FaultEnvironment {
   readonly postgres: OwnPostgresServer;
   readonly nats: OwnNatsServer;
   readonly shop: FaultShop;
+  /** orders reaches NATS through this link, which a fault can make lose what orders sends. */
+  readonly ordersToNats: LossyLink;
 }
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -30,15 +33,22 @@ export function faultsUnavailable(): string | undefined {
 export async function startFaultEnvironment(): Promise<FaultEnvironment> {
   const postgres = await startPostgresServer();
   let nats: OwnNatsServer | undefined;
+  let ordersToNats: LossyLink | undefined;
   let shop: FaultShop | undefined;
   try {
     nats = await startNatsServer();
-    shop = await createFaultShop({ postgresAdminUrl: postgres.url, natsUrl: nats.url });
+    ordersToNats = await startLossyLink(nats.url);
+    shop = await createFaultShop({
+      postgresAdminUrl: postgres.url,
+      natsUrl: nats.url,
+      serviceEnv: { orders: { NATS_URL: ordersToNats.url } },
+    });
     await shop.createDatabases();
     await shop.heal(60_000);
-    return { postgres, nats, shop };
+    return { postgres, nats, shop, ordersToNats };
   } catch (error) {
     await shop?.stopAll();
+    await ordersToNats?.close();
     await nats?.destroy();
     await postgres.destroy();
     throw error;
@@ -48,6 +58,7 @@ export async function startFaultEnvironment(): Promise<FaultEnvironment> {
 export async function stopFaultEnvironment(env: FaultEnvironment | undefined): Promise<void> {
   if (env === undefined) return;
   await env.shop.stopAll();
+  await env.ordersToNats.close();
   await env.nats.destroy();
   await env.postgres.destroy();
 }
@@ -59,18 +70,18 @@ export async function restoreEnvironment(env: FaultEnvironment): Promise<void> {
   await env.shop.heal(60_000);
 }
 
-/** Creates `n` users through the users API; their ids. */
+/** Creates `n` users through the users API, each its own subject (x-user-id); their ids. */
 export async function createUsers(shop: FaultShop, n: number): Promise<string[]> {
   return Promise.all(
     Array.from({ length: n }, async () => {
+      const id = `fault-${randomBytes(6).toString('hex')}`;
       const res = await fetch(`${shop.urls.users}/users`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'Fault', email: `fault-${randomBytes(6).toString('hex')}@example.com` }),
+        headers: { 'content-type': 'application/json', 'x-user-id': id },
+        body: JSON.stringify({ name: 'Fault', email: `${id}@example.com` }),
       });
-      const body = (await res.json()) as { id?: unknown };
-      if (res.status !== 201 || typeof body.id !== 'string') throw new Error(`POST /users answered ${res.status}`);
-      return body.id;
+      if (res.status !== 201) throw new Error(`POST /users answered ${res.status}`);
+      return id;
     }),
   );
 }

@@ -7,9 +7,9 @@ import { ensureDatabases } from '../../../scripts/stack/databases.js';
 import { planStack, withDatabase, type PlannedService } from '../../../scripts/stack/plan.js';
 import { startService, waitReady, type RunningService } from '../../../scripts/stack/processes.js';
 
-export const SHOP_SERVICES = ['users', 'payments', 'orders', 'notifications', 'analytics'] as const;
+export const SHOP_SERVICES = ['users', 'products', 'payments', 'orders', 'notifications', 'analytics'] as const;
 export type ShopService = (typeof SHOP_SERVICES)[number];
-export type DatabaseService = 'users' | 'orders' | 'notifications' | 'analytics';
+export type DatabaseService = 'users' | 'products' | 'orders' | 'notifications' | 'analytics';
 
 /** A process that ended without the harness asking it to. */
 export interface UnexpectedExit {
@@ -72,6 +72,8 @@ export interface FaultShopOptions {
   readonly natsUrl: string;
   /** Extra env for every service. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Extra env for one service (after `env`). */
+  readonly serviceEnv?: Partial<Record<ShopService, Readonly<Record<string, string>>>>;
 }
 
 export async function createFaultShop(options: FaultShopOptions): Promise<FaultShop> {
@@ -96,7 +98,12 @@ export async function createFaultShop(options: FaultShopOptions): Promise<FaultS
     sharedEnv: { LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '3000', OUTBOX_POLL_INTERVAL_MS: '500', ...options.env },
     only: [...SHOP_SERVICES],
   });
-  const planned = new Map(plan.map((s) => [s.name as ShopService, s] as [ShopService, PlannedService]));
+  const planned = new Map(
+    plan.map((s): [ShopService, PlannedService] => {
+      const name = s.name as ShopService;
+      return [name, { ...s, env: { ...s.env, ...options.serviceEnv?.[name] } }];
+    }),
+  );
   const databases = plan.flatMap((s) => (s.database === undefined ? [] : [s.database]));
   const running = new Map<ShopService, RunningService>();
   const expectedExits = new Set<RunningService>();

@@ -16,23 +16,20 @@ export interface IngressRoutesProps {
   readonly virtualServiceName?: string;
 }
 
-/** The name the ingress routes are keyed by in call paths. */
-export const GATEWAY_NODE = 'gateway';
-
 /**
  * The shop's public edge: a Gateway on the shared ingress gateway, and one VirtualService with a
  * route per public service route (`/api/orders/:id` → orders `/orders/:id`), each carrying that
  * route's timeout and retry policy, and scrubbing internal response headers.
  *
- * Every route of a JWT route (the catalog's default `auth`) also requires a verified `sub` claim
- * (jwt_authn's metadata, which a client cannot supply), and a route before them answers 401
- * problem+json under the protected prefix when there is none: a request without a token passes
- * authentication and the gateway's DENY policy (which only judges requests that carry credentials)
- * and gets its 401 here. Istio has no switch for that 401 (istio/api#3597).
- *
- * Routes with `auth: 'apiKey'` or `'public'` come before that 401 route and require no claim: the
- * CUSTOM policy (GatewayApiKeys) guards API-key routes before the router runs, and the key header
- * is removed here, in the router, after the check has read it, so no service ever sees a key.
+ * Auth is per gateway route, from the catalog. Routes with `auth: 'apiKey'` or `'public'` (GET only)
+ * come first and require no claim: the CUSTOM policy (GatewayApiKeys) guards API-key routes before
+ * the router runs, and the key header is removed here, in the router, after the check has read it,
+ * so no service ever sees a key; a public route matches with or without a token. Every JWT route
+ * (the catalog's default `auth`) requires a verified `sub` claim (jwt_authn's metadata, which a
+ * client cannot supply), and a route ahead of them answers 401 problem+json under the protected
+ * prefix when there is none: a request without a token passes authentication and the gateway's DENY
+ * policy (which only judges requests that carry credentials) and gets its 401 here. Istio has no
+ * switch for that 401 (istio/api#3597).
  *
  * The identity header is deliberately not touched here: route-level header removal runs in the
  * router, after jwt_authn has written the verified claim, so removing it would drop the real value
@@ -58,12 +55,16 @@ export class IngressRoutes extends Construct {
     const annotation: RouteAnnotation[] = [];
     for (const spec of catalog.services) {
       for (const g of spec.gateway) {
+        const auth = gatewayAuthOf(g);
         for (const r of spec.routes.filter((route) => isUnder(route.path, g.rewrite))) {
           const publicPath = g.prefix + r.path.slice(g.rewrite.length);
           if (!publicPath.startsWith(protectedPrefix)) {
             throw new Error(
               `${spec.name}: gateway path '${publicPath}' is outside the protected prefix '${protectedPrefix}'`,
             );
+          }
+          if (auth === 'public' && r.method !== 'GET') {
+            throw new Error(`${spec.name}: public gateway path '${publicPath}' must be GET only, got ${r.method}`);
           }
           const name = `${spec.name}-${routeName(r.method, r.path)}`;
           annotation.push({
@@ -73,7 +74,6 @@ export class IngressRoutes extends Construct {
             idempotent: r.idempotent,
             calls: [routeKey(r.method, spec.name, r.path)],
           });
-          const auth = gatewayAuthOf(g);
           const route: VirtualServiceSpecHttp = {
             name,
             match: [

@@ -2,8 +2,8 @@
  * A model of the ingress gateway's request path, interpreting the synthesized objects: the
  * gateway-set-header strip, jwt_authn (token locations from the RequestAuthentication), the CUSTOM
  * policy's ext_authz check, the DENY AuthorizationPolicy, then the router's first matching route
- * and its request header removals. It encodes these Envoy/Istio facts (sources in the README's
- * gateway section and docs/security.md):
+ * and its request header removals. It encodes these Envoy/Istio facts (sources: docs/architecture.md,
+ * "The caller's identity at the gateway", and docs/security.md):
  * - jwt_authn reads tokens only from a rule's `fromHeaders`/`fromParams`; with neither, from
  *   `Authorization: Bearer` and the `access_token` query parameter (Istio's defaults);
  * - CUSTOM is evaluated before DENY and ALLOW; the HTTP ext_authz check carries the method, the
@@ -58,7 +58,7 @@ interface HttpRoute {
 }
 interface Rule {
   from?: { source: { notRequestPrincipals?: string[] } }[];
-  to?: { operation: { paths?: string[]; methods?: string[] } }[];
+  to?: { operation: { paths?: string[]; notPaths?: string[]; methods?: string[]; notMethods?: string[] } }[];
   when?: { key: string; values?: string[] }[];
 }
 interface JwtRule {
@@ -86,7 +86,7 @@ export type ExtAuthzService = (check: {
   readonly headers: Readonly<Record<string, string>>;
 }) => CheckAnswer;
 
-/** Whether an AuthorizationPolicy path (`/api/*`, `*` suffix or `{*}` segment) matches. */
+/** Whether an AuthorizationPolicy path matches: exact, `prefix*`, or a template whose `{*}` is one whole segment. */
 function policyPathMatches(pattern: string, path: string): boolean {
   if (pattern.endsWith('*') && !pattern.endsWith('{*}')) return path.startsWith(pattern.slice(0, -1));
   const regex = pattern
@@ -99,8 +99,10 @@ function policyPathMatches(pattern: string, path: string): boolean {
 const operationMatches = (rule: Rule, method: string, path: string): boolean =>
   (rule.to ?? [{ operation: {} }]).some(
     ({ operation }) =>
-      (operation.methods === undefined || operation.methods.includes(method)) &&
-      (operation.paths ?? ['*']).some((p) => policyPathMatches(p, path)),
+      (operation.paths ?? ['*']).some((p) => policyPathMatches(p, path)) &&
+      !(operation.notPaths ?? []).some((p) => policyPathMatches(p, path)) &&
+      (operation.methods ?? [method]).includes(method) &&
+      !(operation.notMethods ?? []).includes(method),
   );
 
 const CLAIM_KEY = /^@request\.auth\.claims\.(.+)$/;
@@ -183,14 +185,17 @@ export function gatewayModel(objects: readonly KubeObject[], config: GatewayMode
     return http.find((r) => (r.match ?? [{}]).some(matches));
   };
 
-  const denied = (path: string, headers: Record<string, string>, principal: string | undefined): boolean =>
+  const denied = (
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    principal: string | undefined,
+  ): boolean =>
     denyRules.some((rule) => {
       const fromOk = (rule.from ?? [{ source: {} }]).some(
         ({ source }) => source.notRequestPrincipals?.includes('*') !== true || principal === undefined,
       );
-      const toOk = (rule.to ?? [{ operation: {} }]).some(({ operation }) =>
-        (operation.paths ?? ['*']).some((p) => (p.endsWith('*') ? path.startsWith(p.slice(0, -1)) : path === p)),
-      );
+      const toOk = operationMatches(rule, method, path);
       const whenOk = (rule.when ?? []).every(({ key, values }) => {
         const header = /^request\.headers\[(.+)\]$/.exec(key)?.[1];
         if (header === undefined) throw new Error(`model: unsupported condition ${key}`);
@@ -253,7 +258,7 @@ export function gatewayModel(objects: readonly KubeObject[], config: GatewayMode
         }
       }
 
-      if (denied(path, headers, principal)) return { by: 'rbac', status: 403 };
+      if (denied(method, path, headers, principal)) return { by: 'rbac', status: 403 };
       if (route === undefined) return { by: 'router', status: 404 };
       if (route.directResponse !== undefined) {
         return { by: 'router', status: route.directResponse.status, route: route.name };

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { generateApiKey, hashApiKey, insertStatement, revokeStatement } from '@mesh-kit/apikeys/api-key';
+import {
+  generateApiKey,
+  hashApiKey,
+  insertStatement,
+  revokeStatement,
+} from '../../../../services/apikeys/src/api-key.js';
 import { catalog } from '../expectations.js';
 import { evaluateApiKeys } from '../evaluate.js';
 import type { VerifyContext } from '../context.js';

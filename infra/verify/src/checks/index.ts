@@ -7,6 +7,7 @@ import { identityCheck } from './identity.js';
 import { jwtCheck } from './jwt.js';
 import { mtlsCheck } from './mtls.js';
 import { outlierCheck } from './outlier.js';
+import { ownershipCheck } from './ownership.js';
 import { rateLimitCheck } from './rate-limit.js';
 import { retriesCheck } from './retries.js';
 import { sidecarsCheck } from './sidecars.js';
@@ -21,6 +22,7 @@ export const checks: readonly Check[] = [
   jwtCheck,
   apiKeysCheck,
   identityCheck,
+  ownershipCheck,
   traceCheck,
   retriesCheck,
   timeoutCheck,

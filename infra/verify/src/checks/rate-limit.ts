@@ -6,8 +6,8 @@ import type { Check } from './check.js';
 const CONCURRENCY = 20;
 
 /** Far above one client's bucket (six buckets' worth), and small enough for a port-forward. */
-export function burstSize(bucket: { readonly maxTokens: number } | undefined): number {
-  return Math.max(240, (bucket?.maxTokens ?? 0) * 6);
+export function burstSize(bucket: { readonly maxTokens: number }): number {
+  return Math.max(240, bucket.maxTokens * 6);
 }
 
 /**
@@ -23,7 +23,7 @@ export const rateLimitCheck: Check = {
       gateway.token(`verify-${randomUUID()}`),
       gateway.token(`verify-${randomUUID()}`),
     ]);
-    const total = burstSize(ingress().rateLimit?.perClient);
+    const total = burstSize(ingress(ctx.catalog).rateLimit.perClient);
     const burst: number[] = [];
     let limitedContentType: string | undefined;
     let next = 0;
