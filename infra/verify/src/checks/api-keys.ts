@@ -5,13 +5,13 @@ import {
   insertStatement,
   revokeStatement,
 } from '../../../../services/apikeys/src/api-key.js';
-import { catalog } from '../expectations.js';
 import { evaluateApiKeys } from '../evaluate.js';
 import type { VerifyContext } from '../context.js';
 import type { Check } from './check.js';
 
 /** psql as the superuser in the PostgreSQL pod, on the apikeys database. */
 async function sql(ctx: VerifyContext, statement: string): Promise<void> {
+  const { catalog } = ctx;
   const database = catalog.services.find((s) => s.name === catalog.ingress.apiKeys.service)?.database ?? 'apikeys';
   const [pod] = await ctx.cluster.readyPods(ctx.namespace, catalog.postgres.name);
   // Only hashes and names reach the command line, never a key.
