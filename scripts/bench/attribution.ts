@@ -23,7 +23,7 @@ export function ownerOf(frame: ProfileNode['callFrame']): string {
   const { url, functionName } = frame;
   if (url === '') return functionName.startsWith('(') ? functionName : 'native';
   if (url.startsWith('node:')) return 'node';
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+  const pkg = /.*node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
   if (pkg !== null) return pkg[1]!;
   const workspace = /services\/([^/]+)\//.exec(url);
   if (workspace !== null) return workspace[1]!;
