@@ -28,7 +28,7 @@ async function expectExactlyOnce(): Promise<void> {
   const notifications = shop.db('notifications');
   const analytics = shop.db('analytics');
   const settled = await eventually(
-    async () => [
+    async (): Promise<[number, number]> => [
       await count(notifications, 'SELECT count(*) FROM notifications'),
       await count(analytics, 'SELECT count(*) FROM processed_events'),
     ],

@@ -1,4 +1,4 @@
-import { TokenSigner } from '@mesh-kit/loadgen/token-signer';
+import { TokenSigner } from '../../../services/loadgen/src/token-signer.js';
 import type { Cluster, Forward } from './cluster.js';
 import { ingress } from './expectations.js';
 import { Gateway } from './gateway.js';

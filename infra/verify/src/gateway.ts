@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { LOADGEN_SUBJECT, type TokenSigner } from '@mesh-kit/loadgen/token-signer';
+import { LOADGEN_SUBJECT, type TokenSigner } from '../../../services/loadgen/src/token-signer.js';
 
 export interface GatewayAnswer {
   readonly status: number;

@@ -19,7 +19,6 @@ export interface AnalyticsDeps {
   readonly lifecycle?: Lifecycle;
   /** Shared with the event consumer, so /metrics shows its counters. */
   readonly metrics?: ServiceMetrics;
-  readonly bodyLimit?: string;
 }
 
 export function createApp(deps: AnalyticsDeps): ServiceApp {
@@ -29,6 +28,5 @@ export function createApp(deps: AnalyticsDeps): ServiceApp {
     readiness: { postgres: postgresCheck(deps.pool), ...deps.readiness },
     ...(deps.lifecycle === undefined ? {} : { lifecycle: deps.lifecycle }),
     ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }),
-    ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
   });
 }

@@ -31,7 +31,6 @@ export interface OrdersDeps {
   readonly lifecycle?: Lifecycle;
   /** Shared with the outbox relay, so /metrics shows its backlog and publish counters. */
   readonly metrics?: ServiceMetrics;
-  readonly bodyLimit?: string;
 }
 
 export function createApp(deps: OrdersDeps): ServiceApp {
@@ -50,7 +49,6 @@ export function createApp(deps: OrdersDeps): ServiceApp {
     readiness: { postgres: postgresCheck(deps.pool), ...deps.readiness },
     ...(deps.lifecycle === undefined ? {} : { lifecycle: deps.lifecycle }),
     ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }),
-    ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
     ...(deps.healthDetail === undefined ? {} : { healthDetail: deps.healthDetail }),
   });
 }

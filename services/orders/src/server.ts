@@ -65,7 +65,6 @@ await runService({
       logger,
       usersUrl: config.USERS_URL,
       paymentsUrl: config.PAYMENTS_URL,
-      bodyLimit: config.BODY_LIMIT,
       metrics,
       lifecycle,
       pendingLeaseMs: config.ORDER_PENDING_LEASE_MS,

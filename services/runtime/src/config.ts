@@ -15,6 +15,9 @@ export const serviceUrl = z
 /** A NATS server URL. */
 export const natsUrl = z.string().regex(/^nats:\/\/\S+$/, 'must be a nats:// URL');
 
+/** The largest JSON body a service accepts where BODY_LIMIT is not set. */
+export const DEFAULT_BODY_LIMIT = '100kb';
+
 /** Settings every service reads from its environment. */
 export const baseConfigSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535),
@@ -26,11 +29,11 @@ export const baseConfigSchema = z.object({
   OTEL_EXPORTER_ZIPKIN_ENDPOINT: serviceUrl.optional(),
   /** Read by Node itself (heap sizes from the catalog); declared so every manifest variable is known here. */
   NODE_OPTIONS: z.string().optional(),
-  /** Largest accepted JSON body. */
+  /** Largest accepted JSON body; runService applies it to the service's app. */
   BODY_LIMIT: z
     .string()
     .regex(/^\d+(b|kb|mb)$/i, 'a size such as 100kb')
-    .default('100kb'),
+    .default(DEFAULT_BODY_LIMIT),
 });
 
 export type BaseConfig = z.output<typeof baseConfigSchema>;

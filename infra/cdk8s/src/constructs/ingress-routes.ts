@@ -16,9 +16,6 @@ export interface IngressRoutesProps {
   readonly virtualServiceName?: string;
 }
 
-/** The name the ingress routes are keyed by in call paths. */
-export const GATEWAY_NODE = 'gateway';
-
 /**
  * The shop's public edge: a Gateway on the shared ingress gateway, and one VirtualService with a
  * route per public service route (`/api/orders/:id` → orders `/orders/:id`), each carrying that

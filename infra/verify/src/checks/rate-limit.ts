@@ -5,8 +5,8 @@ import type { Check } from './check.js';
 const CONCURRENCY = 30;
 
 /** Far above the gateway's token bucket (six buckets' worth), and small enough for a port-forward. */
-export function burstSize(bucket: { readonly maxTokens: number } | undefined): number {
-  return Math.max(300, (bucket?.maxTokens ?? 0) * 6);
+export function burstSize(bucket: { readonly maxTokens: number }): number {
+  return Math.max(300, bucket.maxTokens * 6);
 }
 
 /** Runs last: the burst empties the gateway's token bucket for a moment. */

@@ -17,12 +17,11 @@ export interface ConsumerAppDeps {
   readonly metrics: ServiceMetrics;
   readonly lifecycle: Lifecycle;
   readonly readiness: Readonly<Record<string, ReadinessCheck>>;
-  readonly bodyLimit: string;
 }
 
 export interface ConsumerServiceOptions {
   readonly name: string;
-  readonly config: DatabaseConfig & { readonly NATS_URL: string; readonly BODY_LIMIT: string };
+  readonly config: DatabaseConfig & { readonly NATS_URL: string };
   readonly logger: Logger;
   readonly migrationsDir: string;
   /** The consumer as start-up logs name it, e.g. `the orders.placed consumer`. */
@@ -73,7 +72,6 @@ export function startConsumerService(options: ConsumerServiceOptions): StartedSe
         if (consumer === undefined) throw new Error('the consumer has not started yet');
       },
     },
-    bodyLimit: config.BODY_LIMIT,
   });
   return {
     app,
