@@ -63,7 +63,7 @@ load: ## Load the local images into the kind node (skipped when pushed)
 	scripts/load.sh
 
 .PHONY: secrets
-secrets: ## Generate database credentials and the JWT key once under .secrets/
+secrets: ## Generate database and broker credentials and the JWT key once under .secrets/
 	scripts/secrets.sh
 
 .PHONY: synth
@@ -99,8 +99,8 @@ token: ## Print a dev JWT for curl (SUB=<user id>)
 	@scripts/token.sh
 
 .PHONY: verify
-verify: ## Prove the mesh promises on the live cluster (infra/verify)
-	scripts/verify.sh
+verify: ## Prove the mesh promises on the live cluster (NAMESPACE=<the shop's namespace>, ONLY=<check ids>)
+	scripts/verify.sh $(if $(NAMESPACE),--namespace '$(NAMESPACE)') $(if $(ONLY),--only '$(ONLY)')
 
 .PHONY: status
 status: ## Show pods, sidecars, mTLS mode and the gateway

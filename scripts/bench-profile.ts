@@ -88,12 +88,13 @@ async function profiled(label: string, drive: () => Promise<number>): Promise<vo
 }
 
 async function createUser(): Promise<string> {
-  const res = await fetch(`${urls.users}/users`, {
+  const id = randomUUID();
+  await fetch(`${urls.users}/users`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'Profile', email: `profile-${randomUUID()}@example.com` }),
+    headers: { 'content-type': 'application/json', 'x-user-id': id },
+    body: JSON.stringify({ name: 'Profile', email: `profile-${id}@example.com` }),
   });
-  return ((await res.json()) as { id: string }).id;
+  return id;
 }
 
 await ensureDatabases(options.postgresAdminUrl, databases);
@@ -111,7 +112,7 @@ try {
   await profiled(`POST /orders at ${rate}/s`, async () => {
     const id = await createUser();
     const order = (): PacedRequest => {
-      const body = JSON.stringify({ items: [{ sku: 'bench-1', quantity: 1, unitPriceCents: 1_500 }] });
+      const body = JSON.stringify({ items: [{ sku: 'mug-001', quantity: 1 }] });
       return {
         method: 'POST',
         path: '/orders',

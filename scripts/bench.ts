@@ -101,7 +101,7 @@ async function readRow(pid: number, url: string, headers: Record<string, string>
 
 async function orderRun(running: RunningService[], userId: string, heapCaps: boolean): Promise<OrderRun> {
   const newOrder = (): PacedRequest => {
-    const body = JSON.stringify({ items: [{ sku: 'bench-1', quantity: 2, unitPriceCents: 1_500 }] });
+    const body = JSON.stringify({ items: [{ sku: 'mug-001', quantity: 2 }] });
     return {
       method: 'POST',
       path: '/orders',
@@ -172,12 +172,13 @@ try {
   const expressPort = options.portOffset + 3_998;
   baselines.push(await startBaseline('./bench/baseline-server.ts', nodeHttpPort));
   baselines.push(await startBaseline('./bench/bare-express-server.ts', expressPort));
-  const created = await fetch(`${urls.users}/users`, {
+  // A profile belongs to the caller's subject (x-user-id), and users answers only that caller.
+  const userId = randomUUID();
+  await fetch(`${urls.users}/users`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'Bench', email: `bench-${randomUUID()}@example.com` }),
+    headers: { 'content-type': 'application/json', 'x-user-id': userId },
+    body: JSON.stringify({ name: 'Bench', email: `bench-${userId}@example.com` }),
   });
-  const userId = ((await created.json()) as { id: string }).id;
   const path = `/users/${userId}`;
   const asUser = { 'x-user-id': userId };
   process.stderr.write('bench: GET /users/:id through node:http, bare Express and users\n');
@@ -195,7 +196,7 @@ try {
     parsedEnv.data.BENCH_KNEE_SECONDS,
     50,
     () => {
-      const body = JSON.stringify({ items: [{ sku: 'bench-1', quantity: 1, unitPriceCents: 1_500 }] });
+      const body = JSON.stringify({ items: [{ sku: 'mug-001', quantity: 1 }] });
       return {
         method: 'POST',
         path: '/orders',

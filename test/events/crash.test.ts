@@ -39,7 +39,7 @@ async function expectExactlyOnce(): Promise<void> {
   const { rows } = await notifications.query<{ order_id: string }>('SELECT order_id FROM notifications');
   expect(new Set(rows.map((r) => r.order_id))).toEqual(new Set(accepted));
   const stats = await client.call('analytics', 'GET', '/stats');
-  expect(stats.body).toMatchObject({ orders: accepted.length, revenueCents: accepted.length * 700 });
+  expect(stats.body).toMatchObject({ orders: accepted.length, revenueCents: accepted.length * 900 });
 }
 
 async function streamMessages(): Promise<number> {

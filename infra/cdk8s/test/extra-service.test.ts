@@ -9,7 +9,7 @@ import { podSpecOf, restrictedViolations } from './support/pod-security.js';
 /** The example entry of docs/architecture.md ("A catalog entry"): one new catalog entry, nothing else. */
 const reviews: ServiceSpec = {
   name: 'reviews',
-  port: 3008,
+  port: 3018,
   replicas: 1,
   resources: { cpuRequestMilli: 20, cpuLimitMilli: 200, memoryRequestMi: 48, memoryLimitMi: 128 },
   database: 'reviews',
@@ -87,6 +87,7 @@ describe('adding a service is one catalog entry', () => {
       'Deployment/reviews',
       'DestinationRule/reviews',
       `Job/${after.find((o) => o.kind === 'Job')!.metadata.name}`,
+      'NetworkPolicy/reviews',
       'PodDisruptionBudget/reviews',
       'Service/reviews',
       'ServiceAccount/reviews',
@@ -102,6 +103,8 @@ describe('adding a service is one catalog entry', () => {
     expect(JSON.stringify(job.spec)).toContain('reviews-db');
     const postgresPolicy = after.find((o) => o.kind === 'AuthorizationPolicy' && o.metadata.name === 'postgres')!;
     expect(JSON.stringify(postgresPolicy.spec)).toContain('cluster.local/ns/shop/sa/reviews');
+    const postgresNetwork = after.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'postgres')!;
+    expect(JSON.stringify(postgresNetwork.spec)).toContain('{"podSelector":{"matchLabels":{"app":"reviews"}}}');
   });
 
   it('validates, meets PSS restricted and passes analyze', async () => {

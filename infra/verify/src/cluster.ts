@@ -6,6 +6,7 @@ import {
   CoreV1Api,
   Exec,
   KubeConfig,
+  NetworkingV1Api,
   PatchStrategy,
   PortForward,
   setHeaderOptions,
@@ -36,11 +37,13 @@ export class Cluster {
   readonly kc: KubeConfig;
   readonly core: CoreV1Api;
   readonly apps: AppsV1Api;
+  readonly networking: NetworkingV1Api;
 
   constructor(kc: KubeConfig) {
     this.kc = kc;
     this.core = kc.makeApiClient(CoreV1Api);
     this.apps = kc.makeApiClient(AppsV1Api);
+    this.networking = kc.makeApiClient(NetworkingV1Api);
   }
 
   /** The current kube context, as kubectl would use it (KUBECONFIG, ~/.kube/config, or in-cluster). */

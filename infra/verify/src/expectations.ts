@@ -81,6 +81,7 @@ export interface IngressTarget {
   readonly rateLimit: IngressSpec['rateLimit'];
 }
 
+/** The ingress gateway as the catalog declares it. */
 export function ingress(source: Catalog = catalog): IngressTarget {
   const declared = source.ingress;
   return {

@@ -11,7 +11,8 @@ import {
   type ServiceMetrics,
 } from '@mesh-kit/runtime';
 import { Checkout } from './checkout.js';
-import { OrderStore, type OutboxEvent } from './order-store.js';
+import { OrderStore } from './order-store.js';
+import type { OutboxRow } from './outbox-row.js';
 import { OrderPlacement } from './placement.js';
 import { ordersRouter } from './routes/orders.js';
 
@@ -19,9 +20,10 @@ export interface OrdersDeps {
   readonly pool: pg.Pool;
   readonly logger: Logger;
   readonly usersUrl: string;
+  readonly productsUrl: string;
   readonly paymentsUrl: string;
   /** Called after each new order commits, with its outbox row (the relay publishes it at once). */
-  readonly onOrderCommitted?: (event: OutboxEvent) => void;
+  readonly onOrderCommitted?: (event: OutboxRow) => void;
   /** Checks behind /readyz; the server replaces `postgres` with the database's own probe. */
   readonly readiness?: Readonly<Record<string, ReadinessCheck>>;
   /** Facts for /healthz: the outbox backlog and the broker connection. */
@@ -36,6 +38,7 @@ export interface OrdersDeps {
 export function createApp(deps: OrdersDeps): ServiceApp {
   const checkout = new Checkout(
     new ServiceClient('users', deps.usersUrl),
+    new ServiceClient('products', deps.productsUrl),
     new ServiceClient('payments', deps.paymentsUrl),
   );
   const store = new OrderStore(deps.pool, deps.pendingLeaseMs);

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import {
+  brokerCredentialsFromConfig,
   createMetrics,
   createPool,
   ensureStreams,
@@ -26,7 +27,7 @@ await runService({
       migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
       logger,
     });
-    const events = openEvents(config.NATS_URL, 'orders', logger);
+    const events = openEvents(config.NATS_URL, 'orders', logger, brokerCredentialsFromConfig(config));
     const topology = ordersTopologyFromConfig(config);
     const metrics = createMetrics('orders');
     // Its own few connections, so a pass never queues behind request traffic.
@@ -53,7 +54,13 @@ await runService({
           logger,
           stopped: () => stopping,
         });
-        connection.onReconnect(() => relay.trigger());
+        connection.onReconnect(() => {
+          // A broker back without its store (a lost volume) needs the streams again, and only orders
+          // may create them (docs/security.md, "Broker"); one attempt per reconnect, then the relay.
+          void ensureStreams(connection.jsm, topology)
+            .catch((error: unknown) => logger.warn({ err: error }, 'could not ensure the streams after a reconnect'))
+            .finally(() => relay.trigger());
+        });
         relay.usePublisher(new EventPublisher(connection.js, eventMetrics(metrics.registry)));
       })
       .catch((error: unknown) => logger.info({ err: error }, 'outbox relay not attached to the broker'));
@@ -64,6 +71,7 @@ await runService({
       pool: database.pool,
       logger,
       usersUrl: config.USERS_URL,
+      productsUrl: config.PRODUCTS_URL,
       paymentsUrl: config.PAYMENTS_URL,
       metrics,
       lifecycle,

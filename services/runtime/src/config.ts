@@ -6,11 +6,14 @@ export const postgresUrl = z
   .url()
   .refine((v) => v.startsWith('postgres://') || v.startsWith('postgresql://'), 'must be a postgres:// URL');
 
-/** An http(s) base URL of another service. */
+/**
+ * The http:// base URL of another service. Services speak plain HTTP to their sidecar, which adds
+ * mTLS (Law 4); ServiceClient refuses anything else, so the config does too.
+ */
 export const serviceUrl = z
   .string()
   .url()
-  .refine((v) => v.startsWith('http://') || v.startsWith('https://'), 'must be an http:// URL');
+  .refine((v) => v.startsWith('http://'), 'must be an http:// URL');
 
 /** A NATS server URL. */
 export const natsUrl = z.string().regex(/^nats:\/\/\S+$/, 'must be a nats:// URL');

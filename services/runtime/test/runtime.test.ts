@@ -12,6 +12,7 @@ import {
   outgoingTraceHeaders,
   postgresUrl,
   setBodyLimit,
+  serviceUrl,
 } from '@mesh-kit/runtime';
 
 function appWith(routes: Router, options: { readiness?: Record<string, () => Promise<void>>; lines?: string[] } = {}) {
@@ -43,6 +44,14 @@ describe('config', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).variables).toEqual(['PORT', 'DATABASE_URL']);
     expect((error as ConfigError).message).toMatch(/PORT: .*number.*DATABASE_URL: must be a postgres:\/\/ URL/);
+  });
+
+  it('takes only http:// service URLs, as ServiceClient does, naming the variable', () => {
+    const schema = baseConfigSchema.extend({ USERS_URL: serviceUrl });
+    expect(loadConfig(schema, { PORT: '1', USERS_URL: 'http://users:3001' }).USERS_URL).toBe('http://users:3001');
+    expect(() => loadConfig(schema, { PORT: '1', USERS_URL: 'https://users:3001' })).toThrow(
+      /USERS_URL: must be an http:\/\/ URL/,
+    );
   });
 
   it('applies defaults', () => {

@@ -6,6 +6,7 @@ import { identityCheck } from './identity.js';
 import { jwtCheck } from './jwt.js';
 import { mtlsCheck } from './mtls.js';
 import { outlierCheck } from './outlier.js';
+import { ownershipCheck } from './ownership.js';
 import { rateLimitCheck } from './rate-limit.js';
 import { retriesCheck } from './retries.js';
 import { sidecarsCheck } from './sidecars.js';
@@ -19,6 +20,7 @@ export const checks: readonly Check[] = [
   authorizationCheck,
   jwtCheck,
   identityCheck,
+  ownershipCheck,
   traceCheck,
   retriesCheck,
   timeoutCheck,

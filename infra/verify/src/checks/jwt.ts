@@ -16,8 +16,8 @@ export const jwtCheck: Check = {
     const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
     const forged = await new TokenSigner({
       privateKeyPem: stranger.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      issuer: ingress().issuer,
-      audience: ingress().audience,
+      issuer: ingress(ctx.catalog).issuer,
+      audience: ingress(ctx.catalog).audience,
     }).sign('someone');
     const path = '/api/stats';
     const noToken = await gateway.send('GET', path);

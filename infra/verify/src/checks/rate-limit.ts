@@ -16,7 +16,7 @@ export const rateLimitCheck: Check = {
   async run(ctx) {
     const gateway = await ctx.gateway();
     const token = await gateway.token();
-    const burst = burstSize(ingress().rateLimit);
+    const burst = burstSize(ingress(ctx.catalog).rateLimit);
     const statuses: number[] = [];
     let next = 0;
     const worker = async (): Promise<void> => {
