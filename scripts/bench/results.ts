@@ -1,4 +1,4 @@
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 
 /** One row of the read comparison: the same GET /users/:id through three stacks. */
 export interface ReadRow {
@@ -23,7 +23,14 @@ export interface OrderRun {
 
 /** Everything `npm run bench` measured in one run; `--json` writes it, `npm run bench:table` renders it. */
 export interface BenchResults {
-  readonly machine: { readonly cpus: number; readonly model: string; readonly node: string; readonly date: string };
+  readonly machine: {
+    readonly cpus: number;
+    readonly model: string;
+    readonly node: string;
+    readonly date: string;
+    /** The 1-minute load average near the end of the run: above the core count, other work competed for the CPU. */
+    readonly loadAverage: number;
+  };
   readonly settings: { readonly seconds: number; readonly connections: number };
   readonly read: { readonly nodeHttp: ReadRow; readonly bareExpress: ReadRow; readonly users: ReadRow };
   readonly idleCpuPercent: Readonly<Record<string, number>>;
@@ -49,6 +56,7 @@ export function machine(): BenchResults['machine'] {
     model: cpus()[0]?.model.trim() ?? 'unknown',
     node: process.version,
     date: new Date().toISOString().slice(0, 10),
+    loadAverage: Number(loadavg()[0]!.toFixed(1)),
   };
 }
 
@@ -152,7 +160,7 @@ export function renderTable(r: BenchResults): string {
       verdict(maxIdle <= TARGETS.idlePercent),
     ],
   ];
-  const header = `${r.machine.cpus} × ${r.machine.model}, Node ${r.machine.node}, ${r.machine.date}; ${r.settings.seconds} s per run`;
+  const header = `${r.machine.cpus} × ${r.machine.model}, Node ${r.machine.node}, ${r.machine.date}; ${r.settings.seconds} s per run; load average ${r.machine.loadAverage} near the end (above ${r.machine.cpus}, other work competed for the CPU)`;
   return [
     header,
     '',
