@@ -196,7 +196,7 @@ describe('npm run new-service in a copy of the repository', () => {
     };
     const text = readFileSync(catalogPath, 'utf8');
     const raised = text.replace(
-      /requestBudget: \{[^}]*\}/,
+      /requestBudget: \{ cpuMilli: [\d_]+, memoryMi: [\d_]+ \}/,
       `requestBudget: { cpuMilli: ${budget.cpuMilli}, memoryMi: ${budget.memoryMi} }`,
     );
     if (raised === text) throw new Error('catalog.ts: no requestBudget to raise');
