@@ -172,7 +172,9 @@ function routes(p: Parts): string {
     hasDeps && '',
     `export function ${p.n.camel}Router(${parameter}): Router {`,
     '  const router = Router();',
+    '',
     ...handlers,
+    '',
     '  return router;',
     '}',
   );
