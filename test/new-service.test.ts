@@ -1,7 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { analyze } from '../infra/cdk8s/src/analyze/analyze.js';
 import { catalog, type Catalog } from '../infra/cdk8s/src/catalog.js';
+import { synthObjects } from '../infra/cdk8s/test/support/shop.js';
 import * as runtime from '@mesh-kit/runtime';
 import { catalogEntry, insertCatalogEntry, nextPort } from '../scripts/new-service/catalog-entry.js';
 import { EVENT_CONTRACTS } from '../scripts/new-service/event-contracts.js';
@@ -186,13 +188,15 @@ describe('npm run new-service in a copy of the repository', () => {
 
   beforeAll(() => {
     copy = workingCopy();
-    // What a user does when `npm run analyze` says the namespace is full: raise the budget, on
-    // purpose, by what the new service asks (one replica of `small` and its sidecar). Without room
-    // left, analyze would fail whatever the scaffold writes; with it, only a scaffold asking more fails.
+    // The copy's budget becomes exactly what the namespace asks today plus what the new service
+    // should ask (one replica of `small` and the default sidecar), as a user raising it on purpose
+    // would set it: analyze then passes however full main's budget is, and fails if the scaffold
+    // asks for more.
+    const { totals } = analyze(synthObjects());
     const catalogPath = join(copy.dir, 'infra/cdk8s/src/catalog.ts');
     const budget = {
-      cpuMilli: catalog.requestBudget.cpuMilli + 50 + catalog.defaults.sidecar.cpuRequestMilli,
-      memoryMi: catalog.requestBudget.memoryMi + 64 + catalog.defaults.sidecar.memoryRequestMi,
+      cpuMilli: totals.cpuMilli + 50 + catalog.defaults.sidecar.cpuRequestMilli,
+      memoryMi: totals.memoryMi + 64 + catalog.defaults.sidecar.memoryRequestMi,
     };
     const text = readFileSync(catalogPath, 'utf8');
     const raised = text.replace(
@@ -215,7 +219,7 @@ describe('npm run new-service in a copy of the repository', () => {
       .sort();
     expect(changed.filter((path) => !path.startsWith(`services/${NAME}/`))).toEqual([
       'README.md',
-      // The namespace carries the request budget, which this test raised (beforeAll).
+      // The namespace carries the request budget, which this test set (beforeAll).
       'charts/mesh-kit/templates/00-namespace.k8s.yaml',
       'charts/mesh-kit/templates/20-data.k8s.yaml',
       `charts/mesh-kit/templates/30-${NAME}.k8s.yaml`,
