@@ -67,16 +67,16 @@ describe('npm run new-service: what it writes', () => {
     });
   });
 
-  it('products as its engineer added it by hand: a database owner with its migration and store', () => {
-    expect(files(['products', '--database'])).toEqual([
-      'migrations/001_products.sql',
+  it('a database owner (the reviews example of docs/architecture.md): its migration and store', () => {
+    expect(files(['reviews', '--database'])).toEqual([
+      'migrations/001_reviews.sql',
       'package.json',
       'src/app.ts',
       'src/config.ts',
-      'src/products-store.ts',
-      'src/routes/products.ts',
+      'src/reviews-store.ts',
+      'src/routes/reviews.ts',
       'src/server.ts',
-      'test/products.test.ts',
+      'test/reviews.test.ts',
       'tsconfig.json',
     ]);
   });
