@@ -1,10 +1,11 @@
 /**
  * `npm run new-service -- <name> [--database] [--consumes <subject>] [--calls <service>]...`:
- * adds a service. Writes the workspace services/<name> (package.json, tsconfig, src with config,
- * app, server and a router, a test, a migration when it owns a database), adds it to the root
- * tsconfig's references and to package-lock.json (npm install), appends its entry to the catalog,
- * and regenerates the Helm chart and the diagram. What is left is editing that catalog entry and
- * the code (docs/adding-a-service.md).
+ * adds a service. Writes the workspace services/<name> (package.json, a src-only tsconfig, src
+ * with config, server and a router, plus an app, or a consumer service definition and its handler;
+ * a test; a store and migration when it owns a database), adds it to the root tsconfig's
+ * references and to package-lock.json (npm install), appends its entry to the catalog, and
+ * regenerates the Helm chart and the diagram. What is left is editing that catalog entry and the
+ * code (docs/adding-a-service.md).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -37,11 +38,18 @@ function libraryVersions(root: string): LibraryVersions {
   return { express: pick('express'), zod: pick('zod'), pg: pick('pg') };
 }
 
-/** The root tsconfig with a reference to the new workspace (the build and typecheck follow references). */
+/**
+ * The root tsconfig with a reference to the new workspace, after the other services' (the build
+ * and the typecheck follow references; the root's globs already cover services/<name>/test).
+ */
 export function withReference(tsconfigText: string, path: string): string {
   const tsconfig = JSON.parse(tsconfigText) as { references?: { path: string }[] };
-  const references = tsconfig.references ?? [];
-  if (!references.some((reference) => reference.path === path)) references.push({ path });
+  const references = [...(tsconfig.references ?? [])];
+  if (!references.some((reference) => reference.path === path)) {
+    const folder = path.slice(0, path.lastIndexOf('/') + 1);
+    const lastSibling = references.findLastIndex((reference) => reference.path.startsWith(folder));
+    references.splice(lastSibling === -1 ? references.length : lastSibling + 1, 0, { path });
+  }
   return `${JSON.stringify({ ...tsconfig, references }, null, 2)}\n`;
 }
 
@@ -88,6 +96,7 @@ async function main(): Promise<void> {
       'Next: edit its catalog entry (routes, timeouts, calls, gateway, resources) and its code, then',
       '  npm run chart && npm run diagram   (after each catalog change)',
       `  npx tsc -b && npx vitest run services/${options.name}`,
+      "  npm run analyze   (fails when the new pod's requests exceed the catalog's requestBudget: raise it on purpose)",
       'See docs/adding-a-service.md.',
     ].join('\n'),
   );

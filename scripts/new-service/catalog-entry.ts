@@ -54,8 +54,16 @@ export function callOf(callee: ServiceSpec): { methods: string[]; paths: string[
   return { methods: [...new Set(routes.map((r) => r.method))], paths: routes.map((r) => r.path) };
 }
 
-/** The next free port after the catalog's highest. */
-export const nextPort = (catalog: Catalog): number => Math.max(3000, ...catalog.services.map((s) => s.port)) + 1;
+/**
+ * The first port above the services' highest that nothing in the catalog uses (a removed
+ * service's port is not reused: an old pod or a stale port-forward would still answer on it).
+ */
+export function nextPort(catalog: Catalog): number {
+  const taken = new Set([...catalog.services.map((s) => s.port), catalog.postgres.port, catalog.nats.port]);
+  let port = Math.max(3000, ...catalog.services.map((s) => s.port)) + 1;
+  while (taken.has(port)) port += 1;
+  return port;
+}
 
 /** The entry's TypeScript text (formatted afterwards with the rest of the file). */
 export function catalogEntry(options: NewServiceOptions, catalog: Catalog, helpers: ReadonlySet<string>): string {
