@@ -91,6 +91,17 @@ wanted=$manifests
 if [ "${DEPLOY_WITH:-manifests}" = helm ]; then wanted=$tmp/wanted.yaml; fi
 current=$(jobs_in "$wanted")
 wait_for_workloads "$PART_OF_LABEL" "$current"
+# A version the manifests no longer run (`make rollback` removes a v2, `make promote` a v1) goes
+# once the versions that stay are rolled out, so no request finds its subset empty meanwhile.
+if [ "${DEPLOY_WITH:-manifests}" = manifests ]; then
+  workloads=$(node_run node --import tsx scripts/manifests.ts workloads "$manifests")
+  for object in $(kube -n "$NAMESPACE" get deployments,poddisruptionbudgets,horizontalpodautoscalers -l "$PART_OF_LABEL" -o name); do
+    if ! grep -qxF "$object" <<<"$workloads"; then
+      step "deleting $object (no longer in $manifests)"
+      kube -n "$NAMESPACE" delete "$object" --ignore-not-found
+    fi
+  done
+fi
 # A Job's template cannot change, so a changed one is a new Job (postgres-init-<hash>): drop the
 # ones the manifests no longer name.
 for job in $(kube -n "$NAMESPACE" get jobs -l "$PART_OF_LABEL" -o name); do

@@ -1,4 +1,5 @@
 import type { Catalog } from './catalog.js';
+import { trafficProblems } from './traffic-check.js';
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -74,6 +75,7 @@ export function catalogProblems(source: Catalog): string[] {
       }
     }
   }
+  problems.push(...trafficProblems(source));
   return problems;
 }
 
