@@ -144,7 +144,7 @@ describe('a fresh clone, through make', () => {
       'kubectl --context kind-mesh-kit -n shop delete deployment.apps/storefront-v2 --ignore-not-found',
       'kubectl --context kind-mesh-kit -n shop delete poddisruptionbudget.policy/storefront-v2 --ignore-not-found',
     ]);
-  });
+  }, 300_000);
 
   it('make port-forward forwards localhost:8080 to the ingress gateway', () => {
     const run = user.make('port-forward', {}, 30_000);
