@@ -125,6 +125,20 @@ export interface ServiceSpec {
    * releases and mirroring; `traffic.releases` says how much traffic it gets. @default none
    */
   readonly v2?: VersionSpec;
+  /**
+   * A HorizontalPodAutoscaler per Deployment: `minReplicas` replaces `replicas` (the Deployment
+   * leaves its count to the autoscaler), the PodDisruptionBudget follows the minimum, and analyze
+   * holds the minimum to the request budget and reports the maximum. @default fixed `replicas`
+   */
+  readonly autoscaling?: Autoscaling;
+}
+
+/** CPU-based horizontal autoscaling of a service. */
+export interface Autoscaling {
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** Average CPU use, in percent of the requests, that the autoscaler keeps the pods at. */
+  readonly cpuTargetPercent: number;
 }
 
 /** A stateful backing service (PostgreSQL, NATS) run as a StatefulSet in the mesh. */
@@ -211,6 +225,8 @@ export interface Catalog {
   readonly traffic?: TrafficState;
 }
 
+const autoscaled: Autoscaling = { minReplicas: 2, maxReplicas: 4, cpuTargetPercent: 70 };
+
 const small: Resources = { cpuRequestMilli: 50, cpuLimitMilli: 500, memoryRequestMi: 64, memoryLimitMi: 192 };
 
 const readRoute = (path: string): RouteSpec => ({
@@ -237,6 +253,7 @@ export const catalog: Catalog = {
       name: 'users',
       port: 3001,
       replicas: 2,
+      autoscaling: autoscaled,
       resources: small,
       database: 'users',
       routes: [
@@ -258,6 +275,7 @@ export const catalog: Catalog = {
       name: 'payments',
       port: 3002,
       replicas: 2,
+      autoscaling: autoscaled,
       resources: small,
       routes: [
         {
@@ -279,6 +297,7 @@ export const catalog: Catalog = {
       name: 'orders',
       port: 3003,
       replicas: 2,
+      autoscaling: autoscaled,
       resources: { ...small, memoryLimitMi: 256 },
       database: 'orders',
       routes: [
@@ -335,6 +354,7 @@ export const catalog: Catalog = {
       name: 'storefront',
       port: 3006,
       replicas: 2,
+      autoscaling: autoscaled,
       resources: small,
       routes: [
         {

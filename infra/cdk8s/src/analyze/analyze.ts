@@ -57,7 +57,10 @@ export interface Totals {
 export interface Analysis {
   readonly paths: readonly CallPath[];
   readonly routes: readonly RouteNode[];
+  /** With every autoscaled Deployment at its minimum: what the budget holds. */
   readonly totals: Totals;
+  /** With every autoscaled Deployment at its maximum: reported, not held to the budget. */
+  readonly totalsAtMax: Totals;
   readonly budget: { readonly cpuMilli: number; readonly memoryMi: number } | undefined;
   readonly maxAmplification: number | undefined;
   readonly findings: readonly string[];
@@ -151,7 +154,34 @@ function routeNodes(objects: readonly ManifestObject[], findings: string[]): Rou
   return nodes;
 }
 
-function namespaceTotals(objects: readonly ManifestObject[], namespace: string | undefined): Totals {
+/** The HorizontalPodAutoscaler bounds per Deployment name in the namespace. */
+function autoscalerBounds(
+  objects: readonly ManifestObject[],
+  namespace: string | undefined,
+): Map<string, { min: number; max: number }> {
+  const bounds = new Map<string, { min: number; max: number }>();
+  for (const o of objects.filter(
+    (x) => x.kind === 'HorizontalPodAutoscaler' && (namespace === undefined || x.metadata.namespace === namespace),
+  )) {
+    const spec = o.spec as {
+      scaleTargetRef: { kind: string; name: string };
+      minReplicas?: number;
+      maxReplicas: number;
+    };
+    if (spec.scaleTargetRef.kind === 'Deployment') {
+      bounds.set(spec.scaleTargetRef.name, { min: spec.minReplicas ?? 1, max: spec.maxReplicas });
+    }
+  }
+  return bounds;
+}
+
+/** Requests of the namespace with every autoscaled Deployment at its minimum (`min`) or its maximum. */
+function namespaceTotals(
+  objects: readonly ManifestObject[],
+  namespace: string | undefined,
+  at: 'min' | 'max' = 'min',
+): Totals {
+  const bounds = autoscalerBounds(objects, namespace);
   let cpu = 0;
   let memory = 0;
   let sidecarCpu = 0;
@@ -169,7 +199,8 @@ function namespaceTotals(objects: readonly ManifestObject[], namespace: string |
         spec: { containers: { resources?: { requests?: { cpu?: string; memory?: string } } }[] };
       };
     };
-    const replicas = spec.replicas ?? 1;
+    const scaled = o.kind === 'Deployment' ? bounds.get(o.metadata.name) : undefined;
+    const replicas = scaled === undefined ? (spec.replicas ?? 1) : scaled[at];
     const annotations = spec.template.metadata?.annotations ?? {};
     pods += replicas;
     for (const c of spec.template.spec.containers) {
@@ -298,5 +329,13 @@ export function analyze(objects: readonly ManifestObject[]): Analysis {
       `namespace ${namespace}: requests ${totals.cpuMilli}m CPU / ${totals.memoryMi}Mi exceed the budget of ${budget.cpuMilli}m / ${budget.memoryMi}Mi`,
     );
   }
-  return { paths, routes, totals, budget, maxAmplification, findings };
+  return {
+    paths,
+    routes,
+    totals,
+    totalsAtMax: namespaceTotals(objects, namespace, 'max'),
+    budget,
+    maxAmplification,
+    findings,
+  };
 }

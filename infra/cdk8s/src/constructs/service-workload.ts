@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { Resources } from '../catalog.js';
 import { PART_OF, podLabels, sidecarAnnotations } from '../mesh-names.js';
+import { ServiceAutoscaler } from './service-autoscaler.js';
 
 /** An env variable's source: a plain value or one key of a Secret created at deploy time. */
 export type EnvSource = { readonly value: string } | { readonly secret: string; readonly key: string };
@@ -15,6 +16,15 @@ export interface WorkloadVersion {
   readonly image: string;
   readonly replicas: number;
   readonly env: Readonly<Record<string, EnvSource>>;
+  /**
+   * A HorizontalPodAutoscaler scales this Deployment between the bounds; `replicas` is then left out.
+   * @default fixed `replicas`
+   */
+  readonly autoscaling?: {
+    readonly minReplicas: number;
+    readonly maxReplicas: number;
+    readonly cpuTargetPercent: number;
+  };
 }
 
 export interface ServiceWorkloadProps {
@@ -207,12 +217,23 @@ export class ServiceWorkload extends Construct {
       ]),
     );
 
+    const fewest = v.autoscaling?.minReplicas ?? v.replicas;
+    if (v.autoscaling !== undefined) {
+      // The autoscaler owns the count: an apply must not reset it.
+      deployment.addJsonPatch(JsonPatch.remove('/spec/replicas'));
+      new ServiceAutoscaler(scope, 'autoscaler', {
+        deploymentName: v.deploymentName,
+        namespace,
+        labels: { app: name, version: v.version },
+        ...v.autoscaling,
+      });
+    }
     new ApiObject(scope, 'pdb', {
       apiVersion: 'policy/v1',
       kind: 'PodDisruptionBudget',
       metadata,
       spec:
-        v.replicas > 1
+        fewest > 1
           ? { minAvailable: 1, selector: { matchLabels: selector } }
           : { maxUnavailable: 1, selector: { matchLabels: selector } },
     });

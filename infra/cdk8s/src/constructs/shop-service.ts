@@ -119,6 +119,15 @@ export class ShopService extends Construct {
         image: d.imageTag === undefined ? props.image : props.image.replace(/:[^:/]+$/, `:${d.imageTag}`),
         replicas: d.replicas,
         env: { ...env, ...Object.fromEntries(Object.entries(d.env).map(([k, value]) => [k, { value }])) },
+        ...(spec.autoscaling === undefined
+          ? {}
+          : {
+              autoscaling: {
+                ...spec.autoscaling,
+                // A second version starts from its own replicas and may grow as far as the first.
+                minReplicas: d.version === catalog.version ? spec.autoscaling.minReplicas : d.replicas,
+              },
+            }),
       })),
       shutdownTimeoutMs: catalog.defaults.shutdownTimeoutMs,
     });
