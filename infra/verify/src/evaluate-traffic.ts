@@ -96,3 +96,38 @@ export function evaluateScenario(outcome: ScenarioOutcome, samples: readonly Sam
     }
   }
 }
+
+/** One look at a HorizontalPodAutoscaler during the load. */
+export interface AutoscalerReading {
+  readonly atMs: number;
+  readonly currentReplicas: number;
+  readonly desiredReplicas: number;
+  /** Undefined while the autoscaler has no CPU figure (no metrics-server, or too early). */
+  readonly cpuPercent?: number;
+}
+
+/** Under load, the autoscaler asked for more than its minimum within the window. */
+export function evaluateScaleUp(
+  target: { readonly name: string; readonly minReplicas: number; readonly cpuTargetPercent: number },
+  readings: readonly AutoscalerReading[],
+  windowMs: number,
+): CheckResult {
+  const cpu = readings.flatMap((r) => (r.cpuPercent === undefined ? [] : [r.cpuPercent]));
+  const up = readings.find(
+    (r) => r.atMs <= windowMs && Math.max(r.desiredReplicas, r.currentReplicas) > target.minReplicas,
+  );
+  const peak = cpu.length === 0 ? 'no CPU figure' : `CPU peaked at ${Math.max(...cpu)} % of requests`;
+  if (up !== undefined) {
+    return pass(
+      `${target.name} scaled from ${target.minReplicas} to ${Math.max(up.desiredReplicas, up.currentReplicas)} replicas after ${Math.round(up.atMs / 1000)} s (${peak}, target ${target.cpuTargetPercent} %)`,
+    );
+  }
+  if (cpu.length === 0) {
+    return fail(
+      `${target.name}'s autoscaler never got a CPU figure: is metrics-server running? (kubectl -n kube-system get deploy metrics-server)`,
+    );
+  }
+  return fail(
+    `${target.name} stayed at ${target.minReplicas} replicas for ${Math.round(windowMs / 1000)} s (${peak}, target ${target.cpuTargetPercent} %)`,
+  );
+}

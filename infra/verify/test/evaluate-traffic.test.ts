@@ -2,7 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { evaluateCanary, evaluateMirror, evaluateScenario, type Sample } from '../src/evaluate-traffic.js';
+import {
+  type AutoscalerReading,
+  evaluateCanary,
+  evaluateMirror,
+  evaluateScaleUp,
+  evaluateScenario,
+  type Sample,
+} from '../src/evaluate-traffic.js';
 import { deployedCatalog, publicGetPath } from '../src/traffic-state.js';
 import { findService } from '../../cdk8s/src/catalog.js';
 import { activeScenario, releaseOf } from '../../cdk8s/src/traffic-plan.js';
@@ -131,5 +138,32 @@ describe('the traffic state verify reads', () => {
     ]);
     expect(table).toMatch(/b +SKIP/);
     expect(table).toMatch(/1 of 1 checks passed, 1 skipped \(not switched on\)$/);
+  });
+});
+
+describe('evaluateScaleUp', () => {
+  const target = { name: 'orders', minReplicas: 2, cpuTargetPercent: 70 };
+  const at = (s: number, desired: number, cpuPercent?: number): AutoscalerReading => ({
+    atMs: s * 1000,
+    currentReplicas: 2,
+    desiredReplicas: desired,
+    ...(cpuPercent === undefined ? {} : { cpuPercent }),
+  });
+
+  it('passes once the autoscaler asks for more than its minimum within the window', () => {
+    expect(evaluateScaleUp(target, [at(10, 2, 40), at(20, 3, 120)], 180_000)).toEqual({
+      status: 'pass',
+      detail: 'orders scaled from 2 to 3 replicas after 20 s (CPU peaked at 120 % of requests, target 70 %)',
+    });
+  });
+
+  it('fails naming metrics-server when there never was a CPU figure, and the peak otherwise', () => {
+    expect(evaluateScaleUp(target, [at(10, 2), at(20, 2)], 180_000).detail).toMatch(
+      /never got a CPU figure: is metrics-server running/,
+    );
+    expect(evaluateScaleUp(target, [at(10, 2, 30), at(20, 2, 55)], 180_000).detail).toBe(
+      'orders stayed at 2 replicas for 180 s (CPU peaked at 55 % of requests, target 70 %)',
+    );
+    expect(evaluateScaleUp(target, [at(200, 3, 90)], 180_000).status).toBe('fail');
   });
 });

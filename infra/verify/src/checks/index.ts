@@ -11,6 +11,7 @@ import { mtlsCheck } from './mtls.js';
 import { outlierCheck } from './outlier.js';
 import { rateLimitCheck } from './rate-limit.js';
 import { retriesCheck } from './retries.js';
+import { scaleUpCheck } from './scale-up.js';
 import { sidecarsCheck } from './sidecars.js';
 import { timeoutCheck } from './timeout.js';
 import { traceCheck } from './trace.js';
@@ -31,6 +32,7 @@ export const checks: readonly Check[] = [
   canaryCheck,
   mirrorCheck,
   chaosCheck,
+  scaleUpCheck,
   postgresLossCheck,
   natsLossCheck,
   rateLimitCheck,
