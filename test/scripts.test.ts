@@ -123,17 +123,29 @@ describe('addons', () => {
     writeIstioRelease(bin);
   });
 
-  it("applies the pinned release's dashboards in order and waits for each", () => {
+  it("applies metrics-server on kind, then the pinned release's dashboards in order, and waits for each", () => {
     const { status, calls, output } = run('addons.sh');
     expect(status, output).toBe(0);
     const applies = calls.filter((call) => call.includes(' apply ')).map((call) => call.split('/').at(-1));
-    expect(applies).toEqual(['prometheus.yaml', 'jaeger.yaml', 'kiali.yaml', 'grafana.yaml']);
-    expect(calls.filter((call) => call.includes('rollout status'))).toEqual(
-      ['prometheus', 'jaeger', 'kiali', 'grafana'].map(
+    expect(applies).toEqual(['metrics-server', 'prometheus.yaml', 'jaeger.yaml', 'kiali.yaml', 'grafana.yaml']);
+    expect(calls.find((call) => call.includes(' apply '))).toMatch(/ -k mesh\/metrics-server$/);
+    expect(calls.filter((call) => call.includes('rollout status'))).toEqual([
+      'kubectl --context kind-mesh-kit -n kube-system rollout status deployment/metrics-server --timeout=300s',
+      ...['prometheus', 'jaeger', 'kiali', 'grafana'].map(
         (name) => `kubectl --context kind-mesh-kit -n istio-system rollout status deployment/${name} --timeout=300s`,
       ),
-    );
+    ]);
+    expect(output).toContain('metrics-server v0.9.0');
     expect(output).not.toContain('warning');
+  });
+
+  it('metrics-server names the version versions.env pins, with the flag kind needs', () => {
+    const kustomization = readFileSync(join(root, 'mesh', 'metrics-server', 'kustomization.yaml'), 'utf8');
+    const pinned = /^METRICS_SERVER_VERSION=(\S+)$/m.exec(readFileSync(join(root, 'versions.env'), 'utf8'))?.[1];
+    expect(kustomization).toContain(
+      `https://github.com/kubernetes-sigs/metrics-server/releases/download/${pinned}/components.yaml`,
+    );
+    expect(kustomization).toContain('value: --kubelet-insecure-tls');
   });
 
   it('warns when a file does not carry the pinned version, and ADDONS=0 skips them all', () => {
@@ -141,7 +153,12 @@ describe('addons', () => {
     expect(run('addons.sh').output).toContain('kiali.yaml does not mention KIALI_VERSION=v2.26');
     const skipped = run('addons.sh', { ADDONS: '0' });
     expect(skipped.status).toBe(0);
-    expect(skipped.calls).toEqual([]);
+    expect(skipped.calls.filter((call) => / (apply|rollout) /.test(call) && !call.includes('metrics-server'))).toEqual(
+      [],
+    );
+    const elsewhere = run('addons.sh', { ADDONS: '0', CONTEXT: 'prod' });
+    expect(elsewhere.status).toBe(0);
+    expect(elsewhere.calls).toEqual([]);
   });
 });
 
