@@ -5,6 +5,10 @@ import { analyze } from '../src/analyze/analyze.js';
 import type { TrafficState } from '../src/traffic.js';
 import { type KubeObject, find, ofKind, synthObjects } from './support/shop.js';
 import { validateObject } from './support/schema-validator.js';
+import { apiServerProblems } from './support/api-server-checks.js';
+import { celValidator, crdFile } from './support/cel-rules.js';
+
+const cel = celValidator(crdFile);
 
 interface Destination {
   destination: { host: string; port: { number: number }; subset?: string };
@@ -64,6 +68,13 @@ describe.each(synthesized)('traffic variant: %s', (_name, objects) => {
     ]);
     for (const o of objects.filter((x) => kinds.has(x.kind))) {
       expect(await validateObject(o), `${o.kind} ${o.metadata.name}`).toEqual([]);
+    }
+  });
+
+  it("every object passes the API server's built-in checks, and every Istio object the CRDs' CEL rules", () => {
+    for (const o of objects) {
+      expect(apiServerProblems(o), `${o.kind} ${o.metadata.name}`).toEqual([]);
+      expect(cel.validate(o)).toEqual([]);
     }
   });
 
