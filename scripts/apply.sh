@@ -83,6 +83,13 @@ else
   apply_changed "data tier (PostgreSQL, NATS, database init)" -f "$tmp/data.yaml"
   step "waiting for the data tier"
   wait_for_workloads "$PART_OF_LABEL,$TIER_LABEL=data" "$(jobs_in "$tmp/data.yaml")"
+  # Deployments select `app` and `version` (two versions of a service can run side by side). A
+  # selector cannot change in place, so a Deployment from before that carries none is replaced.
+  for deployment in $(kube -n "$NAMESPACE" get deployments -l "$PART_OF_LABEL,$TIER_LABEL!=data" \
+    -o jsonpath='{range .items[*]}{.metadata.name}={.spec.selector.matchLabels.version}{"\n"}{end}' | sed -n 's/=$//p'); do
+    step "replacing deployment.apps/$deployment (its selector predates versions)"
+    kube -n "$NAMESPACE" delete "deployment.apps/$deployment" --ignore-not-found
+  done
   apply_changed "$manifests" -f "$manifests"
 fi
 

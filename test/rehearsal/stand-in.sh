@@ -72,6 +72,7 @@ case "$tool" in
       "apply "*) content_key "$@" >>"$state/applied" ;;
       "rollout status "* | "wait "* | "label "* | "annotate "* | "delete "*) ;;
       "get deployments,statefulsets "*) printf 'deployment.apps/orders\nstatefulset.apps/postgres\n' ;;
+      "get deployments -l "*) ;; # every Deployment already selects by version
       "get deployments,poddisruptionbudgets,horizontalpodautoscalers "*)
         # What the cluster runs: the shop's Deployments, plus STANDIN_EXTRA_WORKLOADS (e.g. a v2 left over).
         printf 'deployment.apps/%s\n' users payments orders notifications analytics storefront loadgen
