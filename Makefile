@@ -6,7 +6,7 @@ SHELL := /usr/bin/env bash
 
 # Where to deploy. Empty CONTEXT = the local kind cluster `mesh-kit`; REGISTRY and TAG name the
 # images ($(REGISTRY)/<service>:$(TAG)); DEPLOY_WITH=helm applies charts/mesh-kit instead of
-# dist/manifests. See "Beyond kind" in the README.
+# dist/manifests. See "Beyond kind" in docs/operations.md.
 REGISTRY ?=
 TAG ?=
 CONTEXT ?=
@@ -63,7 +63,7 @@ load: ## Load the local images into the kind node (skipped when pushed)
 	scripts/load.sh
 
 .PHONY: secrets
-secrets: ## Generate database credentials and the JWT key once under .secrets/
+secrets: ## Generate database and broker credentials and the JWT key once under .secrets/
 	scripts/secrets.sh
 
 .PHONY: synth
@@ -99,8 +99,8 @@ token: ## Print a dev JWT for curl (SUB=<user id>)
 	@scripts/token.sh
 
 .PHONY: verify
-verify: ## Prove the mesh promises on the live cluster (infra/verify)
-	scripts/verify.sh
+verify: ## Prove the mesh promises on the live cluster (NAMESPACE=<the shop's namespace>, ONLY=<check ids>)
+	scripts/verify.sh $(if $(NAMESPACE),--namespace '$(NAMESPACE)') $(if $(ONLY),--only '$(ONLY)')
 
 .PHONY: canary
 canary: ## Send WEIGHT percent (0-100) of SERVICE's traffic to its v2; x-canary: always pins v2

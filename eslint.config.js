@@ -1,6 +1,20 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// One import style for workspace packages: the runtime is the one library and is imported by its
+// name everywhere (the services' images install it as a package); the other workspaces are
+// applications that export nothing, so a script, test or verify imports the file it needs relatively.
+const workspaceImports = [
+  {
+    group: ['@mesh-kit/*', '!@mesh-kit/runtime'],
+    message: 'Only @mesh-kit/runtime is imported by package name: import the file of another workspace relatively.',
+  },
+  {
+    group: ['**/runtime/src', '**/runtime/src/**'],
+    message: "Import the runtime by its name, '@mesh-kit/runtime'.",
+  },
+];
+
 export default tseslint.config(
   {
     ignores: [
@@ -19,6 +33,7 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-restricted-imports': ['error', { patterns: workspaceImports }],
     },
   },
   {
@@ -42,6 +57,7 @@ export default tseslint.config(
             name,
             message: 'No resilience code in services: the Istio sidecar retries and breaks circuits.',
           })),
+          patterns: workspaceImports,
         },
       ],
       'no-restricted-properties': [

@@ -6,10 +6,7 @@ const here = (path: string): string => fileURLToPath(new URL(path, import.meta.u
 export default defineConfig({
   resolve: {
     // Tests run on the TypeScript sources; the services themselves run from dist/.
-    alias: [
-      { find: /^@mesh-kit\/runtime$/, replacement: here('./services/runtime/src/index.ts') },
-      { find: /^@mesh-kit\/([a-z-]+)\/([a-z-]+)$/, replacement: here('./services/$1/src/$2.ts') },
-    ],
+    alias: [{ find: /^@mesh-kit\/runtime$/, replacement: here('./services/runtime/src/index.ts') }],
   },
   test: {
     globalSetup: [here('./test-support/global-setup.ts')],

@@ -8,6 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 need_cluster
+load_catalog
 secrets="$SECRETS_DIR/secrets.yaml"
 [ -f "$secrets" ] || die "$secrets not found: run \`make secrets\`"
 manifests=${MANIFESTS_DIR:-dist/manifests}
@@ -68,7 +69,7 @@ if [ "${DEPLOY_WITH:-manifests}" = helm ]; then
   release=mesh-kit
   # Let the release adopt the Namespace applied above.
   kube label --overwrite -f "$tmp/namespaces.yaml" app.kubernetes.io/managed-by=Helm >/dev/null
-  kube annotate --overwrite -f "$tmp/namespaces.yaml" meta.helm.sh/release-name=$release meta.helm.sh/release-namespace=$NAMESPACE >/dev/null
+  kube annotate --overwrite -f "$tmp/namespaces.yaml" meta.helm.sh/release-name=$release meta.helm.sh/release-namespace="$NAMESPACE" >/dev/null
   values=(--set-string "image.registry=$REGISTRY" --set-string "image.tag=$TAG" --set-file "jwt.jwks=${JWKS_FILE:-$SECRETS_DIR/jwks.json}")
   helm template "$release" charts/mesh-kit --namespace "$NAMESPACE" "${values[@]}" >"$tmp/wanted.yaml"
   if helm --kube-context "$KUBE_CONTEXT" get manifest "$release" --namespace "$NAMESPACE" >"$tmp/current.yaml" 2>/dev/null &&

@@ -34,7 +34,7 @@ const env = z
   })
   .parse(process.env);
 
-const SERVICES = ['users', 'payments', 'orders', 'notifications', 'analytics'];
+const SERVICES = ['users', 'products', 'payments', 'orders', 'notifications', 'analytics'];
 const prefix = `bench_${randomBytes(3).toString('hex')}_`;
 const namespace = prefix.slice(0, -1);
 const logDir = mkdtempSync(join(tmpdir(), 'mesh-kit-bench-events-'));
@@ -74,15 +74,17 @@ try {
 
   const users: string[] = [];
   for (let i = 0; i < 20; i += 1) {
-    const res = await post(`${url('users')}/users`, { name: 'Bench', email: `bench-${i}-${prefix}@example.com` }, {});
-    users.push(((await res.json()) as { id: string }).id);
+    // A profile belongs to the caller's subject (x-user-id).
+    const id = `bench-${i}-${prefix}`;
+    await post(`${url('users')}/users`, { name: 'Bench', email: `${id}@example.com` }, { 'x-user-id': id });
+    users.push(id);
   }
 
   // Warm-up: connections, JIT, the consumers' first pull.
   for (let i = 0; i < 20; i += 1) {
     await post(
       `${url('orders')}/orders`,
-      { items: [{ sku: 'warm', quantity: 1, unitPriceCents: 1 }] },
+      { items: [{ sku: 'sticker-3', quantity: 1 }] },
       {
         'x-user-id': users[i % users.length]!,
         'idempotency-key': `warm-${i}`,
@@ -105,7 +107,7 @@ try {
     inflight.push(
       post(
         `${url('orders')}/orders`,
-        { items: [{ sku: 'bench', quantity: 1 + (i % 3), unitPriceCents: 499 }] },
+        { items: [{ sku: 'tea-01', quantity: 1 + (i % 3) }] },
         {
           'x-user-id': users[i % users.length]!,
           'idempotency-key': `bench-${i}`,

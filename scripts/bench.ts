@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the local stack under load, against a bare node:http baseline run in the same
- * process tree. Prints figures; asserts nothing (targets are in the README and the issue notes).
+ * process tree. Prints figures; asserts nothing (figures and targets: docs/benchmarks.md).
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -21,7 +21,7 @@ const options = {
   ...stackOptions({ ...process.env, STACK_LOG_LEVEL: process.env.STACK_LOG_LEVEL ?? 'warn' }),
   databasePrefix: `bench_${process.pid}_`,
   portOffset: 10_000,
-  only: ['users', 'payments', 'orders'],
+  only: ['users', 'products', 'payments', 'orders'],
 };
 const plan = planStack(options);
 await ensureDatabases(
@@ -46,14 +46,15 @@ try {
   await Promise.all(running.map((r) => waitReady(r, 30_000)));
   await new Promise<void>((resolve) => baseline.stdout.once('data', () => resolve()));
 
-  const user = await (
-    await fetch(`${urls.users}/users`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Bench', email: `bench-${randomUUID()}@example.com` }),
-    })
-  ).json();
-  const userPath = `/users/${(user as { id: string }).id}`;
+  // A profile belongs to the caller's subject (x-user-id), and users answers only that caller.
+  const user = { id: randomUUID() };
+  await fetch(`${urls.users}/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-user-id': user.id },
+    body: JSON.stringify({ name: 'Bench', email: `bench-${user.id}@example.com` }),
+  });
+  const userPath = `/users/${user.id}`;
+  const asUser = { 'x-user-id': user.id };
 
   console.log(`mesh-kit bench: ${seconds}s per run, ${connections} connections, node ${process.version}\n`);
   const warm = { connections, duration: 2 };
@@ -63,9 +64,14 @@ try {
     connections,
     duration: seconds,
   });
-  await load({ ...warm, url: `${urls.users}${userPath}` });
+  await load({ ...warm, url: `${urls.users}${userPath}`, headers: asUser });
   const usersPid = running.find((r) => r.service.name === 'users')!.child.pid!;
-  const users = await loadWithCpu(usersPid, { url: `${urls.users}${userPath}`, connections, duration: seconds });
+  const users = await loadWithCpu(usersPid, {
+    url: `${urls.users}${userPath}`,
+    headers: asUser,
+    connections,
+    duration: seconds,
+  });
   console.log(row('baseline GET (node:http+pg)', base, `   ${base.cpuUsPerRequest.toFixed(0)} µs CPU/req`));
   console.log(row('users GET /users/:id', users, `   ${users.cpuUsPerRequest.toFixed(0)} µs CPU/req`));
   console.log(
@@ -73,7 +79,8 @@ try {
       `CPU per request ${(base.cpuUsPerRequest / users.cpuUsPerRequest).toFixed(2)}`,
   );
 
-  const body = JSON.stringify({ items: [{ sku: 'bench-1', quantity: 2, unitPriceCents: 1_500 }] });
+  // A seeded sku: products prices it.
+  const body = JSON.stringify({ items: [{ sku: 'mug-001', quantity: 2 }] });
   // Evenly paced, open loop: autocannon's overallRate sends each second's budget in a burst,
   // which measures its own queueing rather than the service's latency at 200/s.
   const newOrder = () => ({
@@ -83,7 +90,7 @@ try {
     headers: {
       'content-type': 'application/json',
       'content-length': String(Buffer.byteLength(body)),
-      'x-user-id': (user as { id: string }).id,
+      'x-user-id': user.id,
       'idempotency-key': randomUUID(),
     },
   });

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { catalog } from '../infra/cdk8s/src/catalog.js';
 import { parseManifests, type KubeObject } from './manifests.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -69,7 +70,7 @@ export function buildChart(inputs: ChartInputs): Map<string, string> {
       stringify({
         apiVersion: 'v2',
         name: 'mesh-kit',
-        description: 'The mesh-kit shop: plain Express services on an Istio mesh (namespace shop).',
+        description: `The mesh-kit shop: plain Express services on an Istio mesh (namespace ${catalog.namespace}).`,
         type: 'application',
         version: inputs.version,
         appVersion: inputs.version,

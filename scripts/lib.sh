@@ -23,13 +23,13 @@ sha256_files() { if command -v sha256sum >/dev/null 2>&1; then sha256sum "$@"; e
 sha256_stdin() { sha256_files - | cut -d' ' -f1; }
 
 # The image tag: the package version plus a hash of everything the images are built from (the
-# files the Dockerfiles copy, minus what .dockerignore leaves out), so every code change rolls
-# out and an unchanged tree rolls out nothing.
+# Dockerfile and the files it copies, minus what .dockerignore leaves out), so every code change
+# rolls out and an unchanged tree rolls out nothing.
 image_tag() {
   local version file files=()
   version=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$ROOT/package.json" | head -n 1)
   while IFS= read -r file; do files+=("$file"); done < <(
-    find package.json package-lock.json tsconfig.base.json services -type f \
+    find Dockerfile .dockerignore package.json package-lock.json tsconfig.base.json services -type f \
       -not -path '*/node_modules/*' -not -path '*/dist/*' -not -path '*/test/*' -not -name '*.tsbuildinfo' \
       -print | LC_ALL=C sort
   )
@@ -38,12 +38,6 @@ image_tag() {
 # need_tag: sets TAG (given, or image_tag) for the scripts that name images; the others skip the hashing.
 need_tag() { TAG=${TAG:-$(image_tag)}; }
 # shellcheck disable=SC2034 # used by the scripts that source this file
-NAMESPACE=shop
-# shellcheck disable=SC2034
-PART_OF_LABEL=app.kubernetes.io/part-of=mesh-kit
-# shellcheck disable=SC2034
-TIER_LABEL=mesh-kit.dev/tier
-# shellcheck disable=SC2034
 SECRETS_DIR=${SECRETS_DIR:-$ROOT/.secrets}
 
 # `step "installing Istio"` prints one progress line, prefixed with the script's name.
@@ -79,6 +73,16 @@ need_cluster() {
   need kubectl "run \`make tools\` (installs the pinned kubectl into ./bin)"
   kube get --raw /readyz >/dev/null 2>&1 ||
     die "no cluster answers on kube context '$KUBE_CONTEXT' (run \`make cluster\`, or give CONTEXT=<your context>)"
+}
+
+# load_catalog: sets NAMESPACE, PART_OF_LABEL, TIER_LABEL, SERVICES, POSTGRES_ADMIN_SECRET and
+# DATABASE_SECRET_SUFFIX from the catalog (through
+# scripts/catalog-values.ts), the only place they are written. Only the scripts that use them call
+# it: it starts Node.
+load_catalog() {
+  local values
+  values=$(node_run node --import tsx scripts/catalog-values.ts) || die "could not read the catalog (scripts/catalog-values.ts)"
+  eval "$values"
 }
 
 # Runs a Node script from the repository: with the local node when it is new enough, otherwise

@@ -25,8 +25,8 @@ on_every_node() {
   done
 }
 
-for dockerfile in services/*/Dockerfile; do
-  service=$(basename "$(dirname "$dockerfile")")
+load_catalog
+for service in $SERVICES; do
   image="$REGISTRY/$service:$TAG"
   if on_every_node "$image"; then
     step "$image already in kind"

@@ -4,6 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 need_cluster
+load_catalog
 selector=$PART_OF_LABEL
 if [ -n "${SERVICE:-}" ]; then selector="$selector,app=$SERVICE"; fi
 step "logs of $selector in $NAMESPACE (Ctrl-C to stop)"

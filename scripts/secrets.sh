@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Generates the database credentials and the JWT signing key once under .secrets/ (gitignored) and
+# Generates the database and broker credentials and the JWT signing key once under .secrets/ (gitignored) and
 # writes them as Secrets to .secrets/secrets.yaml; scripts/apply.sh puts them into the cluster.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"

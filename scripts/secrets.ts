@@ -1,21 +1,26 @@
 /**
  * `make secrets`: generates the kit's credentials once under .secrets/ (never committed) and writes
  * them as Kubernetes Secrets to .secrets/secrets.yaml for scripts/apply.sh. Existing files are kept,
- * so a second run changes nothing. Names and keys are the agreed contract: postgres-admin
- * (password), <service>-db for each service with a database (username, password, database, url),
- * loadgen-jwt (private.pem); the matching public key is .secrets/jwks.json, with a kid.
+ * so a second run changes nothing. The catalog names them (`catalog.secrets`): the PostgreSQL admin's
+ * (password), one per service with a database (username, password, database, url), one per service
+ * that publishes or consumes events (username, password), and one per service
+ * that signs gateway tokens (its private key); the matching public key is .secrets/jwks.json, with a kid.
  */
 import { createHash, generateKeyPairSync, randomBytes, type JsonWebKey } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { catalog, type Catalog } from '../infra/cdk8s/src/catalog.js';
-
-export const PART_OF = { 'app.kubernetes.io/part-of': 'mesh-kit' } as const;
-/** In-cluster PostgreSQL Service (agreed interface). */
-export const POSTGRES_HOST = 'postgres';
-export const POSTGRES_PORT = 5432;
+import {
+  catalog,
+  databaseSecretName,
+  gatewayTokenSigner,
+  jwtSecretName,
+  natsSecretName,
+  usesBroker,
+  type Catalog,
+} from '../infra/cdk8s/src/catalog.js';
+import { PART_OF } from '../infra/cdk8s/src/mesh-names.js';
 
 export type SecretData = Readonly<Record<string, string>>;
 
@@ -41,13 +46,17 @@ export function generateSigningKeys(): SigningKeys {
   };
 }
 
-/** The database credentials of one service; the url is what the service gets as DATABASE_URL. */
-export function databaseSecret(service: string, database: string, pass: string): SecretData {
+/**
+ * The database credentials of one service; the url, on the catalog's PostgreSQL Service in the
+ * same namespace, is what the service gets as DATABASE_URL.
+ */
+export function databaseSecret(service: string, database: string, pass: string, source: Catalog = catalog): SecretData {
+  const { name, port } = source.postgres;
   return {
     username: service,
     password: pass,
     database,
-    url: `postgres://${service}:${pass}@${POSTGRES_HOST}:${POSTGRES_PORT}/${database}`,
+    url: `postgres://${service}:${pass}@${name}:${port}/${database}`,
   };
 }
 
@@ -82,22 +91,32 @@ export function ensureSecrets(dir: string, source: Catalog = catalog): Map<strin
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
   const secrets = new Map<string, SecretData>();
+  const admin = source.secrets.postgresAdmin;
   secrets.set(
-    'postgres-admin',
-    readOrCreate(join(dir, 'postgres-admin.json'), () => ({ password: password() })),
+    admin,
+    readOrCreate(join(dir, `${admin}.json`), () => ({ password: password() })),
   );
   for (const service of source.services) {
     if (service.database === undefined) continue;
     const database = service.database;
-    const name = `${service.name}-db`;
+    const name = databaseSecretName(service.name, source);
     secrets.set(
       name,
-      readOrCreate(join(dir, `${name}.json`), () => databaseSecret(service.name, database, password())),
+      readOrCreate(join(dir, `${name}.json`), () => databaseSecret(service.name, database, password(), source)),
+    );
+  }
+
+  for (const service of source.services.filter(usesBroker)) {
+    const name = natsSecretName(service.name, source);
+    secrets.set(
+      name,
+      readOrCreate(join(dir, `${name}.json`), () => ({ username: service.name, password: password() })),
     );
   }
 
   const jwksFile = join(dir, 'jwks.json');
-  const keyFile = join(dir, 'loadgen-jwt.json');
+  const signer = jwtSecretName(gatewayTokenSigner(source), source);
+  const keyFile = join(dir, `${signer}.json`);
   if (existsSync(jwksFile) !== existsSync(keyFile)) {
     const missing = existsSync(jwksFile) ? keyFile : jwksFile;
     throw new Error(
@@ -107,9 +126,10 @@ export function ensureSecrets(dir: string, source: Catalog = catalog): Map<strin
   if (!existsSync(keyFile)) {
     const keys = generateSigningKeys();
     writeFileSync(jwksFile, `${JSON.stringify(keys.jwks, null, 2)}\n`, { mode: 0o644 });
-    writeFileSync(keyFile, `${JSON.stringify({ 'private.pem': keys.privatePem }, null, 2)}\n`, { mode: 0o600 });
+    const secret = { [source.secrets.jwtPrivateKey]: keys.privatePem };
+    writeFileSync(keyFile, `${JSON.stringify(secret, null, 2)}\n`, { mode: 0o600 });
   }
-  secrets.set('loadgen-jwt', JSON.parse(readFileSync(keyFile, 'utf8')) as SecretData);
+  secrets.set(signer, JSON.parse(readFileSync(keyFile, 'utf8')) as SecretData);
   return secrets;
 }
 

@@ -4,6 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 need_cluster
+load_catalog
 step "pods in $NAMESPACE (istio-proxy is a native sidecar: an init container that keeps running)"
 kube -n "$NAMESPACE" get pods -l "$PART_OF_LABEL" -o custom-columns='POD:.metadata.name,PHASE:.status.phase,APP_READY:.status.containerStatuses[*].ready,SIDECAR:.spec.initContainers[?(@.name=="istio-proxy")].name,SIDECAR_READY:.status.initContainerStatuses[?(@.name=="istio-proxy")].ready,RESTARTS:.status.containerStatuses[*].restartCount'
 step "mTLS (PeerAuthentication)"

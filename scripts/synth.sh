@@ -6,10 +6,11 @@
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 need_tag
+load_catalog
 
 revision=
-if [ -f "$SECRETS_DIR/postgres-admin.json" ]; then
-  revision=$(cat "$SECRETS_DIR/postgres-admin.json" "$SECRETS_DIR"/*-db.json | sha256_stdin)
+if [ -f "$SECRETS_DIR/$POSTGRES_ADMIN_SECRET.json" ]; then
+  revision=$(cat "$SECRETS_DIR/$POSTGRES_ADMIN_SECRET.json" "$SECRETS_DIR"/*"$DATABASE_SECRET_SUFFIX".json | sha256_stdin)
 fi
 step "synthesizing dist/manifests/ for $REGISTRY/<service>:$TAG"
 IMAGE_REGISTRY=$REGISTRY IMAGE_TAG=$TAG JWKS_FILE=${JWKS_FILE:-$SECRETS_DIR/jwks.json} DB_CREDENTIALS_REVISION=$revision \

@@ -5,6 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 need_cluster
+load_catalog
 kinds=$(kube api-resources --verbs=list,delete -o name | { grep -v '^events' || true; } | paste -sd, -)
 [ -n "$kinds" ] || die "the cluster lists no resource types"
 

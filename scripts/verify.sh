@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the in-cluster conformance suite (infra/verify, `npm run verify`) against the kit's kube
 # context, handed over as a one-context kubeconfig so the user's current context does not matter.
+# Arguments go to the suite (`--namespace <name>`, `--only <ids>`).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -9,4 +10,4 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 kubectl config view --minify --flatten --context "$KUBE_CONTEXT" >"$tmp/kubeconfig"
 step "checking the mesh promises on kube context $KUBE_CONTEXT"
-KUBECONFIG="$tmp/kubeconfig" NODE_RUN_CLUSTER=1 node_run npm run --silent verify
+KUBECONFIG="$tmp/kubeconfig" NODE_RUN_CLUSTER=1 node_run npm run --silent verify -- "$@"

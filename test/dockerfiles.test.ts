@@ -1,38 +1,134 @@
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import { catalog } from '../infra/cdk8s/src/catalog.js';
-import { dockerfileProblems, parseDockerfile } from './support/dockerfile.js';
+import { dockerfileProblems, parseDockerfile, type Stage } from './support/dockerfile.js';
 
-const read = (service: string): string =>
-  readFileSync(new URL(`../services/${service}/Dockerfile`, import.meta.url), 'utf8');
+const root = new URL('..', import.meta.url);
+const dockerfile = readFileSync(new URL('Dockerfile', root), 'utf8');
+const stages = parseDockerfile(dockerfile);
+const stage = (name: string | undefined): Stage => {
+  const found = stages.find((s) => s.name === name);
+  if (found === undefined) throw new Error(`the Dockerfile has no stage '${name}'`);
+  return found;
+};
+const args = (of: Stage, keyword: string): string[] =>
+  of.instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
+const final = stages.at(-1)!;
 
-describe('service Dockerfiles', () => {
-  for (const service of catalog.services) {
-    it(`${service.name}: non-root, pinned base, exec-form entrypoint, production dependencies only`, () => {
-      expect(dockerfileProblems(read(service.name))).toEqual([]);
-    });
+describe('the Dockerfile of every service', () => {
+  it('is the only Dockerfile: one per service would be copies of it', () => {
+    const git = spawnSync('git', ['ls-files', '*Dockerfile*'], { cwd: root, encoding: 'utf8' });
+    expect(git.stdout.trim().split('\n')).toEqual(['Dockerfile']);
+  });
 
-    it(`${service.name}: runs its own server and exposes the catalog port`, () => {
-      const final = parseDockerfile(read(service.name)).at(-1);
-      const args = (keyword: string): string[] =>
-        final?.instructions.filter((i) => i.keyword === keyword).map((i) => i.args) ?? [];
-      expect(args('EXPOSE')).toEqual([String(service.port)]);
-      expect(JSON.parse(args('ENTRYPOINT')[0] ?? '[]')).toEqual(['node', `services/${service.name}/dist/server.js`]);
-    });
-  }
+  it('is non-root by number, on a pinned base, with an exec-form entrypoint and production dependencies only', () => {
+    expect(dockerfileProblems(dockerfile)).toEqual([]);
+  });
 
-  it('are one template: each differs from users only in the service name and port', () => {
-    const users = read('users');
-    const port = catalog.services.find((s) => s.name === 'users')?.port;
+  it('uses the same Node base image in every stage', () => {
+    expect([...new Set(stages.map((s) => s.from))]).toEqual(['node:24-alpine']);
+  });
+
+  it("runs the service's own server from its workspace, whichever SERVICE it is built for", () => {
+    for (const s of stages) expect(args(s, 'ARG'), `stage ${s.name ?? 'final'}`).toContain('SERVICE');
+    expect(args(final, 'WORKDIR').at(-1)).toBe('/app/services/${SERVICE}');
+    expect(JSON.parse(args(final, 'ENTRYPOINT')[0] ?? '[]')).toEqual(['node', 'dist/server.js']);
+  });
+
+  it("includes the runtime workspace's production dependencies beside the service's", () => {
+    const copies = args(final, 'COPY');
+    expect(copies).toContain('--from=deps /app/services/runtime/node_modules services/runtime/node_modules/');
+    expect(copies).toContain('--from=deps /app/services/${SERVICE}/node_modules services/${SERVICE}/node_modules/');
+    expect(copies).toContain('--from=build /app/out/ ./');
+  });
+
+  it('fails at once, naming the argument, when SERVICE is not given', () => {
+    const check = args(stage('build'), 'RUN')[0] ?? '';
+    const run = spawnSync('sh', ['-c', check], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('--build-arg SERVICE=');
+  });
+
+  it('builds every catalog service: a server in a workspace that needs no other workspace than the runtime', () => {
     for (const service of catalog.services) {
-      const expected = users.replaceAll('users', service.name).replace(`EXPOSE ${port}`, `EXPOSE ${service.port}`);
-      expect(read(service.name), service.name).toBe(expected);
+      const folder = new URL(`services/${service.name}/`, root);
+      expect(existsSync(new URL('src/server.ts', folder)), `${service.name}: src/server.ts`).toBe(true);
+      const manifest = JSON.parse(readFileSync(new URL('package.json', folder), 'utf8')) as {
+        dependencies?: Record<string, string>;
+      };
+      const workspaces = Object.keys(manifest.dependencies ?? {}).filter((name) => name.startsWith('@mesh-kit/'));
+      expect(workspaces, service.name).toEqual(['@mesh-kit/runtime']);
     }
   });
 
-  it('use the same Node base image in every stage', () => {
-    const bases = new Set(catalog.services.flatMap((s) => parseDockerfile(read(s.name)).map((stage) => stage.from)));
-    expect([...bases].filter((base) => base.startsWith('node:'))).toEqual(['node:24-alpine']);
+  it('a service owns a migrations folder exactly when it owns a database', () => {
+    for (const service of catalog.services) {
+      const migrations = new URL(`services/${service.name}/migrations/`, root);
+      const files = existsSync(migrations) ? readdirSync(migrations) : [];
+      expect(files.length > 0, service.name).toBe(service.database !== undefined);
+      expect(existsSync(migrations), service.name).toBe(service.database !== undefined);
+    }
+  });
+});
+
+describe("the build stage's image contents", () => {
+  // The RUN that gathers what the image runs, executed on a stand-in of the build stage's /app.
+  const gather = args(stage('build'), 'RUN').at(-1) ?? '';
+  let app: string;
+  afterEach(() => rmSync(app, { recursive: true, force: true }));
+
+  function gatherFor(service: string, withMigrations: boolean): string[] {
+    app = mkdtempSync(join(tmpdir(), 'mesh-kit-image-'));
+    for (const workspace of ['runtime', service]) {
+      mkdirSync(join(app, 'services', workspace, 'dist'), { recursive: true });
+      mkdirSync(join(app, 'services', workspace, 'src'));
+      writeFileSync(join(app, 'services', workspace, 'package.json'), '{}');
+      writeFileSync(join(app, 'services', workspace, 'dist', 'server.js'), '');
+      writeFileSync(join(app, 'services', workspace, 'src', 'server.ts'), '');
+    }
+    if (withMigrations) {
+      mkdirSync(join(app, 'services', service, 'migrations'));
+      writeFileSync(join(app, 'services', service, 'migrations', '001_x.sql'), '');
+    }
+    const run = spawnSync('sh', ['-c', gather], {
+      cwd: app,
+      encoding: 'utf8',
+      env: { PATH: process.env['PATH'] ?? '', SERVICE: service },
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const found: string[] = [];
+    const walk = (relative: string): void => {
+      for (const entry of readdirSync(join(app, 'out', relative), { withFileTypes: true })) {
+        const path = relative === '' ? entry.name : `${relative}/${entry.name}`;
+        if (entry.isDirectory()) walk(path);
+        else found.push(path);
+      }
+    };
+    walk('');
+    return found.sort();
+  }
+
+  it('carries package.json and dist of the runtime and the service, and its migrations', () => {
+    expect(gatherFor('users', true)).toEqual([
+      'services/runtime/dist/server.js',
+      'services/runtime/package.json',
+      'services/users/dist/server.js',
+      'services/users/migrations/001_x.sql',
+      'services/users/package.json',
+    ]);
+  });
+
+  it('leaves sources out, and a service without a database has no migrations folder', () => {
+    expect(gatherFor('payments', false)).toEqual([
+      'services/payments/dist/server.js',
+      'services/payments/package.json',
+      'services/runtime/dist/server.js',
+      'services/runtime/package.json',
+    ]);
+    expect(existsSync(join(app, 'out', 'services', 'payments', 'migrations'))).toBe(false);
   });
 });
 
@@ -44,7 +140,7 @@ describe('the Dockerfile rules', () => {
       'USER 1000',
       'CMD ["node"]',
     ];
-    expect(parseDockerfile(text.join('\n')).map((stage) => [stage.from, stage.name])).toEqual([
+    expect(parseDockerfile(text.join('\n')).map((s) => [s.from, s.name])).toEqual([
       ['node:24-alpine', 'build'],
       ['node:24-alpine', undefined],
     ]);
@@ -84,7 +180,7 @@ describe('the Dockerfile rules', () => {
 describe('the build context', () => {
   // Everything git ignores is local state (secrets, builds, the local stack's logs), never an input.
   const entries = (file: string): string[] =>
-    readFileSync(new URL(`../${file}`, import.meta.url), 'utf8')
+    readFileSync(new URL(file, root), 'utf8')
       .split('\n')
       .filter((line) => line.trim() !== '' && !line.startsWith('#'))
       .map((line) =>
@@ -94,6 +190,43 @@ describe('the build context', () => {
           .replace(/^\//, '')
           .replace(/\/$/, ''),
       );
+
+  it("the image tag (scripts/lib.sh) hashes the Dockerfile and the services' sources, not their tests", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mesh-kit-tag-'));
+    try {
+      for (const file of [
+        'scripts/lib.sh',
+        'versions.env',
+        'package.json',
+        'package-lock.json',
+        'tsconfig.base.json',
+      ]) {
+        mkdirSync(join(dir, file, '..'), { recursive: true });
+        writeFileSync(join(dir, file), readFileSync(new URL(file, root)));
+      }
+      writeFileSync(join(dir, 'Dockerfile'), dockerfile);
+      writeFileSync(join(dir, '.dockerignore'), readFileSync(new URL('.dockerignore', root)));
+      mkdirSync(join(dir, 'services/users/src'), { recursive: true });
+      mkdirSync(join(dir, 'services/users/test'));
+      writeFileSync(join(dir, 'services/users/src/server.ts'), 'one');
+      const tag = (): string => {
+        const run = spawnSync('bash', ['-c', '. scripts/lib.sh && image_tag'], { cwd: dir, encoding: 'utf8' });
+        expect(run.status, run.stderr).toBe(0);
+        return run.stdout;
+      };
+      const first = tag();
+      expect(first).toMatch(/^0\.1\.0-[0-9a-f]{12}$/);
+      writeFileSync(join(dir, 'services/users/test/users.test.ts'), 'a test');
+      expect(tag()).toBe(first);
+      writeFileSync(join(dir, 'Dockerfile'), `${dockerfile}# changed\n`);
+      const second = tag();
+      expect(second).not.toBe(first);
+      writeFileSync(join(dir, 'services/users/src/server.ts'), 'two');
+      expect(tag()).not.toBe(second);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('leaves out everything .gitignore names', () => {
     const ignored = new Set(entries('.dockerignore'));

@@ -4,7 +4,7 @@ import { findResilienceCode } from '../scripts/check-resilience.js';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
-describe('law 1: no resilience code in services', () => {
+describe('Law 1: no resilience code in services', () => {
   it('finds none under services/', () => {
     expect(findResilienceCode(here('../services'))).toEqual([]);
   });

@@ -89,7 +89,8 @@ describe('on kind (no CONTEXT)', () => {
     const builds = images.calls.filter((call) => call.startsWith('docker build '));
     expect(builds).toHaveLength(catalog.services.length);
     const tag = /mesh-kit\/orders:(0\.1\.0-[0-9a-f]{12}) /.exec(builds.join('\n'))?.[1];
-    expect(builds).toContain(`docker build --quiet -f services/orders/Dockerfile -t mesh-kit/orders:${tag} .`);
+    expect(builds).toContain(`docker build --quiet --build-arg SERVICE=orders -t mesh-kit/orders:${tag} .`);
+    expect(builds.map((call) => /SERVICE=(\S+)/.exec(call)?.[1])).toEqual(catalog.services.map((s) => s.name));
     const load = run('load.sh');
     expect(load.status, load.output).toBe(0);
     expect(load.calls).toContainEqual(
@@ -176,7 +177,7 @@ describe('beyond kind (CONTEXT and REGISTRY given)', () => {
     const images = run('images.sh', prod);
     expect(images.status).toBe(0);
     expect(images.calls).toContain(
-      'docker buildx build --platform linux/amd64,linux/arm64 -f services/users/Dockerfile -t ghcr.io/me/users:1.2.3 --push .',
+      'docker buildx build --platform linux/amd64,linux/arm64 --push --build-arg SERVICE=users -t ghcr.io/me/users:1.2.3 .',
     );
     const load = run('load.sh', prod);
     expect(load.status).toBe(0);

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { catalog } from '../infra/cdk8s/src/catalog.js';
+import { catalog, usesBroker } from '../infra/cdk8s/src/catalog.js';
 import { synthesize, FIXTURE_JWKS } from '../scripts/chart.js';
 import { ensureSecrets, secretManifests } from '../scripts/secrets.js';
-import { AUDIENCE, ISSUER, devTokenSigner } from '../scripts/token.js';
+import { devTokenSigner } from '../scripts/token.js';
 
 let dir: string;
 beforeEach(() => {
@@ -19,16 +19,47 @@ const snapshot = (): Record<string, string> =>
   Object.fromEntries(readdirSync(dir).map((file) => [file, readFileSync(join(dir, file), 'utf8')]));
 
 describe('make secrets', () => {
-  it('creates the agreed Secrets: postgres-admin, one <service>-db per database, loadgen-jwt', () => {
+  it('creates the agreed Secrets: postgres-admin, one <service>-db per database, one <service>-nats per broker user, loadgen-jwt', () => {
     const secrets = ensureSecrets(dir);
     const withDatabase = catalog.services.filter((s) => s.database !== undefined).map((s) => `${s.name}-db`);
-    expect([...secrets.keys()].sort()).toEqual(['loadgen-jwt', 'postgres-admin', ...withDatabase].sort());
+    const brokerUsers = catalog.services.filter(usesBroker).map((s) => `${s.name}-nats`);
+    expect([...secrets.keys()].sort()).toEqual(
+      ['loadgen-jwt', 'postgres-admin', ...withDatabase, ...brokerUsers].sort(),
+    );
+    expect(Object.keys(secrets.get('orders-nats') ?? {}).sort()).toEqual(['password', 'username']);
     expect(Object.keys(secrets.get('postgres-admin') ?? {})).toEqual(['password']);
     const users = secrets.get('users-db') ?? {};
     expect(Object.keys(users).sort()).toEqual(['database', 'password', 'url', 'username']);
     expect(users['url']).toBe(`postgres://users:${users['password']}@postgres:5432/users`);
     expect(secrets.get('loadgen-jwt')?.['private.pem']).toContain('PRIVATE KEY');
     expect(statSync(join(dir, 'users-db.json')).mode & 0o077).toBe(0);
+  });
+
+  it('takes Secret names, keys, the PostgreSQL endpoint and the token claims from the catalog', async () => {
+    const other = {
+      ...catalog,
+      secrets: {
+        postgresAdmin: 'pg-root',
+        databaseSuffix: '-creds',
+        brokerSuffix: '-broker',
+        jwtSignerSuffix: '-signer',
+        jwtPrivateKey: 'key.pem',
+      },
+      postgres: { ...catalog.postgres, name: 'pg', port: 6543 },
+      ingress: { ...catalog.ingress, jwt: { ...catalog.ingress.jwt, issuer: 'issuer-x', audience: 'audience-y' } },
+    };
+    const secrets = ensureSecrets(dir, other);
+    const withDatabase = other.services.filter((s) => s.database !== undefined).map((s) => `${s.name}-creds`);
+    const brokerUsers = other.services.filter(usesBroker).map((s) => `${s.name}-broker`);
+    expect([...secrets.keys()].sort()).toEqual(['loadgen-signer', 'pg-root', ...withDatabase, ...brokerUsers].sort());
+    const users = secrets.get('users-creds') ?? {};
+    expect(users['url']).toBe(`postgres://users:${users['password']}@pg:6543/users`);
+    expect(secrets.get('loadgen-signer')?.['key.pem']).toContain('PRIVATE KEY');
+    const claims = (await devTokenSigner(dir, 60, other).sign('u')).split('.')[1] ?? '';
+    expect(JSON.parse(Buffer.from(claims, 'base64url').toString())).toMatchObject({
+      iss: 'issuer-x',
+      aud: 'audience-y',
+    });
   });
 
   it('keeps what exists: a second run changes nothing', () => {
@@ -103,7 +134,11 @@ describe('make token', () => {
     );
     expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toMatchObject({ alg: 'RS256' });
     const payload = JSON.parse(Buffer.from(claims, 'base64url').toString()) as Record<string, number | string>;
-    expect(payload).toMatchObject({ iss: ISSUER, aud: AUDIENCE, sub: 'user-1' });
+    expect(payload).toMatchObject({
+      iss: catalog.ingress.jwt.issuer,
+      aud: catalog.ingress.jwt.audience,
+      sub: 'user-1',
+    });
     expect(Number(payload['exp']) - Number(payload['iat'])).toBe(3600);
     expect(Number(payload['iat'])).toBeGreaterThanOrEqual(before);
   });

@@ -28,7 +28,7 @@ async function expectExactlyOnce(): Promise<void> {
   const notifications = shop.db('notifications');
   const analytics = shop.db('analytics');
   const settled = await eventually(
-    async () => [
+    async (): Promise<[number, number]> => [
       await count(notifications, 'SELECT count(*) FROM notifications'),
       await count(analytics, 'SELECT count(*) FROM processed_events'),
     ],
@@ -39,7 +39,7 @@ async function expectExactlyOnce(): Promise<void> {
   const { rows } = await notifications.query<{ order_id: string }>('SELECT order_id FROM notifications');
   expect(new Set(rows.map((r) => r.order_id))).toEqual(new Set(accepted));
   const stats = await client.call('analytics', 'GET', '/stats');
-  expect(stats.body).toMatchObject({ orders: accepted.length, revenueCents: accepted.length * 700 });
+  expect(stats.body).toMatchObject({ orders: accepted.length, revenueCents: accepted.length * 900 });
 }
 
 async function streamMessages(): Promise<number> {

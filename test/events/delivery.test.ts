@@ -68,7 +68,7 @@ describe.skipIf(natsServerBinary === undefined)('events over the shop processes'
     expect(percentile(lags, 99)).toBeLessThan(5_000);
 
     const stats = await client.call('analytics', 'GET', '/stats', { 'x-user-id': users[0]! });
-    expect(stats.body).toMatchObject({ orders: ORDERS, revenueCents: ORDERS * 700, user: { orders: ORDERS / 10 } });
+    expect(stats.body).toMatchObject({ orders: ORDERS, revenueCents: ORDERS * 900, user: { orders: ORDERS / 10 } });
     const mine = await client.call('notifications', 'GET', '/notifications?limit=100', { 'x-user-id': users[0]! });
     expect(mine.body).toHaveLength(ORDERS / 10);
 

@@ -8,7 +8,7 @@ import { deleteStreams, expectExactlyOnce, msUntil, OrderFlow, reportFault, type
 // The broker is optional for the synchronous API: the shop's services as processes (dist/), with
 // a TCP proxy the test controls between them and the shared NATS server.
 
-const SERVICES = ['users', 'payments', 'orders', 'notifications', 'analytics'] as const;
+const SERVICES = ['users', 'products', 'payments', 'orders', 'notifications', 'analytics'] as const;
 type Service = (typeof SERVICES)[number];
 const namespace = `natsf${randomBytes(3).toString('hex')}`;
 let proxy: TcpProxy;

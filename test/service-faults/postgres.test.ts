@@ -12,7 +12,7 @@ import { deleteStreams, expectExactlyOnce, msUntil, OrderFlow, reportFault, type
 
 /** The services' connections carry it (through their URL), so the test terminates only theirs. */
 const APPLICATION_NAME = 'mesh-kit-fault-test';
-const SERVICES = ['users', 'payments', 'orders', 'notifications', 'analytics'] as const;
+const SERVICES = ['users', 'products', 'payments', 'orders', 'notifications', 'analytics'] as const;
 const namespace = `pgf${randomBytes(3).toString('hex')}`;
 let proxy: TcpProxy;
 let shop: EventShop;
@@ -166,7 +166,7 @@ describe('an order whose request died between reserving and confirming', () => {
   it('kill -9 of orders while payments answers; a retry with the same key completes it with one charge', async () => {
     const key = randomBytes(8).toString('hex');
     const userId = users[0]!;
-    const body = { items: [{ sku: 'tea', quantity: 2, unitPriceCents: 350 }] };
+    const body = { items: [{ sku: 'tea-01', quantity: 2 }] };
     const first = client.call('orders', 'POST', '/orders', { 'x-user-id': userId, 'idempotency-key': key }, body).then(
       (res) => `answered ${res.status} ${JSON.stringify(res.body)}`,
       () => 'cut',
@@ -194,7 +194,7 @@ describe('an order whose request died between reserving and confirming', () => {
       'SELECT id, status, payment_id FROM orders WHERE idempotency_key = $1',
       [key],
     );
-    const approved = decide(`${userId}:${key}`, 700, Number.MAX_SAFE_INTEGER);
+    const approved = decide(`${userId}:${key}`, 900, Number.MAX_SAFE_INTEGER);
     expect(rows).toEqual([
       { id: retried.body.id, status: 'confirmed', payment_id: 'approved' in approved ? approved.approved.id : '' },
     ]);

@@ -21,7 +21,7 @@ export class OrderFlow {
             'POST',
             '/orders',
             { 'x-user-id': users[i % users.length]!, 'idempotency-key': randomBytes(8).toString('hex') },
-            { items: [{ sku: 'tea', quantity: 2, unitPriceCents: 350 }] },
+            { items: [{ sku: 'tea-01', quantity: 2 }] },
           )
           .catch(() => ({ status: 0, body: undefined }));
         this.statuses.push(placed.status);

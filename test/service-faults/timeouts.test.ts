@@ -17,6 +17,7 @@ async function configOf(service: string, env: Record<string, string>): Promise<R
     DATABASE_URL: 'postgres://x@db:5432/x',
     NATS_URL: 'nats://nats:4222',
     USERS_URL: 'http://users',
+    PRODUCTS_URL: 'http://products',
     PAYMENTS_URL: 'http://payments',
     ...env,
   }) as Record<string, unknown>;

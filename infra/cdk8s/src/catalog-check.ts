@@ -1,4 +1,4 @@
-import type { Catalog } from './catalog.js';
+import { type Catalog, subjectMatches } from './catalog.js';
 import { trafficProblems } from './traffic-check.js';
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -6,7 +6,8 @@ const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 /**
  * Problems that would make the catalog's manifests inconsistent, each naming the field:
  * duplicate names or ports, calls to unknown services or routes, route calls not declared in the
- * service's `calls`, gateway prefixes that expose no route or lie outside the JWT-protected prefix.
+ * service's `calls`, gateway prefixes that expose no route or lie outside the JWT-protected prefix,
+ * event subjects that no single stream stores, and traffic settings that do not hold together (traffic-check.ts).
  */
 export function catalogProblems(source: Catalog): string[] {
   const problems: string[] = [];
@@ -64,9 +65,29 @@ export function catalogProblems(source: Catalog): string[] {
         }
       }
     }
+    for (const [field, subjects] of [
+      ['publishes', s.publishes],
+      ['consumes', s.consumes],
+    ] as const) {
+      for (const [j, subject] of subjects.entries()) {
+        const stores = source.streams.filter((st) => st.subjects.some((p) => subjectMatches(p, subject)));
+        if (stores.length !== 1) {
+          problems.push(
+            `${at}.${field}[${j}]: '${subject}' must be stored by exactly one of streams, found ${stores.length}`,
+          );
+        }
+      }
+    }
     for (const [j, g] of s.gateway.entries()) {
       if (!s.routes.some((r) => r.path === g.rewrite || r.path.startsWith(`${g.rewrite}/`))) {
         problems.push(`${at}.gateway[${j}]: no route under '${g.rewrite}'`);
+      }
+      if (g.auth === 'public') {
+        for (const r of s.routes.filter((r) => r.path === g.rewrite || r.path.startsWith(`${g.rewrite}/`))) {
+          if (r.method !== 'GET') {
+            problems.push(`${at}.gateway[${j}].auth: public routes are GET only; ${r.method} ${r.path} is under it`);
+          }
+        }
       }
       if (!g.prefix.startsWith(protectedPrefix)) {
         problems.push(

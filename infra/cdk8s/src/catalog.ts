@@ -86,10 +86,18 @@ export interface CallSpec {
   readonly paths: readonly string[];
 }
 
+/**
+ * Who may call a gateway route: `jwt` needs a verified bearer token (the caller's identity reaches
+ * the service as the identity header); `public` needs none and forwards GET requests only.
+ */
+export type GatewayAuth = 'jwt' | 'public';
+
 /** A public route at the ingress gateway: `/api/users/*` → users `/users/*`. */
 export interface GatewayRoute {
   readonly prefix: string;
   readonly rewrite: string;
+  /** @default 'jwt' */
+  readonly auth?: GatewayAuth;
 }
 
 export interface Resources {
@@ -178,6 +186,59 @@ export interface IngressSpec {
   readonly scrubResponseHeaders: readonly string[];
 }
 
+/**
+ * A JetStream stream. The service that publishes its subjects creates and updates it (and its
+ * dead-letter stream); consumers only read through their own durable (named after the service).
+ */
+export interface StreamSpec {
+  readonly name: string;
+  readonly subjects: readonly string[];
+  /** Where consumers park messages they gave up on, under `deadletter.<stream>.<durable>`. */
+  readonly deadLetterStream: string;
+}
+
+/** Pods outside the shop's namespace, by namespace and labels. */
+export interface PodsSpec {
+  readonly namespace: string;
+  readonly podLabels: Readonly<Record<string, string>>;
+}
+
+/** Pods outside the namespace that the shop's pods reach, and on which ports. */
+export interface PeerSpec extends PodsSpec {
+  /** The pod ports (not Service ports) the traffic goes to; NetworkPolicy sees those. */
+  readonly ports: readonly { readonly port: number; readonly protocol: 'TCP' | 'UDP' }[];
+}
+
+/** The platform's pods the shop's pods talk to or are reached by (NetworkPolicy peers). */
+export interface NetworkSpec {
+  /** Cluster DNS (kube-dns / CoreDNS). */
+  readonly dns: PeerSpec;
+  /** istiod: xDS and certificates for every sidecar. */
+  readonly istiod: PeerSpec;
+  /** The trace collector the sidecars and the event services send spans to. */
+  readonly collector: PeerSpec;
+  /** Pod ports of the ingress gateway that loadgen sends to (namespace and labels from `ingress`). */
+  readonly ingressPorts: readonly number[];
+  /** Prometheus, which scrapes every pod's merged metrics port. */
+  readonly prometheus: PodsSpec;
+  /** Istio's merged Prometheus port on every sidecar (app metrics plus Envoy's and the agent's). */
+  readonly mergedMetricsPort: number;
+}
+
+/** The Secrets `make secrets` creates: the manifests, the scripts and verify name them from here. */
+export interface SecretNames {
+  /** The `postgres` superuser's password (key `password`). */
+  readonly postgresAdmin: string;
+  /** Suffix of each database owner's Secret (`orders` → `orders-db`; keys username, password, database, url). */
+  readonly databaseSuffix: string;
+  /** Suffix of each broker user's Secret (`orders` → `orders-nats`; keys username, password). */
+  readonly brokerSuffix: string;
+  /** Suffix of the Secret of a service that calls the gateway with its own tokens (`loadgen` → `loadgen-jwt`). */
+  readonly jwtSignerSuffix: string;
+  /** The key of that Secret holding the RS256 private key (PEM). */
+  readonly jwtPrivateKey: string;
+}
+
 export interface Catalog {
   readonly namespace: string;
   readonly version: string;
@@ -201,8 +262,12 @@ export interface Catalog {
   /** The namespace's total requests, app containers and sidecars together (analyze fails above it). */
   readonly requestBudget: { readonly cpuMilli: number; readonly memoryMi: number };
   readonly ingress: IngressSpec;
+  readonly secrets: SecretNames;
   readonly postgres: BackingServiceSpec;
   readonly nats: BackingServiceSpec;
+  /** The JetStream streams behind the services' `publishes` and `consumes`. */
+  readonly streams: readonly StreamSpec[];
+  readonly network: NetworkSpec;
   /** Names of the mesh-wide providers (meshConfig.extensionProviders) the Telemetry resource selects. */
   readonly telemetry: {
     readonly tracingProvider: string;
@@ -306,12 +371,13 @@ export const catalog: Catalog = {
           method: 'POST',
           path: '/orders',
           idempotent: true,
-          timeoutMs: 5_000,
-          retries: { attempts: 1, perTryTimeoutMs: 2_500, retryOn: 'connect-failure,refused-stream,5xx' },
-          // services/orders/src/checkout.ts awaits users, then payments.
+          timeoutMs: 7_000,
+          retries: { attempts: 1, perTryTimeoutMs: 3_500, retryOn: 'connect-failure,refused-stream,5xx' },
+          // services/orders/src/placement.ts awaits users, then products (one batched lookup), then payments.
           callOrder: 'sequential',
           calls: [
             { service: 'users', method: 'GET', path: '/users/:id' },
+            { service: 'products', method: 'GET', path: '/products' },
             { service: 'payments', method: 'POST', path: '/authorizations' },
           ],
         },
@@ -320,6 +386,7 @@ export const catalog: Catalog = {
       ],
       calls: [
         { service: 'users', methods: ['GET'], paths: ['/users/:id'] },
+        { service: 'products', methods: ['GET'], paths: ['/products'] },
         { service: 'payments', methods: ['POST'], paths: ['/authorizations'] },
       ],
       publishes: ['orders.placed'],
@@ -382,6 +449,22 @@ export const catalog: Catalog = {
       v2: { env: { OVERVIEW_RELEASE: 'v2' } },
     },
     {
+      name: 'products',
+      port: 3008,
+      // One replica keeps the namespace within its request budget (analyze); orders' retries of the
+      // idempotent lookup cover a restart, not a lost node.
+      replicas: 1,
+      resources: small,
+      database: 'products',
+      // GET /products is the list, and with `?sku=…` the batched lookup orders prices with.
+      routes: [readRoute('/products'), readRoute('/products/:sku')],
+      calls: [],
+      publishes: [],
+      consumes: [],
+      // Browsing needs no account.
+      gateway: [{ prefix: '/api/products', rewrite: '/products', auth: 'public' }],
+    },
+    {
       name: 'loadgen',
       port: 3007,
       replicas: 1,
@@ -403,7 +486,8 @@ export const catalog: Catalog = {
     ownWorkMarginPercent: 20,
   },
   maxRetryAmplification: 6,
-  requestBudget: { cpuMilli: 1_000, memoryMi: 1_536 },
+  // Room for one more small service beside the shop (the README's "Adding a service" example).
+  requestBudget: { cpuMilli: 1_000, memoryMi: 1_664 },
   ingress: {
     namespace: 'istio-system',
     selector: { istio: 'ingressgateway' },
@@ -413,6 +497,13 @@ export const catalog: Catalog = {
     jwt: { issuer: 'mesh-kit', audience: 'shop', identityHeader: 'x-user-id', protectedPrefix: '/api/' },
     rateLimit: { maxTokens: 50, tokensPerFill: 25, fillIntervalMs: 1_000 },
     scrubResponseHeaders: ['x-envoy-upstream-service-time', 'x-powered-by'],
+  },
+  secrets: {
+    postgresAdmin: 'postgres-admin',
+    databaseSuffix: '-db',
+    brokerSuffix: '-nats',
+    jwtSignerSuffix: '-jwt',
+    jwtPrivateKey: 'private.pem',
   },
   postgres: {
     name: 'postgres',
@@ -429,6 +520,25 @@ export const catalog: Catalog = {
     portName: 'tcp-nats',
     resources: { cpuRequestMilli: 50, cpuLimitMilli: 500, memoryRequestMi: 64, memoryLimitMi: 256 },
     storageGi: 1,
+  },
+  streams: [{ name: 'ORDERS', subjects: ['orders.>'], deadLetterStream: 'ORDERS_DLQ' }],
+  network: {
+    dns: {
+      namespace: 'kube-system',
+      podLabels: { 'k8s-app': 'kube-dns' },
+      ports: [
+        { port: 53, protocol: 'UDP' },
+        { port: 53, protocol: 'TCP' },
+      ],
+    },
+    istiod: { namespace: 'istio-system', podLabels: { app: 'istiod' }, ports: [{ port: 15012, protocol: 'TCP' }] },
+    collector: { namespace: 'istio-system', podLabels: { app: 'jaeger' }, ports: [{ port: 9411, protocol: 'TCP' }] },
+    ingressPorts: [8080],
+    prometheus: {
+      namespace: 'istio-system',
+      podLabels: { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/component': 'server' },
+    },
+    mergedMetricsPort: 15020,
   },
   telemetry: {
     tracingProvider: 'zipkin',
@@ -467,9 +577,53 @@ export function serviceUrlVariable(service: string): string {
   return `${service.toUpperCase().replace(/-/g, '_')}_URL`;
 }
 
+/** The Secret holding a service's database credentials (created by `make secrets`). */
+export function databaseSecretName(service: string, source: Catalog = catalog): string {
+  return `${service}${source.secrets.databaseSuffix}`;
+}
+
+/** The Secret holding a service's broker credentials (created by `make secrets`; keys username, password). */
+export function natsSecretName(service: string, source: Catalog = catalog): string {
+  return `${service}${source.secrets.brokerSuffix}`;
+}
+
+/** The Secret holding the private key a gateway caller signs its JWTs with. */
+export function jwtSecretName(service: string, source: Catalog = catalog): string {
+  return `${service}${source.secrets.jwtSignerSuffix}`;
+}
+
+/** The service that signs its own gateway tokens (`callsGateway`): its Secret holds the key that `make token` and verify sign with too. */
+export function gatewayTokenSigner(source: Catalog = catalog): string {
+  const signers = source.services.filter((s) => s.callsGateway === true).map((s) => s.name);
+  if (signers.length !== 1) {
+    throw new Error(
+      `the catalog must declare exactly one service with callsGateway, found: ${signers.join(', ') || 'none'}`,
+    );
+  }
+  return signers[0]!;
+}
+
 /** Whether a service talks to NATS (publishes or consumes events). */
 export function usesBroker(spec: ServiceSpec): boolean {
   return spec.publishes.length > 0 || spec.consumes.length > 0;
+}
+
+/** The stream that stores `subject` (a subject of the catalog's `publishes`/`consumes`). */
+export function streamOf(subject: string, source: Catalog = catalog): StreamSpec {
+  const stream = source.streams.find((s) => s.subjects.some((pattern) => subjectMatches(pattern, subject)));
+  if (stream === undefined) throw new Error(`catalog has no stream storing subject '${subject}'`);
+  return stream;
+}
+
+/** NATS subject matching: `*` is one token, a trailing `>` one or more. */
+export function subjectMatches(pattern: string, subject: string): boolean {
+  const p = pattern.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < p.length; i += 1) {
+    if (p[i] === '>') return s.length > i;
+    if (i >= s.length || (p[i] !== '*' && p[i] !== s[i])) return false;
+  }
+  return p.length === s.length;
 }
 
 /** The circuit breaker of a service, the catalog's default where it names none. */

@@ -44,15 +44,16 @@ describe('npm run analyze', () => {
   it("needs no timeout or retries on the gateway's direct 401, and keeps it out of the call paths", () => {
     const ingress = synthObjects().find((o) => o.metadata.name === 'shop-ingress')!;
     const http = (ingress.spec as { http: { name: string; directResponse?: unknown; timeout?: string }[] }).http;
-    expect(http[0]).toMatchObject({ name: 'require-token', directResponse: { status: 401 } });
-    expect(http[0]!.timeout).toBeUndefined();
+    const direct = http.find((r) => r.name === 'require-token');
+    expect(direct).toMatchObject({ directResponse: { status: 401 } });
+    expect(direct!.timeout).toBeUndefined();
     expect(shop.routes.filter((r) => r.service === 'gateway')).toHaveLength(http.length - 1);
   });
 
   it('fails on a timeout or retries on a direct response, which the proxy answers itself', () => {
     const objects = structuredClone(synthObjects());
     const ingress = objects.find((o) => o.metadata.name === 'shop-ingress')!;
-    const first = (ingress.spec as { http: Record<string, unknown>[] }).http[0]!;
+    const first = (ingress.spec as { http: Record<string, unknown>[] }).http.find((r) => r.name === 'require-token')!;
     first.timeout = '1s';
     expect(analyze(objects).findings).toEqual([
       'VirtualService shop-ingress: route require-token answers at the proxy; its timeout and retries never apply',
@@ -62,7 +63,7 @@ describe('npm run analyze', () => {
   it('fails on a forwarding route that the routes annotation does not declare', () => {
     const objects = structuredClone(synthObjects());
     const ingress = objects.find((o) => o.metadata.name === 'shop-ingress')!;
-    const first = (ingress.spec as { http: Record<string, unknown>[] }).http[0]!;
+    const first = (ingress.spec as { http: Record<string, unknown>[] }).http.find((r) => r.name === 'require-token')!;
     delete first.directResponse;
     first.route = [{ destination: { host: 'users.shop.svc.cluster.local', port: { number: 3001 } } }];
     expect(analyze(objects).findings).toEqual([
@@ -111,10 +112,10 @@ describe('npm run analyze', () => {
         route(c, 'payments', 'POST', '/authorizations').retries!.attempts = 2;
       });
       const need =
-        'GET users /users/:id 1000ms + POST payments /authorizations 1500ms in sequence = 2500ms, + 20% own work = 3000ms';
+        'GET users /users/:id 1000ms + GET products /products 900ms + POST payments /authorizations 1500ms in sequence = 3400ms, + 20% own work = 4080ms';
       expect(findings).toEqual([
-        `route POST orders /orders: one try (2500ms) is shorter than POST orders /orders's callees' worst case plus its own work (${need})`,
-        `route POST gateway /api/orders: one try (2500ms) is shorter than POST orders /orders's callees' worst case plus its own work (${need})`,
+        `route POST orders /orders: one try (3500ms) is shorter than POST orders /orders's callees' worst case plus its own work (${need})`,
+        `route POST gateway /api/orders: one try (3500ms) is shorter than POST orders /orders's callees' worst case plus its own work (${need})`,
       ]);
     });
 
@@ -142,12 +143,12 @@ describe('npm run analyze', () => {
           const placeOrder = route(c, 'orders', 'POST', '/orders');
           if (percent === undefined) delete placeOrder.ownWorkMarginPercent;
           else placeOrder.ownWorkMarginPercent = percent;
-          placeOrder.retries!.perTryTimeoutMs = 2_280;
-          placeOrder.timeoutMs = 4_560;
+          placeOrder.retries!.perTryTimeoutMs = 3_360;
+          placeOrder.timeoutMs = 6_720;
         });
-      expect(withMargin(undefined)).toEqual([]); // 1900ms + 20% = 2280ms: just enough
+      expect(withMargin(undefined)).toEqual([]); // 2800ms + 20% = 3360ms: just enough
       expect(withMargin(21)).toContain(
-        "route POST orders /orders: one try (2280ms) is shorter than POST orders /orders's callees' worst case plus its own work (GET users /users/:id 900ms + POST payments /authorizations 1000ms in sequence = 1900ms, + 21% own work = 2299ms)",
+        "route POST orders /orders: one try (3360ms) is shorter than POST orders /orders's callees' worst case plus its own work (GET users /users/:id 900ms + GET products /products 900ms + POST payments /authorizations 1000ms in sequence = 2800ms, + 21% own work = 3388ms)",
       );
       const annotation = synthObjects().find((o) => o.kind === 'VirtualService' && o.metadata.name === 'orders')!
         .metadata.annotations!['mesh-kit.dev/routes']!;
@@ -228,7 +229,7 @@ describe('npm run analyze', () => {
       service(c, 'notifications').replicas = 8;
     });
     expect(findings.join('\n')).toMatch(
-      /namespace shop: requests \d+m CPU \/ \d+Mi exceed the budget of 1000m \/ 1536Mi/,
+      /namespace shop: requests \d+m CPU \/ \d+Mi exceed the budget of 1000m \/ 1664Mi/,
     );
   });
 

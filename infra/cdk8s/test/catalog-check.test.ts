@@ -13,16 +13,24 @@ describe('catalog check', () => {
   it('names the field of each problem, and synth refuses the catalog', () => {
     const bad = structuredClone(catalog) as Mutable<Catalog>;
     const orders = bad.services.find((s) => s.name === 'orders')!;
-    orders.calls[1]!.paths = ['/authorisations'];
+    orders.calls[2]!.paths = ['/authorisations'];
     bad.services.find((s) => s.name === 'payments')!.port = 3001;
     bad.services.find((s) => s.name === 'analytics')!.gateway = [{ prefix: '/api/stats', rewrite: '/statistics' }];
     expect(catalogProblems(bad as Catalog)).toEqual([
       "services[1] (payments).port: 3001 is also users's port",
-      'services[2] (orders).calls[1]: payments has no route POST /authorisations',
-      "services[2] (orders).routes[0].calls[1]: POST payments /authorizations is not among the service's calls",
+      'services[2] (orders).calls[2]: payments has no route POST /authorisations',
+      "services[2] (orders).routes[0].calls[2]: POST payments /authorizations is not among the service's calls",
       "services[4] (analytics).gateway[0]: no route under '/statistics'",
     ]);
     expect(() => synthObjects(bad as Catalog)).toThrow(/invalid catalog:\n {2}services\[1\] \(payments\)\.port/);
+  });
+
+  it('needs exactly one stream for every subject a service publishes or consumes', () => {
+    const bad = structuredClone(catalog) as Mutable<Catalog>;
+    bad.services.find((s) => s.name === 'analytics')!.consumes = ['payments.settled'];
+    expect(catalogProblems(bad as Catalog)).toEqual([
+      "services[4] (analytics).consumes[0]: 'payments.settled' must be stored by exactly one of streams, found 0",
+    ]);
   });
 
   it('keeps every gateway route under the JWT-protected prefix, itself a path with a trailing slash', () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type Catalog, type ServiceSpec, catalog } from '../src/catalog.js';
 import { analyze } from '../src/analyze/analyze.js';
@@ -5,10 +6,10 @@ import { synthObjects } from './support/shop.js';
 import { validateObject } from './support/schema-validator.js';
 import { podSpecOf, restrictedViolations } from './support/pod-security.js';
 
-/** The README's example: one new catalog entry, nothing else. */
+/** The example entry of docs/architecture.md ("A catalog entry"): one new catalog entry, nothing else. */
 const reviews: ServiceSpec = {
   name: 'reviews',
-  port: 3008,
+  port: 3018,
   replicas: 1,
   resources: { cpuRequestMilli: 20, cpuLimitMilli: 200, memoryRequestMi: 48, memoryLimitMi: 128 },
   database: 'reviews',
@@ -28,6 +29,41 @@ const reviews: ServiceSpec = {
   sidecar: { cpuRequestMilli: 10, cpuLimitMilli: 200, memoryRequestMi: 32, memoryLimitMi: 96 },
 };
 const extended: Catalog = { ...catalog, services: [...catalog.services, reviews] };
+
+/** A value written as the docs write TypeScript literals: `{ a: 1, b: 'x' }`, `[…]`. */
+function literal(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (Array.isArray(value)) return `[${value.map(literal).join(', ')}]`;
+  if (typeof value === 'object' && value !== null) {
+    return `{ ${Object.entries(value)
+      .map(([k, v]) => `${k}: ${literal(v)}`)
+      .join(', ')} }`;
+  }
+  return String(value);
+}
+
+describe('the example entry of docs/architecture.md', () => {
+  it('is the entry this file adds', () => {
+    const doc = readFileSync(new URL('../../../docs/architecture.md', import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf('## A catalog entry'));
+    const block = /```ts\n([\s\S]*?)```/.exec(section)?.[1]?.replace(/(\d)_(\d)/g, '$1$2') ?? '';
+    const route = reviews.routes[0]!;
+    for (const field of [
+      `name: ${literal(reviews.name)}`,
+      `port: ${literal(reviews.port)}`,
+      `replicas: ${literal(reviews.replicas)}`,
+      `resources: ${literal(reviews.resources)}`,
+      `database: ${literal(reviews.database)}`,
+      `method: ${literal(route.method)}`,
+      `path: ${literal(route.path)}`,
+      `timeoutMs: ${literal(route.timeoutMs)}`,
+      `retries: ${literal(route.retries)}`,
+      `gateway: ${literal(reviews.gateway)}`,
+    ]) {
+      expect(block, 'update the example in docs/architecture.md').toContain(field);
+    }
+  });
+});
 
 describe('adding a service is one catalog entry', () => {
   const before = synthObjects();
@@ -51,6 +87,7 @@ describe('adding a service is one catalog entry', () => {
       'Deployment/reviews',
       'DestinationRule/reviews',
       `Job/${after.find((o) => o.kind === 'Job')!.metadata.name}`,
+      'NetworkPolicy/reviews',
       'PodDisruptionBudget/reviews',
       'Service/reviews',
       'ServiceAccount/reviews',
@@ -66,6 +103,8 @@ describe('adding a service is one catalog entry', () => {
     expect(JSON.stringify(job.spec)).toContain('reviews-db');
     const postgresPolicy = after.find((o) => o.kind === 'AuthorizationPolicy' && o.metadata.name === 'postgres')!;
     expect(JSON.stringify(postgresPolicy.spec)).toContain('cluster.local/ns/shop/sa/reviews');
+    const postgresNetwork = after.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'postgres')!;
+    expect(JSON.stringify(postgresNetwork.spec)).toContain('{"podSelector":{"matchLabels":{"app":"reviews"}}}');
   });
 
   it('validates, meets PSS restricted and passes analyze', async () => {

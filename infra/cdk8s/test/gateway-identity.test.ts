@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Catalog, catalog } from '../src/catalog.js';
+import { gatewayPaths } from '../src/gateway-paths.js';
 import { unauthorizedRoute } from '../src/token-required.js';
 import { find, ofKind, synthObjects } from './support/shop.js';
 
@@ -32,7 +33,7 @@ describe('gateway identity: the claim-derived x-user-id reaches services, a clie
     ]);
   });
 
-  it('requests to /api/* that carry credentials but no verified principal are denied (403)', () => {
+  it('requests to /api/* that carry credentials but no verified principal are denied (403), public GETs aside', () => {
     const policy = find(objects, 'AuthorizationPolicy', 'shop-require-jwt');
     expect(policy.spec).toEqual({
       selector: { matchLabels: catalog.ingress.selector },
@@ -40,15 +41,23 @@ describe('gateway identity: the claim-derived x-user-id reaches services, a clie
       rules: [
         {
           from: [{ source: { notRequestPrincipals: ['*'] } }],
-          to: [{ operation: { paths: ['/api/*'] } }],
+          to: [
+            { operation: { paths: ['/api/*'], notPaths: ['/api/products', '/api/products/{*}'] } },
+            { operation: { paths: ['/api/products', '/api/products/{*}'], notMethods: ['GET'] } },
+          ],
           when: [{ key: 'request.headers[authorization]', values: ['*'] }],
         },
       ],
     });
   });
 
-  it('the first ingress route answers 401 problem+json under /api/ when no verified claim is present', () => {
-    const [first] = ingressRoutes();
+  it('after the public routes, a route answers 401 problem+json under /api/ when no verified claim is present', () => {
+    const routes = ingressRoutes();
+    const at = routes.findIndex((r) => r.name === 'require-token');
+    const publicCount = gatewayPaths(catalog).filter((p) => p.auth === 'public').length;
+    expect(publicCount).toBeGreaterThan(0);
+    expect(at).toBe(publicCount);
+    const first = routes[at];
     expect(first).toEqual({
       name: 'require-token',
       match: [{ uri: { prefix: '/api/' }, withoutHeaders: { '@request.auth.claims.sub': { regex: '.+' } } }],
@@ -67,18 +76,32 @@ describe('gateway identity: the claim-derived x-user-id reaches services, a clie
     });
   });
 
-  it('every forwarding ingress route requires a verified sub claim and lies under the protected prefix', () => {
+  it('every forwarding ingress route but the public GETs requires a verified sub claim; all lie under the protected prefix', () => {
     const forwarding = ingressRoutes().filter((r) => r.route !== undefined);
-    expect(forwarding.length).toBe(
-      catalog.services.reduce((n, s) => n + (s.gateway.length > 0 ? s.routes.length : 0), 0),
-    );
+    const exposed = gatewayPaths(catalog);
+    expect(forwarding.length).toBe(exposed.length);
+    const publicNames = new Set(exposed.filter((p) => p.auth === 'public').map((p) => p.service));
     for (const route of forwarding) {
       expect(route.directResponse, route.name).toBeUndefined();
+      const isPublic = [...publicNames].some((service) => route.name.startsWith(`${service}-get-`));
       for (const match of route.match) {
-        expect(match.headers, route.name).toEqual({ '@request.auth.claims.sub': { regex: '.+' } });
+        if (isPublic) {
+          expect(match.headers, route.name).toBeUndefined();
+          expect((match as { method?: unknown }).method, route.name).toEqual({ exact: 'GET' });
+        } else {
+          expect(match.headers, route.name).toEqual({ '@request.auth.claims.sub': { regex: '.+' } });
+        }
         expect(match.uri.regex, route.name).toMatch(/^\^\/api\//);
       }
     }
+  });
+
+  it('refuses a public gateway entry that would expose anything but GET, naming the field', () => {
+    const bad = structuredClone(catalog) as unknown as { services: { name: string; gateway: { auth?: string }[] }[] };
+    bad.services.find((s) => s.name === 'orders')!.gateway[0]!.auth = 'public';
+    expect(() => synthObjects(bad as unknown as Catalog)).toThrow(
+      'services[2] (orders).gateway[0].auth: public routes are GET only; POST /orders is under it',
+    );
   });
 
   it('refuses a 401 route prefix without its slashes and a realm that would break the challenge', () => {

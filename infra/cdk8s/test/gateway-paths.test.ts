@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Catalog, catalog } from '../src/catalog.js';
+import { gatewayPaths } from '../src/gateway-paths.js';
 import { type ModelRequest, gatewayModel } from './support/gateway-model.js';
 import { synthObjects } from './support/shop.js';
 
@@ -10,7 +11,7 @@ const gateway = gatewayModel(synthObjects(), { issuer, identityHeader, validToke
 const get = (path: string, headers: Record<string, string> = {}): ModelRequest => ({ method: 'GET', path, headers });
 
 /** Requests a client can make, each with the answer the synthesized policy must give. */
-const cases: [string, ModelRequest, { by: string; status?: number }][] = [
+const cases: [string, ModelRequest, { by: string; status?: number; route?: string }][] = [
   ['no token', get('/api/stats'), { by: 'router', status: 401 }],
   ['no token, POST', { method: 'POST', path: '/api/orders' }, { by: 'router', status: 401 }],
   ['no token, own x-user-id', get('/api/stats', { 'x-user-id': 'mallory' }), { by: 'router', status: 401 }],
@@ -33,7 +34,41 @@ const cases: [string, ModelRequest, { by: string; status?: number }][] = [
     { by: 'router', status: 404 },
   ],
   ['outside /api', get('/healthz'), { by: 'router', status: 404 }],
+  // Public routes (the catalog's `auth: 'public'`): GET without a token; everything else as above.
+  ['public, no token', get('/api/products?limit=5'), { by: 'upstream', route: 'products-get-products' }],
+  ['public item, no token', get('/api/products/tea-01'), { by: 'upstream', route: 'products-get-products-sku' }],
+  ['public, valid token', get('/api/products', { authorization: 'Bearer valid.jwt' }), { by: 'upstream' }],
+  ['public, Basic credentials', get('/api/products', { authorization: 'Basic YTpi' }), { by: 'upstream' }],
+  [
+    'public, unknown-key token',
+    get('/api/products', { authorization: 'Bearer forged.jwt' }),
+    { by: 'jwt_authn', status: 401 },
+  ],
+  ['public path, POST without token', { method: 'POST', path: '/api/products' }, { by: 'router', status: 401 }],
+  [
+    'public path, DELETE with Basic credentials',
+    { method: 'DELETE', path: '/api/products/tea-01', headers: { authorization: 'Basic YTpi' } },
+    { by: 'rbac', status: 403 },
+  ],
+  [
+    'public path, POST with a valid token',
+    { method: 'POST', path: '/api/products', headers: { authorization: 'Bearer valid.jwt' } },
+    { by: 'router', status: 404 },
+  ],
+  ['public prefix, deeper path', get('/api/products/a/b'), { by: 'router', status: 401 }],
 ];
+
+const publicRoutes = new Set(
+  gatewayPaths(catalog)
+    .filter((p) => p.auth === 'public')
+    .map(
+      (p) =>
+        `${p.service}-${p.method.toLowerCase()}-${p.path
+          .replace(/^\/api\//, '')
+          .replace(/:/g, '')
+          .replace(/\//g, '-')}`,
+    ),
+);
 
 describe('every request path through the ingress gateway (a model of Envoy over the synthesized policy)', () => {
   it.each(cases)('%s', (_name, request, expected) => {
@@ -46,7 +81,13 @@ describe('every request path through the ingress gateway (a model of Envoy over 
     expect(outcome.by === 'upstream' && outcome.headers).toEqual({ 'x-user-id': 'alice' });
   });
 
-  it('never forwards without a verified principal, whether or not jwt_authn clears the route cache', () => {
+  it('forwards a public GET without a token and without any identity, even when the client sends one', () => {
+    const outcome = gateway.send(get('/api/products', { 'x-user-id': 'mallory' }));
+    expect(outcome).toMatchObject({ by: 'upstream', route: 'products-get-products', principal: undefined });
+    expect(outcome.by === 'upstream' && outcome.headers).toEqual({});
+  });
+
+  it('never forwards without a verified principal except public GETs, whether or not jwt_authn clears the route cache', () => {
     const extra: ModelRequest[] = [
       get('/api/stats?access_token=valid.jwt'),
       get('/api/stats?access_token=forged.jwt'),
@@ -57,7 +98,11 @@ describe('every request path through the ingress gateway (a model of Envoy over 
     for (const routeCacheCleared of [true, false]) {
       for (const request of [...cases.map(([, r]) => r), ...extra]) {
         const outcome = gateway.send(request, { routeCacheCleared });
-        if (outcome.by === 'upstream') {
+        if (outcome.by === 'upstream' && outcome.principal === undefined) {
+          expect(publicRoutes.has(outcome.route), JSON.stringify(request)).toBe(true);
+          expect(request.method).toBe('GET');
+          expect(outcome.headers[identityHeader]).toBeUndefined();
+        } else if (outcome.by === 'upstream') {
           expect(outcome.principal, JSON.stringify(request)).toBe('mesh-kit/alice');
           expect(outcome.headers[identityHeader]).toBe('alice');
         }
@@ -75,7 +120,9 @@ describe('every request path through the ingress gateway (a model of Envoy over 
     // The claim requirement and the 401 route are what close the gap the narrowed DENY policy opens.
     const objects = structuredClone(synthObjects(catalog as Catalog));
     const ingress = objects.find((o) => o.metadata.name === 'shop-ingress')!;
-    const http = (ingress.spec as { http: { match?: { headers?: unknown }[] }[] }).http.slice(1);
+    const http = (ingress.spec as { http: { name: string; match?: { headers?: unknown }[] }[] }).http.filter(
+      (route) => route.name !== 'require-token',
+    );
     for (const route of http) for (const m of route.match ?? []) delete m.headers;
     (ingress.spec as { http: unknown[] }).http = http;
     const open = gatewayModel(objects, { issuer, identityHeader, validTokens });

@@ -53,6 +53,7 @@ describe('mesh policy from the call graph', () => {
       (find(objects, 'Sidecar', name).spec as { egress: { hosts: string[] }[] }).egress[0]!.hosts;
     expect(egress('orders')).toEqual([
       './users.shop.svc.cluster.local',
+      './products.shop.svc.cluster.local',
       './payments.shop.svc.cluster.local',
       './postgres.shop.svc.cluster.local',
       './nats.shop.svc.cluster.local',
@@ -73,6 +74,26 @@ describe('mesh policy from the call graph', () => {
         {
           from: [{ source: { principals: ['cluster.local/ns/shop/sa/orders'] } }],
           to: [{ operation: { methods: ['POST'], paths: ['/authorizations'] } }],
+        },
+      ],
+    });
+  });
+
+  it('products admits orders on its batched lookup only, and the ingress gateway on its public GETs', () => {
+    expect(find(objects, 'AuthorizationPolicy', 'products').spec).toEqual({
+      action: 'ALLOW',
+      selector: { matchLabels: { app: 'products' } },
+      rules: [
+        {
+          from: [{ source: { principals: ['cluster.local/ns/shop/sa/orders'] } }],
+          to: [{ operation: { methods: ['GET'], paths: ['/products'] } }],
+        },
+        {
+          from: [{ source: { principals: ['cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account'] } }],
+          to: [
+            { operation: { methods: ['GET'], paths: ['/products'] } },
+            { operation: { methods: ['GET'], paths: ['/products/{*}'] } },
+          ],
         },
       ],
     });

@@ -168,6 +168,42 @@ describe('what each traffic variant deploys', () => {
     expect(ingress[split]!.mirrorPercentage).toEqual({ value: 10 });
   });
 
+  it("a canary's v2 pods are selected by every Service and policy that selects v1's (NetworkPolicy, AuthorizationPolicy, Sidecar, ...)", () => {
+    const objects = objectsOf('canary 20 % with a 10 % mirror and users-slow');
+    const [v1, v2] = ['storefront', 'storefront-v2'].map((name) => podLabels(find(objects, 'Deployment', name)));
+    // The PodDisruptionBudget and the autoscaler belong to one Deployment each, by design.
+    const perVersion = new Set(['Deployment', 'PodDisruptionBudget', 'HorizontalPodAutoscaler']);
+    const selectorOf = (o: KubeObject): Record<string, string> | undefined => {
+      const spec = (o.spec ?? {}) as {
+        selector?: Record<string, unknown> & { matchLabels?: Record<string, string> };
+        podSelector?: { matchLabels?: Record<string, string> };
+        workloadSelector?: { labels?: Record<string, string> };
+      };
+      if (o.kind === 'Service') return spec.selector as Record<string, string> | undefined;
+      if (o.kind === 'NetworkPolicy') return spec.podSelector?.matchLabels ?? {};
+      if (o.kind === 'Sidecar') return spec.workloadSelector?.labels;
+      return spec.selector?.matchLabels;
+    };
+    const selecting = (labels: Record<string, string>): string[] =>
+      objects
+        .filter((o) => o.metadata.namespace === catalog.namespace && !perVersion.has(o.kind))
+        .filter((o) => {
+          const selector = selectorOf(o);
+          return selector !== undefined && Object.entries(selector).every(([k, v]) => labels[k] === v);
+        })
+        .map((o) => `${o.kind}/${o.metadata.name}`)
+        .sort();
+    expect(selecting(v1!)).toEqual(
+      expect.arrayContaining([
+        'Service/storefront',
+        'NetworkPolicy/storefront',
+        'NetworkPolicy/default-deny',
+        'AuthorizationPolicy/storefront',
+      ]),
+    );
+    expect(selecting(v2!)).toEqual(selecting(v1!));
+  });
+
   it('users-slow delays every users route for its callers, and nothing else', () => {
     const objects = objectsOf('canary 20 % with a 10 % mirror and users-slow');
     for (const r of httpOf(find(objects, 'VirtualService', 'users'))) {

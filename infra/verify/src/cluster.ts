@@ -7,6 +7,7 @@ import {
   CoreV1Api,
   Exec,
   KubeConfig,
+  NetworkingV1Api,
   PatchStrategy,
   PortForward,
   setHeaderOptions,
@@ -38,12 +39,14 @@ export class Cluster {
   readonly core: CoreV1Api;
   readonly apps: AppsV1Api;
   readonly autoscaling: AutoscalingV2Api;
+  readonly networking: NetworkingV1Api;
 
   constructor(kc: KubeConfig) {
     this.kc = kc;
     this.core = kc.makeApiClient(CoreV1Api);
     this.apps = kc.makeApiClient(AppsV1Api);
     this.autoscaling = kc.makeApiClient(AutoscalingV2Api);
+    this.networking = kc.makeApiClient(NetworkingV1Api);
   }
 
   /** What a HorizontalPodAutoscaler reports now: replicas and the CPU use it measured, if any. */

@@ -1,37 +1,49 @@
-import { TokenSigner } from '@mesh-kit/loadgen/token-signer';
+import { TokenSigner } from '../../../services/loadgen/src/token-signer.js';
+import { gatewayTokenSigner, jwtSecretName, type Catalog } from '../../cdk8s/src/catalog.js';
 import type { Cluster, Forward } from './cluster.js';
-import { ingress } from './expectations.js';
+import { outboundCluster } from './envoy-stats.js';
+import { catalog, ingress } from './expectations.js';
 import { Gateway } from './gateway.js';
 
-/** Where the kit's pieces live in the cluster (set by the cdk8s app and the Istio install). */
 /** Istio's Jaeger addon (samples/addons/jaeger.yaml) serves its query API under `base_path: /jaeger`. */
 export const TRACING = { namespace: 'istio-system', service: 'tracing', port: 80, basePath: '/jaeger' } as const;
-/** The Secret `make secrets` creates with the key that signs loadgen's JWTs. */
-export const JWT_SECRET = { name: 'loadgen-jwt', key: 'private.pem' } as const;
-
-/** What every check gets: the cluster, the shop's namespace and lazily opened shared resources. */
+/**
+ * What every check gets: the cluster, the catalog as deployed and lazily opened shared resources.
+ * The shop's namespace (`--namespace`) replaces the catalog's, so pods, in-cluster URLs and Envoy
+ * cluster names all name the namespace under test.
+ */
 export class VerifyContext {
   readonly cluster: Cluster;
-  readonly namespace: string;
+  readonly catalog: Catalog;
   readonly log: (message: string) => void;
   private gatewayPromise: Promise<Gateway> | undefined;
   private readonly forwards: Forward[] = [];
 
-  constructor(cluster: Cluster, namespace: string, log: (message: string) => void) {
+  constructor(cluster: Cluster, namespace: string, log: (message: string) => void, source: Catalog = catalog) {
     this.cluster = cluster;
-    this.namespace = namespace;
+    this.catalog = { ...source, namespace };
     this.log = log;
+  }
+
+  /** The shop's namespace. */
+  get namespace(): string {
+    return this.catalog.namespace;
+  }
+
+  /** The name of the Envoy cluster through which sidecars call `service` on `port` in the shop's namespace. */
+  outboundCluster(service: string, port: number): string {
+    return outboundCluster(service, this.namespace, port);
   }
 
   /** The ingress gateway through a port-forward, with loadgen's signing key read from its Secret. */
   gateway(): Promise<Gateway> {
     this.gatewayPromise ??= (async () => {
-      const secret = await this.cluster.core.readNamespacedSecret({ name: JWT_SECRET.name, namespace: this.namespace });
-      const pem = secret.data?.[JWT_SECRET.key];
-      if (pem === undefined) {
-        throw new Error(`secret ${this.namespace}/${JWT_SECRET.name} has no key ${JWT_SECRET.key} (run make secrets)`);
-      }
-      const target = ingress();
+      const name = jwtSecretName(gatewayTokenSigner(this.catalog), this.catalog);
+      const key = this.catalog.secrets.jwtPrivateKey;
+      const secret = await this.cluster.core.readNamespacedSecret({ name, namespace: this.namespace });
+      const pem = secret.data?.[key];
+      if (pem === undefined) throw new Error(`secret ${this.namespace}/${name} has no key ${key} (run make secrets)`);
+      const target = ingress(this.catalog);
       const signer = new TokenSigner({
         privateKeyPem: Buffer.from(pem, 'base64').toString('utf8'),
         issuer: target.issuer,
@@ -57,12 +69,12 @@ export class VerifyContext {
         .join(' ')} on ${deployment}`,
     );
     const previous = await this.cluster.setDeploymentEnv(this.namespace, deployment, env);
-    let outcome: { ok: true; value: T } | { ok: false; error: unknown };
+    let outcome: { kind: 'value'; value: T } | { kind: 'error'; error: unknown };
     try {
       await this.cluster.waitForRollout(this.namespace, deployment, rollout);
-      outcome = { ok: true, value: await body() };
+      outcome = { kind: 'value', value: await body() };
     } catch (error) {
-      outcome = { ok: false, error };
+      outcome = { kind: 'error', error };
     }
     this.log(`restoring ${deployment}`);
     try {
@@ -77,7 +89,7 @@ export class VerifyContext {
         },
       );
     }
-    if (!outcome.ok) throw outcome.error;
+    if (outcome.kind === 'error') throw outcome.error;
     return outcome.value;
   }
 

@@ -60,12 +60,12 @@ export function evaluateSidecars(pods: readonly PodView[], apps: readonly string
 
 /** STRICT mTLS: a plaintext call from outside the mesh fails while the same kind of call from inside works. */
 export function evaluateMtls(plaintext: ProbeResult | undefined, fromMesh: ProbeResult | undefined): CheckResult {
-  if (fromMesh === undefined || !('status' in fromMesh)) {
+  if (fromMesh === undefined || fromMesh.kind !== 'response') {
     return fail(
       `the control call from inside the mesh did not get an answer (${describeProbe(fromMesh)}): cannot judge`,
     );
   }
-  if (plaintext !== undefined && 'status' in plaintext) {
+  if (plaintext !== undefined && plaintext.kind === 'response') {
     return fail(`a plaintext call from outside the mesh got ${describeProbe(plaintext)}: mTLS is not STRICT`);
   }
   return pass(`plaintext from outside the mesh ${describeProbe(plaintext)}; from inside: ${describeProbe(fromMesh)}`);
@@ -88,11 +88,11 @@ export function evaluateDenials(probes: readonly DenialProbe[]): CheckResult {
   let ok = true;
   for (const probe of probes) {
     const result = probe.result;
-    const denied = result !== undefined && 'status' in result && result.status === 403;
+    const denied = result !== undefined && result.kind === 'response' && result.status === 403;
     const blocked =
       probe.outsideEgress &&
       result !== undefined &&
-      (!('status' in result) || result.status === 502 || result.status === 404);
+      (result.kind !== 'response' || result.status === 502 || result.status === 404);
     if (!denied && !blocked) ok = false;
     lines.push(`${probe.label}: ${describeProbe(result)}${blocked ? ' (not in its Sidecar egress)' : ''}`);
   }
@@ -176,7 +176,8 @@ export function evaluateRetries(o: RetryObservation): CheckResult {
 /** A slow payments call ends in 504 from the caller's sidecar, no later than the route timeout (plus slack for exec and scheduling). */
 export function evaluateTimeout(result: ProbeResult | undefined, timeoutMs: number, slackMs: number): CheckResult {
   const detail = `${describeProbe(result)}, route timeout ${timeoutMs} ms`;
-  if (result === undefined || !('status' in result) || result.status !== 504) return fail(`expected 504: ${detail}`);
+  if (result === undefined || result.kind !== 'response' || result.status !== 504)
+    return fail(`expected 504: ${detail}`);
   if (result.ms > timeoutMs + slackMs) return fail(`504 came later than the timeout allows: ${detail}`);
   return pass(detail);
 }
@@ -191,8 +192,8 @@ export interface BreakerObservation {
 
 /** Overload trips the circuit breaker: some calls are refused at once with 503 and response flag UO. */
 export function evaluateBreaker(o: BreakerObservation): CheckResult {
-  const refused = o.results.filter((r) => 'status' in r && r.status === 503);
-  const marked = refused.filter((r) => 'status' in r && r.overloaded).length;
+  const refused = o.results.filter((r) => r.kind === 'response' && r.status === 503);
+  const marked = refused.filter((r) => r.kind === 'response' && r.overloaded).length;
   const uo = o.accessLog.filter((e) => e.status === 503 && e.flags.includes('UO')).length;
   const detail = `${o.results.length} concurrent calls: ${formatTally(o.results)}; ${marked} with x-envoy-overloaded, ${uo} access-log entries 503 UO, upstream_rq_pending_overflow +${o.pendingOverflow ?? '?'}`;
   if (refused.length === 0) return fail(`no 503: ${detail}`);

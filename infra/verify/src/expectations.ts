@@ -1,4 +1,13 @@
-import { catalog, findService, type Catalog, type HttpMethod, type RouteSpec } from '../../cdk8s/src/catalog.js';
+import {
+  catalog,
+  circuitBreakerOf,
+  findService,
+  type Catalog,
+  type CircuitBreaker,
+  type HttpMethod,
+  type IngressSpec,
+  type RouteSpec,
+} from '../../cdk8s/src/catalog.js';
 
 /** A route of a service as the catalog declares it, with the in-cluster URL to reach it. */
 export interface DeclaredRoute extends RouteSpec {
@@ -56,40 +65,9 @@ export function worstCaseMs(route: RouteSpec): number {
 
 export { catalog };
 
-/**
- * Limits the infra branch adds to the catalog (circuit breaking per service, the gateway's
- * rate limit and JWT settings). Read structurally so that verify builds against a catalog with
- * or without them, and falls back to the values the manifests used before they were declared.
- */
-interface BreakerLimits {
-  readonly maxConnections: number;
-  readonly maxPendingRequests: number;
-  readonly outlierDetection?: { readonly consecutive5xxErrors: number };
-}
-
-interface CatalogLimits {
-  readonly defaults?: { readonly circuitBreaker?: BreakerLimits };
-  readonly ingress?: {
-    readonly namespace?: string;
-    readonly service?: string;
-    readonly port?: number;
-    readonly jwt?: { readonly issuer: string; readonly audience: string };
-    readonly rateLimit?: {
-      readonly maxTokens: number;
-      readonly tokensPerFill: number;
-      readonly fillIntervalMs: number;
-    };
-  };
-}
-
-/** The service's circuit breaking, or the catalog default; throws naming the service when there is none. */
-export function breakerLimits(service: string, source: Catalog = catalog): BreakerLimits {
-  const spec = findService(service, source) as ReturnType<typeof findService> & {
-    readonly circuitBreaker?: BreakerLimits;
-  };
-  const limits = spec.circuitBreaker ?? (source as Catalog & CatalogLimits).defaults?.circuitBreaker;
-  if (limits === undefined) throw new Error(`the catalog declares no circuit breaking for ${service}`);
-  return limits;
+/** The service's circuit breaking, or the catalog default. */
+export function breakerLimits(service: string, source: Catalog = catalog): CircuitBreaker {
+  return circuitBreakerOf(findService(service, source), source);
 }
 
 export interface IngressTarget {
@@ -99,19 +77,19 @@ export interface IngressTarget {
   readonly port: number;
   readonly issuer: string;
   readonly audience: string;
-  /** Token bucket per gateway pod; undefined when the catalog does not declare one. */
-  readonly rateLimit:
-    { readonly maxTokens: number; readonly tokensPerFill: number; readonly fillIntervalMs: number } | undefined;
+  /** Token bucket per gateway pod. */
+  readonly rateLimit: IngressSpec['rateLimit'];
 }
 
+/** The ingress gateway as the catalog declares it. */
 export function ingress(source: Catalog = catalog): IngressTarget {
-  const declared = (source as Catalog & CatalogLimits).ingress;
+  const declared = source.ingress;
   return {
-    namespace: declared?.namespace ?? 'istio-system',
-    service: declared?.service?.split('.')[0] ?? 'istio-ingressgateway',
-    port: declared?.port ?? 80,
-    issuer: declared?.jwt?.issuer ?? 'mesh-kit',
-    audience: declared?.jwt?.audience ?? 'shop',
-    rateLimit: declared?.rateLimit,
+    namespace: declared.namespace,
+    service: declared.service.split('.')[0] ?? declared.service,
+    port: declared.port,
+    issuer: declared.jwt.issuer,
+    audience: declared.jwt.audience,
+    rateLimit: declared.rateLimit,
   };
 }

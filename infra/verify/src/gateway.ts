@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { LOADGEN_SUBJECT, type TokenSigner } from '@mesh-kit/loadgen/token-signer';
+import { LOADGEN_SUBJECT, type TokenSigner } from '../../../services/loadgen/src/token-signer.js';
+
+/** A sku the products service's migration seeds. */
+export const VERIFY_SKU = 'tea-01';
 
 export interface GatewayAnswer {
   readonly status: number;
@@ -49,26 +52,26 @@ export class Gateway {
     return this.signer.sign(subject);
   }
 
-  /** Signs up a user the way loadgen does and returns a token for it. */
+  /** Signs up a new token subject the way loadgen does (its own profile) and returns a token for it. */
   async newUser(): Promise<{ id: string; token: string }> {
-    const handle = randomUUID();
+    const id = randomUUID();
+    const token = await this.token(id);
     const answer = await this.send('POST', '/api/users', {
-      token: await this.token(),
-      json: { name: 'verify', email: `verify-${handle}@verify.example` },
+      token,
+      json: { name: 'verify', email: `verify-${id}@verify.example` },
     });
-    const id = (answer.body as { id?: unknown } | undefined)?.id;
-    if (answer.status !== 201 || typeof id !== 'string') {
+    if (answer.status !== 201) {
       throw new Error(`POST /api/users answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 200)}`);
     }
-    return { id, token: await this.token(id) };
+    return { id, token };
   }
 
-  /** Places a small order with a fresh Idempotency-Key; returns the status. */
+  /** Places a small order (a seeded sku; products prices it) with a fresh Idempotency-Key. */
   async placeOrder(token: string, headers: Readonly<Record<string, string>> = {}): Promise<GatewayAnswer> {
     return this.send('POST', '/api/orders', {
       token,
       headers: { 'idempotency-key': randomUUID(), ...headers },
-      json: { items: [{ sku: 'verify-1', quantity: 1, unitPriceCents: 500 }] },
+      json: { items: [{ sku: VERIFY_SKU, quantity: 1 }] },
     });
   }
 }

@@ -17,14 +17,16 @@ export interface ProbeSpec {
   readonly concurrency?: number;
 }
 
+/** One request's outcome, discriminated by `kind` like every result in the kit. */
 export type ProbeResult =
   | {
+      readonly kind: 'response';
       readonly status: number;
       readonly ms: number;
       /** Envoy set `x-envoy-overloaded`: a circuit breaker dropped the request. */
       readonly overloaded: boolean;
     }
-  | { readonly error: string; readonly ms: number };
+  | { readonly kind: 'error'; readonly error: string; readonly ms: number };
 
 export const PROBE_SCRIPT = `(async () => {
   const spec = JSON.parse(process.argv[1]);
@@ -40,9 +42,9 @@ export const PROBE_SCRIPT = `(async () => {
         body: spec.json === undefined ? undefined : JSON.stringify(spec.json),
       });
       await res.arrayBuffer();
-      return { status: res.status, ms: ms(), overloaded: res.headers.get('x-envoy-overloaded') === 'true' };
+      return { kind: 'response', status: res.status, ms: ms(), overloaded: res.headers.get('x-envoy-overloaded') === 'true' };
     } catch (e) {
-      return { error: String((e.cause && (e.cause.code || e.cause.message)) || e.message), ms: ms() };
+      return { kind: 'error', error: String((e.cause && (e.cause.code || e.cause.message)) || e.message), ms: ms() };
     }
   };
   const results = [];
@@ -77,7 +79,7 @@ export function parseProbeOutput(stdout: string): ProbeResult[] {
 
 export function describeProbe(result: ProbeResult | undefined): string {
   if (result === undefined) return 'no result';
-  return 'status' in result
+  return result.kind === 'response'
     ? `HTTP ${result.status} in ${result.ms} ms`
     : `failed (${result.error}) after ${result.ms} ms`;
 }
@@ -86,7 +88,7 @@ export function describeProbe(result: ProbeResult | undefined): string {
 export function tally(results: readonly ProbeResult[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const result of results) {
-    const key = 'status' in result ? String(result.status) : 'error';
+    const key = result.kind === 'response' ? String(result.status) : 'error';
     counts[key] = (counts[key] ?? 0) + 1;
   }
   return counts;

@@ -1,13 +1,14 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { TokenSigner } from '@mesh-kit/loadgen/token-signer';
+import type { V1Pod } from '@kubernetes/client-node';
+import { TokenSigner } from '../../../services/loadgen/src/token-signer.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backingPodLossCheck, type PodLossTiming } from '../src/checks/backing-pod-loss.js';
 import { Cluster } from '../src/cluster.js';
 import { VerifyContext } from '../src/context.js';
 import { Gateway } from '../src/gateway.js';
+import { offlineKubeConfig } from './support/offline-kubeconfig.js';
 
 /**
  * The pod-loss check's own steps (load, delete, wait for the replacement, read back, wait for
@@ -157,14 +158,7 @@ async function run(s: Scenario): Promise<{ status: string; detail: string }> {
   ordersRestarts = 0;
   orders.clear();
   // Never contacted: StandInCluster answers every call the check makes.
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'none', server: 'https://127.0.0.1:1' }],
-    users: [{ name: 'none' }],
-    contexts: [{ name: 'none', cluster: 'none', user: 'none' }],
-    currentContext: 'none',
-  });
-  const ctx = new StandInContext(new StandInCluster(kc), 'shop', () => undefined);
+  const ctx = new StandInContext(new StandInCluster(offlineKubeConfig()), 'shop', () => undefined);
   return check.run(ctx);
 }
 

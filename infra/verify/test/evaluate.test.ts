@@ -53,8 +53,8 @@ function classicPod(app: string, name: string, proxyReady = true): PodView {
   };
 }
 
-const ok = (status: number, ms = 12, overloaded = false): ProbeResult => ({ status, ms, overloaded });
-const err = (error: string, ms = 3): ProbeResult => ({ error, ms });
+const ok = (status: number, ms = 12, overloaded = false): ProbeResult => ({ kind: 'response', status, ms, overloaded });
+const err = (error: string, ms = 3): ProbeResult => ({ kind: 'error', error, ms });
 
 describe('sidecars', () => {
   it('passes when every service has pods with a ready proxy, native or classic', () => {

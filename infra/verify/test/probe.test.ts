@@ -40,7 +40,7 @@ describe('the in-pod probe script', () => {
       headers: { 'idempotency-key': 'k-1' },
       json: { orderKey: 'k-1', amountCents: 1200 },
     });
-    expect(result).toMatchObject({ status: 201, overloaded: false });
+    expect(result).toMatchObject({ kind: 'response', status: 201, overloaded: false });
     expect(seen.at(-1)).toEqual({
       method: 'POST',
       url: '/authorizations',
@@ -52,19 +52,19 @@ describe('the in-pod probe script', () => {
   it('runs a concurrent burst and marks circuit-breaker answers', async () => {
     const results = await probe({ url: `${base}/busy`, count: 12, concurrency: 4 });
     expect(results).toHaveLength(12);
-    expect(results.every((r) => 'status' in r && r.status === 503 && r.overloaded)).toBe(true);
+    expect(results.every((r) => r.kind === 'response' && r.status === 503 && r.overloaded)).toBe(true);
     expect(formatTally(results)).toBe('12× 503');
   });
 
   it('times slow answers and reports refused connections as errors', async () => {
     const [slow] = await probe({ url: `${base}/slow` });
-    expect(slow && 'status' in slow && slow.ms).toBeGreaterThanOrEqual(140);
+    expect(slow && slow.kind === 'response' && slow.ms).toBeGreaterThanOrEqual(140);
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const [refused] = await probe({ url: `http://127.0.0.1:${port}/` });
-    expect(refused).toMatchObject({ error: 'ECONNREFUSED' });
+    expect(refused).toMatchObject({ kind: 'error', error: 'ECONNREFUSED' });
     expect(describeProbe(refused)).toMatch(/^failed \(ECONNREFUSED\) after \d+ ms$/);
   });
 

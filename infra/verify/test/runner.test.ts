@@ -10,6 +10,7 @@ describe('the suite', () => {
       'authz',
       'jwt',
       'identity',
+      'ownership',
       'trace',
       'retries',
       'timeout',

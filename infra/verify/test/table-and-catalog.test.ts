@@ -13,6 +13,7 @@ import {
   worstCaseMs,
 } from '../src/expectations.js';
 import { renderTable } from '../src/table.js';
+import type { Catalog } from '../../cdk8s/src/catalog.js';
 
 describe('the printed table', () => {
   it('aligns columns, marks each row and ends with a summary', () => {
@@ -63,35 +64,36 @@ describe('expectations read from the catalog', () => {
   });
 });
 
-describe('limits the infra catalog adds (circuit breaking, gateway)', () => {
-  // The shape infra/cdk8s declares: defaults.circuitBreaker, a per-service override, ingress.
-  const extended = {
+describe('limits read from the catalog (circuit breaking, gateway)', () => {
+  const extended: Catalog = {
     ...catalog,
     services: catalog.services.map((s) =>
-      s.name === 'users' ? { ...s, circuitBreaker: { maxConnections: 8, maxPendingRequests: 4 } } : s,
+      s.name === 'users'
+        ? { ...s, circuitBreaker: { ...catalog.defaults.circuitBreaker, maxConnections: 8, maxPendingRequests: 4 } }
+        : s,
     ),
     defaults: {
-      circuitBreaker: { maxConnections: 64, maxPendingRequests: 32, outlierDetection: { consecutive5xxErrors: 5 } },
+      ...catalog.defaults,
+      circuitBreaker: {
+        ...catalog.defaults.circuitBreaker,
+        maxConnections: 64,
+        maxPendingRequests: 32,
+        outlierDetection: {
+          consecutive5xxErrors: 5,
+          intervalMs: 5_000,
+          baseEjectionTimeMs: 30_000,
+          maxEjectionPercent: 50,
+        },
+      },
     },
-    ingress: {
-      namespace: 'istio-system',
-      service: 'istio-ingressgateway.istio-system.svc.cluster.local',
-      port: 80,
-      jwt: { issuer: 'mesh-kit', audience: 'shop' },
-      rateLimit: { maxTokens: 50, tokensPerFill: 25, fillIntervalMs: 1_000 },
-    },
+    ingress: { ...catalog.ingress, port: 8080, rateLimit: { maxTokens: 50, tokensPerFill: 25, fillIntervalMs: 1_000 } },
   };
 
   it('reads a service’s breaker, or the default, and sizes the overload from it', () => {
-    expect(breakerLimits('users', extended)).toEqual({ maxConnections: 8, maxPendingRequests: 4 });
+    expect(breakerLimits('users', extended)).toMatchObject({ maxConnections: 8, maxPendingRequests: 4 });
     const payments = breakerLimits('payments', extended);
     expect(payments.outlierDetection?.consecutive5xxErrors).toBe(5);
     expect(overloadConcurrency(payments)).toBe(192);
-  });
-
-  it('names the service when the catalog declares no circuit breaking', () => {
-    const bare = { ...catalog, defaults: undefined, services: catalog.services.map(({ ...s }) => s) };
-    expect(() => breakerLimits('payments', bare)).toThrow('the catalog declares no circuit breaking for payments');
   });
 
   it('takes the gateway Service name from its DNS name, and the burst from its bucket', () => {
@@ -99,11 +101,10 @@ describe('limits the infra catalog adds (circuit breaking, gateway)', () => {
     expect(target).toMatchObject({
       namespace: 'istio-system',
       service: 'istio-ingressgateway',
-      port: 80,
+      port: 8080,
       issuer: 'mesh-kit',
     });
     expect(burstSize(target.rateLimit)).toBe(300);
     expect(burstSize({ maxTokens: 200 })).toBe(1_200);
-    expect(ingress({ ...catalog, ingress: undefined }).service).toBe('istio-ingressgateway');
   });
 });

@@ -1,35 +1,5 @@
-import { fileURLToPath } from 'node:url';
-import {
-  consumerPolicyFromConfig,
-  ordersTopologyFromConfig,
-  runService,
-  startConsumerService,
-} from '@mesh-kit/runtime';
-import { createApp } from './app.js';
-import { configSchema } from './config.js';
-import { consumeOrderPlaced } from './order-placed-consumer.js';
-import { StatsStore } from './stats-store.js';
+import { runConsumerService } from '@mesh-kit/runtime';
+import { analytics } from './service.js';
 
-await runService({
-  name: 'analytics',
-  configSchema,
-  // Serves at once; not ready until PostgreSQL and NATS are there and its consumer runs.
-  start: async (config, logger) =>
-    startConsumerService({
-      name: 'analytics',
-      config,
-      logger,
-      migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
-      consumer: 'the orders.placed consumer',
-      consume: ({ events, pool, metrics }) =>
-        consumeOrderPlaced({
-          events,
-          topology: ordersTopologyFromConfig(config),
-          policy: consumerPolicyFromConfig(config),
-          store: new StatsStore(pool),
-          logger,
-          metrics,
-        }),
-      createApp,
-    }),
-});
+// Serves at once; not ready until PostgreSQL and NATS are there and its consumer runs.
+await runConsumerService(analytics);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DependencyUnreachable, type Logger, type ServiceClient, type ServiceResponse } from '@mesh-kit/runtime';
 import type { LoadgenMetrics, Step } from './metrics.js';
-import { LOADGEN_SUBJECT, type TokenSigner } from './token-signer.js';
+import type { TokenSigner } from './token-signer.js';
 
 export interface JourneyDeps {
   /** Points at the ingress gateway: every path starts with `/api/`. */
@@ -21,26 +21,22 @@ export interface JourneyDeps {
   readonly replayShare?: number;
 }
 
-export type JourneyOutcome = 'completed' | 'no_user' | 'failed';
+export type JourneyOutcome = 'completed' | 'no_products' | 'no_user' | 'failed';
 
+/** A line as a client orders it: the shop prices it (products), never the client. */
 interface OrderItem {
   readonly sku: string;
   readonly quantity: number;
-  readonly unitPriceCents: number;
 }
 
-const PRODUCTS: readonly Omit<OrderItem, 'quantity'>[] = [
-  { sku: 'mug-001', unitPriceCents: 1_200 },
-  { sku: 'tee-014', unitPriceCents: 2_500 },
-  { sku: 'cap-007', unitPriceCents: 1_800 },
-  { sku: 'sticker-3', unitPriceCents: 300 },
-  { sku: 'poster-22', unitPriceCents: 4_000 },
-];
+/** Dearest unit price a visitor puts in the basket: three of it stay under payments' decline limit. */
+const MAX_UNIT_PRICE_CENTS = 10_000;
 
 /**
- * One visitor: signs up, places one or two orders, sometimes replays one, then reads what a
- * browser would (profile, orders, overview, stats, notifications). Each request is sent once;
- * its outcome is counted, never retried (Law 1).
+ * One visitor: browses the catalogue without a token, signs up as a new token subject, places one
+ * or two orders of what it saw, sometimes replays one, then reads what a browser would (profile,
+ * orders, overview, stats, notifications). Each request is sent once; its outcome is counted,
+ * never retried (Law 1).
  */
 export async function runJourney(deps: JourneyDeps): Promise<JourneyOutcome> {
   deps.metrics.inFlight.inc();
@@ -61,59 +57,96 @@ async function journey(deps: JourneyDeps): Promise<JourneyOutcome> {
   const random = deps.random ?? Math.random;
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 
-  const serviceToken = await deps.signer.sign(LOADGEN_SUBJECT);
-  const handle = randomUUID();
-  const created = await send<{ id?: unknown }>(deps, 'create_user', serviceToken, 'POST', '/api/users', {
-    name: `Visitor ${handle.slice(0, 8)}`,
-    email: `visitor-${handle}@loadgen.example`,
+  const catalogue = await send<{ items?: { sku?: unknown; priceCents?: unknown }[] }>(deps, {
+    step: 'browse_products',
+    method: 'GET',
+    path: '/api/products?limit=50',
   });
-  const userId = created?.status === 201 ? created.body?.id : undefined;
-  if (typeof userId !== 'string') return 'no_user';
+  const skus = (catalogue?.status === 200 ? (catalogue.body?.items ?? []) : [])
+    .filter((p) => typeof p.priceCents === 'number' && p.priceCents <= MAX_UNIT_PRICE_CENTS)
+    .flatMap((p) => (typeof p.sku === 'string' ? [p.sku] : []));
+  if (skus.length === 0) return 'no_products';
 
+  // A new visitor is a new token subject; registering creates that subject's own profile.
+  const userId = randomUUID();
   const userToken = await deps.signer.sign(userId);
+  const created = await send<{ id?: unknown }>(deps, {
+    step: 'create_user',
+    token: userToken,
+    method: 'POST',
+    path: '/api/users',
+    body: { name: `Visitor ${userId.slice(0, 8)}`, email: `visitor-${userId}@loadgen.example` },
+  });
+  if (created?.status !== 201) return 'no_user';
+
   let last: { key: string; body: { items: OrderItem[] }; orderId: unknown } | undefined;
   const orderCount = 1 + Math.floor(random() * 2);
   for (let n = 0; n < orderCount; n += 1) {
     const body = {
       items: Array.from({ length: 1 + Math.floor(random() * 3) }, () => ({
-        ...pick(PRODUCTS),
+        sku: pick(skus),
         quantity: 1 + Math.floor(random() * 3),
       })),
     };
     const key = randomUUID();
-    const placed = await send<{ id?: unknown }>(deps, 'place_order', userToken, 'POST', '/api/orders', body, key);
+    const placed = await send<{ id?: unknown }>(deps, {
+      step: 'place_order',
+      token: userToken,
+      method: 'POST',
+      path: '/api/orders',
+      body,
+      idempotencyKey: key,
+    });
     if (placed?.status === 201) last = { key, body, orderId: placed.body?.id };
   }
 
   if (last !== undefined && random() < (deps.replayShare ?? 0.2)) {
     const { key, body, orderId } = last;
-    await send<{ id?: unknown }>(deps, 'replay_order', userToken, 'POST', '/api/orders', body, key, (response) => {
-      const mismatch = response.status < 300 && response.body?.id !== orderId;
-      if (mismatch) deps.logger.warn({ key }, 'a replayed Idempotency-Key returned a different order');
-      return mismatch;
+    await send<{ id?: unknown }>(deps, {
+      step: 'replay_order',
+      token: userToken,
+      method: 'POST',
+      path: '/api/orders',
+      body,
+      idempotencyKey: key,
+      isMismatch: (response) => {
+        const mismatch = response.status < 300 && response.body?.id !== orderId;
+        if (mismatch) deps.logger.warn({ key }, 'a replayed Idempotency-Key returned a different order');
+        return mismatch;
+      },
     });
   }
 
-  await send(deps, 'profile', userToken, 'GET', `/api/users/${encodeURIComponent(userId)}`);
-  await send(deps, 'list_orders', userToken, 'GET', '/api/orders');
-  await send(deps, 'overview', userToken, 'GET', '/api/overview');
-  await send(deps, 'stats', userToken, 'GET', '/api/stats');
-  await send(deps, 'notifications', userToken, 'GET', '/api/notifications');
+  const reads: readonly [Step, string][] = [
+    ['profile', `/api/users/${encodeURIComponent(userId)}`],
+    ['list_orders', '/api/orders'],
+    ['overview', '/api/overview'],
+    ['stats', '/api/stats'],
+    ['notifications', '/api/notifications'],
+  ];
+  for (const [step, path] of reads) await send(deps, { step, token: userToken, method: 'GET', path });
   return 'completed';
+}
+
+/** One request of a journey, counted under its step. */
+interface JourneyRequest<T> {
+  readonly step: Step;
+  /** The bearer token the gateway checks; absent on the public routes, which need none. */
+  readonly token?: string;
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly body?: unknown;
+  readonly idempotencyKey?: string;
+  /** Whether the answer contradicts what the journey knows; counted as `mismatch`. @default never */
+  readonly isMismatch?: (response: ServiceResponse<T>) => boolean;
 }
 
 /** Sends one request and counts its outcome; undefined when the gateway could not be reached. */
 async function send<T>(
   deps: JourneyDeps,
-  step: Step,
-  token: string,
-  method: 'GET' | 'POST',
-  path: string,
-  body?: unknown,
-  idempotencyKey?: string,
-  isMismatch?: (response: ServiceResponse<T>) => boolean,
+  { step, token, method, path, body, idempotencyKey, isMismatch }: JourneyRequest<T>,
 ): Promise<ServiceResponse<T> | undefined> {
-  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
   if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
   let response: ServiceResponse<T>;
   try {

@@ -2,12 +2,23 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** The journey steps, as they appear in the `step` label. */
 export type Step =
-  'create_user' | 'place_order' | 'replay_order' | 'profile' | 'list_orders' | 'overview' | 'stats' | 'notifications';
+  | 'browse_products'
+  | 'create_user'
+  | 'place_order'
+  | 'replay_order'
+  | 'profile'
+  | 'list_orders'
+  | 'overview'
+  | 'stats'
+  | 'notifications';
 
 export interface LoadgenMetrics {
   /** Requests by step and outcome: the HTTP status code, `unreachable`, or `mismatch` for a replay that returned another order. */
   readonly requests: Counter<'step' | 'outcome'>;
-  /** Journeys by outcome: `completed`, `no_user` (user creation failed), `failed` (unexpected error). */
+  /**
+   * Journeys by outcome: `completed`, `no_products` (the catalogue could not be read), `no_user`
+   * (registration failed), `failed` (unexpected error).
+   */
   readonly journeys: Counter<'outcome'>;
   readonly inFlight: Gauge;
 }
@@ -22,7 +33,7 @@ export function createLoadgenMetrics(registry: Registry): LoadgenMetrics {
     }),
     journeys: new Counter({
       name: 'loadgen_journeys_total',
-      help: 'Journeys run, by outcome (completed, no_user, failed).',
+      help: 'Journeys run, by outcome (completed, no_products, no_user, failed).',
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),

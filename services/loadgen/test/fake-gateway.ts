@@ -11,6 +11,13 @@ export interface RecordedRequest {
   readonly body: unknown;
 }
 
+/** What GET /api/products answers: one item too dear for a visitor's basket. */
+export const CATALOGUE = [
+  { sku: 'mug-001', name: 'Mug', priceCents: 1_200, currency: 'EUR', active: true },
+  { sku: 'tea-01', name: 'Tea', priceCents: 450, currency: 'EUR', active: true },
+  { sku: 'espresso-9', name: 'Espresso machine', priceCents: 129_900, currency: 'EUR', active: true },
+];
+
 export interface FakeGatewayOptions {
   readonly publicKey: KeyObject;
   /** Status for POST /api/orders; 201 stores and replays by Idempotency-Key. */
@@ -39,6 +46,15 @@ export async function startFakeGateway(options: FakeGatewayOptions): Promise<Fak
   const server: Server = createServer((req, res) => {
     void (async () => {
       const path = req.url ?? '/';
+      const json = (status: number, value: unknown): void => {
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+      };
+      // The catalogue is public: no token needed, none recorded.
+      if (req.method === 'GET' && path.split('?')[0] === '/api/products') {
+        requests.push({ method: 'GET', path, subject: '', idempotencyKey: undefined, body: undefined });
+        json(200, { items: CATALOGUE, nextCursor: null });
+        return;
+      }
       const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
       let subject: string;
       try {
@@ -58,11 +74,8 @@ export async function startFakeGateway(options: FakeGatewayOptions): Promise<Fak
       const idempotencyKey = req.headers['idempotency-key'] as string | undefined;
       requests.push({ method: req.method ?? '', path, subject, idempotencyKey, body });
 
-      const json = (status: number, value: unknown): void => {
-        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
-      };
       if (req.method === 'POST' && path === '/api/users') {
-        json(201, { id: randomUUID(), ...(body as object) });
+        json(201, { id: subject, ...(body as object) });
       } else if (req.method === 'POST' && path === '/api/orders') {
         const status = options.orderStatus ?? 201;
         if (status !== 201) return json(status, { title: 'upstream failed' });

@@ -10,7 +10,7 @@ import { runJourney, type JourneyDeps } from '../src/journey.js';
 import { createLoadgenMetrics } from '../src/metrics.js';
 import { SteadyScheduler } from '../src/scheduler.js';
 import { TokenSigner } from '../src/token-signer.js';
-import { startFakeGateway, type FakeGateway } from './fake-gateway.js';
+import { CATALOGUE, startFakeGateway, type FakeGateway } from './fake-gateway.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -45,7 +45,7 @@ async function counts(registry: Registry, name: string): Promise<Record<string, 
 }
 
 describe('a journey through the gateway', () => {
-  it('creates a user with the service subject, then acts as that user with valid RS256 tokens', async () => {
+  it('browses the catalogue without a token, registers a new subject, then acts as it with valid RS256 tokens', async () => {
     gateway = await startFakeGateway({ publicKey });
     const d = deps(gateway.url, () => 0.5); // two orders, no replay
 
@@ -53,6 +53,7 @@ describe('a journey through the gateway', () => {
 
     expect(gateway.rejected).toEqual([]);
     expect(gateway.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /api/products?limit=50',
       'POST /api/users',
       'POST /api/orders',
       'POST /api/orders',
@@ -62,20 +63,26 @@ describe('a journey through the gateway', () => {
       'GET /api/stats',
       'GET /api/notifications',
     ]);
-    const [signup, ...rest] = gateway.requests;
-    expect(signup?.subject).toBe('loadgen');
-    const userId = rest[0]?.subject;
+    const [browse, signup, ...rest] = gateway.requests;
+    expect(browse?.subject).toBe('');
+    const userId = signup?.subject;
     expect(userId).toMatch(/^[0-9a-f-]{36}$/);
     expect(new Set(rest.map((r) => r.subject))).toEqual(new Set([userId]));
 
     const orders = rest.filter((r) => r.method === 'POST');
     expect(new Set(orders.map((r) => r.idempotencyKey)).size).toBe(2);
+    const affordable = CATALOGUE.filter((p) => p.priceCents <= 10_000).map((p) => p.sku);
     for (const order of orders) {
-      const items = (order.body as { items: { sku: string; quantity: number; unitPriceCents: number }[] }).items;
+      // Lines carry no price: the shop prices them.
+      const items = (order.body as { items: Record<string, unknown>[] }).items;
       expect(items.length).toBeGreaterThan(0);
-      for (const item of items) expect(item.quantity * item.unitPriceCents).toBeLessThan(100_000);
+      for (const item of items) {
+        expect(Object.keys(item).sort()).toEqual(['quantity', 'sku']);
+        expect(affordable).toContain(item.sku);
+      }
     }
     expect(await counts(d.registry, 'loadgen_requests_total')).toMatchObject({
+      'browse_products/200': 1,
       'create_user/201': 1,
       'place_order/201': 2,
       'overview/200': 1,
@@ -110,11 +117,11 @@ describe('a journey through the gateway', () => {
     expect(c['replay_order/201']).toBeUndefined();
   });
 
-  it('ends the journey as no_user when the gateway cannot be reached', async () => {
+  it('ends the journey as no_products when the gateway cannot be reached', async () => {
     const d = deps('http://127.0.0.1:1', () => 0.5);
-    await expect(runJourney(d)).resolves.toBe('no_user');
-    expect(await counts(d.registry, 'loadgen_requests_total')).toEqual({ 'create_user/unreachable': 1 });
-    expect(await counts(d.registry, 'loadgen_journeys_total')).toEqual({ no_user: 1 });
+    await expect(runJourney(d)).resolves.toBe('no_products');
+    expect(await counts(d.registry, 'loadgen_requests_total')).toEqual({ 'browse_products/unreachable': 1 });
+    expect(await counts(d.registry, 'loadgen_journeys_total')).toEqual({ no_products: 1 });
   });
 });
 

@@ -1,8 +1,2 @@
-import { baseConfigSchema, databaseConfigSchema, consumerPolicyConfigSchema, natsUrl } from '@mesh-kit/runtime';
-
-/** The environment notifications reads at start-up; the manifests' env is checked against it. */
-export const configSchema = baseConfigSchema.extend(consumerPolicyConfigSchema.shape).extend({
-  // DATABASE_URL and the pool's limits: see databaseConfigSchema.
-  ...databaseConfigSchema.shape,
-  NATS_URL: natsUrl,
-});
+/** The environment notifications reads at start-up (every consumer service's); the manifests' env is checked against it. */
+export { consumerServiceConfigSchema as configSchema } from '@mesh-kit/runtime';

@@ -11,7 +11,8 @@ import {
   type ServiceMetrics,
 } from '@mesh-kit/runtime';
 import { Checkout } from './checkout.js';
-import { OrderStore, type OutboxEvent } from './order-store.js';
+import { OrderStore } from './order-store.js';
+import type { OutboxRow } from './outbox-row.js';
 import { OrderPlacement } from './placement.js';
 import { ordersRouter } from './routes/orders.js';
 
@@ -19,9 +20,10 @@ export interface OrdersDeps {
   readonly pool: pg.Pool;
   readonly logger: Logger;
   readonly usersUrl: string;
+  readonly productsUrl: string;
   readonly paymentsUrl: string;
   /** Called after each new order commits, with its outbox row (the relay publishes it at once). */
-  readonly onOrderCommitted?: (event: OutboxEvent) => void;
+  readonly onOrderCommitted?: (event: OutboxRow) => void;
   /** Checks behind /readyz; the server replaces `postgres` with the database's own probe. */
   readonly readiness?: Readonly<Record<string, ReadinessCheck>>;
   /** Facts for /healthz: the outbox backlog and the broker connection. */
@@ -31,12 +33,12 @@ export interface OrdersDeps {
   readonly lifecycle?: Lifecycle;
   /** Shared with the outbox relay, so /metrics shows its backlog and publish counters. */
   readonly metrics?: ServiceMetrics;
-  readonly bodyLimit?: string;
 }
 
 export function createApp(deps: OrdersDeps): ServiceApp {
   const checkout = new Checkout(
     new ServiceClient('users', deps.usersUrl),
+    new ServiceClient('products', deps.productsUrl),
     new ServiceClient('payments', deps.paymentsUrl),
   );
   const store = new OrderStore(deps.pool, deps.pendingLeaseMs);
@@ -50,7 +52,6 @@ export function createApp(deps: OrdersDeps): ServiceApp {
     readiness: { postgres: postgresCheck(deps.pool), ...deps.readiness },
     ...(deps.lifecycle === undefined ? {} : { lifecycle: deps.lifecycle }),
     ...(deps.metrics === undefined ? {} : { metrics: deps.metrics }),
-    ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
     ...(deps.healthDetail === undefined ? {} : { healthDetail: deps.healthDetail }),
   });
 }

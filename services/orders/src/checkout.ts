@@ -1,25 +1,78 @@
 import { HttpProblem, type ServiceClient, USER_ID_HEADER } from '@mesh-kit/runtime';
+import { type OrderLine, type PricedOrder, totalOf } from './order.js';
+
+interface CatalogueEntry {
+  readonly sku: string;
+  readonly priceCents: number;
+  readonly currency: string;
+  readonly active: boolean;
+}
 
 /**
- * The synchronous critical path of an order: the user must exist and the payment must be
- * authorized. Each dependency's answer maps to one clear answer of ours; nothing is retried here
- * (the sidecar retries the idempotent calls).
+ * The synchronous critical path of an order: the user must exist, products prices every line, and
+ * the payment must be authorized. Each dependency's answer maps to one clear answer of ours; nothing
+ * is retried here (the sidecar retries the idempotent calls).
  */
 export class Checkout {
   constructor(
     private readonly users: ServiceClient,
+    private readonly products: ServiceClient,
     private readonly payments: ServiceClient,
   ) {}
 
-  async authorize(userId: string, orderKey: string, amountCents: number, currency: string): Promise<string> {
-    const user = await this.users.get(`/users/${encodeURIComponent(userId)}`);
+  /** Checks that the caller has a profile: users answers only the caller about themselves. */
+  async checkUser(userId: string): Promise<void> {
+    const user = await this.users.get(`/users/${encodeURIComponent(userId)}`, { [USER_ID_HEADER]: userId });
     if (user.status === 404 || user.status === 400) {
       throw new HttpProblem(422, `User ${userId} does not exist.`, {
         errors: [{ field: USER_ID_HEADER, message: 'unknown user' }],
       });
     }
     if (user.status !== 200) throw dependencyProblem('users', user.status);
+  }
 
+  /**
+   * Prices every line with one batched lookup (`GET /products?sku=…`, idempotent, so the mesh may
+   * retry it). An unknown or retired sku is a 422 naming each such line.
+   */
+  async price(lines: readonly OrderLine[]): Promise<PricedOrder> {
+    const skus = [...new Set(lines.map((l) => l.sku))];
+    const query = skus.map((sku) => `sku=${encodeURIComponent(sku)}`).join('&');
+    const answer = await this.products.get<{ items?: unknown }>(`/products?${query}`);
+    if (answer.status !== 200 || !Array.isArray(answer.body?.items)) throw dependencyProblem('products', answer.status);
+    const bySku = new Map((answer.body.items as CatalogueEntry[]).map((p) => [p.sku, p]));
+
+    const refused = lines.flatMap((line, i) => {
+      const product = bySku.get(line.sku);
+      const message =
+        product === undefined
+          ? `unknown sku ${line.sku}`
+          : product.active
+            ? undefined
+            : `${line.sku} is no longer sold`;
+      return message === undefined ? [] : [{ sku: line.sku, error: { field: `items.${i}.sku`, message } }];
+    });
+    if (refused.length > 0) {
+      throw new HttpProblem(422, 'Some items cannot be ordered.', {
+        errors: refused.map((r) => r.error),
+        extensions: { skus: [...new Set(refused.map((r) => r.sku))] },
+      });
+    }
+    const items = lines.map((line) => ({
+      sku: line.sku,
+      quantity: line.quantity,
+      unitPriceCents: bySku.get(line.sku)!.priceCents,
+    }));
+    const currencies = [...new Set(lines.map((line) => bySku.get(line.sku)!.currency))];
+    if (currencies.length !== 1) {
+      throw new HttpProblem(422, `One order takes one currency; these items are in ${currencies.join(', ')}.`, {
+        errors: [{ field: 'items', message: 'mixed currencies' }],
+      });
+    }
+    return { items, totalCents: totalOf(items), currency: currencies[0]! };
+  }
+
+  async authorize(userId: string, orderKey: string, amountCents: number, currency: string): Promise<string> {
     const payment = await this.payments.post<{ id?: unknown; detail?: unknown }>('/authorizations', {
       orderKey,
       userId,

@@ -6,6 +6,7 @@ export const configSchema = baseConfigSchema.extend({
   // DATABASE_URL and the pool's limits: see databaseConfigSchema.
   ...databaseConfigSchema.shape,
   USERS_URL: serviceUrl,
+  PRODUCTS_URL: serviceUrl,
   PAYMENTS_URL: serviceUrl,
   NATS_URL: natsUrl,
   // Events (the outbox relay): see src/outbox-relay.ts.

@@ -1,11 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { Order, OrderItem } from './order.js';
-import { ORDER_PLACED_SUBJECT, orderPlacedEvent } from './order-placed-event.js';
+import type { Order, OrderItem, OrderLine, PricedOrder } from './order.js';
+import { orderPlacedRow, type OutboxRow } from './outbox-row.js';
 
 interface OrderRow {
   id: string;
   user_id: string;
+  /** The lines as asked while pending; as charged (with unit prices) once confirmed. */
   items: OrderItem[];
   total_cents: string;
   currency: string;
@@ -32,9 +33,7 @@ function toOrder(row: OrderRow): Order {
 export interface OrderRequest {
   readonly userId: string;
   readonly idempotencyKey: string;
-  readonly items: readonly OrderItem[];
-  readonly totalCents: number;
-  readonly currency: string;
+  readonly items: readonly OrderLine[];
 }
 
 /** A pending order this request holds: it may call the dependencies, then confirm or release it. */
@@ -42,20 +41,11 @@ export interface Reservation {
   readonly id: string;
   readonly claim: string;
   readonly userId: string;
-  readonly items: readonly OrderItem[];
-  readonly totalCents: number;
-  readonly currency: string;
+  /** The lines to price (a reservation carries no price: it is taken when the order is confirmed). */
+  readonly items: readonly OrderLine[];
   readonly createdAt: string;
   /** True when an earlier request reserved it and vanished (a crash): this one completes it. */
   readonly takenOver: boolean;
-}
-
-/** An outbox row as written: what the relay publishes. */
-export interface OutboxEvent {
-  readonly id: string;
-  readonly subject: string;
-  readonly payload: Record<string, unknown>;
-  readonly headers: Readonly<Record<string, string>>;
 }
 
 export type ReserveResult =
@@ -66,15 +56,15 @@ export type ReserveResult =
   | { readonly kind: 'in-progress' };
 
 export type ConfirmResult =
-  | { readonly kind: 'created'; readonly order: Order; readonly event: OutboxEvent }
+  | { readonly kind: 'created'; readonly order: Order; readonly event: OutboxRow }
   /** A request that took the reservation over confirmed it first: same order, same payment. */
   | { readonly kind: 'replayed'; readonly order: Order }
   /** The reservation is gone (released by a request that took it over and failed). */
   | { readonly kind: 'lost' };
 
 /** A stable fingerprint of the request body, to tell a replay from a key reused for another order. */
-function fingerprint(items: readonly OrderItem[]): string {
-  const canonical = items.map((i) => [i.sku, i.quantity, i.unitPriceCents]);
+function fingerprint(items: readonly OrderLine[]): string {
+  const canonical = items.map((i) => [i.sku, i.quantity]);
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 
@@ -104,8 +94,8 @@ export class OrderStore {
     const hash = fingerprint(request.items);
     const claim = randomUUID();
     const { rows } = await this.pool.query<OrderRow & { taken_over: boolean }>(
-      `INSERT INTO orders (id, user_id, idempotency_key, request_hash, items, total_cents, currency, status, claim, pending_until)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, now() + $9 * interval '1 millisecond')
+      `INSERT INTO orders (id, user_id, idempotency_key, request_hash, items, status, claim, pending_until)
+       VALUES ($1, $2, $3, $4, $5, 'pending', $6, now() + $7 * interval '1 millisecond')
        ON CONFLICT (user_id, idempotency_key) DO UPDATE
          SET claim = EXCLUDED.claim, pending_until = EXCLUDED.pending_until
          WHERE orders.status = 'pending' AND orders.pending_until < now() AND orders.request_hash = EXCLUDED.request_hash
@@ -115,9 +105,7 @@ export class OrderStore {
         request.userId,
         request.idempotencyKey,
         hash,
-        JSON.stringify(request.items),
-        request.totalCents,
-        request.currency,
+        JSON.stringify(request.items.map((i) => ({ sku: i.sku, quantity: i.quantity }))),
         claim,
         this.leaseMs,
       ],
@@ -130,9 +118,7 @@ export class OrderStore {
           id: mine.id,
           claim,
           userId: mine.user_id,
-          items: mine.items,
-          totalCents: Number(mine.total_cents),
-          currency: mine.currency,
+          items: mine.items.map((i) => ({ sku: i.sku, quantity: i.quantity })),
           createdAt: mine.created_at.toISOString(),
           takenOver: mine.taken_over,
         },
@@ -145,27 +131,32 @@ export class OrderStore {
     return { kind: 'in-progress' };
   }
 
-  /** Confirms the reservation with its payment and writes its outbox row, in one statement. */
+  /**
+   * Confirms the reservation with the prices it was charged and its payment, and writes its outbox
+   * row, in one statement.
+   */
   async confirm(
     reservation: Reservation,
+    priced: PricedOrder,
     paymentId: string,
     traceHeaders: Readonly<Record<string, string>>,
   ): Promise<ConfirmResult> {
     const order: Order = {
       id: reservation.id,
       userId: reservation.userId,
-      items: reservation.items,
-      totalCents: reservation.totalCents,
-      currency: reservation.currency,
+      items: priced.items,
+      totalCents: priced.totalCents,
+      currency: priced.currency,
       status: 'confirmed',
       createdAt: reservation.createdAt,
     };
-    const event = orderPlacedEvent(order);
+    const event = orderPlacedRow(order, traceHeaders);
     // Any holder may confirm (a request taken over confirms the same order with the same payment,
     // payments answering per order key); the status check lets exactly one do it.
     const { rows } = await this.pool.query<{ id: string }>(
       `WITH confirmed AS (
-         UPDATE orders SET status = 'confirmed', payment_id = $2, claim = NULL, pending_until = NULL
+         UPDATE orders SET status = 'confirmed', payment_id = $2, claim = NULL, pending_until = NULL,
+           items = $7, total_cents = $8, currency = $9
          WHERE id = $1 AND status = 'pending'
          RETURNING id
        ), event AS (
@@ -177,17 +168,16 @@ export class OrderStore {
         order.id,
         paymentId,
         event.id,
-        ORDER_PLACED_SUBJECT,
+        event.subject,
         JSON.stringify(event.payload),
-        JSON.stringify(traceHeaders),
+        JSON.stringify(event.headers),
+        JSON.stringify(order.items),
+        order.totalCents,
+        order.currency,
       ],
     );
     if (rows.length === 1) {
-      return {
-        kind: 'created',
-        order,
-        event: { id: event.id, subject: ORDER_PLACED_SUBJECT, payload: event.payload, headers: traceHeaders },
-      };
+      return { kind: 'created', order, event };
     }
     const now = await this.byKeyOfOrder(order.id);
     return now?.status === 'confirmed' ? { kind: 'replayed', order: toOrder(now) } : { kind: 'lost' };

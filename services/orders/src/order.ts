@@ -1,20 +1,35 @@
 import { z } from 'zod';
 
-export const orderItem = z.strictObject({
+/** One line as a client asks for it: what and how many. The price is the shop's, never the client's. */
+export const orderLine = z.strictObject({
   sku: z
     .string()
     .min(1)
     .max(64)
     .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash or underscore'),
   quantity: z.number().int().min(1).max(1_000),
-  unitPriceCents: z.number().int().min(0).max(10_000_000),
+  // Named rather than left to the strict object's 'unknown field': a client that still sends prices
+  // learns why it is refused.
+  unitPriceCents: z.never({ error: 'not accepted: orders prices each line from the catalogue' }).optional(),
 });
 
 export const newOrder = z.strictObject({
-  items: z.array(orderItem).min(1).max(100),
+  items: z.array(orderLine).min(1).max(100),
 });
 
-export type OrderItem = z.output<typeof orderItem>;
+export type OrderLine = Pick<z.output<typeof orderLine>, 'sku' | 'quantity'>;
+
+/** A line as charged: the unit price products answered when the order was placed. */
+export interface OrderItem extends OrderLine {
+  readonly unitPriceCents: number;
+}
+
+/** An order's lines priced by products: what the payment is authorized for and the order stores. */
+export interface PricedOrder {
+  readonly items: readonly OrderItem[];
+  readonly totalCents: number;
+  readonly currency: string;
+}
 
 export interface Order {
   readonly id: string;
@@ -25,8 +40,6 @@ export interface Order {
   readonly status: 'confirmed';
   readonly createdAt: string;
 }
-
-export const CURRENCY = 'EUR';
 
 export function totalOf(items: readonly OrderItem[]): number {
   return items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);

@@ -3,12 +3,12 @@ import { Counter, Gauge } from 'prom-client';
 import {
   extractContext,
   wireSubject,
-  type EventEnvelope,
   type EventPublisher,
   type EventTopology,
   type Logger,
   type ServiceMetrics,
 } from '@mesh-kit/runtime';
+import type { OutboxRow } from './outbox-row.js';
 
 export interface OutboxRelayProps {
   readonly pool: pg.Pool;
@@ -34,33 +34,19 @@ const PRUNE_BATCH = 1000;
 /** How long a pass's claim on its rows lasts; well above a batch's publish time, short enough that a dead relay's rows are soon taken. */
 const CLAIM_LEASE_MS = 5_000;
 
-/** An outbox row as the request path wrote it. */
-export interface OutboxEventRow {
-  readonly id: string;
-  readonly subject: string;
-  readonly payload: unknown;
-  readonly headers: Readonly<Record<string, string>>;
-}
-
 export interface OutboxBacklog {
   readonly pending: number;
   readonly oldestPendingSeconds: number;
 }
 
-interface OutboxRow {
-  id: string;
-  subject: string;
-  payload: EventEnvelope;
-  headers: Record<string, string>;
-}
-
 /**
- * Publishes the outbox to JetStream. `trigger()` right after an order commits publishes it within
- * milliseconds; a poll catches whatever a trigger missed (a crash between commit and publish, a
- * broker outage). Each pass claims rows for a short lease in one statement (`FOR UPDATE SKIP
- * LOCKED` inside it), so replicas share the work without waiting on each other and no transaction
- * or lock is held while the broker answers; it marks them published only once the stream
- * acknowledged them. While the broker is away (or not yet reached) rows simply wait.
+ * Publishes the outbox to JetStream. `publishNow()` right after an order commits publishes its row
+ * within milliseconds, without claiming it; passes (`trigger()`, and a poll every `pollIntervalMs`)
+ * publish whatever that missed (a crash between commit and publish, a broker outage, more direct
+ * publishes in flight than allowed). Each pass claims rows for a short lease in one statement
+ * (`FOR UPDATE SKIP LOCKED` inside it), so replicas share the work without waiting on each other
+ * and no transaction or lock is held while the broker answers; it marks them published only once
+ * the stream acknowledged them. While the broker is away (or not yet reached) rows simply wait.
  * A row published but not marked (a crash in between) is published again later: the stream's
  * duplicate window drops it by its `Nats-Msg-Id`, and consumers are idempotent beyond it.
  */
@@ -167,7 +153,7 @@ export class OutboxRelay {
    * same row meanwhile, the stream drops the second copy by its `Nats-Msg-Id`. Anything that fails
    * here stays pending for the poll.
    */
-  publishNow(event: OutboxEventRow): void {
+  publishNow(event: OutboxRow): void {
     if (this.stopped) return;
     // Bounded: past this many in flight, commits fold into one claiming pass, which batches.
     if (!this.isConnected() || this.direct.size >= MAX_DIRECT_PUBLISHES) {
@@ -179,7 +165,7 @@ export class OutboxRelay {
     const inFlight = (async () => {
       await publisher.publish(
         wireSubject(topology, event.subject),
-        event.payload as EventEnvelope,
+        event.payload,
         extractContext({ ...event.headers }, event.headers['x-request-id']),
       );
       await pool.query('UPDATE outbox SET published_at = now() WHERE id = $1 AND published_at IS NULL', [event.id]);

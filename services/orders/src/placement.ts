@@ -1,36 +1,41 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@mesh-kit/runtime';
 import type { Checkout } from './checkout.js';
-import type { Order, OrderItem } from './order.js';
-import type { OrderStore, OutboxEvent } from './order-store.js';
+import type { Order, OrderLine, PricedOrder } from './order.js';
+import type { OrderStore } from './order-store.js';
+import type { OutboxRow } from './outbox-row.js';
 
 /** How often a duplicate of a request still at work looks at the key's row again. */
 const DUPLICATE_POLL_MS = 50;
 
 export type PlacementResult =
-  | { readonly kind: 'created'; readonly order: Order; readonly event: OutboxEvent }
+  | { readonly kind: 'created'; readonly order: Order; readonly event: OutboxRow }
   | { readonly kind: 'replayed'; readonly order: Order }
   | { readonly kind: 'key-reused'; readonly orderId: string };
 
 export interface PlaceOrder {
   readonly userId: string;
   readonly idempotencyKey: string;
-  readonly items: readonly OrderItem[];
-  readonly totalCents: number;
-  readonly currency: string;
+  /** The lines asked for; products prices them. */
+  readonly items: readonly OrderLine[];
   /** Trace headers to carry on the event (W3C, B3, x-request-id). */
   readonly traceHeaders: Readonly<Record<string, string>>;
 }
 
 /**
- * Places an order in three steps, holding no database connection, transaction or lock while users
- * and payments answer:
+ * Places an order in three steps, holding no database connection, transaction or lock while users,
+ * products and payments answer:
  *
- * 1. reserve the key: one statement inserts the order as `pending` with the body's hash;
- * 2. check the user and authorize the payment (payments answers the same order key with the same
- *    authorization, so authorizing twice charges once);
- * 3. confirm: one statement marks the order confirmed and writes its outbox row. A refusal or a
- *    failure of a dependency releases the key instead, writing nothing.
+ * 1. reserve the key: one statement inserts the order as `pending` with the body's hash (the lines
+ *    asked for, no price);
+ * 2. check the user, price every line with products (one batched lookup) and authorize the payment
+ *    for that total (payments answers the same order key with the same authorization, so
+ *    authorizing twice charges once);
+ * 3. confirm: one statement stores the prices charged, marks the order confirmed and writes its
+ *    outbox row. A refusal or a failure of a dependency releases the key instead, writing nothing.
+ *
+ * A replay of a confirmed order is answered from the database alone, at the price it was charged,
+ * whatever products says now.
  *
  * A duplicate that arrives while the first request works waits for its outcome by reading the row
  * every 50 ms (no connection held in between): it answers with the same order, or, when the first
@@ -61,12 +66,15 @@ export class OrderPlacement {
             this.logger.info({ orderId: reservation.id }, 'completing an order whose first request vanished');
           }
           let paymentId: string;
+          let priced: PricedOrder;
           try {
+            await this.checkout.checkUser(request.userId);
+            priced = await this.checkout.price(reservation.items);
             paymentId = await this.checkout.authorize(
               request.userId,
               `${request.userId}:${request.idempotencyKey}`,
-              reservation.totalCents,
-              reservation.currency,
+              priced.totalCents,
+              priced.currency,
             );
           } catch (error) {
             await this.store.release(reservation).catch((releaseError: unknown) => {
@@ -75,7 +83,7 @@ export class OrderPlacement {
             });
             throw error;
           }
-          const confirmed = await this.store.confirm(reservation, paymentId, request.traceHeaders);
+          const confirmed = await this.store.confirm(reservation, priced, paymentId, request.traceHeaders);
           if (confirmed.kind !== 'lost') return confirmed;
           // Taken over and released by another request meanwhile: start afresh with the key.
           continue;

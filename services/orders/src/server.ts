@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import {
+  brokerCredentialsFromConfig,
   createMetrics,
   createPool,
   ensureStreams,
@@ -21,12 +22,12 @@ await runService({
   configSchema,
   async start(config, logger) {
     // Serves at once; /readyz waits for PostgreSQL and the migrations, never for NATS: orders are
-    // accepted while the broker is away and wait in the outbox (see README, "Readiness").
+    // accepted while the broker is away and wait in the outbox (docs/architecture.md, "Readiness and faults").
     const database = openDatabase(config, {
       migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),
       logger,
     });
-    const events = openEvents(config.NATS_URL, 'orders', logger);
+    const events = openEvents(config.NATS_URL, 'orders', logger, brokerCredentialsFromConfig(config));
     const topology = ordersTopologyFromConfig(config);
     const metrics = createMetrics('orders');
     // Its own few connections, so a pass never queues behind request traffic.
@@ -53,7 +54,13 @@ await runService({
           logger,
           stopped: () => stopping,
         });
-        connection.onReconnect(() => relay.trigger());
+        connection.onReconnect(() => {
+          // A broker back without its store (a lost volume) needs the streams again, and only orders
+          // may create them (docs/security.md, "Broker"); one attempt per reconnect, then the relay.
+          void ensureStreams(connection.jsm, topology)
+            .catch((error: unknown) => logger.warn({ err: error }, 'could not ensure the streams after a reconnect'))
+            .finally(() => relay.trigger());
+        });
         relay.usePublisher(new EventPublisher(connection.js, eventMetrics(metrics.registry)));
       })
       .catch((error: unknown) => logger.info({ err: error }, 'outbox relay not attached to the broker'));
@@ -64,8 +71,8 @@ await runService({
       pool: database.pool,
       logger,
       usersUrl: config.USERS_URL,
+      productsUrl: config.PRODUCTS_URL,
       paymentsUrl: config.PAYMENTS_URL,
-      bodyLimit: config.BODY_LIMIT,
       metrics,
       lifecycle,
       pendingLeaseMs: config.ORDER_PENDING_LEASE_MS,

@@ -1,28 +1,38 @@
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { migrate } from '@mesh-kit/runtime';
+import { migrate, orderPlacedEventSchema } from '@mesh-kit/runtime';
 import { createTestDatabase, type TestDatabase } from '../../../test-support/databases.js';
 import { listen, type Listening } from '../../../test-support/listen.js';
 import { silentLogger } from '../../../test-support/silent-logger.js';
 import { createApp as createUsersApp } from '../../users/src/app.js';
 import { createApp as createPaymentsApp } from '../../payments/src/app.js';
+import { createApp as createProductsApp } from '../../products/src/app.js';
 import { createApp } from '../src/app.js';
 
 const dir = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 let ordersDb: TestDatabase;
 let usersDb: TestDatabase;
+let productsDb: TestDatabase;
 let ordersPool: pg.Pool;
 let usersPool: pg.Pool;
+let productsPool: pg.Pool;
 let users: Listening;
+let products: Listening;
 let payments: Listening;
 let app: ReturnType<typeof createApp>['app'];
 let userId: string;
 
+// Priced by the products service's seeded catalogue: tea-01 450, mug-001 1200.
 const items = [
+  { sku: 'tea-01', quantity: 2 },
+  { sku: 'mug-001', quantity: 1 },
+];
+const charged = [
   { sku: 'tea-01', quantity: 2, unitPriceCents: 450 },
-  { sku: 'mug-02', quantity: 1, unitPriceCents: 1_200 },
+  { sku: 'mug-001', quantity: 1, unitPriceCents: 1_200 },
 ];
 let keyCounter = 0;
 const newKey = (): string => `key-${Date.now()}-${(keyCounter += 1)}`;
@@ -36,36 +46,51 @@ const count = async (table: 'orders' | 'outbox'): Promise<number> =>
   (await ordersPool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n;
 
 beforeAll(async () => {
-  [ordersDb, usersDb] = await Promise.all([createTestDatabase('orders'), createTestDatabase('orders_users')]);
+  [ordersDb, usersDb, productsDb] = await Promise.all([
+    createTestDatabase('orders'),
+    createTestDatabase('orders_users'),
+    createTestDatabase('orders_products'),
+  ]);
   await Promise.all([
     migrate(ordersDb.url, dir('../migrations'), silentLogger()),
     migrate(usersDb.url, dir('../../users/migrations'), silentLogger()),
+    migrate(productsDb.url, dir('../../products/migrations'), silentLogger()),
   ]);
   ordersPool = new pg.Pool({ connectionString: ordersDb.url });
   usersPool = new pg.Pool({ connectionString: usersDb.url });
+  productsPool = new pg.Pool({ connectionString: productsDb.url });
   users = await listen(createUsersApp({ pool: usersPool, logger: silentLogger() }).app);
+  products = await listen(createProductsApp({ pool: productsPool, logger: silentLogger() }).app);
   payments = await listen(createPaymentsApp({ logger: silentLogger(), declineAboveCents: 50_000 }).app);
-  app = createApp({ pool: ordersPool, logger: silentLogger(), usersUrl: users.url, paymentsUrl: payments.url }).app;
+  app = createApp({
+    pool: ordersPool,
+    logger: silentLogger(),
+    usersUrl: users.url,
+    productsUrl: products.url,
+    paymentsUrl: payments.url,
+  }).app;
 });
 
 beforeEach(async () => {
-  const created = await request(users.url)
+  userId = randomUUID();
+  await request(users.url)
     .post('/users')
-    .send({ name: 'Grace', email: `grace-${Date.now()}-${Math.random()}@example.com` });
-  userId = created.body.id;
+    .set('x-user-id', userId)
+    .send({ name: 'Grace', email: `grace-${userId}@example.com` })
+    .expect(201);
 });
 
 afterAll(async () => {
-  await Promise.all([users.close(), payments.close()]);
-  await Promise.all([ordersPool.end(), usersPool.end()]);
-  await Promise.all([ordersDb.drop(), usersDb.drop()]);
+  await Promise.all([users.close(), products.close(), payments.close()]);
+  await Promise.all([ordersPool.end(), usersPool.end(), productsPool.end()]);
+  await Promise.all([ordersDb.drop(), usersDb.drop(), productsDb.drop()]);
 });
 
 describe('POST /orders', () => {
   it('creates the order with its outbox row, and reads it back', async () => {
     const res = await place(newKey());
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ userId, items, totalCents: 2_100, status: 'confirmed' });
+    expect(res.body).toMatchObject({ userId, items: charged, totalCents: 2_100, currency: 'EUR', status: 'confirmed' });
     const outbox = await ordersPool.query('SELECT subject, payload FROM outbox WHERE payload->$1->>$2 = $3', [
       'order',
       'id',
@@ -77,8 +102,24 @@ describe('POST /orders', () => {
     expect(read.body).toEqual(res.body);
     const list = await request(app).get('/orders').set('x-user-id', userId);
     expect(list.body).toEqual([res.body]);
-    const otherUser = await request(app).get(`/orders/${res.body.id}`).set('x-user-id', 'someone-else');
-    expect(otherUser.status).toBe(404);
+  });
+
+  it('writes the orders.placed event its consumers parse, with the order as charged', async () => {
+    const res = await place(newKey());
+    const { rows } = await ordersPool.query<{ id: string; payload: unknown }>(
+      "SELECT id, payload FROM outbox WHERE payload->'order'->>'id' = $1",
+      [res.body.id],
+    );
+    const event = orderPlacedEventSchema.parse(rows[0]?.payload);
+    expect(event.id).toBe(rows[0]!.id);
+    expect(event.occurredAt).toBe(res.body.createdAt);
+    expect(rows[0]!.payload).toEqual({
+      id: event.id,
+      type: 'orders.placed',
+      version: 1,
+      occurredAt: res.body.createdAt,
+      order: { id: res.body.id, userId, items: res.body.items, totalCents: res.body.totalCents, currency: 'EUR' },
+    });
   });
 
   it('answers a replay of the same key and body with the same order, and writes nothing', async () => {
@@ -95,7 +136,7 @@ describe('POST /orders', () => {
   it('answers 422 when the key is reused with a different body', async () => {
     const key = newKey();
     const first = await place(key);
-    const reuse = await place(key, { items: [{ sku: 'other', quantity: 1, unitPriceCents: 1 }] });
+    const reuse = await place(key, { items: [{ sku: 'cap-007', quantity: 1 }] });
     expect(reuse.status).toBe(422);
     expect(reuse.body).toMatchObject({ orderId: first.body.id, errors: [{ field: 'Idempotency-Key' }] });
   });
@@ -114,7 +155,7 @@ describe('POST /orders', () => {
     const unknown = await place(newKey(), { items }, '7f1d3c8e-7a9b-4c31-9d2e-2f0a6b8c1d23');
     expect(unknown.status).toBe(422);
     expect(unknown.body.errors).toEqual([{ field: 'x-user-id', message: 'unknown user' }]);
-    const declined = await place(newKey(), { items: [{ sku: 'car', quantity: 1, unitPriceCents: 60_000 }] });
+    const declined = await place(newKey(), { items: [{ sku: 'espresso-9', quantity: 1 }] });
     expect(declined.status).toBe(402);
     expect(declined.body.detail).toMatch(/exceeds the limit/);
     expect([await count('orders'), await count('outbox')]).toEqual(before);
@@ -125,6 +166,7 @@ describe('POST /orders', () => {
       pool: ordersPool,
       logger: silentLogger(),
       usersUrl: users.url,
+      productsUrl: products.url,
       paymentsUrl: 'http://127.0.0.1:9',
     }).app;
     const before = await count('orders');
@@ -160,6 +202,115 @@ describe('POST /orders', () => {
   });
 });
 
+describe('prices come from products', () => {
+  it('refuses a body that carries a price with 400 naming the field, before any dependency is asked', async () => {
+    const before = await count('orders');
+    const res = await place(newKey(), { items: [{ sku: 'tea-01', quantity: 2, unitPriceCents: 1 }] });
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.errors).toEqual([
+      { field: 'items.0.unitPriceCents', message: expect.stringMatching(/prices each line from the catalogue/) },
+    ]);
+    expect(await count('orders')).toBe(before);
+  });
+
+  it('stores and charges the price products holds, and a replay keeps it after the price changes', async () => {
+    const key = newKey();
+    const placed = await place(key, { items: [{ sku: 'book-7', quantity: 3 }] });
+    expect(placed.status).toBe(201);
+    const { rows: catalogue } = await productsPool.query<{ price_cents: number }>(
+      "SELECT price_cents FROM products WHERE sku = 'book-7'",
+    );
+    const price = catalogue[0]!.price_cents;
+    const { rows } = await ordersPool.query<{ items: { unitPriceCents: number }[]; total_cents: string }>(
+      'SELECT items, total_cents FROM orders WHERE id = $1',
+      [placed.body.id],
+    );
+    expect(rows[0]!.items).toEqual([{ sku: 'book-7', quantity: 3, unitPriceCents: price }]);
+    expect(Number(rows[0]!.total_cents)).toBe(3 * price);
+    expect(placed.body.totalCents).toBe(3 * price);
+
+    await productsPool.query("UPDATE products SET price_cents = price_cents + 100 WHERE sku = 'book-7'");
+    try {
+      const replay = await place(key, { items: [{ sku: 'book-7', quantity: 3 }] });
+      expect(replay.body).toEqual(placed.body);
+      const fresh = await place(newKey(), { items: [{ sku: 'book-7', quantity: 3 }] });
+      expect(fresh.body.items).toEqual([{ sku: 'book-7', quantity: 3, unitPriceCents: price + 100 }]);
+    } finally {
+      await productsPool.query("UPDATE products SET price_cents = $1 WHERE sku = 'book-7'", [price]);
+    }
+  });
+
+  it('answers 422 naming each unknown or retired sku, writing nothing and charging nothing', async () => {
+    const before = [await count('orders'), await count('outbox')];
+    const res = await place(newKey(), {
+      items: [
+        { sku: 'tea-01', quantity: 1 },
+        { sku: 'no-such-sku', quantity: 1 },
+        { sku: 'poster-21', quantity: 2 },
+      ],
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([
+      { field: 'items.1.sku', message: 'unknown sku no-such-sku' },
+      { field: 'items.2.sku', message: 'poster-21 is no longer sold' },
+    ]);
+    expect(res.body.skus).toEqual(['no-such-sku', 'poster-21']);
+    const retired = await place(newKey(), { items: [{ sku: 'poster-21', quantity: 1 }] });
+    expect(retired.status).toBe(422);
+    expect(retired.body.errors).toEqual([{ field: 'items.0.sku', message: 'poster-21 is no longer sold' }]);
+    expect([await count('orders'), await count('outbox')]).toEqual(before);
+  });
+
+  it('answers 503 when products cannot be reached, writing nothing', async () => {
+    const down = createApp({
+      pool: ordersPool,
+      logger: silentLogger(),
+      usersUrl: users.url,
+      productsUrl: 'http://127.0.0.1:9',
+      paymentsUrl: payments.url,
+    }).app;
+    const before = await count('orders');
+    const res = await request(down)
+      .post('/orders')
+      .set('x-user-id', userId)
+      .set('idempotency-key', newKey())
+      .send({ items });
+    expect(res.status).toBe(503);
+    expect(res.body.detail).toMatch(/products/);
+    expect(await count('orders')).toBe(before);
+  });
+});
+
+describe("another user's orders", () => {
+  it('are 404 by id and absent from the list, exactly like an order that does not exist', async () => {
+    const mine = await place(newKey());
+    const intruder = randomUUID();
+    const byId = await request(app).get(`/orders/${mine.body.id}`).set('x-user-id', intruder);
+    const missing = await request(app).get(`/orders/${randomUUID()}`).set('x-user-id', intruder);
+    expect(byId.status).toBe(404);
+    expect([byId.status, byId.body.title]).toEqual([missing.status, missing.body.title]);
+    expect(JSON.stringify(byId.body)).not.toContain(userId);
+    const list = await request(app).get('/orders').set('x-user-id', intruder);
+    expect(list.body).toEqual([]);
+  });
+
+  it('cannot be read through a reused Idempotency-Key: the key is per user', async () => {
+    const key = newKey();
+    const mine = await place(key);
+    const intruder = randomUUID();
+    await request(users.url)
+      .post('/users')
+      .set('x-user-id', intruder)
+      .send({ name: 'Mallory', email: `mallory-${intruder}@example.com` })
+      .expect(201);
+    const theirs = await place(key, { items }, intruder);
+    expect(theirs.status).toBe(201);
+    expect(theirs.body.id).not.toBe(mine.body.id);
+    expect(theirs.body.userId).toBe(intruder);
+  });
+});
+
 describe('bad requests', () => {
   it('401 without identity, 400 naming Idempotency-Key without a key', async () => {
     const anonymous = await request(app).post('/orders').set('idempotency-key', newKey()).send({ items });
@@ -171,7 +322,7 @@ describe('bad requests', () => {
 
   it.each([
     ['missing items', {}, ['items']],
-    ['wrong types', { items: [{ sku: 5, quantity: '2', unitPriceCents: 1 }] }, ['items.0.quantity', 'items.0.sku']],
+    ['wrong types', { items: [{ sku: 5, quantity: '2' }] }, ['items.0.quantity', 'items.0.sku']],
     ['empty list', { items: [] }, ['items']],
     ['unknown field', { items, coupon: 'X' }, ['coupon']],
   ])('400 for %s, naming the fields', async (_name, body, fields) => {
@@ -189,7 +340,7 @@ describe('bad requests', () => {
     expect(malformed.status).toBe(400);
     const text = await send().set('content-type', 'text/plain').send('items');
     expect(text.status).toBe(415);
-    const huge = await send().send({ items: [{ sku: 'x'.repeat(200_000), quantity: 1, unitPriceCents: 1 }] });
+    const huge = await send().send({ items: [{ sku: 'x'.repeat(200_000), quantity: 1 }] });
     expect(huge.status).toBe(413);
     expect(huge.headers['content-type']).toMatch(/^application\/problem\+json/);
   });

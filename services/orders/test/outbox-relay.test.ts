@@ -23,6 +23,7 @@ import { createTestDatabase, type TestDatabase } from '../../../test-support/dat
 import { listen, type Listening } from '../../../test-support/listen.js';
 import { silentLogger } from '../../../test-support/silent-logger.js';
 import { createApp as createPaymentsApp } from '../../payments/src/app.js';
+import { createApp as createProductsApp } from '../../products/src/app.js';
 import { createApp as createUsersApp } from '../../users/src/app.js';
 import { createApp } from '../src/app.js';
 import { OutboxRelay } from '../src/outbox-relay.js';
@@ -58,6 +59,7 @@ async function addOutboxRows(n: number): Promise<string[]> {
       userId: 'u',
       items: [{ sku: 's', quantity: 1, unitPriceCents: 1 }],
       totalCents: 1,
+      currency: 'EUR',
     });
     ids.push(event.id);
     await pool.query('INSERT INTO outbox (id, subject, payload, headers) VALUES ($1, $2, $3, $4)', [
@@ -219,12 +221,21 @@ describe('outbox relay', () => {
   describe('wired into POST /orders', () => {
     let users: Listening;
     let payments: Listening;
+    let products: Listening;
+    let productsDb: TestDatabase;
+    let productsPool: pg.Pool;
     beforeAll(async () => {
+      productsDb = await createTestDatabase('relay_products');
+      await migrate(productsDb.url, dir('../../products/migrations'), silentLogger());
+      productsPool = new pg.Pool({ connectionString: productsDb.url });
       users = await listen(createUsersApp({ pool: usersPool, logger: silentLogger() }).app);
+      products = await listen(createProductsApp({ pool: productsPool, logger: silentLogger() }).app);
       payments = await listen(createPaymentsApp({ logger: silentLogger(), declineAboveCents: 50_000 }).app);
     });
     afterAll(async () => {
-      await Promise.all([users.close(), payments.close()]);
+      await Promise.all([users.close(), products.close(), payments.close()]);
+      await productsPool.end();
+      await productsDb.drop();
     });
 
     it('publishes right after the commit an event that satisfies the contract, with the request trace', async () => {
@@ -234,12 +245,14 @@ describe('outbox relay', () => {
         pool,
         logger: silentLogger(),
         usersUrl: users.url,
+        productsUrl: products.url,
         paymentsUrl: payments.url,
         metrics,
         onOrderCommitted: (event) => relay.publishNow(event),
       });
       const user = await request(users.url)
         .post('/users')
+        .set('x-user-id', randomUUID())
         .send({ name: 'Ev', email: `ev-${randomUUID()}@example.com` });
       const before = await streamCount();
       const placed = await request(app)
@@ -247,7 +260,7 @@ describe('outbox relay', () => {
         .set('x-user-id', user.body.id)
         .set('idempotency-key', randomUUID())
         .set('traceparent', traceparent)
-        .send({ items: [{ sku: 'tea', quantity: 2, unitPriceCents: 300 }] });
+        .send({ items: [{ sku: 'sticker-3', quantity: 2 }] });
       expect(placed.status).toBe(201);
       await relay.idle();
       expect(await streamCount()).toBe(before + 1);

@@ -9,7 +9,6 @@ export interface PaymentsDeps {
   /** @default off */
   readonly failureKnob?: FailureKnob;
   readonly lifecycle?: Lifecycle;
-  readonly bodyLimit?: string;
 }
 
 export function createApp(deps: PaymentsDeps): ServiceApp {
@@ -20,6 +19,5 @@ export function createApp(deps: PaymentsDeps): ServiceApp {
       deps.failureKnob ?? { failureRate: 0, addedLatencyMs: 0 },
     ),
     ...(deps.lifecycle === undefined ? {} : { lifecycle: deps.lifecycle }),
-    ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
   });
 }

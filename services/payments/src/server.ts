@@ -16,7 +16,6 @@ await runService({
       logger,
       declineAboveCents: config.PAYMENTS_DECLINE_ABOVE_CENTS,
       failureKnob: { failureRate: config.PAYMENTS_FAILURE_RATE, addedLatencyMs: config.PAYMENTS_ADDED_LATENCY_MS },
-      bodyLimit: config.BODY_LIMIT,
     });
     return { app, lifecycle };
   },

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express, type Request, type Response, type Router } from 'express';
+import express, { type Express, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
+import { DEFAULT_BODY_LIMIT } from './config.js';
 import { errorHandler, notFoundHandler, requireJsonBody } from './errors.js';
 import { healthRouter, Lifecycle, type HealthDetail, type ReadinessCheck } from './health.js';
 import { HttpProblem } from './problem.js';
@@ -14,8 +15,6 @@ export interface ServiceAppOptions {
   readonly routes: Router;
   /** Dependency checks behind /readyz. */
   readonly readiness?: Readonly<Record<string, ReadinessCheck>>;
-  /** Largest accepted JSON body (a body-parser size string). */
-  readonly bodyLimit?: string;
   /** Shared with the server so that SIGTERM turns /readyz to 503. */
   readonly lifecycle?: Lifecycle;
   readonly metrics?: ServiceMetrics;
@@ -27,6 +26,30 @@ export interface ServiceApp {
   readonly app: Express;
   readonly lifecycle: Lifecycle;
   readonly metrics: ServiceMetrics;
+}
+
+const BODY_LIMIT_SETTING = 'json body limit';
+
+/**
+ * Sets the largest JSON body `app` accepts (a body-parser size such as `100kb`). runService applies
+ * the service's BODY_LIMIT this way to whatever app it serves, so no service can leave it out.
+ */
+export function setBodyLimit(app: Express, limit: string): void {
+  app.set(BODY_LIMIT_SETTING, limit);
+}
+
+/** JSON bodies, parsed with the app's current body limit. */
+function jsonBodies(app: Express): RequestHandler {
+  const parsers = new Map<string, RequestHandler>();
+  return (req, res, next) => {
+    const limit = String(app.get(BODY_LIMIT_SETTING));
+    let parser = parsers.get(limit);
+    if (parser === undefined) {
+      parser = express.json({ limit, type: 'application/json' });
+      parsers.set(limit, parser);
+    }
+    parser(req, res, next);
+  };
 }
 
 function logRequest(logger: Logger, req: Request, res: Response): void {
@@ -46,6 +69,7 @@ export function createServiceApp(service: string, options: ServiceAppOptions): S
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  setBodyLimit(app, DEFAULT_BODY_LIMIT);
 
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
@@ -71,7 +95,7 @@ export function createServiceApp(service: string, options: ServiceAppOptions): S
     next(new HttpProblem(503, `${service} is starting: its database is not ready yet.`));
   });
   app.use(requireJsonBody());
-  app.use(express.json({ limit: options.bodyLimit ?? '100kb', type: 'application/json' }));
+  app.use(jsonBodies(app));
   app.use(options.routes);
   app.use(notFoundHandler());
   app.use(errorHandler(options.logger));

@@ -6,14 +6,20 @@ export const postgresUrl = z
   .url()
   .refine((v) => v.startsWith('postgres://') || v.startsWith('postgresql://'), 'must be a postgres:// URL');
 
-/** An http(s) base URL of another service. */
+/**
+ * The http:// base URL of another service. Services speak plain HTTP to their sidecar, which adds
+ * mTLS (Law 4); ServiceClient refuses anything else, so the config does too.
+ */
 export const serviceUrl = z
   .string()
   .url()
-  .refine((v) => v.startsWith('http://') || v.startsWith('https://'), 'must be an http:// URL');
+  .refine((v) => v.startsWith('http://'), 'must be an http:// URL');
 
 /** A NATS server URL. */
 export const natsUrl = z.string().regex(/^nats:\/\/\S+$/, 'must be a nats:// URL');
+
+/** The largest JSON body a service accepts where BODY_LIMIT is not set. */
+export const DEFAULT_BODY_LIMIT = '100kb';
 
 /** Settings every service reads from its environment. */
 export const baseConfigSchema = z.object({
@@ -26,11 +32,11 @@ export const baseConfigSchema = z.object({
   OTEL_EXPORTER_ZIPKIN_ENDPOINT: serviceUrl.optional(),
   /** Read by Node itself (heap sizes from the catalog); declared so every manifest variable is known here. */
   NODE_OPTIONS: z.string().optional(),
-  /** Largest accepted JSON body. */
+  /** Largest accepted JSON body; runService applies it to the service's app. */
   BODY_LIMIT: z
     .string()
     .regex(/^\d+(b|kb|mb)$/i, 'a size such as 100kb')
-    .default('100kb'),
+    .default(DEFAULT_BODY_LIMIT),
 });
 
 export type BaseConfig = z.output<typeof baseConfigSchema>;

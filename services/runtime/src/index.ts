@@ -1,4 +1,4 @@
-export { createServiceApp, type ServiceApp, type ServiceAppOptions } from './app.js';
+export { createServiceApp, setBodyLimit, type ServiceApp, type ServiceAppOptions } from './app.js';
 export {
   baseConfigSchema,
   ConfigError,

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { Express } from 'express';
 import type { z } from 'zod';
+import { setBodyLimit } from './app.js';
 import { ConfigError, loadConfig, type BaseConfig } from './config.js';
 import type { Lifecycle } from './health.js';
 import { createLogger, type Logger } from './logger.js';
@@ -45,6 +46,7 @@ export async function runService<S extends z.ZodType<BaseConfig>>(options: RunSe
     logger.fatal({ err: error }, 'start-up failed');
     process.exit(1);
   }
+  setBodyLimit(started.app, config.BODY_LIMIT);
   const server = createServer(started.app);
   // Longer than Envoy's idle timeout (1h) would pin connections; shorter than the LB's keeps
   // the sidecar from reusing a socket the app already closed.

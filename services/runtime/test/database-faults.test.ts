@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import request from 'supertest';
@@ -62,7 +63,12 @@ beforeAll(async () => {
   const probe = postgresProbe(viaProxy, { timeoutMs: 300, logger: silentLogger() });
   probeClose = probe.close;
   app = createUsersApp({ pool, logger: silentLogger(), readiness: { postgres: probe.check } }).app;
-  userId = (await request(app).post('/users').send({ name: 'Edsger', email: 'edsger@example.com' })).body.id;
+  userId = randomUUID();
+  await request(app)
+    .post('/users')
+    .set('x-user-id', userId)
+    .send({ name: 'Edsger', email: 'edsger@example.com' })
+    .expect(201);
 });
 
 afterAll(async () => {

@@ -25,7 +25,12 @@ describe('migrate', () => {
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
     );
     await client.end();
-    expect(applied.rows.map((r) => r.name)).toEqual(['001_orders', '002_order_reservations', '003_outbox_claims']);
+    expect(applied.rows.map((r) => r.name)).toEqual([
+      '001_orders',
+      '002_order_reservations',
+      '003_outbox_claims',
+      '004_server_side_prices',
+    ]);
     expect(tables.rows.map((r) => r.table_name)).toEqual(['orders', 'outbox', 'pgmigrations']);
   });
 });

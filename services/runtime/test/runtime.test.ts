@@ -11,6 +11,8 @@ import {
   loadConfig,
   outgoingTraceHeaders,
   postgresUrl,
+  setBodyLimit,
+  serviceUrl,
 } from '@mesh-kit/runtime';
 
 function appWith(routes: Router, options: { readiness?: Record<string, () => Promise<void>>; lines?: string[] } = {}) {
@@ -20,12 +22,13 @@ function appWith(routes: Router, options: { readiness?: Record<string, () => Pro
       done();
     },
   });
-  return createServiceApp('test', {
+  const service = createServiceApp('test', {
     logger: createLogger('test', 'debug', sink),
     routes,
     ...(options.readiness === undefined ? {} : { readiness: options.readiness }),
-    bodyLimit: '1kb',
   });
+  setBodyLimit(service.app, '1kb');
+  return service;
 }
 
 describe('config', () => {
@@ -41,6 +44,14 @@ describe('config', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).variables).toEqual(['PORT', 'DATABASE_URL']);
     expect((error as ConfigError).message).toMatch(/PORT: .*number.*DATABASE_URL: must be a postgres:\/\/ URL/);
+  });
+
+  it('takes only http:// service URLs, as ServiceClient does, naming the variable', () => {
+    const schema = baseConfigSchema.extend({ USERS_URL: serviceUrl });
+    expect(loadConfig(schema, { PORT: '1', USERS_URL: 'http://users:3001' }).USERS_URL).toBe('http://users:3001');
+    expect(() => loadConfig(schema, { PORT: '1', USERS_URL: 'https://users:3001' })).toThrow(
+      /USERS_URL: must be an http:\/\/ URL/,
+    );
   });
 
   it('applies defaults', () => {
@@ -84,6 +95,22 @@ describe('health', () => {
     );
     expect(text).toContain('process_cpu_user_seconds_total');
     expect(text).not.toContain('/things/41');
+  });
+});
+
+describe('body limit', () => {
+  it('accepts 100kb by default and the limit set later, as runService sets BODY_LIMIT', async () => {
+    const routes = Router();
+    routes.post('/echo', (req, res) => void res.json(req.body));
+    const { app } = createServiceApp('test', { logger: createLogger('test', 'silent'), routes });
+    const body = (bytes: number) => ({ text: 'x'.repeat(bytes) });
+    expect((await request(app).post('/echo').send(body(90_000))).status).toBe(200);
+    expect((await request(app).post('/echo').send(body(110_000))).status).toBe(413);
+    setBodyLimit(app, '2kb');
+    expect((await request(app).post('/echo').send(body(1_500))).status).toBe(200);
+    const refused = await request(app).post('/echo').send(body(2_500));
+    expect(refused.status).toBe(413);
+    expect(refused.body).toMatchObject({ status: 413, detail: 'The request body exceeds the limit of 2048 bytes.' });
   });
 });
 

@@ -34,7 +34,7 @@ async function fetchPart(call: Promise<ServiceResponse>, absentOn404: boolean): 
 export async function buildOverview(clients: OverviewClients, userId: string): Promise<Overview> {
   const asCaller = { [USER_ID_HEADER]: userId };
   const [user, orders, notifications] = await Promise.all([
-    fetchPart(clients.users.get(`/users/${encodeURIComponent(userId)}`), true),
+    fetchPart(clients.users.get(`/users/${encodeURIComponent(userId)}`, asCaller), true),
     fetchPart(clients.orders.get('/orders', asCaller), false),
     fetchPart(clients.notifications.get('/notifications', asCaller), false),
   ]);

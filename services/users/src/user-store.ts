@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 
 export interface User {
@@ -7,20 +6,27 @@ export interface User {
   readonly email: string;
 }
 
-export type CreateResult = { readonly created: User } | { readonly emailTaken: true };
+/** Discriminated by `kind`, like every result in the kit. */
+export type CreateResult =
+  { readonly kind: 'created'; readonly user: User } | { readonly kind: 'existing'; readonly user: User };
 
 export class UserStore {
   constructor(private readonly pool: pg.Pool) {}
 
-  async create(name: string, email: string): Promise<CreateResult> {
+  /** Creates the profile of `id` (the caller's subject), or answers the one it already has. */
+  async create(id: string, name: string, email: string): Promise<CreateResult> {
     const result = await this.pool.query<User>(
       `INSERT INTO users (id, name, email) VALUES ($1, $2, $3)
-       ON CONFLICT (lower(email)) DO NOTHING
+       ON CONFLICT (id) DO NOTHING
        RETURNING id, name, email`,
-      [randomUUID(), name, email],
+      [id, name, email],
     );
     const row = result.rows[0];
-    return row === undefined ? { emailTaken: true } : { created: row };
+    if (row !== undefined) return { kind: 'created', user: row };
+    const existing = await this.find(id);
+    // Deleted between the two statements: none of this service's routes deletes, so it cannot be.
+    if (existing === undefined) throw new Error(`user ${id} vanished while registering`);
+    return { kind: 'existing', user: existing };
   }
 
   async find(id: string): Promise<User | undefined> {

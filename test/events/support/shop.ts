@@ -9,7 +9,7 @@ import { readJsonLog } from '../../../test-support/json-log.js';
 import { planStack, withDatabase, type PlannedService } from '../../../scripts/stack/plan.js';
 import { startService, stopAll, waitReady, type RunningService } from '../../../scripts/stack/processes.js';
 
-const SERVICES = ['users', 'payments', 'orders', 'notifications', 'analytics'] as const;
+const SERVICES = ['users', 'products', 'payments', 'orders', 'notifications', 'analytics'] as const;
 export type ShopService = (typeof SERVICES)[number];
 
 /**
@@ -138,19 +138,18 @@ export function shopClient(shop: EventShop) {
   };
   return {
     call,
+    /** Registers a new subject's own profile (x-user-id); its id. */
     async createUser(): Promise<string> {
+      const id = `events-${randomBytes(6).toString('hex')}`;
       const created = await call(
         'users',
         'POST',
         '/users',
-        {},
-        {
-          name: 'Events',
-          email: `events-${randomBytes(6).toString('hex')}@example.com`,
-        },
+        { 'x-user-id': id },
+        { name: 'Events', email: `${id}@example.com` },
       );
       if (created.status !== 201) throw new Error(`POST /users answered ${created.status}`);
-      return created.body.id as string;
+      return id;
     },
     /** Places one order; resolves with its id, or throws with the status. */
     async placeOrder(userId: string, headers: Record<string, string> = {}): Promise<string> {
@@ -159,7 +158,7 @@ export function shopClient(shop: EventShop) {
         'POST',
         '/orders',
         { 'x-user-id': userId, 'idempotency-key': randomBytes(8).toString('hex'), ...headers },
-        { items: [{ sku: 'tea', quantity: 2, unitPriceCents: 350 }] },
+        { items: [{ sku: 'tea-01', quantity: 2 }] },
       );
       if (placed.status !== 201)
         throw new Error(`POST /orders answered ${placed.status}: ${JSON.stringify(placed.body)}`);

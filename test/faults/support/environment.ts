@@ -70,18 +70,18 @@ export async function restoreEnvironment(env: FaultEnvironment): Promise<void> {
   await env.shop.heal(60_000);
 }
 
-/** Creates `n` users through the users API; their ids. */
+/** Creates `n` users through the users API, each its own subject (x-user-id); their ids. */
 export async function createUsers(shop: FaultShop, n: number): Promise<string[]> {
   return Promise.all(
     Array.from({ length: n }, async () => {
+      const id = `fault-${randomBytes(6).toString('hex')}`;
       const res = await fetch(`${shop.urls.users}/users`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'Fault', email: `fault-${randomBytes(6).toString('hex')}@example.com` }),
+        headers: { 'content-type': 'application/json', 'x-user-id': id },
+        body: JSON.stringify({ name: 'Fault', email: `${id}@example.com` }),
       });
-      const body = (await res.json()) as { id?: unknown };
-      if (res.status !== 201 || typeof body.id !== 'string') throw new Error(`POST /users answered ${res.status}`);
-      return body.id;
+      if (res.status !== 201) throw new Error(`POST /users answered ${res.status}`);
+      return id;
     }),
   );
 }

@@ -24,7 +24,8 @@ export interface LoadOptions {
 export const DEFAULT_LOAD: LoadOptions = { ordersPerSecond: 20, readsPerSecond: 10, timeoutMs: 5_000 };
 
 /** The body every order of the load sends: 2 × tea at 3.50 = 7.00. */
-export const ORDER_BODY = { items: [{ sku: 'tea', quantity: 2, unitPriceCents: 350 }] };
+/** A seeded sku: products prices it. */
+export const ORDER_BODY = { items: [{ sku: 'tea-01', quantity: 2 }] };
 
 type Read = { service: ShopService; path: (userId: string, orderId: string | undefined) => string };
 const READS: readonly Read[] = [

@@ -124,7 +124,7 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     id: 'nats-stop',
-    staysReady: ['users', 'payments', 'orders'],
+    staysReady: ['users', 'products', 'payments', 'orders'],
     title: 'NATS stopped 10 s',
     async run(env) {
       await env.nats.stop();
@@ -134,7 +134,7 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     id: 'nats-restart',
-    staysReady: ['users', 'payments', 'orders'],
+    staysReady: ['users', 'products', 'payments', 'orders'],
     title: 'NATS restarted',
     async run(env) {
       await env.nats.stop();
@@ -145,18 +145,18 @@ export const FAULTS: readonly Fault[] = [
     id: 'payments-slow',
     title: 'payments answers after 2 s',
     // A slow dependency slows orders down; it must not fail them (2 s is well within the client's 5 s).
-    staysReady: ['users', 'orders', 'notifications', 'analytics'],
+    staysReady: ['users', 'products', 'orders', 'notifications', 'analytics'],
     run: (env, marks) => withPayments(env, marks, { PAYMENTS_ADDED_LATENCY_MS: '2000' }, 'slow', true),
   },
   {
     id: 'payments-failing',
     title: 'payments fails 50 % (503)',
-    staysReady: ['users', 'orders', 'notifications', 'analytics'],
+    staysReady: ['users', 'products', 'orders', 'notifications', 'analytics'],
     run: (env, marks) => withPayments(env, marks, { PAYMENTS_FAILURE_RATE: '0.5' }, 'failing', false),
   },
   {
     id: 'kill-orders',
-    staysReady: ['users', 'payments', 'notifications', 'analytics'],
+    staysReady: ['users', 'products', 'payments', 'notifications', 'analytics'],
     title: 'kill -9 orders with events in flight',
     async run(env, marks) {
       // An order's event is at risk only for the millisecond between its commit and the broker's
@@ -187,7 +187,7 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     id: 'kill-notifications',
-    staysReady: ['users', 'payments', 'orders', 'analytics'],
+    staysReady: ['users', 'products', 'payments', 'orders', 'analytics'],
     title: 'kill -9 notifications mid-batch',
     async run(env, marks) {
       // Frozen for 2 s, a backlog builds; killed as soon as the first of it is written.

@@ -7,9 +7,9 @@ import { ensureDatabases } from '../../../scripts/stack/databases.js';
 import { planStack, withDatabase, type PlannedService } from '../../../scripts/stack/plan.js';
 import { startService, waitReady, type RunningService } from '../../../scripts/stack/processes.js';
 
-export const SHOP_SERVICES = ['users', 'payments', 'orders', 'notifications', 'analytics'] as const;
+export const SHOP_SERVICES = ['users', 'products', 'payments', 'orders', 'notifications', 'analytics'] as const;
 export type ShopService = (typeof SHOP_SERVICES)[number];
-export type DatabaseService = 'users' | 'orders' | 'notifications' | 'analytics';
+export type DatabaseService = 'users' | 'products' | 'orders' | 'notifications' | 'analytics';
 
 /** A process that ended without the harness asking it to. */
 export interface UnexpectedExit {

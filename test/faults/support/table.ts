@@ -29,7 +29,7 @@ function row(r: FaultResult): string[] {
   ];
 }
 
-/** The matrix as a Markdown table (it reads in a terminal and pastes into the README). */
+/** The matrix as a Markdown table (it reads in a terminal and pastes into docs/verify.md). */
 export function formatTable(results: readonly FaultResult[]): string {
   const rows = [HEADER, ...results.map(row)];
   const widths = HEADER.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

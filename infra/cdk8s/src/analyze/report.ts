@@ -1,5 +1,7 @@
-import type { Analysis, HopPolicy, RouteNode } from './analyze.js';
-import { describeNeed, destinationRuleRules, routeRules, tryBudget, tryNeed, tryOutlastsCallees } from './rules.js';
+import type { Analysis } from './analyze.js';
+import { tryBudget, type HopPolicy, type RouteNode } from './model.js';
+import { rules } from './rules/index.js';
+import { describeNeed, tryNeed, tryOutlastsCallees } from './rules/try-outlasts-callees.js';
 
 const ms = (value: number | undefined): string =>
   value === undefined ? 'none' : value >= 1000 ? `${value / 1000}s` : `${value}ms`;
@@ -54,7 +56,7 @@ export function formatReport(a: Analysis): string {
     );
   }
   lines.push('');
-  lines.push(`Named rules: ${[...routeRules, ...destinationRuleRules].map((r) => r.name).join(', ')}`);
+  lines.push(`Named rules: ${rules.map((r) => r.name).join(', ')}`);
   if (a.findings.length === 0) lines.push('analyze: no findings');
   else lines.push(`analyze: ${a.findings.length} finding(s):`, ...a.findings.map((f) => `  ✗ ${f}`));
   return lines.join('\n');

@@ -1,16 +1,22 @@
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { Catalog } from '../catalog.js';
+import { databaseSecretName, natsSecretName, type Catalog, usesBroker } from '../catalog.js';
+import { brokerUsers } from '../broker-permissions.js';
 import { assertValidCatalog } from '../catalog-check.js';
+import { BrokerConfig } from '../constructs/broker-config.js';
 import { GatewayAuthentication } from '../constructs/gateway-authentication.js';
 import { GatewayRateLimit } from '../constructs/gateway-rate-limit.js';
 import { IngressRoutes } from '../constructs/ingress-routes.js';
 import { MeshDefaults } from '../constructs/mesh-defaults.js';
+import { NamespaceDefaultDeny } from '../constructs/namespace-default-deny.js';
+import { WorkloadNetworkPolicy } from '../constructs/workload-network-policy.js';
+import { POSTGRES_INIT, workloadAllowances } from '../network-allowances.js';
 import { PostgresInit } from '../constructs/postgres-init.js';
 import { ShopNamespace } from '../constructs/shop-namespace.js';
-import { ShopService, databaseSecretName } from '../constructs/shop-service.js';
+import { ShopService } from '../constructs/shop-service.js';
 import { StatefulBackingService } from '../constructs/stateful-backing-service.js';
-import { PART_OF, TIER_LABEL, principal, serviceHost } from '../mesh-names.js';
+import { gatewayPaths } from '../gateway-paths.js';
+import { PART_OF, TIER_LABEL, authorizationPath, principal, serviceHost } from '../mesh-names.js';
 
 export interface ShopOptions {
   readonly catalog: Catalog;
@@ -27,9 +33,7 @@ export interface ShopOptions {
   readonly credentialsRevision?: string;
 }
 
-/** The name of the Secret holding the `postgres` superuser password. */
-export const POSTGRES_ADMIN_SECRET = 'postgres-admin';
-const POSTGRES_INIT = 'postgres-init';
+const NATS_CONFIG = 'nats-config';
 
 /** Adds the shop's charts to `app`: one file per chart, named so `kubectl apply -f` meets the namespace first. */
 export function addShopCharts(app: App, options: ShopOptions): void {
@@ -46,19 +50,31 @@ export function addShopCharts(app: App, options: ShopOptions): void {
     maxRetryAmplification: catalog.maxRetryAmplification,
     requestBudget: catalog.requestBudget,
   });
-  new MeshDefaults(chart('10-mesh', catalog.namespace), 'mesh', {
+  const allowances = new Map(workloadAllowances(catalog).map((a) => [a.name, a]));
+  const networkPolicy = (scope: Construct, name: string): void => {
+    const allowance = allowances.get(name);
+    if (allowance === undefined) throw new Error(`no network allowance for workload '${name}'`);
+    new WorkloadNetworkPolicy(scope, `network-policy-${name}`, { namespace: catalog.namespace, allowance });
+  };
+  const mesh = chart('10-mesh', catalog.namespace);
+  new NamespaceDefaultDeny(mesh, 'default-deny', { namespace: catalog.namespace });
+  new MeshDefaults(mesh, 'mesh', {
     namespace: catalog.namespace,
     tracingProvider: catalog.telemetry.tracingProvider,
     samplingPercent: catalog.telemetry.samplingPercent,
     accessLogProvider: catalog.telemetry.accessLogProvider,
   });
-  addData(chart('20-data', catalog.namespace, { [TIER_LABEL]: 'data' }), catalog, options);
+  const data = chart('20-data', catalog.namespace, { [TIER_LABEL]: 'data' });
+  addData(data, catalog, options);
+  for (const name of [catalog.postgres.name, catalog.nats.name, POSTGRES_INIT]) networkPolicy(data, name);
   for (const spec of catalog.services) {
-    new ShopService(chart(`30-${spec.name}`, catalog.namespace), 'service', {
+    const scope = chart(`30-${spec.name}`, catalog.namespace);
+    new ShopService(scope, 'service', {
       catalog,
       spec,
       image: `${options.imageRegistry}/${spec.name}:${options.imageTag}`,
     });
+    networkPolicy(scope, spec.name);
   }
   new IngressRoutes(chart('40-ingress', catalog.namespace), 'ingress', { catalog });
   const edge = chart('50-gateway-policy', catalog.ingress.namespace);
@@ -70,6 +86,9 @@ export function addShopCharts(app: App, options: ShopOptions): void {
     jwks: options.jwks,
     identityHeader: catalog.ingress.jwt.identityHeader,
     protectedPaths: [`${catalog.ingress.jwt.protectedPrefix}*`],
+    publicGetPaths: gatewayPaths(catalog)
+      .filter((p) => p.auth === 'public')
+      .map((p) => authorizationPath(p.path)),
   });
   new GatewayRateLimit(edge, 'rate-limit', {
     namespace: catalog.ingress.namespace,
@@ -81,7 +100,7 @@ export function addShopCharts(app: App, options: ShopOptions): void {
 function addData(scope: Construct, catalog: Catalog, options: ShopOptions): void {
   const { postgres, nats, namespace } = catalog;
   const owners = catalog.services.filter((s) => s.database !== undefined);
-  const brokerUsers = catalog.services.filter((s) => s.publishes.length > 0 || s.consumes.length > 0);
+  const brokerClients = catalog.services.filter(usesBroker);
   const sidecar = catalog.defaults.sidecar;
   const collector = catalog.telemetry.collectorHost;
   new StatefulBackingService(scope, 'postgres', {
@@ -90,7 +109,7 @@ function addData(scope: Construct, catalog: Catalog, options: ShopOptions): void
     version: catalog.version,
     runAsUser: 70,
     env: [
-      { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: POSTGRES_ADMIN_SECRET, key: 'password' } } },
+      { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: catalog.secrets.postgresAdmin, key: 'password' } } },
       { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
     ],
     dataPath: '/var/lib/postgresql/data',
@@ -101,18 +120,31 @@ function addData(scope: Construct, catalog: Catalog, options: ShopOptions): void
     callers: [...owners.map((s) => principal(namespace, s.name)), principal(namespace, POSTGRES_INIT)],
     egress: [collector],
   });
+  const brokerConfig = new BrokerConfig(scope, 'nats-config', {
+    name: NATS_CONFIG,
+    namespace,
+    users: brokerUsers(catalog),
+  });
   new StatefulBackingService(scope, 'nats', {
     spec: nats,
     namespace,
     version: catalog.version,
     runAsUser: 1000,
-    args: ['--jetstream', '--store_dir', '/data', '--http_port', '8222'],
+    // The monitoring port (8222) serves the kubelet's probes only: the Service leaves it out and the
+    // NetworkPolicies admit no pod to it.
+    args: ['--config', `/etc/nats/${brokerConfig.fileName}`, '--jetstream', '--store_dir', '/data', '--http_port', '8222'],
+    env: brokerUsers(catalog).map((u) => ({
+      name: u.passwordVariable,
+      valueFrom: { secretKeyRef: { name: natsSecretName(u.user, catalog), key: 'password' } },
+    })),
+    configMap: { name: NATS_CONFIG, mountPath: '/etc/nats' },
+    podAnnotations: { 'mesh-kit.dev/config-digest': brokerConfig.digest },
     dataPath: '/data',
     extraPorts: [{ name: 'http-monitor', containerPort: 8222 }],
     readiness: { httpGet: { path: '/healthz?js-enabled-only=true', port: 8222 }, periodSeconds: 5 },
     liveness: { httpGet: { path: '/healthz', port: 8222 }, periodSeconds: 15, failureThreshold: 6 },
     sidecar,
-    callers: brokerUsers.map((s) => principal(namespace, s.name)),
+    callers: brokerClients.map((s) => principal(namespace, s.name)),
     egress: [collector],
   });
   new PostgresInit(scope, 'postgres-init', {
@@ -122,9 +154,9 @@ function addData(scope: Construct, catalog: Catalog, options: ShopOptions): void
     image: postgres.image,
     host: serviceHost(postgres.name, catalog),
     port: postgres.port,
-    adminSecret: POSTGRES_ADMIN_SECRET,
+    adminSecret: catalog.secrets.postgresAdmin,
     ...(options.credentialsRevision === undefined ? {} : { credentialsRevision: options.credentialsRevision }),
-    databases: owners.map((s) => ({ service: s.name, secret: databaseSecretName(s.name) })),
+    databases: owners.map((s) => ({ service: s.name, secret: databaseSecretName(s.name, catalog) })),
     egress: [`./${serviceHost(postgres.name, catalog)}`, collector],
   });
 }

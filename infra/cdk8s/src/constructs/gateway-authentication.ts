@@ -28,10 +28,29 @@ export interface GatewayAuthenticationProps {
    */
   readonly protectedPaths?: readonly string[];
   /**
+   * Paths under `protectedPaths` that anyone may GET without a token (AuthorizationPolicy path
+   * templates such as `/api/products/{*}`): the DENY policy leaves their GETs alone, whatever
+   * credentials they carry, and still judges every other method on them.
+   * @default [] (none)
+   */
+  readonly publicGetPaths?: readonly string[];
+  /**
    * Name prefix of the objects.
    * @default 'shop'
    */
   readonly name?: string;
+}
+
+/** Protected paths except public GETs: (protected and not public) or (public and not GET). */
+function protectedOperations(
+  protectedPaths: readonly string[],
+  publicGetPaths: readonly string[],
+): { operation: { paths: string[]; notPaths?: string[]; notMethods?: string[] } }[] {
+  if (publicGetPaths.length === 0) return [{ operation: { paths: [...protectedPaths] } }];
+  return [
+    { operation: { paths: [...protectedPaths], notPaths: [...publicGetPaths] } },
+    { operation: { paths: [...publicGetPaths], notMethods: ['GET'] } },
+  ];
 }
 
 /**
@@ -77,7 +96,7 @@ export class GatewayAuthentication extends Construct {
         rules: [
           {
             from: [{ source: { notRequestPrincipals: ['*'] } }],
-            to: [{ operation: { paths: [...(props.protectedPaths ?? ['/api/*'])] } }],
+            to: protectedOperations(props.protectedPaths ?? ['/api/*'], props.publicGetPaths ?? []),
             // `*` is Envoy's present_match: any value, the empty one included, counts as present.
             when: [{ key: 'request.headers[authorization]', values: ['*'] }],
           },

@@ -17,19 +17,17 @@ export interface IngressRoutesProps {
   readonly virtualServiceName?: string;
 }
 
-/** The name the ingress routes are keyed by in call paths. */
-export const GATEWAY_NODE = 'gateway';
-
 /**
  * The shop's public edge: a Gateway on the shared ingress gateway, and one VirtualService with a
  * route per public service route (`/api/orders/:id` → orders `/orders/:id`), each carrying that
  * route's timeout and retry policy, and scrubbing internal response headers.
  *
- * Every forwarding route also requires a verified `sub` claim (jwt_authn's metadata, which a client
- * cannot supply), and a first route answers 401 problem+json under the protected prefix when there
- * is none: a request without a token passes authentication and the gateway's DENY policy (which
- * only judges requests that carry credentials) and gets its 401 here. Istio has no switch for that
- * 401 (istio/api#3597).
+ * Auth is per gateway route, from the catalog. A `public` route (GET only) comes first and matches
+ * with or without a token. Every other forwarding route requires a verified `sub` claim (jwt_authn's
+ * metadata, which a client cannot supply), and a route ahead of them answers 401 problem+json under
+ * the protected prefix when there is none: a request without a token passes authentication and the
+ * gateway's DENY policy (which only judges requests that carry credentials) and gets its 401 here.
+ * Istio has no switch for that 401 (istio/api#3597).
  *
  * The identity header is deliberately not touched here: route-level header removal runs in the
  * router, after jwt_authn has written the verified claim, so removing it would drop the real value
@@ -49,13 +47,15 @@ export class IngressRoutes extends Construct {
       },
     });
     const protectedPrefix = catalog.ingress.jwt.protectedPrefix;
-    const routes: VirtualServiceSpecHttp[] = [
+    const publicRoutes: VirtualServiceSpecHttp[] = [];
+    const tokenRoutes: VirtualServiceSpecHttp[] = [
       unauthorizedRoute({ prefix: protectedPrefix, realm: catalog.ingress.jwt.audience }),
     ];
     const verified = { [verifiedClaimKey(IDENTITY_CLAIM)]: { ...NON_EMPTY } };
     const annotation: RouteAnnotation[] = [];
     for (const spec of catalog.services) {
       for (const g of spec.gateway) {
+        const isPublic = (g.auth ?? 'jwt') === 'public';
         for (const r of spec.routes.filter((route) => isUnder(route.path, g.rewrite))) {
           const publicPath = g.prefix + r.path.slice(g.rewrite.length);
           if (!publicPath.startsWith(protectedPrefix)) {
@@ -63,12 +63,21 @@ export class IngressRoutes extends Construct {
               `${spec.name}: gateway path '${publicPath}' is outside the protected prefix '${protectedPrefix}'`,
             );
           }
+          if (isPublic && r.method !== 'GET') {
+            throw new Error(`${spec.name}: public gateway path '${publicPath}' must be GET only, got ${r.method}`);
+          }
           const name = `${spec.name}-${routeName(r.method, r.path)}`;
           // The gateway's own route to a service carries its canary split and mirror too.
           const entries = versionedRoutes(
             {
               name,
-              match: [{ method: { exact: r.method }, uri: { regex: pathRegex(publicPath) }, headers: { ...verified } }],
+              match: [
+                {
+                  method: { exact: r.method },
+                  uri: { regex: pathRegex(publicPath) },
+                  ...(isPublic ? {} : { headers: { ...verified } }),
+                },
+              ],
               rewrite: { uriRegexRewrite: { match: pathRegex(g.prefix).replace(/\$$/, ''), rewrite: g.rewrite } },
               ...routePolicy(r),
               headers: { response: { remove: [...catalog.ingress.scrubResponseHeaders] } },
@@ -85,11 +94,12 @@ export class IngressRoutes extends Construct {
               idempotent: r.idempotent,
               calls: [routeKey(r.method, spec.name, r.path)],
             });
-            routes.push(entry as VirtualServiceSpecHttp);
+            (isPublic ? publicRoutes : tokenRoutes).push(entry as VirtualServiceSpecHttp);
           }
         }
       }
     }
+    const routes = [...publicRoutes, ...tokenRoutes];
     new VirtualService(this, 'virtual-service', {
       metadata: {
         name: props.virtualServiceName ?? `${namespace}-ingress`,

@@ -23,7 +23,7 @@ export class MeshDefaults extends Construct {
       metadata: { name: 'default', namespace: props.namespace },
       spec: { mtls: { mode: PeerAuthenticationSpecMtlsMode.STRICT } },
     });
-    // An ALLOW-nothing policy: every request needs an ALLOW policy of its own (law 4).
+    // An ALLOW-nothing policy: every request needs an ALLOW policy of its own (Law 4).
     new AuthorizationPolicy(this, 'deny-all', {
       metadata: { name: 'deny-all', namespace: props.namespace },
       spec: {},

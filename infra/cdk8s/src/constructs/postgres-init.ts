@@ -15,7 +15,7 @@ export interface PostgresInitProps {
   readonly namespace: string;
   readonly version: string;
   readonly image: string;
-  /** host:port of the PostgreSQL Service. */
+  /** Host name of the PostgreSQL Service. */
   readonly host: string;
   readonly port: number;
   /** The Secret (key `password`) of the `postgres` superuser. */
@@ -34,20 +34,38 @@ export interface PostgresInitProps {
 const envName = (service: string, key: string): string =>
   `${service.toUpperCase().replace(/-/g, '_')}_DB_${key.toUpperCase()}`;
 
-/** The idempotent SQL run for one database: role (password refreshed), then database owned by it. */
-function initScript(props: PostgresInitProps): string {
-  const lines = ['set -eu', `until pg_isready -h ${props.host} -p ${props.port} -U postgres; do sleep 2; done`];
-  for (const db of props.databases) {
-    const v = (key: string): string => `"$${envName(db.service, key)}"`;
-    lines.push(
-      `psql -v ON_ERROR_STOP=1 -h ${props.host} -p ${props.port} -U postgres -d postgres` +
-        ` -v role=${v('username')} -v pass=${v('password')} -v db=${v('database')} <<'SQL'`,
+/**
+ * The idempotent script the Job runs: per database its role (password refreshed), the database owned
+ * by it, and CONNECT for that role only. No secret is ever an argument: psql and pg_isready take the
+ * server from PGHOST/PGPORT/PGUSER/PGDATABASE and the admin password from PGPASSWORD, and psql reads
+ * each role's name, password and database with `\getenv` (psql 15+) from the Job's env, so
+ * `/proc/<pid>/cmdline` shows variable names only.
+ */
+export function postgresInitScript(databases: readonly OwnedDatabase[]): string {
+  const sql = [
+    // Nobody but a database's own role (and superusers) may connect to it.
+    'REVOKE CONNECT ON DATABASE postgres FROM PUBLIC;',
+    'REVOKE CONNECT ON DATABASE template1 FROM PUBLIC;',
+  ];
+  for (const db of databases) {
+    sql.push(
+      `\\getenv role ${envName(db.service, 'username')}`,
+      `\\getenv pass ${envName(db.service, 'password')}`,
+      `\\getenv db ${envName(db.service, 'database')}`,
       `SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role')\\gexec`,
       `SELECT format('ALTER ROLE %I WITH LOGIN PASSWORD %L', :'role', :'pass')\\gexec`,
       `SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'role') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db')\\gexec`,
-      'SQL',
+      `SELECT format('REVOKE CONNECT ON DATABASE %I FROM PUBLIC', :'db')\\gexec`,
+      `SELECT format('GRANT CONNECT ON DATABASE %I TO %I', :'db', :'role')\\gexec`,
     );
   }
+  const lines = [
+    'set -eu',
+    'until pg_isready -q; do sleep 2; done',
+    "psql -X -v ON_ERROR_STOP=1 <<'SQL'",
+    ...sql,
+    'SQL',
+  ];
   return `${lines.join('\n')}\n`;
 }
 
@@ -58,6 +76,10 @@ export class PostgresInit extends Construct {
     const { name, namespace } = props;
     const metadata = { name, namespace, labels: { ...PART_OF, app: name } };
     const env = [
+      { name: 'PGHOST', value: props.host },
+      { name: 'PGPORT', value: String(props.port) },
+      { name: 'PGUSER', value: 'postgres' },
+      { name: 'PGDATABASE', value: 'postgres' },
       { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: props.adminSecret, key: 'password' } } },
       ...props.databases.flatMap((db) =>
         ['username', 'password', 'database'].map((key) => ({
@@ -74,7 +96,7 @@ export class PostgresInit extends Construct {
     });
     // A Job's pod template is immutable, so the name carries a hash of what it does: the same
     // catalog re-applies as no change at all, a changed one (a new database) is a new Job that runs.
-    const script = initScript(props);
+    const script = postgresInitScript(props.databases);
     const digest = createHash('sha256')
       .update(JSON.stringify({ script, env, image: props.image, credentials: props.credentialsRevision ?? null }))
       .digest('hex');

@@ -3,6 +3,9 @@ import {
   type Catalog,
   type ServiceSpec,
   circuitBreakerOf,
+  databaseSecretName,
+  natsSecretName,
+  jwtSecretName,
   serviceUrlVariable,
   sidecarOf,
   usesBroker,
@@ -22,16 +25,6 @@ export interface ShopServiceProps {
   readonly image: string;
 }
 
-/** The Secret holding a service's database credentials (created by `make secrets`). */
-export function databaseSecretName(service: string): string {
-  return `${service}-db`;
-}
-
-/** The Secret holding the private key a gateway caller signs its JWTs with. */
-export function jwtSecretName(service: string): string {
-  return `${service}-jwt`;
-}
-
 /** The container env of a service, derived from the catalog (the env contract is its config schema). */
 export function serviceEnv(catalog: Catalog, spec: ServiceSpec): Record<string, EnvSource> {
   const env: Record<string, EnvSource> = {
@@ -41,18 +34,20 @@ export function serviceEnv(catalog: Catalog, spec: ServiceSpec): Record<string, 
     NODE_OPTIONS: { value: catalog.defaults.nodeOptions },
   };
   for (const [key, value] of Object.entries(scenarioEnv(catalog, spec))) env[key] = { value };
-  if (spec.database !== undefined) env.DATABASE_URL = { secret: databaseSecretName(spec.name), key: 'url' };
+  if (spec.database !== undefined) env.DATABASE_URL = { secret: databaseSecretName(spec.name, catalog), key: 'url' };
   for (const call of spec.calls) {
     const callee = findService(call.service, catalog);
     env[serviceUrlVariable(callee.name)] = { value: `http://${serviceHost(callee.name, catalog)}:${callee.port}` };
   }
   if (usesBroker(spec)) {
     env.NATS_URL = { value: `nats://${serviceHost(catalog.nats.name, catalog)}:${catalog.nats.port}` };
+    env.NATS_USER = { value: spec.name };
+    env.NATS_PASSWORD = { secret: natsSecretName(spec.name, catalog), key: 'password' };
     env.OTEL_EXPORTER_ZIPKIN_ENDPOINT = { value: catalog.telemetry.spanCollectorUrl };
   }
   if (spec.callsGateway === true) {
     env.GATEWAY_URL = { value: `http://${catalog.ingress.service}:${catalog.ingress.port}` };
-    env.JWT_SIGNING_KEY = { secret: jwtSecretName(spec.name), key: 'private.pem' };
+    env.JWT_SIGNING_KEY = { secret: jwtSecretName(spec.name, catalog), key: catalog.secrets.jwtPrivateKey };
   }
   return env;
 }

@@ -36,6 +36,16 @@ export interface StatefulBackingServiceProps {
    * @default none
    */
   readonly extraPorts?: readonly { readonly name: string; readonly containerPort: number }[];
+  /**
+   * A ConfigMap mounted read-only at `mountPath` (the server's configuration file).
+   * @default none
+   */
+  readonly configMap?: { readonly name: string; readonly mountPath: string };
+  /**
+   * Extra pod annotations (a configuration digest that rolls the pod when it changes).
+   * @default none
+   */
+  readonly podAnnotations?: Readonly<Record<string, string>>;
   readonly readiness: ProbeSpec;
   readonly liveness: ProbeSpec;
   /** Requests and limits of the injected istio-proxy. */
@@ -88,6 +98,7 @@ export class StatefulBackingService extends Construct {
             labels,
             annotations: {
               ...sidecarAnnotations(props.sidecar),
+              ...props.podAnnotations,
             },
           },
           spec: {
@@ -133,10 +144,16 @@ export class StatefulBackingService extends Construct {
                 volumeMounts: [
                   { name: 'data', mountPath: props.dataPath },
                   ...scratch.map((path, i) => ({ name: `scratch-${i}`, mountPath: path })),
+                  ...(props.configMap === undefined
+                    ? []
+                    : [{ name: 'config', mountPath: props.configMap.mountPath, readOnly: true }]),
                 ],
               },
             ],
-            volumes: scratch.map((_, i) => ({ name: `scratch-${i}`, emptyDir: { sizeLimit: '64Mi' } })),
+            volumes: [
+              ...scratch.map((_, i) => ({ name: `scratch-${i}`, emptyDir: { sizeLimit: '64Mi' } })),
+              ...(props.configMap === undefined ? [] : [{ name: 'config', configMap: { name: props.configMap.name } }]),
+            ],
           },
         },
         volumeClaimTemplates: [

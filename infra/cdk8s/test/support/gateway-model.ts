@@ -1,7 +1,8 @@
 /**
  * A model of the ingress gateway's request path, interpreting the synthesized objects: the
  * identity-header strip, jwt_authn, the DENY AuthorizationPolicy, then the router's first matching
- * route. It encodes these Envoy/Istio facts (sources in the README's gateway section):
+ * route. It encodes these Envoy/Istio facts (sources: docs/architecture.md, "The caller's identity at
+ * the gateway"):
  * - header names are lower-cased by Envoy's codecs;
  * - jwt_authn (Istio: allow_missing) rejects an invalid token with 401, lets a missing one through,
  *   and on success writes the claims to its metadata, sets the claim headers and removes the token
@@ -50,7 +51,7 @@ interface HttpRoute {
 }
 interface Rule {
   from?: { source: { notRequestPrincipals?: string[] } }[];
-  to?: { operation: { paths?: string[] } }[];
+  to?: { operation: { paths?: string[]; notPaths?: string[]; methods?: string[]; notMethods?: string[] } }[];
   when?: { key: string; values?: string[] }[];
 }
 
@@ -96,13 +97,34 @@ export function gatewayModel(
     return http.find((r) => (r.match ?? [{}]).some(matches));
   };
 
-  const denied = (path: string, headers: Record<string, string>, principal: string | undefined): boolean =>
+  // Istio's path forms: exact, `prefix*`, and templates where `{*}` is one whole segment.
+  const pathMatches = (p: string, path: string): boolean => {
+    if (p.endsWith('*') && !p.endsWith('{*}')) return path.startsWith(p.slice(0, -1));
+    if (p.includes('{*}')) {
+      const pattern = p
+        .split('/')
+        .map((seg) => (seg === '{*}' ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+        .join('/');
+      return new RegExp(`^${pattern}$`).test(path);
+    }
+    return path === p;
+  };
+  const denied = (
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    principal: string | undefined,
+  ): boolean =>
     denyRules.some((rule) => {
       const fromOk = (rule.from ?? [{ source: {} }]).some(
         ({ source }) => source.notRequestPrincipals?.includes('*') !== true || principal === undefined,
       );
-      const toOk = (rule.to ?? [{ operation: {} }]).some(({ operation }) =>
-        (operation.paths ?? ['*']).some((p) => (p.endsWith('*') ? path.startsWith(p.slice(0, -1)) : path === p)),
+      const toOk = (rule.to ?? [{ operation: {} }]).some(
+        ({ operation }) =>
+          (operation.paths ?? ['*']).some((p) => pathMatches(p, path)) &&
+          !(operation.notPaths ?? []).some((p) => pathMatches(p, path)) &&
+          (operation.methods ?? [method]).includes(method) &&
+          !(operation.notMethods ?? []).includes(method),
       );
       const whenOk = (rule.when ?? []).every(({ key, values }) => {
         const header = /^request\.headers\[(.+)\]$/.exec(key)?.[1];
@@ -136,7 +158,7 @@ export function gatewayModel(
       }
       const principal = claims === undefined ? undefined : `${config.issuer}/${claims.sub}`;
 
-      if (denied(path, headers, principal)) return { by: 'rbac', status: 403 };
+      if (denied(method, path, headers, principal)) return { by: 'rbac', status: 403 };
       if (route === undefined) return { by: 'router', status: 404 };
       if (route.directResponse !== undefined) {
         return { by: 'router', status: route.directResponse.status, route: route.name };

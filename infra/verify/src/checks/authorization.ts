@@ -16,12 +16,12 @@ export const authorizationCheck: Check = {
     const [pod] = await ctx.cluster.readyPods(ctx.namespace, CALLER);
     if (pod === undefined) throw new Error(`no ${CALLER} pod`);
     const targets = [
-      { service: 'orders', route: declaredRoute('orders', 'POST', '/orders') },
-      { service: 'payments', route: declaredRoute('payments', 'POST', '/authorizations') },
+      { service: 'orders', route: declaredRoute('orders', 'POST', '/orders', ctx.catalog) },
+      { service: 'payments', route: declaredRoute('payments', 'POST', '/authorizations', ctx.catalog) },
     ];
     const probes = [];
     for (const { service, route } of targets) {
-      if (declaresCall(CALLER, service, route.method)) {
+      if (declaresCall(CALLER, service, route.method, ctx.catalog)) {
         throw new Error(`the catalog lets ${CALLER} ${route.method} ${service}: pick another undeclared call`);
       }
       const [result] = await ctx.cluster.probe(ctx.namespace, pod, {
@@ -33,7 +33,7 @@ export const authorizationCheck: Check = {
       probes.push({
         label: `${CALLER} → ${route.method} ${service} ${route.path}`,
         result,
-        outsideEgress: !inEgress(CALLER, service),
+        outsideEgress: !inEgress(CALLER, service, ctx.catalog),
       });
     }
     return evaluateDenials(probes);

@@ -146,7 +146,7 @@ export const natsLossCheck = backingPodLossCheck(
 );
 
 async function snapshot(ctx: VerifyContext): Promise<RestartCounts> {
-  return restartCounts(await ctx.cluster.pods(ctx.namespace), appNames());
+  return restartCounts(await ctx.cluster.pods(ctx.namespace), appNames(ctx.catalog));
 }
 
 /** When (ms since `started`) a pod of `app` other than the deleted one is Ready; undefined after the timeout. */

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseAccessLog } from '../access-log.js';
 import { evaluateBreaker } from '../evaluate.js';
-import { outboundCluster } from '../envoy-stats.js';
-import { breakerLimits, catalog, declaredRoute } from '../expectations.js';
+import { breakerLimits, declaredRoute } from '../expectations.js';
 import type { Check } from './check.js';
 import { snapshotStats, summedDelta } from './proxy-stats.js';
 
@@ -22,10 +21,10 @@ export const breakerCheck: Check = {
   id: 'breaker',
   title: 'overload trips the breaker (503 UO)',
   async run(ctx) {
-    const route = declaredRoute('payments', 'POST', '/authorizations');
+    const route = declaredRoute('payments', 'POST', '/authorizations', ctx.catalog);
     const latency = Math.floor((route.retries?.perTryTimeoutMs ?? route.timeoutMs) * 0.6);
-    const cluster = outboundCluster('payments', catalog.namespace, route.port);
-    const concurrency = overloadConcurrency(breakerLimits('payments'));
+    const cluster = ctx.outboundCluster('payments', route.port);
+    const concurrency = overloadConcurrency(breakerLimits('payments', ctx.catalog));
     return ctx.withDeploymentEnv('payments', { PAYMENTS_ADDED_LATENCY_MS: String(latency) }, async () => {
       const [orders] = await ctx.cluster.readyPods(ctx.namespace, 'orders');
       if (orders === undefined) throw new Error('no orders pod');

@@ -9,6 +9,7 @@ import { jwtCheck } from './jwt.js';
 import { mirrorCheck } from './mirror.js';
 import { mtlsCheck } from './mtls.js';
 import { outlierCheck } from './outlier.js';
+import { ownershipCheck } from './ownership.js';
 import { rateLimitCheck } from './rate-limit.js';
 import { retriesCheck } from './retries.js';
 import { scaleUpCheck } from './scale-up.js';
@@ -23,6 +24,7 @@ export const checks: readonly Check[] = [
   authorizationCheck,
   jwtCheck,
   identityCheck,
+  ownershipCheck,
   traceCheck,
   retriesCheck,
   timeoutCheck,

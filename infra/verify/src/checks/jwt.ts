@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { TokenSigner } from '@mesh-kit/loadgen/token-signer';
+import { TokenSigner } from '../../../../services/loadgen/src/token-signer.js';
 import { evaluateJwt } from '../evaluate.js';
 import { ingress } from '../expectations.js';
 import type { Check } from './check.js';
@@ -16,8 +16,8 @@ export const jwtCheck: Check = {
     const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
     const forged = await new TokenSigner({
       privateKeyPem: stranger.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      issuer: ingress().issuer,
-      audience: ingress().audience,
+      issuer: ingress(ctx.catalog).issuer,
+      audience: ingress(ctx.catalog).audience,
     }).sign('someone');
     const path = '/api/stats';
     const noToken = await gateway.send('GET', path);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { PART_OF } from '../../../cdk8s/src/mesh-names.js';
 import { evaluateMtls } from '../evaluate.js';
 import { declaredRoute } from '../expectations.js';
 import { parseProbeOutput, probeCommand, type ProbeResult } from '../probe.js';
@@ -15,7 +16,7 @@ export const mtlsCheck: Check = {
   id: 'mtls',
   title: 'STRICT mTLS: plaintext from outside the mesh fails',
   async run(ctx) {
-    const route = declaredRoute('users', 'GET', '/users/:id');
+    const route = declaredRoute('users', 'GET', '/users/:id', ctx.catalog);
     const url = route.url.replace('/users/:id', MISSING_USER);
     const [storefront] = await ctx.cluster.readyPods(ctx.namespace, 'storefront');
     if (storefront === undefined) throw new Error('no storefront pod');
@@ -31,10 +32,30 @@ export const mtlsCheck: Check = {
         metadata: {
           name: namespace,
           labels: {
-            'app.kubernetes.io/part-of': 'mesh-kit',
+            ...PART_OF,
             'istio-injection': 'disabled',
             'pod-security.kubernetes.io/enforce': 'restricted',
           },
+        },
+      },
+    });
+    // The namespace's NetworkPolicies would drop the probe before it reaches users' sidecar, which
+    // would prove the default deny, not STRICT mTLS: for the length of the check, one extra policy
+    // admits the probe's namespace (and nothing else) to users' port (docs/security.md).
+    const admission = `verify-mtls-${namespace.slice(-6)}`;
+    await ctx.cluster.networking.createNamespacedNetworkPolicy({
+      namespace: ctx.namespace,
+      body: {
+        metadata: { name: admission, labels: PART_OF },
+        spec: {
+          podSelector: { matchLabels: { app: 'users' } },
+          policyTypes: ['Ingress'],
+          ingress: [
+            {
+              _from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } }],
+              ports: [{ protocol: 'TCP', port: Number(new URL(url).port) }],
+            },
+          ],
         },
       },
     });
@@ -44,7 +65,7 @@ export const mtlsCheck: Check = {
       await ctx.cluster.core.createNamespacedPod({
         namespace,
         body: {
-          metadata: { name: pod, labels: { 'app.kubernetes.io/part-of': 'mesh-kit' } },
+          metadata: { name: pod, labels: PART_OF },
           spec: {
             restartPolicy: 'Never',
             securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
@@ -65,6 +86,9 @@ export const mtlsCheck: Check = {
       const log = await ctx.cluster.core.readNamespacedPodLog({ name: pod, namespace });
       plaintext = parseProbeOutput(log)[0];
     } finally {
+      await ctx.cluster.networking
+        .deleteNamespacedNetworkPolicy({ name: admission, namespace: ctx.namespace })
+        .catch(() => undefined);
       await ctx.cluster.deleteNamespace(namespace);
     }
     return evaluateMtls(plaintext, fromMesh[0]);

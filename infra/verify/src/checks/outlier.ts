@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
 import { evaluateOutlier } from '../evaluate.js';
-import { outboundCluster, parseClusterHosts } from '../envoy-stats.js';
-import { breakerLimits, catalog, declaredRoute } from '../expectations.js';
+import { parseClusterHosts } from '../envoy-stats.js';
+import { breakerLimits, declaredRoute } from '../expectations.js';
 import type { Check } from './check.js';
 import { snapshotStats, summedDelta } from './proxy-stats.js';
 
@@ -19,8 +19,8 @@ export const outlierCheck: Check = {
   id: 'outlier',
   title: 'a failing pod is ejected (outlier detection)',
   async run(ctx) {
-    const route = declaredRoute('payments', 'POST', '/authorizations');
-    const threshold = breakerLimits('payments').outlierDetection?.consecutive5xxErrors;
+    const route = declaredRoute('payments', 'POST', '/authorizations', ctx.catalog);
+    const threshold = breakerLimits('payments', ctx.catalog).outlierDetection?.consecutive5xxErrors;
     if (threshold === undefined) throw new Error('the catalog declares no outlier detection for payments');
     const deployment = await ctx.cluster.apps.readNamespacedDeployment({ name: 'payments', namespace: ctx.namespace });
     const template = deployment.spec?.template;
@@ -63,7 +63,7 @@ export const outlierCheck: Check = {
         count: threshold * ((deployment.spec?.replicas ?? 1) + 1) * 4,
         concurrency: 2,
       });
-      const cluster = outboundCluster('payments', catalog.namespace, route.port);
+      const cluster = ctx.outboundCluster('payments', route.port);
       const after = await snapshotStats(ctx, [orders]);
       const clusters = await ctx.cluster.proxyAdmin(ctx.namespace, orders.metadata?.name ?? '', 'clusters');
       return evaluateOutlier(

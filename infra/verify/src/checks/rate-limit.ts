@@ -5,8 +5,8 @@ import type { Check } from './check.js';
 const CONCURRENCY = 30;
 
 /** Far above the gateway's token bucket (six buckets' worth), and small enough for a port-forward. */
-export function burstSize(bucket: { readonly maxTokens: number } | undefined): number {
-  return Math.max(300, (bucket?.maxTokens ?? 0) * 6);
+export function burstSize(bucket: { readonly maxTokens: number }): number {
+  return Math.max(300, bucket.maxTokens * 6);
 }
 
 /** Runs last: the burst empties the gateway's token bucket for a moment. */
@@ -16,7 +16,7 @@ export const rateLimitCheck: Check = {
   async run(ctx) {
     const gateway = await ctx.gateway();
     const token = await gateway.token();
-    const burst = burstSize(ingress().rateLimit);
+    const burst = burstSize(ingress(ctx.catalog).rateLimit);
     const statuses: number[] = [];
     let next = 0;
     const worker = async (): Promise<void> => {

@@ -1,7 +1,6 @@
 import { parseAccessLog } from '../access-log.js';
 import { evaluateRetries } from '../evaluate.js';
-import { outboundCluster } from '../envoy-stats.js';
-import { catalog, declaredRoute } from '../expectations.js';
+import { declaredRoute } from '../expectations.js';
 import type { Check } from './check.js';
 import { snapshotStats, summedDelta } from './proxy-stats.js';
 
@@ -16,8 +15,8 @@ export const retriesCheck: Check = {
   id: 'retries',
   title: 'payments failing → orders still succeed, proxies retry',
   async run(ctx) {
-    const payments = declaredRoute('payments', 'POST', '/authorizations');
-    const cluster = outboundCluster('payments', catalog.namespace, payments.port);
+    const payments = declaredRoute('payments', 'POST', '/authorizations', ctx.catalog);
+    const cluster = ctx.outboundCluster('payments', payments.port);
     const gateway = await ctx.gateway();
     const user = await gateway.newUser();
     return ctx.withDeploymentEnv('payments', { PAYMENTS_FAILURE_RATE: String(FAILURE_RATE) }, async () => {

@@ -6,6 +6,6 @@ export const sidecarsCheck: Check = {
   id: 'sidecars',
   title: 'every app pod has a ready istio-proxy',
   async run(ctx) {
-    return evaluateSidecars(await ctx.cluster.pods(ctx.namespace), appNames());
+    return evaluateSidecars(await ctx.cluster.pods(ctx.namespace), appNames(ctx.catalog));
   },
 };

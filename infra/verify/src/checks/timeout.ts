@@ -11,7 +11,7 @@ export const timeoutCheck: Check = {
   id: 'timeout',
   title: 'slow payments → 504 within the route timeout',
   async run(ctx) {
-    const route = declaredRoute('payments', 'POST', '/authorizations');
+    const route = declaredRoute('payments', 'POST', '/authorizations', ctx.catalog);
     const latency = route.timeoutMs * 2;
     return ctx.withDeploymentEnv('payments', { PAYMENTS_ADDED_LATENCY_MS: String(latency) }, async () => {
       const [orders] = await ctx.cluster.readyPods(ctx.namespace, 'orders');

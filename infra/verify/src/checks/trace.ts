@@ -29,7 +29,10 @@ export const traceCheck: Check = {
       const response = await fetch(`${jaeger.url}${TRACING.basePath}${path}`, { signal: AbortSignal.timeout(30_000) });
       return parseJaegerResponse<T>(await response.text(), what);
     };
-    const expected = { required: [GATEWAY_SERVICE, 'orders', 'payments'], anyOf: consumersOf('orders.placed') };
+    const expected = {
+      required: [GATEWAY_SERVICE, 'orders', 'payments'],
+      anyOf: consumersOf('orders.placed', ctx.catalog),
+    };
     for (;;) {
       await sleep(3_000);
       const services = await get<string[]>('/api/services', 'services');

@@ -1,8 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { HttpProblem, outgoingTraceHeaders, parseInput, requireUserId } from '@mesh-kit/runtime';
-import { CURRENCY, newOrder, totalOf } from '../order.js';
-import type { OrderStore, OutboxEvent } from '../order-store.js';
+import { newOrder } from '../order.js';
+import type { OrderStore } from '../order-store.js';
+import type { OutboxRow } from '../outbox-row.js';
 import type { OrderPlacement } from '../placement.js';
 
 const IDEMPOTENCY_KEY = 'idempotency-key';
@@ -17,8 +18,8 @@ const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).defa
 export interface OrdersRouterDeps {
   readonly store: OrderStore;
   readonly placement: OrderPlacement;
-  /** Called after an order commits (wakes the outbox relay). */
-  readonly onCommitted?: (event: OutboxEvent) => void;
+  /** Called after an order commits, with its outbox row (the relay publishes it at once). */
+  readonly onCommitted?: (event: OutboxRow) => void;
 }
 
 export function ordersRouter({ store, placement, onCommitted }: OrdersRouterDeps): Router {
@@ -28,20 +29,10 @@ export function ordersRouter({ store, placement, onCommitted }: OrdersRouterDeps
     const userId = requireUserId(req);
     const key = parseInput(idempotencyKey, req.get(IDEMPOTENCY_KEY), 'Idempotency-Key');
     const { items } = parseInput(newOrder, req.body);
-    const totalCents = totalOf(items);
-    // Our own answer, before any dependency: payments refuses a zero amount, and its 400 is no
-    // answer a client could act on.
-    if (totalCents <= 0) {
-      throw new HttpProblem(422, 'The order total must be above zero.', {
-        errors: [{ field: 'items', message: 'total is 0' }],
-      });
-    }
     const result = await placement.place({
       userId,
       idempotencyKey: key,
-      items,
-      totalCents,
-      currency: CURRENCY,
+      items: items.map(({ sku, quantity }) => ({ sku, quantity })),
       traceHeaders: outgoingTraceHeaders(),
     });
     if (result.kind === 'key-reused') {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ConfigError } from '../config.js';
+import type { BrokerCredentials } from './connection.js';
 import { namespacedTopology, ORDERS_TOPOLOGY, type ConsumerPolicy, type EventTopology } from './topology.js';
 
 /** Settings of every service that publishes or consumes events. */
@@ -8,7 +10,26 @@ export const eventsConfigSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]*$/, "letters, digits, '_' or '-'")
     .default(''),
+  /** The broker user (the service's name in the cluster); unset = connect without credentials (local NATS). */
+  NATS_USER: z.string().min(1).optional(),
+  /** The broker user's password, from the Secret `<service>-nats`; set together with NATS_USER. */
+  NATS_PASSWORD: z.string().min(1).optional(),
 });
+
+/** The broker credentials in `config`, or undefined without any; only one of the two is a config error. */
+export function brokerCredentialsFromConfig(config: {
+  readonly NATS_USER?: string | undefined;
+  readonly NATS_PASSWORD?: string | undefined;
+}): BrokerCredentials | undefined {
+  const { NATS_USER: user, NATS_PASSWORD: password } = config;
+  if (user === undefined && password === undefined) return undefined;
+  if (user === undefined)
+    throw new ConfigError(['NATS_USER'], 'Invalid configuration: NATS_USER: required with NATS_PASSWORD');
+  if (password === undefined) {
+    throw new ConfigError(['NATS_PASSWORD'], 'Invalid configuration: NATS_PASSWORD: required with NATS_USER');
+  }
+  return { user, password };
+}
 
 export function ordersTopologyFromConfig(config: z.output<typeof eventsConfigSchema>): EventTopology {
   return namespacedTopology(ORDERS_TOPOLOGY, config.EVENTS_NAMESPACE);

@@ -4,6 +4,20 @@ import type { Logger } from 'pino';
 import type { ReadinessCheck } from '../health.js';
 import { installTracePropagation } from '../trace-context.js';
 
+/** A broker user and password (the cluster's NATS admits no one without them). */
+export interface BrokerCredentials {
+  readonly user: string;
+  readonly password: string;
+}
+
+/**
+ * The reply-subject prefix of a broker user: its permissions let it subscribe to its own inboxes
+ * only, so no service can read the replies (pulled messages, acks) meant for another.
+ */
+export function inboxPrefix(user: string): string {
+  return `_INBOX_${user}`;
+}
+
 export interface EventsConnection {
   readonly nc: NatsConnection;
   readonly js: JetStreamClient;
@@ -24,7 +38,12 @@ export interface EventsConnection {
  * while the broker is away waits for it instead of failing, and a NATS restart must not leave a
  * service without a broker until a pod restart); nothing here repeats calls. Resolves once connected.
  */
-export async function connectEvents(url: string, name: string, logger: Logger): Promise<EventsConnection> {
+export async function connectEvents(
+  url: string,
+  name: string,
+  logger: Logger,
+  credentials?: BrokerCredentials,
+): Promise<EventsConnection> {
   installTracePropagation();
   // Pings every 10 s (2 unanswered = stale) so a hung server shows in /readyz within about 30 s
   // rather than the client's default of minutes. Dials every second while the server is away.
@@ -36,6 +55,9 @@ export async function connectEvents(url: string, name: string, logger: Logger): 
     reconnectTimeWait: 1_000,
     pingInterval: 10_000,
     maxPingOut: 2,
+    ...(credentials === undefined
+      ? {}
+      : { user: credentials.user, pass: credentials.password, inboxPrefix: inboxPrefix(credentials.user) }),
   });
   let connected = true;
   const listeners: (() => void)[] = [];
@@ -88,11 +110,11 @@ export interface EventsLink {
 }
 
 /** Starts {@link connectEvents} without waiting for it: start-up never blocks on the broker. */
-export function openEvents(url: string, name: string, logger: Logger): EventsLink {
+export function openEvents(url: string, name: string, logger: Logger, credentials?: BrokerCredentials): EventsLink {
   let events: EventsConnection | undefined;
   let closed = false;
-  logger.info({ url }, 'connecting to NATS in the background');
-  const connected = connectEvents(url, name, logger).then((made) => {
+  logger.info({ url, user: credentials?.user }, 'connecting to NATS in the background');
+  const connected = connectEvents(url, name, logger, credentials).then((made) => {
     events = made;
     if (closed) void made.close();
     return made;

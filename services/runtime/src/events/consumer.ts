@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
@@ -7,13 +7,7 @@ import type { EventsConnection } from './connection.js';
 import type { EventEnvelope } from './contract.js';
 import { fromNatsHeaders, toNatsHeaders } from './headers.js';
 import type { EventMetrics } from './metrics.js';
-import {
-  deadLetterSubject,
-  ensureDurableConsumer,
-  ensureStreams,
-  type ConsumerPolicy,
-  type EventTopology,
-} from './topology.js';
+import { deadLetterSubject, ensureDurableConsumer, type ConsumerPolicy, type EventTopology } from './topology.js';
 
 const tracer = trace.getTracer('@mesh-kit/runtime');
 
@@ -69,18 +63,144 @@ function parseEvent<S extends z.ZodType<EventEnvelope>>(schema: S, msg: JsMsg): 
   return result.data;
 }
 
+/** The reason of a failure as the dead-letter stream and the logs state it. */
+const reasonOf = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+
+/**
+ * Copies a message that failed its last allowed delivery to the dead-letter stream with the reason,
+ * then terminates it so JetStream stops redelivering. Should the copy fail, the message is left
+ * unacknowledged and JetStream's max-deliveries advisory records it instead.
+ */
+async function park(scope: EventConsumerOptions<z.ZodType<EventEnvelope>>, msg: JsMsg, reason: string): Promise<void> {
+  const { events, topology, durable, logger, metrics } = scope;
+  const original = fromNatsHeaders(msg.headers);
+  const headers: Record<string, string> = {};
+  // The trace headers travel on; JetStream's own (Nats-Msg-Id, …) would confuse the dead-letter stream.
+  for (const [key, value] of Object.entries(original)) {
+    if (typeof value === 'string' && !key.startsWith('nats-')) headers[key] = value;
+  }
+  try {
+    await events.js.publish(deadLetterSubject(topology, durable), msg.data, {
+      msgID: `${durable}:${msg.seq}`,
+      headers: toNatsHeaders({
+        ...headers,
+        'x-dead-letter-reason': reason.slice(0, 1000),
+        'x-dead-letter-consumer': durable,
+        'x-original-subject': msg.subject,
+        'x-original-msg-id': typeof original['nats-msg-id'] === 'string' ? original['nats-msg-id'] : '',
+        'x-original-stream-sequence': String(msg.seq),
+        'x-deliveries': String(msg.info.deliveryCount),
+      }),
+    });
+  } catch (error) {
+    logger.error({ err: error, streamSequence: msg.seq }, 'could not copy a message to the dead-letter stream');
+    return;
+  }
+  msg.term();
+  metrics.parked.inc({ consumer: durable });
+  logger.error(
+    {
+      consumer: durable,
+      subject: msg.subject,
+      streamSequence: msg.seq,
+      deliveries: msg.info.deliveryCount,
+      reason,
+      deadLetterStream: topology.deadLetterStream,
+    },
+    'event parked in the dead-letter stream after its last allowed delivery',
+  );
+}
+
+/** Validates and handles one message, then acknowledges it; a failure is left to JetStream or parked. */
+async function handleMessage<S extends z.ZodType<EventEnvelope>>(
+  scope: EventConsumerOptions<S>,
+  msg: JsMsg,
+  span: Span,
+): Promise<void> {
+  const { durable, policy, logger, metrics } = scope;
+  const deliveryCount = msg.info.deliveryCount;
+  if (deliveryCount > 1) metrics.redelivered.inc({ consumer: durable });
+  try {
+    const event = parseEvent(scope.schema, msg);
+    await scope.handle(event, {
+      subject: msg.subject,
+      streamSequence: msg.seq,
+      deliveryCount,
+      traceId: activeTraceId(),
+    });
+    msg.ack();
+    metrics.processed.inc({ consumer: durable });
+    metrics.lag.observe({ consumer: durable }, (Date.now() - Date.parse(event.occurredAt)) / 1000);
+  } catch (error) {
+    metrics.failed.inc({ consumer: durable });
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    if (deliveryCount >= policy.maxDeliver) {
+      await park(scope, msg, reasonOf(error));
+    } else {
+      logger.warn(
+        { err: error, consumer: durable, streamSequence: msg.seq, deliveryCount, maxDeliver: policy.maxDeliver },
+        'event handling failed; JetStream redelivers it after the consumer redelivery delay',
+      );
+    }
+  }
+}
+
+/** Handles one message inside a consumer span that continues the publisher's trace. */
+async function deliver<S extends z.ZodType<EventEnvelope>>(scope: EventConsumerOptions<S>, msg: JsMsg): Promise<void> {
+  const headers = fromNatsHeaders(msg.headers);
+  const requestId = headers[REQUEST_ID_HEADER];
+  const parent = extractContext(headers, typeof requestId === 'string' ? requestId : undefined);
+  const span = tracer.startSpan(
+    `${msg.subject} process`,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        'messaging.system': 'nats',
+        'messaging.destination.name': msg.subject,
+        'messaging.consumer.group.name': scope.durable,
+      },
+    },
+    parent,
+  );
+  try {
+    await context.with(trace.setSpan(parent, span), () => handleMessage(scope, msg, span));
+  } finally {
+    span.end();
+  }
+}
+
+/** Handles up to `concurrency` messages at once, so one slow handler does not hold up the rest. */
+async function pull<S extends z.ZodType<EventEnvelope>>(
+  scope: EventConsumerOptions<S>,
+  messages: ConsumerMessages,
+  concurrency: number,
+): Promise<void> {
+  const inFlight = new Set<Promise<void>>();
+  const freed: (() => void)[] = [];
+  for await (const msg of messages) {
+    if (inFlight.size >= concurrency) await new Promise<void>((resolve) => freed.push(resolve));
+    const handled = deliver(scope, msg).finally(() => {
+      inFlight.delete(handled);
+      freed.shift()?.();
+    });
+    inFlight.add(handled);
+  }
+  await Promise.all(inFlight);
+}
+
 /**
  * Creates (or updates) the durable consumer and processes its messages, a few at a time: continues
  * the publisher's trace, validates the payload, calls `handle`, acknowledges. A failing message is
  * left to JetStream, which redelivers it after the consumer's redelivery delay; on its last allowed
  * delivery it is copied to the dead-letter stream with the reason, terminated, counted and logged,
- * and the consumer moves on.
+ * and the consumer moves on. The streams are the publisher's (orders creates them; a consumer's broker
+ * user may not): until they exist this rejects, and start-up waits and tries again.
  */
 export async function startConsumer<S extends z.ZodType<EventEnvelope>>(
   options: EventConsumerOptions<S>,
 ): Promise<RunningConsumer> {
   const { events, topology, durable, policy, logger, metrics } = options;
-  await ensureStreams(events.jsm, topology);
   await ensureDurableConsumer(events.jsm, topology, durable, options.filterSubject, policy);
   const consumer = await events.js.consumers.get(topology.stream, durable);
   metrics.pendingSources.set(durable, async () => {
@@ -88,94 +208,6 @@ export async function startConsumer<S extends z.ZodType<EventEnvelope>>(
     const info = await consumer.info().catch(() => undefined);
     return info === undefined ? undefined : info.num_pending + info.num_ack_pending;
   });
-
-  const park = async (msg: JsMsg, reason: string): Promise<void> => {
-    const original = fromNatsHeaders(msg.headers);
-    const headers: Record<string, string> = {};
-    // The trace headers travel on; JetStream's own (Nats-Msg-Id, …) would confuse the dead-letter stream.
-    for (const [key, value] of Object.entries(original)) {
-      if (typeof value === 'string' && !key.startsWith('nats-')) headers[key] = value;
-    }
-    try {
-      await events.js.publish(deadLetterSubject(topology, durable), msg.data, {
-        msgID: `${durable}:${msg.seq}`,
-        headers: toNatsHeaders({
-          ...headers,
-          'x-dead-letter-reason': reason.slice(0, 1000),
-          'x-dead-letter-consumer': durable,
-          'x-original-subject': msg.subject,
-          'x-original-msg-id': typeof original['nats-msg-id'] === 'string' ? original['nats-msg-id'] : '',
-          'x-original-stream-sequence': String(msg.seq),
-          'x-deliveries': String(msg.info.deliveryCount),
-        }),
-      });
-    } catch (error) {
-      // Left unacknowledged: JetStream's max-deliveries advisory lands in the dead-letter stream.
-      logger.error({ err: error, streamSequence: msg.seq }, 'could not copy a message to the dead-letter stream');
-      return;
-    }
-    msg.term();
-    metrics.parked.inc({ consumer: durable });
-    logger.error(
-      {
-        consumer: durable,
-        subject: msg.subject,
-        streamSequence: msg.seq,
-        deliveries: msg.info.deliveryCount,
-        reason,
-        deadLetterStream: topology.deadLetterStream,
-      },
-      'event parked in the dead-letter stream after its last allowed delivery',
-    );
-  };
-
-  const deliver = async (msg: JsMsg): Promise<void> => {
-    const headers = fromNatsHeaders(msg.headers);
-    const requestId = headers[REQUEST_ID_HEADER];
-    const parent = extractContext(headers, typeof requestId === 'string' ? requestId : undefined);
-    const span = tracer.startSpan(
-      `${msg.subject} process`,
-      {
-        kind: SpanKind.CONSUMER,
-        attributes: {
-          'messaging.system': 'nats',
-          'messaging.destination.name': msg.subject,
-          'messaging.consumer.group.name': durable,
-        },
-      },
-      parent,
-    );
-    await context.with(trace.setSpan(parent, span), async () => {
-      const deliveryCount = msg.info.deliveryCount;
-      if (deliveryCount > 1) metrics.redelivered.inc({ consumer: durable });
-      try {
-        const event = parseEvent(options.schema, msg);
-        await options.handle(event, {
-          subject: msg.subject,
-          streamSequence: msg.seq,
-          deliveryCount,
-          traceId: activeTraceId(),
-        });
-        msg.ack();
-        metrics.processed.inc({ consumer: durable });
-        metrics.lag.observe({ consumer: durable }, (Date.now() - Date.parse(event.occurredAt)) / 1000);
-      } catch (error) {
-        metrics.failed.inc({ consumer: durable });
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        if (deliveryCount >= policy.maxDeliver) {
-          await park(msg, reason);
-        } else {
-          logger.warn(
-            { err: error, consumer: durable, streamSequence: msg.seq, deliveryCount, maxDeliver: policy.maxDeliver },
-            'event handling failed; JetStream redelivers it after the consumer redelivery delay',
-          );
-        }
-      } finally {
-        span.end();
-      }
-    });
-  };
 
   // JetStream's ack wait is the first redelivery delay and runs from delivery to this client, so
   // the messages buffered here must be handled well within it: pull small batches.
@@ -187,21 +219,7 @@ export async function startConsumer<S extends z.ZodType<EventEnvelope>>(
     logger.fatal({ err: error, consumer: durable }, 'event consumer stopped unexpectedly; shutting down to restart');
     process.kill(process.pid, 'SIGTERM');
   };
-  const concurrency = options.concurrency ?? 8;
-  const loop = (async () => {
-    // Up to `concurrency` messages in hand at once, so one slow handler does not hold up the rest.
-    const inFlight = new Set<Promise<void>>();
-    const freed: (() => void)[] = [];
-    for await (const msg of messages) {
-      if (inFlight.size >= concurrency) await new Promise<void>((resolve) => freed.push(resolve));
-      const handled = deliver(msg).finally(() => {
-        inFlight.delete(handled);
-        freed.shift()?.();
-      });
-      inFlight.add(handled);
-    }
-    await Promise.all(inFlight);
-  })().then(
+  const loop = pull(options, messages, options.concurrency ?? 8).then(
     () => {
       if (!stopping) restart(undefined);
     },

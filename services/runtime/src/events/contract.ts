@@ -35,12 +35,34 @@ export const orderPlacedEventSchema = eventEnvelopeSchema.extend({
     userId: z.string().min(1).max(200),
     items: z.array(orderLineSchema).min(1),
     totalCents: z.number().int().nonnegative(),
+    /** ISO 4217 code of `totalCents` and the unit prices. */
+    currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR'),
   }),
 });
 export type OrderPlacedEvent = z.output<typeof orderPlacedEventSchema>;
 
-/** A new `orders.placed` event for an order that is being committed now. */
-export function newOrderPlacedEvent(order: OrderPlacedEvent['order'], occurredAt: Date = new Date()): OrderPlacedEvent {
+/** A subject and the schema its events are parsed with: what a consumer subscribes to. */
+export interface EventContract<S extends z.ZodType<EventEnvelope>> {
+  /** The subject as the contract names it; `wireSubject` adds the events namespace. */
+  readonly subject: string;
+  readonly schema: S;
+}
+
+export const ORDER_PLACED: EventContract<typeof orderPlacedEventSchema> = {
+  subject: ORDER_PLACED_SUBJECT,
+  schema: orderPlacedEventSchema,
+};
+
+/** The order as the producer knows it; the contract keeps only the fields it declares. */
+export type PlacedOrder = Omit<OrderPlacedEvent['order'], 'items'> & {
+  readonly items: readonly OrderPlacedEvent['order']['items'][number][];
+};
+
+/**
+ * A new `orders.placed` event, parsed by the same schema its consumers parse it with: the producer
+ * cannot publish what they would reject. Throws a ZodError when `order` breaks the contract.
+ */
+export function newOrderPlacedEvent(order: PlacedOrder, occurredAt: Date = new Date()): OrderPlacedEvent {
   return orderPlacedEventSchema.parse({
     id: randomUUID(),
     type: ORDER_PLACED_SUBJECT,

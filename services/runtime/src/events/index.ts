@@ -1,14 +1,36 @@
-export { connectEvents, openEvents, type EventsConnection, type EventsLink } from './connection.js';
+export {
+  connectEvents,
+  inboxPrefix,
+  openEvents,
+  type BrokerCredentials,
+  type EventsConnection,
+  type EventsLink,
+} from './connection.js';
 export { startConsumer, type Delivery, type EventConsumerOptions, type RunningConsumer } from './consumer.js';
-export { startConsumerService, type ConsumerAppDeps, type ConsumerServiceOptions } from './consumer-service.js';
+export {
+  consumeEvents,
+  consumerServiceConfigSchema,
+  createConsumerApp,
+  defineConsumerService,
+  runConsumerService,
+  startConsumerService,
+  type ConsumeEventsDeps,
+  type ConsumerAppDeps,
+  type ConsumerDomainDeps,
+  type ConsumerServiceConfig,
+  type ConsumerServiceDefinition,
+} from './consumer-service.js';
 export {
   eventEnvelopeSchema,
   newOrderPlacedEvent,
+  ORDER_PLACED,
   ORDER_PLACED_SUBJECT,
   orderLineSchema,
   orderPlacedEventSchema,
+  type EventContract,
   type EventEnvelope,
   type OrderPlacedEvent,
+  type PlacedOrder,
 } from './contract.js';
 export { fromNatsHeaders, toNatsHeaders } from './headers.js';
 export { eventMetrics, type EventMetrics } from './metrics.js';
@@ -25,6 +47,7 @@ export {
   type EventTopology,
 } from './topology.js';
 export {
+  brokerCredentialsFromConfig,
   consumerPolicyConfigSchema,
   consumerPolicyFromConfig,
   eventsConfigSchema,

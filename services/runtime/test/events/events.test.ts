@@ -43,6 +43,7 @@ function order(userId = 'u1'): OrderPlacedEvent['order'] {
     userId,
     items: [{ sku: 'A', quantity: 2, unitPriceCents: 150 }],
     totalCents: 300,
+    currency: 'EUR',
   };
 }
 

@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   connectEvents,
+  ensureStreams,
   eventMetrics,
   EventPublisher,
   extractContext,
@@ -32,6 +33,7 @@ let events: EventsConnection;
 
 beforeAll(async () => {
   events = await connectEvents(inject('backing').natsUrl, 'spans-test', silentLogger());
+  await ensureStreams(events.jsm, topology);
 });
 
 afterAll(async () => {
@@ -62,6 +64,7 @@ describe('spans of the async hop', () => {
         userId: 'u-1',
         items: [{ sku: 'a', quantity: 1, unitPriceCents: 1 }],
         totalCents: 1,
+        currency: 'EUR',
       });
       const request = extractContext({ traceparent: `00-${traceId}-${requestSpanId}-01` });
       await new EventPublisher(events.js, metrics).publish(subject, event, request);

@@ -1,0 +1,49 @@
+# The image of every Node service: one npm workspace under services/, named by SERVICE.
+# Build from the repository root (the npm workspace); scripts/images.sh builds one per catalog service:
+#   docker buildx build --build-arg SERVICE=users -t mesh-kit/users:0.1.0 .
+# The rules it meets are tested in test/dockerfiles.test.ts.
+
+# Compile with the whole toolchain, on the build machine's own platform: the output is plain
+# JavaScript, the same for every target platform.
+FROM --platform=$BUILDPLATFORM node:24-alpine AS build
+ARG SERVICE
+RUN test -n "$SERVICE" || { echo 'build with --build-arg SERVICE=<a workspace under services/>' >&2; exit 1; }
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.base.json ./
+COPY services/runtime/package.json services/runtime/
+COPY services/${SERVICE}/package.json services/${SERVICE}/
+RUN npm ci --workspace=services/${SERVICE} --include-workspace-root --no-audit --no-fund
+COPY services/runtime/ services/runtime/
+COPY services/${SERVICE}/ services/${SERVICE}/
+RUN npx tsc -b services/${SERVICE}
+# What the image runs, gathered in out/: each workspace's package.json and dist, and the
+# service's migrations when it owns a database (services without one have no migrations/).
+RUN mkdir -p out/services/runtime out/services/${SERVICE} \
+  && cp -R services/runtime/package.json services/runtime/dist out/services/runtime/ \
+  && cp -R services/${SERVICE}/package.json services/${SERVICE}/dist out/services/${SERVICE}/ \
+  && if [ -d services/${SERVICE}/migrations ]; then cp -R services/${SERVICE}/migrations out/services/${SERVICE}/; fi
+
+# Production dependencies only: no compiler, test or lint packages.
+FROM node:24-alpine AS deps
+ARG SERVICE
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY services/runtime/package.json services/runtime/
+COPY services/${SERVICE}/package.json services/${SERVICE}/
+RUN npm ci --omit=dev --workspace=services/${SERVICE} --no-audit --no-fund \
+  && mkdir -p services/runtime/node_modules services/${SERVICE}/node_modules
+
+FROM node:24-alpine
+ARG SERVICE
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules node_modules/
+COPY --from=deps /app/services/runtime/node_modules services/runtime/node_modules/
+COPY --from=deps /app/services/${SERVICE}/node_modules services/${SERVICE}/node_modules/
+COPY --from=build /app/out/ ./
+# ENTRYPOINT does not expand build arguments; WORKDIR does.
+WORKDIR /app/services/${SERVICE}
+# The image's own `node` user, by number so the kubelet can verify runAsNonRoot.
+USER 1000:1000
+# Exec form: node is PID 1 and receives SIGTERM itself (the runtime drains and shuts down).
+ENTRYPOINT ["node", "dist/server.js"]
