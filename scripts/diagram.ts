@@ -1,12 +1,14 @@
 /**
  * The README's architecture diagram (Mermaid), generated from the catalog: gateway routes, the
  * synchronous calls, the events and who owns which database. `npm run diagram` rewrites the
- * block between the README's diagram markers; test/diagram.test.ts fails when it is stale.
+ * block between the README's diagram markers, and the access table (scripts/access-table.ts);
+ * test/diagram.test.ts fails when it is stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { catalog, type Catalog } from '../infra/cdk8s/src/catalog.js';
+import { withAccessTable } from './access-table.js';
 
 export const START = '<!-- diagram:start (generated from the catalog by `npm run diagram`) -->';
 export const END = '<!-- diagram:end -->';
@@ -50,6 +52,6 @@ export function withDiagram(readme: string, diagram: string = renderDiagram()): 
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  writeFileSync(README, withDiagram(readFileSync(README, 'utf8')));
-  console.log('diagram: README.md updated from the catalog');
+  writeFileSync(README, withAccessTable(withDiagram(readFileSync(README, 'utf8'))));
+  console.log('diagram: README.md (diagram and access table) updated from the catalog');
 }

@@ -12,11 +12,16 @@ export interface RunningService {
   readonly exited: Promise<number | string>;
 }
 
-export function startService(service: PlannedService, logDir: string): RunningService {
+/** Starts `node [nodeArgs] <entry>` with the service's env; `nodeArgs` for flags NODE_OPTIONS refuses (`--cpu-prof`). */
+export function startService(
+  service: PlannedService,
+  logDir: string,
+  nodeArgs: readonly string[] = [],
+): RunningService {
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${service.name}.log`);
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [service.entry], {
+  const child = spawn(process.execPath, [...nodeArgs, service.entry], {
     env: { ...process.env, ...service.env },
     stdio: ['ignore', fd, fd],
   });

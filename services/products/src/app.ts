@@ -14,7 +14,6 @@ export interface ProductsDeps {
   readonly pool: pg.Pool;
   readonly logger: Logger;
   readonly lifecycle?: Lifecycle;
-  readonly bodyLimit?: string;
   /** Replaces the default checks behind /readyz (servers pass the database's own probe). */
   readonly readiness?: Readonly<Record<string, ReadinessCheck>>;
 }
@@ -25,6 +24,5 @@ export function createApp(deps: ProductsDeps): ServiceApp {
     routes: productsRouter(new ProductStore(deps.pool)),
     readiness: { postgres: postgresCheck(deps.pool), ...deps.readiness },
     ...(deps.lifecycle === undefined ? {} : { lifecycle: deps.lifecycle }),
-    ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
   });
 }

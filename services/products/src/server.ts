@@ -18,7 +18,6 @@ await runService({
       pool: database.pool,
       logger,
       lifecycle,
-      bodyLimit: config.BODY_LIMIT,
       readiness: { postgres: database.readiness },
     });
     return { app, lifecycle, close: () => database.close() };

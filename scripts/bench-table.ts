@@ -1,0 +1,19 @@
+/**
+ * `npm run bench:table`: renders docs/benchmarks.json (written by `npm run bench -- --json`) into
+ * the table between the bench markers of docs/benchmarks.md. `--in <file>` reads another file.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { replaceBenchTable } from './bench/table-block.js';
+import type { BenchResults } from './bench/results.js';
+
+const DOC = 'docs/benchmarks.md';
+try {
+  const { values } = parseArgs({ options: { in: { type: 'string', default: 'docs/benchmarks.json' } }, strict: true });
+  const results = JSON.parse(readFileSync(values.in, 'utf8')) as BenchResults;
+  writeFileSync(DOC, replaceBenchTable(readFileSync(DOC, 'utf8'), results));
+  process.stdout.write(`${DOC}: table rendered from ${values.in}\n`);
+} catch (error) {
+  process.stderr.write(`bench:table: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}

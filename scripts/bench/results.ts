@@ -1,0 +1,171 @@
+import { cpus, loadavg } from 'node:os';
+
+/** One row of the read comparison: the same GET /users/:id through three stacks. */
+export interface ReadRow {
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly cpuUsPerRequest: number;
+}
+
+/** POST /orders at a paced rate against users, payments and orders (products too, where it exists). */
+export interface OrderRun {
+  readonly heapCaps: boolean;
+  readonly ratePerSecond: number;
+  readonly achievedPerSecond: number;
+  readonly failed: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** CPU ms each service spent per order placed. */
+  readonly cpuMsPerOrder: Readonly<Record<string, number>>;
+  readonly rssMiB: Readonly<Record<string, number>>;
+}
+
+/** Everything `npm run bench` measured in one run; `--json` writes it, `npm run bench:table` renders it. */
+export interface BenchResults {
+  readonly machine: {
+    readonly cpus: number;
+    readonly model: string;
+    readonly node: string;
+    readonly date: string;
+    /** The 1-minute load average near the end of the run: above the core count, other work competed for the CPU. */
+    readonly loadAverage: number;
+  };
+  readonly settings: { readonly seconds: number; readonly connections: number };
+  readonly read: { readonly nodeHttp: ReadRow; readonly bareExpress: ReadRow; readonly users: ReadRow };
+  readonly idleCpuPercent: Readonly<Record<string, number>>;
+  readonly orders: readonly OrderRun[];
+  readonly knee: {
+    readonly p99LimitMs: number;
+    readonly rate: number | null;
+    readonly steps: readonly {
+      rate: number;
+      achievedPerSecond: number;
+      p50Ms: number;
+      p99Ms: number;
+      failed: number;
+    }[];
+  };
+  /** The last JSON line of scripts/bench-events.ts: the whole shop at a paced rate. */
+  readonly shop: Readonly<Record<string, unknown>>;
+}
+
+export function machine(): BenchResults['machine'] {
+  return {
+    cpus: cpus().length,
+    model: cpus()[0]?.model.trim() ?? 'unknown',
+    node: process.version,
+    date: new Date().toISOString().slice(0, 10),
+    loadAverage: Number(loadavg()[0]!.toFixed(1)),
+  };
+}
+
+const TARGETS = {
+  usersOverBareExpress: 1.15,
+  cpuMsPerOrder: 2.5,
+  p99At200Ms: 25,
+  shopP99Ms: 100,
+  lagP99Ms: 50,
+  rssMiB: 100,
+  idlePercent: 0.5,
+};
+
+const fixed = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+const verdict = (ok: boolean): string => (ok ? 'met' : 'missed');
+const sum = (values: Readonly<Record<string, number>>, only?: readonly string[]): number =>
+  Object.entries(values)
+    .filter(([name]) => only === undefined || only.includes(name))
+    .reduce((total, [, v]) => total + v, 0);
+
+/** The CPU target covers users, payments and orders; products (when present) is stated apart. */
+const ORDER_PATH = ['users', 'payments', 'orders'];
+
+/** The figures as a Markdown table: target, measured, verdict. */
+export function renderTable(r: BenchResults): string {
+  const { nodeHttp, bareExpress, users } = r.read;
+  const ratio = users.cpuUsPerRequest / bareExpress.cpuUsPerRequest;
+  const capped = r.orders.find((o) => o.heapCaps) ?? r.orders[0]!;
+  const uncapped = r.orders.find((o) => !o.heapCaps);
+  const orderCpu = sum(capped.cpuMsPerOrder, ORDER_PATH);
+  const others = Object.entries(capped.cpuMsPerOrder).filter(([name]) => !ORDER_PATH.includes(name));
+  const maxRss = Math.max(...Object.values(capped.rssMiB));
+  const maxIdle = Math.max(...Object.values(r.idleCpuPercent));
+  const shopP99 = Number(r.shop.postOrderP99Ms);
+  const lagP99 = Number(r.shop.p99Ms);
+  const shopRate = Number(r.shop.achievedRate);
+  const rows: [string, string, string, string][] = [
+    [
+      'GET /users/:id: node:http → bare Express → users (CPU µs per request)',
+      `users ≤ ${TARGETS.usersOverBareExpress}× bare Express`,
+      `${fixed(nodeHttp.cpuUsPerRequest, 0)} → ${fixed(bareExpress.cpuUsPerRequest, 0)} → ${fixed(users.cpuUsPerRequest, 0)} (${fixed(ratio, 2)}×)`,
+      verdict(ratio <= TARGETS.usersOverBareExpress),
+    ],
+    [
+      'GET /users/:id throughput (req/s)',
+      'figure',
+      `${fixed(nodeHttp.requestsPerSecond, 0)} → ${fixed(bareExpress.requestsPerSecond, 0)} → ${fixed(users.requestsPerSecond, 0)}`,
+      '',
+    ],
+    [
+      `CPU per new order (${ORDER_PATH.join(' + ')})`,
+      `≤ ${TARGETS.cpuMsPerOrder} ms`,
+      `${ORDER_PATH.map((s) => fixed(capped.cpuMsPerOrder[s] ?? Number.NaN, 2)).join(' + ')} = ${fixed(orderCpu, 2)} ms` +
+        others.map(([name, ms]) => `; ${name} ${fixed(ms, 2)} ms apart`).join(''),
+      verdict(orderCpu <= TARGETS.cpuMsPerOrder),
+    ],
+    [
+      `POST /orders paced ${capped.ratePerSecond}/s (p50 / p99)`,
+      `p99 ≤ ${TARGETS.p99At200Ms} ms`,
+      `${fixed(capped.p50Ms)} / ${fixed(capped.p99Ms)} ms, ${fixed(capped.achievedPerSecond, 0)}/s, ${capped.failed} failed`,
+      verdict(capped.p99Ms <= TARGETS.p99At200Ms && capped.failed === 0),
+    ],
+    [
+      `knee: highest paced rate with POST p99 ≤ ${r.knee.p99LimitMs} ms`,
+      'figure',
+      `${r.knee.rate === null ? `below ${r.knee.steps[0]?.rate ?? '?'}` : r.knee.rate}/s (steps: ${r.knee.steps.map((s) => `${s.rate}/s p99 ${fixed(s.p99Ms)} ms`).join(', ')})`,
+      '',
+    ],
+    [
+      `whole shop at ${String(r.shop.rate)} orders/s (POST p99, lag p99)`,
+      `${String(r.shop.rate)}/s, p99 ≤ ${TARGETS.shopP99Ms} ms, lag p99 ≤ ${TARGETS.lagP99Ms} ms`,
+      `${fixed(shopRate, 0)}/s, ${fixed(shopP99)} ms, lag ${fixed(lagP99)} ms`,
+      verdict(shopRate >= 0.98 * Number(r.shop.rate) && shopP99 <= TARGETS.shopP99Ms && lagP99 <= TARGETS.lagP99Ms),
+    ],
+    [
+      'RSS after load, with the heap caps (MiB)',
+      `≤ ${TARGETS.rssMiB} MiB each`,
+      Object.entries(capped.rssMiB)
+        .map(([name, mib]) => `${name} ${fixed(mib, 0)}`)
+        .join(', '),
+      verdict(maxRss <= TARGETS.rssMiB),
+    ],
+    ...(uncapped === undefined
+      ? []
+      : [
+          [
+            'p99 at the same rate without the heap caps (RSS)',
+            'figure',
+            `${fixed(uncapped.p99Ms)} ms against ${fixed(capped.p99Ms)} ms (${Object.entries(uncapped.rssMiB)
+              .map(([name, mib]) => `${name} ${fixed(mib, 0)}`)
+              .join(', ')} MiB)`,
+            '',
+          ] as [string, string, string, string],
+        ]),
+    [
+      'idle CPU (% of a core)',
+      `≤ ${TARGETS.idlePercent} % each`,
+      Object.entries(r.idleCpuPercent)
+        .map(([name, pct]) => `${name} ${fixed(pct, 2)}`)
+        .join(', '),
+      verdict(maxIdle <= TARGETS.idlePercent),
+    ],
+  ];
+  const header = `${r.machine.cpus} × ${r.machine.model}, Node ${r.machine.node}, ${r.machine.date}; ${r.settings.seconds} s per run; load average ${r.machine.loadAverage} near the end (above ${r.machine.cpus}, other work competed for the CPU)`;
+  return [
+    header,
+    '',
+    '| figure | target | measured | |',
+    '|---|---|---|---|',
+    ...rows.map((cells) => `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`),
+  ].join('\n');
+}
