@@ -152,6 +152,8 @@ export function synthesize(options: { registry: string; tag: string; jwksFile: s
         IMAGE_REGISTRY: options.registry,
         IMAGE_TAG: options.tag,
         JWKS_FILE: options.jwksFile,
+        // The chart is what a fresh clone deploys: the catalog, never a local `make canary`.
+        TRAFFIC_FILE: '',
       },
     });
     return readdirSync(outdir)

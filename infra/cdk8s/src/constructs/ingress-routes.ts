@@ -4,6 +4,7 @@ import { Gateway, VirtualService, type VirtualServiceSpecHttp } from '../../impo
 import { ANNOTATION, pathRegex, routeName, serviceHost } from '../mesh-names.js';
 import { isUnder } from './shop-service.js';
 import { type RouteAnnotation, routeKey, routePolicy } from './service-traffic.js';
+import { routingOf, versionedRoutes } from '../traffic-plan.js';
 import { IDENTITY_CLAIM, NON_EMPTY, unauthorizedRoute, verifiedClaimKey } from '../token-required.js';
 
 export interface IngressRoutesProps {
@@ -66,27 +67,35 @@ export class IngressRoutes extends Construct {
             throw new Error(`${spec.name}: public gateway path '${publicPath}' must be GET only, got ${r.method}`);
           }
           const name = `${spec.name}-${routeName(r.method, r.path)}`;
-          annotation.push({
-            name,
-            method: r.method,
-            path: publicPath,
-            idempotent: r.idempotent,
-            calls: [routeKey(r.method, spec.name, r.path)],
-          });
-          (isPublic ? publicRoutes : tokenRoutes).push({
-            name,
-            match: [
-              {
-                method: { exact: r.method },
-                uri: { regex: pathRegex(publicPath) },
-                ...(isPublic ? {} : { headers: { ...verified } }),
-              },
-            ],
-            rewrite: { uriRegexRewrite: { match: pathRegex(g.prefix).replace(/\$$/, ''), rewrite: g.rewrite } },
-            route: [{ destination: { host: serviceHost(spec.name, catalog), port: { number: spec.port } } }],
-            ...routePolicy(r),
-            headers: { response: { remove: [...catalog.ingress.scrubResponseHeaders] } },
-          });
+          // The gateway's own route to a service carries its canary split and mirror too.
+          const entries = versionedRoutes(
+            {
+              name,
+              match: [
+                {
+                  method: { exact: r.method },
+                  uri: { regex: pathRegex(publicPath) },
+                  ...(isPublic ? {} : { headers: { ...verified } }),
+                },
+              ],
+              rewrite: { uriRegexRewrite: { match: pathRegex(g.prefix).replace(/\$$/, ''), rewrite: g.rewrite } },
+              ...routePolicy(r),
+              headers: { response: { remove: [...catalog.ingress.scrubResponseHeaders] } },
+            },
+            serviceHost(spec.name, catalog),
+            spec.port,
+            routingOf(catalog, spec),
+          );
+          for (const entry of entries) {
+            annotation.push({
+              name: entry.name,
+              method: r.method,
+              path: publicPath,
+              idempotent: r.idempotent,
+              calls: [routeKey(r.method, spec.name, r.path)],
+            });
+            (isPublic ? publicRoutes : tokenRoutes).push(entry as VirtualServiceSpecHttp);
+          }
         }
       }
     }
