@@ -110,6 +110,42 @@ apikey-revoke: ## Revoke a client's API key at once, without a redeploy (NAME=<c
 verify: ## Prove the mesh promises on the live cluster (NAMESPACE=<the shop's namespace>, ONLY=<check ids>)
 	scripts/verify.sh $(if $(NAMESPACE),--namespace '$(NAMESPACE)') $(if $(ONLY),--only '$(ONLY)')
 
+.PHONY: canary
+canary: ## Send WEIGHT percent (0-100) of SERVICE's traffic to its v2; x-canary: always pins v2
+	scripts/traffic.sh canary "$(SERVICE)" "$(WEIGHT)"
+	scripts/synth.sh
+	scripts/apply.sh
+
+.PHONY: promote
+promote: ## Make SERVICE's v2 its only version (after a canary)
+	scripts/traffic.sh promote "$(SERVICE)"
+	scripts/synth.sh
+	scripts/apply.sh
+
+.PHONY: rollback
+rollback: ## Send all of SERVICE's traffic back to v1 and remove its v2
+	scripts/traffic.sh rollback "$(SERVICE)"
+	scripts/synth.sh
+	scripts/apply.sh
+
+.PHONY: mirror
+mirror: ## Copy PERCENT of SERVICE's requests to its v2, answers discarded (0 stops)
+	scripts/traffic.sh mirror "$(SERVICE)" "$(PERCENT)"
+	scripts/synth.sh
+	scripts/apply.sh
+
+.PHONY: chaos
+chaos: ## Switch on the catalog's fault scenario SCENARIO (make chaos-off ends it)
+	scripts/traffic.sh chaos "$(SCENARIO)"
+	scripts/synth.sh
+	scripts/apply.sh
+
+.PHONY: chaos-off
+chaos-off: ## Switch off the fault scenario
+	scripts/traffic.sh chaos-off
+	scripts/synth.sh
+	scripts/apply.sh
+
 .PHONY: status
 status: ## Show pods, sidecars, mTLS mode and the gateway
 	scripts/status.sh

@@ -1,10 +1,21 @@
 #!/usr/bin/env bash
+# On kind, applies metrics-server (mesh/metrics-server, the pinned release with kind's
+# --kubelet-insecure-tls) so the HorizontalPodAutoscalers get CPU figures; other clusters bring theirs.
 # Applies the dashboards listed in mesh/istio/addons.txt from the pinned Istio release's
 # samples/addons and waits for each to roll out. Kiali gets mesh/istio/kiali-config.yaml merged into
 # its config (trace links to Jaeger; the sample has tracing off). ADDONS=0 skips them (e.g. a
 # cluster that has its own).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+
+if on_kind; then
+  need_cluster
+  grep -qF "/$METRICS_SERVER_VERSION/" mesh/metrics-server/kustomization.yaml ||
+    die "mesh/metrics-server/kustomization.yaml does not name METRICS_SERVER_VERSION=$METRICS_SERVER_VERSION (versions.env)"
+  apply_changed "metrics-server $METRICS_SERVER_VERSION" -k mesh/metrics-server
+  step "waiting for metrics-server"
+  kube -n kube-system rollout status deployment/metrics-server --timeout="$ROLLOUT_TIMEOUT"
+fi
 
 if [ "${ADDONS:-1}" = 0 ]; then
   step "ADDONS=0: skipping the dashboards"

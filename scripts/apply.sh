@@ -86,6 +86,13 @@ else
   apply_changed "data tier (PostgreSQL, NATS, database init)" -f "$tmp/data.yaml"
   step "waiting for the data tier"
   wait_for_workloads "$PART_OF_LABEL,$TIER_LABEL=data" "$(jobs_in "$tmp/data.yaml")"
+  # Deployments select `app` and `version` (two versions of a service can run side by side). A
+  # selector cannot change in place, so a Deployment from before that carries none is replaced.
+  for deployment in $(kube -n "$NAMESPACE" get deployments -l "$PART_OF_LABEL,$TIER_LABEL!=data" \
+    -o jsonpath='{range .items[*]}{.metadata.name}={.spec.selector.matchLabels.version}{"\n"}{end}' | sed -n 's/=$//p'); do
+    step "replacing deployment.apps/$deployment (its selector predates versions)"
+    kube -n "$NAMESPACE" delete "deployment.apps/$deployment" --ignore-not-found
+  done
   apply_changed "$manifests" -f "$manifests"
 fi
 
@@ -94,6 +101,17 @@ wanted=$manifests
 if [ "${DEPLOY_WITH:-manifests}" = helm ]; then wanted=$tmp/wanted.yaml; fi
 current=$(jobs_in "$wanted")
 wait_for_workloads "$PART_OF_LABEL" "$current"
+# A version the manifests no longer run (`make rollback` removes a v2, `make promote` a v1) goes
+# once the versions that stay are rolled out, so no request finds its subset empty meanwhile.
+if [ "${DEPLOY_WITH:-manifests}" = manifests ]; then
+  workloads=$(node_run node --import tsx scripts/manifests.ts workloads "$manifests")
+  for object in $(kube -n "$NAMESPACE" get deployments,poddisruptionbudgets,horizontalpodautoscalers -l "$PART_OF_LABEL" -o name); do
+    if ! grep -qxF "$object" <<<"$workloads"; then
+      step "deleting $object (no longer in $manifests)"
+      kube -n "$NAMESPACE" delete "$object" --ignore-not-found
+    fi
+  done
+fi
 # A Job's template cannot change, so a changed one is a new Job (postgres-init-<hash>): drop the
 # ones the manifests no longer name.
 for job in $(kube -n "$NAMESPACE" get jobs -l "$PART_OF_LABEL" -o name); do

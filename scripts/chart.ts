@@ -192,6 +192,8 @@ export function synthesize(options: {
         ...Object.fromEntries(
           Object.entries(options.jwksFiles ?? FIXTURE_JWKS_FILES).map(([id, file]) => [jwksFileVariable(id), file]),
         ),
+        // The chart is what a fresh clone deploys: the catalog, never a local `make canary`.
+        TRAFFIC_FILE: '',
       },
     });
     return readdirSync(outdir)

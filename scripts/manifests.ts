@@ -5,7 +5,9 @@
  *   injection, Pod Security) are in place before any pod is created;
  * - `data` prints the data tier (objects labelled `mesh-kit.dev/tier: data`), applied and waited
  *   for before the services;
- * - `jobs` prints `job.batch/<name>` for each Job, one per line.
+ * - `jobs` prints `job.batch/<name>` for each Job, one per line;
+ * - `workloads` prints `<kind>.<group>/<name>` (kubectl's `-o name`) for each Deployment,
+ *   PodDisruptionBudget and HorizontalPodAutoscaler: what a rollback or promotion may leave behind.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -78,6 +80,18 @@ const COMMANDS: Readonly<Record<string, (objects: KubeObject[]) => string>> = {
       .filter((object) => object.kind === 'Job')
       .map((object) => `job.batch/${object.metadata.name}\n`)
       .join(''),
+  workloads: (objects) =>
+    objects
+      .filter((object) => PRUNABLE[object.kind] !== undefined)
+      .map((object) => `${PRUNABLE[object.kind]}/${object.metadata.name}\n`)
+      .join(''),
+};
+
+/** The kinds a version change adds and removes, as kubectl names them (`-o name`). */
+export const PRUNABLE: Readonly<Record<string, string>> = {
+  Deployment: 'deployment.apps',
+  PodDisruptionBudget: 'poddisruptionbudget.policy',
+  HorizontalPodAutoscaler: 'horizontalpodautoscaler.autoscaling',
 };
 
 /** A stable identity for comparing object sets. */

@@ -31,6 +31,12 @@ const TARGETS = [
   'apikey',
   'apikey-revoke',
   'verify',
+  'canary',
+  'promote',
+  'rollback',
+  'mirror',
+  'chaos',
+  'chaos-off',
   'status',
   'logs',
   'undeploy',
@@ -55,6 +61,21 @@ describe('make', () => {
     const names = lines.map((line) => line.trim().split(/\s+/)[0]);
     expect(names).toEqual(TARGETS);
     for (const line of lines) expect(line).toMatch(/^ {2}[a-z-]+ +\S.{10,}$/);
+  });
+
+  it.each([
+    [['canary', 'SERVICE=storefront', 'WEIGHT=20'], 'scripts/traffic.sh canary "storefront" "20"'],
+    [['promote', 'SERVICE=storefront'], 'scripts/traffic.sh promote "storefront"'],
+    [['rollback', 'SERVICE=storefront'], 'scripts/traffic.sh rollback "storefront"'],
+    [['mirror', 'SERVICE=storefront', 'PERCENT=10'], 'scripts/traffic.sh mirror "storefront" "10"'],
+    [['chaos', 'SCENARIO=users-slow'], 'scripts/traffic.sh chaos "users-slow"'],
+    [['chaos-off'], 'scripts/traffic.sh chaos-off'],
+  ])('make -n %j changes the traffic state, then synthesizes and applies it', (args, first) => {
+    expect(
+      make('-n', ...args)
+        .trim()
+        .split('\n'),
+    ).toEqual([first, 'scripts/synth.sh', 'scripts/apply.sh']);
   });
 
   it('deploy runs tools, cluster, istio, addons, images, load, secrets, synth, then apply, in that order', () => {

@@ -119,6 +119,38 @@ describe('a fresh clone, through make', { timeout: 300_000 }, () => {
     expect(Date.now() - started).toBeLessThan(60_000);
   });
 
+  it('make canary shifts traffic through synth and apply, once; a bad WEIGHT is named; rollback removes the v2', () => {
+    const storefront = (): string =>
+      readFileSync(join(user.clone, 'dist', 'manifests', '30-storefront.k8s.yaml'), 'utf8');
+    const canary = user.make('canary', { SERVICE: 'storefront', WEIGHT: '20' });
+    expect(canary.status, canary.output).toBe(0);
+    expect(canary.steps).toEqual(['traffic', 'synth', 'apply']);
+    expect(storefront()).toContain('name: storefront-v2');
+    expect(storefront()).toMatch(/subset: v2\n\s+weight: 20/);
+    expect(matching(canary, /^kubectl .* apply .* -f dist\/manifests$/)).toHaveLength(1);
+
+    const again = user.make('canary', { SERVICE: 'storefront', WEIGHT: '20' });
+    expect(again.status, again.output).toBe(0);
+    expect(again.output).toContain('no changes');
+    expect(again.calls.filter((call) => CHANGES.test(call) || / delete /.test(call))).toEqual([]);
+
+    const bad = user.make('canary', { SERVICE: 'storefront', WEIGHT: '150' });
+    expect(bad.status).not.toBe(0);
+    expect(bad.output).toContain('error: WEIGHT=150: must be a whole number from 0 to 100');
+    expect(bad.steps).toEqual(['traffic']);
+
+    const back = user.make('rollback', {
+      SERVICE: 'storefront',
+      STANDIN_EXTRA_WORKLOADS: 'deployment.apps/storefront-v2\npoddisruptionbudget.policy/storefront-v2',
+    });
+    expect(back.status, back.output).toBe(0);
+    expect(storefront()).not.toContain('storefront-v2');
+    expect(matching(back, / delete /)).toEqual([
+      'kubectl --context kind-mesh-kit -n shop delete deployment.apps/storefront-v2 --ignore-not-found',
+      'kubectl --context kind-mesh-kit -n shop delete poddisruptionbudget.policy/storefront-v2 --ignore-not-found',
+    ]);
+  }, 300_000);
+
   it('make port-forward forwards localhost:8080 to the ingress gateway', () => {
     const run = user.make('port-forward', {}, 30_000);
     expect(run.status, run.output).toBe(0);

@@ -22,6 +22,7 @@ case "$(basename "$0") $*" in
   "docker save -o "*) echo image >"$4" ;;
   *"get deployment istiod"*) printf '%s' "\${STUB_ISTIOD_IMAGE:-}"; [ -n "\${STUB_ISTIOD_IMAGE:-}" ] ;;
   *" diff --server-side"*) exit "\${STUB_DIFF_RC:-1}" ;;
+  *" get deployments -l "*) printf '%b' "\${STUB_DEPLOYMENT_VERSIONS:-}" ;;
   "helm template"*) cat "\${STUB_HELM_TEMPLATE:-/dev/null}" ;;
   "helm --kube-context"*" get manifest"*) cat "\${STUB_HELM_MANIFEST:-/dev/null}" ;;
   *"get deployments,statefulsets"*) echo deployment.apps/orders ;;
@@ -124,17 +125,29 @@ describe('addons', () => {
     writeIstioRelease(bin);
   });
 
-  it("applies the pinned release's dashboards in order and waits for each", () => {
+  it("applies metrics-server on kind, then the pinned release's dashboards in order, and waits for each", () => {
     const { status, calls, output } = run('addons.sh');
     expect(status, output).toBe(0);
     const applies = calls.filter((call) => call.includes(' apply ')).map((call) => call.split('/').at(-1));
-    expect(applies).toEqual(['prometheus.yaml', 'jaeger.yaml', 'kiali.yaml', 'grafana.yaml']);
-    expect(calls.filter((call) => call.includes('rollout status'))).toEqual(
-      ['prometheus', 'jaeger', 'kiali', 'grafana'].map(
+    expect(applies).toEqual(['metrics-server', 'prometheus.yaml', 'jaeger.yaml', 'kiali.yaml', 'grafana.yaml']);
+    expect(calls.find((call) => call.includes(' apply '))).toMatch(/ -k mesh\/metrics-server$/);
+    expect(calls.filter((call) => call.includes('rollout status'))).toEqual([
+      'kubectl --context kind-mesh-kit -n kube-system rollout status deployment/metrics-server --timeout=300s',
+      ...['prometheus', 'jaeger', 'kiali', 'grafana'].map(
         (name) => `kubectl --context kind-mesh-kit -n istio-system rollout status deployment/${name} --timeout=300s`,
       ),
-    );
+    ]);
+    expect(output).toContain('metrics-server v0.9.0');
     expect(output).not.toContain('warning');
+  });
+
+  it('metrics-server names the version versions.env pins, with the flag kind needs', () => {
+    const kustomization = readFileSync(join(root, 'mesh', 'metrics-server', 'kustomization.yaml'), 'utf8');
+    const pinned = /^METRICS_SERVER_VERSION=(\S+)$/m.exec(readFileSync(join(root, 'versions.env'), 'utf8'))?.[1];
+    expect(kustomization).toContain(
+      `https://github.com/kubernetes-sigs/metrics-server/releases/download/${pinned}/components.yaml`,
+    );
+    expect(kustomization).toContain('value: --kubelet-insecure-tls');
   });
 
   it('warns when a file does not carry the pinned version, and ADDONS=0 skips them all', () => {
@@ -142,7 +155,12 @@ describe('addons', () => {
     expect(run('addons.sh').output).toContain('kiali.yaml does not mention KIALI_VERSION=v2.26');
     const skipped = run('addons.sh', { ADDONS: '0' });
     expect(skipped.status).toBe(0);
-    expect(skipped.calls).toEqual([]);
+    expect(skipped.calls.filter((call) => / (apply|rollout) /.test(call) && !call.includes('metrics-server'))).toEqual(
+      [],
+    );
+    const elsewhere = run('addons.sh', { ADDONS: '0', CONTEXT: 'prod' });
+    expect(elsewhere.status).toBe(0);
+    expect(elsewhere.calls).toEqual([]);
   });
 });
 
@@ -228,6 +246,17 @@ describe('apply', () => {
     calls
       .filter((call) => call.includes(' apply '))
       .map((call) => call.replace(work, '<work>').replace(/-f \S+namespaces\.yaml/, '-f <namespaces>'));
+
+  it('replaces a Deployment whose selector predates versions before applying, and no other', () => {
+    const { status, calls, output } = run('apply.sh', { ...env, STUB_DEPLOYMENT_VERSIONS: 'users=\\norders=v1\\n' });
+    expect(status, output).toBe(0);
+    expect(calls.filter((call) => / delete deployment/.test(call))).toEqual([
+      'kubectl --context kind-mesh-kit -n shop delete deployment.apps/users --ignore-not-found',
+    ]);
+    const deleted = calls.findIndex((call) => call.includes('delete deployment.apps/users'));
+    const applied = calls.findIndex((call) => / apply .*manifests$/.test(call));
+    expect(deleted).toBeLessThan(applied);
+  });
 
   it('applies namespaces, secrets, the data tier (and waits for it), then the manifests; drops replaced Jobs', () => {
     const { status, calls, output } = run('apply.sh', env);

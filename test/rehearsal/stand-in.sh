@@ -72,6 +72,12 @@ case "$tool" in
       "apply "*) content_key "$@" >>"$state/applied" ;;
       "rollout status "* | "wait "* | "label "* | "annotate "* | "delete "*) ;;
       "get deployments,statefulsets "*) printf 'deployment.apps/orders\nstatefulset.apps/postgres\n' ;;
+      "get deployments -l "*) ;; # every Deployment already selects by version
+      "get deployments,poddisruptionbudgets,horizontalpodautoscalers "*)
+        # What the cluster runs: the shop's Deployments, plus STANDIN_EXTRA_WORKLOADS (e.g. a v2 left over).
+        printf 'deployment.apps/%s\n' users payments orders notifications analytics storefront loadgen
+        if [ -n "${STANDIN_EXTRA_WORKLOADS:-}" ]; then printf '%s\n' "$STANDIN_EXTRA_WORKLOADS"; fi
+        ;;
       "get jobs "*) if [ -n "${STANDIN_JOBS:-}" ]; then printf '%s\n' "$STANDIN_JOBS"; fi ;;
       "get job.batch/"*) printf '%s ' "${STANDIN_JOB_STATE:-Complete}" ;;
       "logs "*) echo "psql: error: password authentication failed for user \"orders\"" ;;

@@ -1,4 +1,5 @@
 import { type Catalog, subjectMatches } from './catalog.js';
+import { trafficProblems } from './traffic-check.js';
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const SCOPE = /^[a-z][a-z0-9_-]*:[a-z][a-z0-9_-]*$/;
@@ -7,7 +8,7 @@ const SCOPE = /^[a-z][a-z0-9_-]*:[a-z][a-z0-9_-]*$/;
  * Problems that would make the catalog's manifests inconsistent, each naming the field:
  * duplicate names or ports, calls to unknown services or routes, route calls not declared in the
  * service's `calls`, gateway prefixes that expose no route or lie outside the JWT-protected prefix,
- * event subjects that no single stream stores.
+ * event subjects that no single stream stores, and traffic settings that do not hold together (traffic-check.ts).
  */
 export function catalogProblems(source: Catalog): string[] {
   const problems: string[] = [];
@@ -118,6 +119,7 @@ export function catalogProblems(source: Catalog): string[] {
       }
     }
   }
+  problems.push(...trafficProblems(source));
   return problems;
 }
 

@@ -5,6 +5,8 @@
  * Adding a service = one folder under services/ + one entry here.
  */
 
+import type { FaultScenario, TrafficState, VersionSpec } from './traffic.js';
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** How the mesh retries a route. Law 3: 5xx retries only on idempotent routes. */
@@ -153,6 +155,25 @@ export interface ServiceSpec {
   readonly circuitBreaker?: CircuitBreaker;
   /** Requests and limits of the istio-proxy sidecar. @default the catalog's `defaults.sidecar` */
   readonly sidecar?: Resources;
+  /**
+   * A second version run beside the first (`version: v2`, its own Deployment), for canary
+   * releases and mirroring; `traffic.releases` says how much traffic it gets. @default none
+   */
+  readonly v2?: VersionSpec;
+  /**
+   * A HorizontalPodAutoscaler per Deployment: `minReplicas` replaces `replicas` (the Deployment
+   * leaves its count to the autoscaler), the PodDisruptionBudget follows the minimum, and analyze
+   * holds the minimum to the request budget and reports the maximum. @default fixed `replicas`
+   */
+  readonly autoscaling?: Autoscaling;
+}
+
+/** CPU-based horizontal autoscaling of a service. */
+export interface Autoscaling {
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** Average CPU use, in percent of the requests, that the autoscaler keeps the pods at. */
+  readonly cpuTargetPercent: number;
 }
 
 /** A stateful backing service (PostgreSQL, NATS) run as a StatefulSet in the mesh. */
@@ -312,7 +333,16 @@ export interface Catalog {
      */
     readonly spanCollectorUrl: string;
   };
+  /** Named fault scenarios (`make chaos SCENARIO=<name>`), each with the outcome the mesh should produce. @default none */
+  readonly scenarios?: readonly FaultScenario[];
+  /**
+   * Releases, mirrors and the scenario switched on, as a fresh clone deploys them. The file
+   * `make canary`/`chaos`/`mirror` write (.traffic.json) replaces it. @default nothing on
+   */
+  readonly traffic?: TrafficState;
 }
+
+const autoscaled: Autoscaling = { minReplicas: 2, maxReplicas: 4, cpuTargetPercent: 70 };
 
 const small: Resources = { cpuRequestMilli: 50, cpuLimitMilli: 500, memoryRequestMi: 64, memoryLimitMi: 192 };
 
@@ -340,6 +370,7 @@ export const catalog: Catalog = {
       name: 'users',
       port: 3001,
       replicas: 2,
+      autoscaling: autoscaled,
       resources: small,
       database: 'users',
       routes: [
@@ -361,6 +392,7 @@ export const catalog: Catalog = {
       name: 'payments',
       port: 3002,
       replicas: 2,
+      autoscaling: autoscaled,
       resources: small,
       routes: [
         {
@@ -382,6 +414,7 @@ export const catalog: Catalog = {
       name: 'orders',
       port: 3003,
       replicas: 2,
+      autoscaling: autoscaled,
       resources: { ...small, memoryLimitMi: 256 },
       database: 'orders',
       routes: [
@@ -441,6 +474,7 @@ export const catalog: Catalog = {
       name: 'storefront',
       port: 3006,
       replicas: 2,
+      autoscaling: autoscaled,
       resources: small,
       routes: [
         {
@@ -464,6 +498,8 @@ export const catalog: Catalog = {
       publishes: [],
       consumes: [],
       gateway: [{ prefix: '/api/overview', rewrite: '/overview' }],
+      // Same image; v2's overviews say `"release": "v2"`, so a split shows in the answers too.
+      v2: { env: { OVERVIEW_RELEASE: 'v2' } },
     },
     {
       name: 'products',
@@ -603,6 +639,29 @@ export const catalog: Catalog = {
     collectorHost: 'istio-system/zipkin.istio-system.svc.cluster.local',
     spanCollectorUrl: 'http://zipkin.istio-system.svc.cluster.local:9411/api/v2/spans',
   },
+  scenarios: [
+    {
+      name: 'payments-flaky',
+      description:
+        'payments answers 503 to 30 % of authorizations (its failure knob); the retries of orders → payments and gateway → orders absorb them',
+      mechanism: { kind: 'env', service: 'payments', env: { PAYMENTS_FAILURE_RATE: '0.3' } },
+      outcome: { kind: 'success-rate', method: 'POST', path: '/api/orders', minPercent: 97 },
+    },
+    {
+      name: 'users-down',
+      description:
+        "storefront's calls to users are aborted with 503 (a fault on the users hop); the overview still answers, naming the user part missing",
+      mechanism: { kind: 'fault', service: 'users', percent: 100, abortStatus: 503 },
+      outcome: { kind: 'partial-answer', path: '/api/overview', part: 'user', withinMs: 2_500 },
+    },
+    {
+      name: 'users-slow',
+      description:
+        "calls to users are delayed 3 s (a fault on the users hop, which Istio leaves without timeout); the gateway's 2.5 s timeout on /api/overview answers 504 in time",
+      mechanism: { kind: 'fault', service: 'users', percent: 100, delayMs: 3_000 },
+      outcome: { kind: 'timeout', path: '/api/overview', status: 504, withinMs: 2_500 },
+    },
+  ],
 };
 
 /** The env variable that carries the base URL of `service` (`users` → `USERS_URL`). */

@@ -1,21 +1,23 @@
 /**
  * `npm run synth`: writes the shop's manifests to dist/manifests/ at the repository root,
  * deterministically and offline. Inputs: IMAGE_REGISTRY, IMAGE_TAG, JWKS_FILE, LOADGEN_JWKS_FILE,
- * DB_CREDENTIALS_REVISION, MANIFESTS_DIR (see docs/architecture.md, "Manifests and mesh policy").
+ * DB_CREDENTIALS_REVISION, MANIFESTS_DIR (see docs/architecture.md, "Manifests and mesh policy"),
+ * TRAFFIC_FILE (docs/try-the-mesh.md).
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { catalog } from './catalog.js';
+import { catalog as declared } from './catalog.js';
 import { defaultJwksFile, jwksFileVariable } from './jwks.js';
 import { createShopApp } from './charts/shop-app.js';
+import { DEFAULT_TRAFFIC_FILE, withTrafficFile } from './traffic-file.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const rootPackage = JSON.parse(readFileSync(resolve(repoRoot, 'package.json'), 'utf8')) as { version: string };
 // An inline JWKS for every issuer without a jwksUri: JWKS_FILE for the users' issuer,
 // <ID>_JWKS_FILE for the others (LOADGEN_JWKS_FILE), each defaulting to what `make secrets` writes.
 const jwks: Record<string, string> = {};
-for (const issuer of catalog.ingress.jwt.issuers) {
+for (const issuer of declared.ingress.jwt.issuers) {
   if (issuer.jwksUri !== undefined) continue;
   const variable = jwksFileVariable(issuer.id);
   const file = resolve(repoRoot, process.env[variable] ?? defaultJwksFile(issuer.id));
@@ -42,6 +44,16 @@ if (credentialsRevision !== '' && !/^[0-9a-f]{64}$/.test(credentialsRevision)) {
 }
 
 // `cdk8s synth` (the Helm chart) sets CDK8S_OUTDIR and expects no outdir of ours.
+// The traffic state `make canary`/`chaos`/`mirror` wrote; TRAFFIC_FILE= (empty) synthesizes the catalog alone.
+const trafficFile = process.env.TRAFFIC_FILE ?? resolve(repoRoot, DEFAULT_TRAFFIC_FILE);
+let catalog = declared;
+try {
+  catalog = withTrafficFile(declared, trafficFile === '' ? '' : resolve(repoRoot, trafficFile));
+} catch (error) {
+  console.error(`synth: ${(error as Error).message}`);
+  process.exit(1);
+}
+
 const outdir =
   process.env.CDK8S_OUTDIR === undefined ? resolve(repoRoot, process.env.MANIFESTS_DIR ?? 'dist/manifests') : undefined;
 if (outdir !== undefined) rmSync(outdir, { recursive: true, force: true });

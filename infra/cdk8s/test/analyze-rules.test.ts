@@ -63,6 +63,8 @@ function model(m: Partial<AnalysisModel> = {}): AnalysisModel {
     maxAmplification: 6,
     budget: { cpuMilli: 1000, memoryMi: 1536 },
     totals: { cpuMilli: 500, memoryMi: 700, sidecarCpuMilli: 100, sidecarMemoryMi: 200, pods: 5 },
+    // Autoscalers at their maximum may exceed the budget: only the minimum is held to it.
+    totalsAtMax: { cpuMilli: 2000, memoryMi: 3000, sidecarCpuMilli: 400, sidecarMemoryMi: 800, pods: 20 },
     ...m,
   };
 }

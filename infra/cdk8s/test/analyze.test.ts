@@ -226,7 +226,7 @@ describe('npm run analyze', () => {
 
   it('fails when the namespace requests exceed the budget', () => {
     const findings = findingsAfter((c) => {
-      service(c, 'users').replicas = 8;
+      service(c, 'notifications').replicas = 8;
     });
     expect(findings.join('\n')).toMatch(
       /namespace shop: requests \d+m CPU \/ \d+Mi exceed the budget of 1000m \/ 1768Mi/,

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import {
   ApiException,
   AppsV1Api,
+  AutoscalingV2Api,
   CoreV1Api,
   Exec,
   KubeConfig,
@@ -37,13 +38,30 @@ export class Cluster {
   readonly kc: KubeConfig;
   readonly core: CoreV1Api;
   readonly apps: AppsV1Api;
+  readonly autoscaling: AutoscalingV2Api;
   readonly networking: NetworkingV1Api;
 
   constructor(kc: KubeConfig) {
     this.kc = kc;
     this.core = kc.makeApiClient(CoreV1Api);
     this.apps = kc.makeApiClient(AppsV1Api);
+    this.autoscaling = kc.makeApiClient(AutoscalingV2Api);
     this.networking = kc.makeApiClient(NetworkingV1Api);
+  }
+
+  /** What a HorizontalPodAutoscaler reports now: replicas and the CPU use it measured, if any. */
+  async autoscalerStatus(
+    namespace: string,
+    name: string,
+  ): Promise<{ currentReplicas: number; desiredReplicas: number; cpuPercent?: number }> {
+    const hpa = await this.autoscaling.readNamespacedHorizontalPodAutoscaler({ name, namespace });
+    const cpu = hpa.status?.currentMetrics?.find((m) => m.resource?.name === 'cpu')?.resource?.current
+      .averageUtilization;
+    return {
+      currentReplicas: hpa.status?.currentReplicas ?? 0,
+      desiredReplicas: hpa.status?.desiredReplicas ?? 0,
+      ...(cpu === undefined ? {} : { cpuPercent: cpu }),
+    };
   }
 
   /** The current kube context, as kubectl would use it (KUBECONFIG, ~/.kube/config, or in-cluster). */

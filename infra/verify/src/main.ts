@@ -57,7 +57,7 @@ async function main(): Promise<number> {
   try {
     const reports = await runChecks(selected, ctx, (check) => process.stderr.write(`▶ ${check.title}\n`));
     process.stdout.write(`\n${renderTable(reports)}\n`);
-    return reports.every((r) => r.status === 'pass') ? 0 : 1;
+    return reports.every((r) => r.status !== 'fail') ? 0 : 1;
   } finally {
     await ctx.close();
   }

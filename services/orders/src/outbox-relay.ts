@@ -31,6 +31,8 @@ const PRUNE_EVERY_MS = 60_000;
 /** Post-commit publishes in flight before further commits wait for a batched pass instead. */
 const MAX_DIRECT_PUBLISHES = 64;
 const PRUNE_BATCH = 1000;
+/** How long a published row waits for others to be marked with it. */
+const MARK_BATCH_MS = 20;
 /** How long a pass's claim on its rows lasts; well above a batch's publish time, short enough that a dead relay's rows are soon taken. */
 const CLAIM_LEASE_MS = 5_000;
 
@@ -62,6 +64,8 @@ export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly direct = new Set<Promise<void>>();
+  private readonly toMark: string[] = [];
+  private nextMark: Promise<void> | undefined;
   private publisher: EventPublisher | undefined;
   /** The last backlog read, kept when a read fails (PostgreSQL away) so /metrics still answers. */
   private lastBacklog: OutboxBacklog = { pending: 0, oldestPendingSeconds: 0 };
@@ -160,7 +164,7 @@ export class OutboxRelay {
       this.trigger();
       return;
     }
-    const { pool, topology, logger } = this.props;
+    const { topology, logger } = this.props;
     const publisher = this.publisher!;
     const inFlight = (async () => {
       await publisher.publish(
@@ -168,13 +172,31 @@ export class OutboxRelay {
         event.payload,
         extractContext({ ...event.headers }, event.headers['x-request-id']),
       );
-      await pool.query('UPDATE outbox SET published_at = now() WHERE id = $1 AND published_at IS NULL', [event.id]);
+      await this.markPublished(event.id);
     })().catch((error: unknown) => {
       this.failures.inc();
       logger.warn({ err: error, eventId: event.id }, 'post-commit publish failed; the poll publishes the row');
     });
     this.direct.add(inFlight);
     void inFlight.finally(() => this.direct.delete(inFlight));
+  }
+
+  /**
+   * Marks a published row, in one statement with the others acknowledged within MARK_BATCH_MS:
+   * at a steady rate of orders that saves a PostgreSQL round trip per order. A crash before the
+   * mark leaves the row to the poll, which publishes it again (dropped by its `Nats-Msg-Id`).
+   */
+  private markPublished(id: string): Promise<void> {
+    this.toMark.push(id);
+    this.nextMark ??= new Promise<void>((resolve) => setTimeout(resolve, MARK_BATCH_MS)).then(async () => {
+      const ids = this.toMark.splice(0);
+      this.nextMark = undefined;
+      await this.props.pool.query(
+        'UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[]) AND published_at IS NULL',
+        [ids],
+      );
+    });
+    return this.nextMark;
   }
 
   /** Resolves once no pass and no post-commit publish is running. */

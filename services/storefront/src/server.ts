@@ -11,6 +11,7 @@ await runService({
       usersUrl: config.USERS_URL,
       ordersUrl: config.ORDERS_URL,
       notificationsUrl: config.NOTIFICATIONS_URL,
+      ...(config.OVERVIEW_RELEASE === undefined ? {} : { release: config.OVERVIEW_RELEASE }),
     });
   },
 });

@@ -71,6 +71,17 @@ describe('GET /overview', () => {
     expect(res.body).toEqual({ user: null, orders: null, notifications: null, missing: ['orders', 'notifications'] });
   });
 
+  it('names its release in every overview when one is configured (a canary v2), and only then', async () => {
+    const deps = { logger: silentLogger(), usersUrl: users.url, ordersUrl: orders.url, notificationsUrl: orders.url };
+    const v2 = await request(createApp({ ...deps, release: 'v2' }).app)
+      .get('/overview')
+      .set('x-user-id', 'u1');
+    expect(v2.status).toBe(200);
+    expect(v2.body.release).toBe('v2');
+    const v1 = await request(createApp(deps).app).get('/overview').set('x-user-id', 'u1');
+    expect(Object.keys(v1.body as object).sort()).toEqual(['missing', 'notifications', 'orders', 'user']);
+  });
+
   it('answers 401 without the identity header', async () => {
     const { app } = createApp({
       logger: silentLogger(),

@@ -13,7 +13,8 @@ import {
   type RouteNode,
   type Totals,
 } from './model.js';
-import { cpuMilli, durationMs, memoryMi } from './quantities.js';
+import { namespaceTotals } from './namespace-totals.js';
+import { durationMs } from './quantities.js';
 import { rules } from './rules/index.js';
 
 export type { CallPath, HopPolicy, ManifestObject, RouteNode, Totals } from './model.js';
@@ -22,7 +23,10 @@ export { tries } from './model.js';
 export interface Analysis {
   readonly paths: readonly CallPath[];
   readonly routes: readonly RouteNode[];
+  /** With every autoscaled Deployment at its minimum: what the budget holds. */
   readonly totals: Totals;
+  /** With every autoscaled Deployment at its maximum: reported, not held to the budget. */
+  readonly totalsAtMax: Totals;
   readonly budget: { readonly cpuMilli: number; readonly memoryMi: number } | undefined;
   readonly maxAmplification: number | undefined;
   readonly findings: readonly string[];
@@ -30,8 +34,6 @@ export interface Analysis {
 
 /** The own-work margin of a route whose annotation names none (the catalog's default). */
 export const DEFAULT_OWN_WORK_MARGIN_PERCENT = 20;
-/** Istio's default sidecar requests when a pod sets no annotation. */
-const DEFAULT_SIDECAR = { cpu: '100m', memory: '128Mi' };
 /** Istio's retryOn when a route sets no retry policy at all. */
 const ISTIO_DEFAULT_RETRY_ON = 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes';
 
@@ -62,43 +64,6 @@ function routeNodes(objects: readonly ManifestObject[]): RouteNode[] {
       ];
     }),
   );
-}
-
-function namespaceTotals(objects: readonly ManifestObject[], namespace: string | undefined): Totals {
-  let cpu = 0;
-  let memory = 0;
-  let sidecarCpu = 0;
-  let sidecarMemory = 0;
-  let pods = 0;
-  for (const o of objects.filter(
-    (x) =>
-      (x.kind === 'Deployment' || x.kind === 'StatefulSet') &&
-      (namespace === undefined || x.metadata.namespace === namespace),
-  )) {
-    const spec = o.spec as {
-      replicas?: number;
-      template: {
-        metadata?: { annotations?: Record<string, string> };
-        spec: { containers: { resources?: { requests?: { cpu?: string; memory?: string } } }[] };
-      };
-    };
-    const replicas = spec.replicas ?? 1;
-    const annotations = spec.template.metadata?.annotations ?? {};
-    pods += replicas;
-    for (const c of spec.template.spec.containers) {
-      cpu += replicas * cpuMilli(c.resources?.requests?.cpu ?? 0);
-      memory += replicas * memoryMi(c.resources?.requests?.memory ?? 0);
-    }
-    sidecarCpu += replicas * cpuMilli(annotations['sidecar.istio.io/proxyCPU'] ?? DEFAULT_SIDECAR.cpu);
-    sidecarMemory += replicas * memoryMi(annotations['sidecar.istio.io/proxyMemory'] ?? DEFAULT_SIDECAR.memory);
-  }
-  return {
-    cpuMilli: cpu + sidecarCpu,
-    memoryMi: memory + sidecarMemory,
-    sidecarCpuMilli: sidecarCpu,
-    sidecarMemoryMi: sidecarMemory,
-    pods,
-  };
 }
 
 /** Every call path from a gateway route down, with its worst-case attempts. */
@@ -142,12 +107,21 @@ export function analysisModel(objects: readonly ManifestObject[]): AnalysisModel
     namespace,
     maxAmplification: amplification === undefined ? undefined : Number(amplification),
     budget: budgetText === undefined ? undefined : (JSON.parse(budgetText) as { cpuMilli: number; memoryMi: number }),
-    totals: namespaceTotals(objects, namespace),
+    totals: namespaceTotals(objects, namespace, 'min'),
+    totalsAtMax: namespaceTotals(objects, namespace, 'max'),
   };
 }
 
 export function analyze(objects: readonly ManifestObject[]): Analysis {
   const model = analysisModel(objects);
-  const { paths, routes, totals, budget, maxAmplification } = model;
-  return { paths, routes, totals, budget, maxAmplification, findings: rules.flatMap((rule) => rule.check(model)) };
+  const { paths, routes, totals, totalsAtMax, budget, maxAmplification } = model;
+  return {
+    paths,
+    routes,
+    totals,
+    totalsAtMax,
+    budget,
+    maxAmplification,
+    findings: rules.flatMap((rule) => rule.check(model)),
+  };
 }

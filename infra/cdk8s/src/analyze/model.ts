@@ -60,7 +60,10 @@ export interface AnalysisModel {
   readonly namespace: string | undefined;
   readonly maxAmplification: number | undefined;
   readonly budget: { readonly cpuMilli: number; readonly memoryMi: number } | undefined;
+  /** With every autoscaled Deployment at its minimum: what the budget holds. */
   readonly totals: Totals;
+  /** With every autoscaled Deployment at its maximum: reported, not held to the budget. */
+  readonly totalsAtMax: Totals;
 }
 
 /** One named check of `npm run analyze`: each finding names the object it is about. */

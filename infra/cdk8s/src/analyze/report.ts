@@ -45,8 +45,17 @@ export function formatReport(a: Analysis): string {
     `Namespace requests (${t.pods} pods, sidecars included): CPU ${t.cpuMilli}m, memory ${t.memoryMi}Mi` +
       ` (sidecars ${t.sidecarCpuMilli}m / ${t.sidecarMemoryMi}Mi)` +
       (a.budget === undefined ? '' : `; budget ${a.budget.cpuMilli}m / ${a.budget.memoryMi}Mi`),
-    '',
   );
+  const m = a.totalsAtMax;
+  if (m.pods !== t.pods) {
+    lines.push(
+      `At the autoscalers' maximum (${m.pods} pods): CPU ${m.cpuMilli}m, memory ${m.memoryMi}Mi` +
+        (a.budget === undefined
+          ? ''
+          : ` (${Math.round((m.cpuMilli / a.budget.cpuMilli) * 100)} % / ${Math.round((m.memoryMi / a.budget.memoryMi) * 100)} % of the budget; the budget holds the minimum)`),
+    );
+  }
+  lines.push('');
   lines.push(`Named rules: ${rules.map((r) => r.name).join(', ')}`);
   if (a.findings.length === 0) lines.push('analyze: no findings');
   else lines.push(`analyze: ${a.findings.length} finding(s):`, ...a.findings.map((f) => `  ✗ ${f}`));

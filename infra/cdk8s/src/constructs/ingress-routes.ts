@@ -4,6 +4,7 @@ import { Gateway, VirtualService, type VirtualServiceSpecHttp } from '../../impo
 import { ANNOTATION, pathRegex, routeName, serviceHost } from '../mesh-names.js';
 import { isUnder } from './shop-service.js';
 import { type RouteAnnotation, routeKey, routePolicy } from './service-traffic.js';
+import { routingOf, versionedRoutes } from '../traffic-plan.js';
 import { IDENTITY_CLAIM, NON_EMPTY, unauthorizedRoute, verifiedClaimKey } from '../token-required.js';
 
 export interface IngressRoutesProps {
@@ -67,31 +68,38 @@ export class IngressRoutes extends Construct {
             throw new Error(`${spec.name}: public gateway path '${publicPath}' must be GET only, got ${r.method}`);
           }
           const name = `${spec.name}-${routeName(r.method, r.path)}`;
-          annotation.push({
-            name,
-            method: r.method,
-            path: publicPath,
-            idempotent: r.idempotent,
-            calls: [routeKey(r.method, spec.name, r.path)],
-          });
-          const route: VirtualServiceSpecHttp = {
-            name,
-            match: [
-              {
-                method: { exact: r.method },
-                uri: { regex: pathRegex(publicPath) },
-                ...(auth === 'jwt' ? { headers: { ...verified } } : {}),
+          // The gateway's own route to a service carries its canary split and mirror too.
+          const entries = versionedRoutes(
+            {
+              name,
+              match: [
+                {
+                  method: { exact: r.method },
+                  uri: { regex: pathRegex(publicPath) },
+                  ...(auth === 'jwt' ? { headers: { ...verified } } : {}),
+                },
+              ],
+              rewrite: { uriRegexRewrite: { match: pathRegex(g.prefix).replace(/\$$/, ''), rewrite: g.rewrite } },
+              ...routePolicy(r),
+              headers: {
+                ...(auth === 'apiKey' ? { request: { remove: [catalog.ingress.apiKeys.keyHeader] } } : {}),
+                response: { remove: [...catalog.ingress.scrubResponseHeaders] },
               },
-            ],
-            rewrite: { uriRegexRewrite: { match: pathRegex(g.prefix).replace(/\$$/, ''), rewrite: g.rewrite } },
-            route: [{ destination: { host: serviceHost(spec.name, catalog), port: { number: spec.port } } }],
-            ...routePolicy(r),
-            headers: {
-              ...(auth === 'apiKey' ? { request: { remove: [catalog.ingress.apiKeys.keyHeader] } } : {}),
-              response: { remove: [...catalog.ingress.scrubResponseHeaders] },
             },
-          };
-          (auth === 'jwt' ? withToken : open).push(route);
+            serviceHost(spec.name, catalog),
+            spec.port,
+            routingOf(catalog, spec),
+          );
+          for (const entry of entries) {
+            annotation.push({
+              name: entry.name,
+              method: r.method,
+              path: publicPath,
+              idempotent: r.idempotent,
+              calls: [routeKey(r.method, spec.name, r.path)],
+            });
+            (auth === 'jwt' ? withToken : open).push(entry as VirtualServiceSpecHttp);
+          }
         }
       }
     }

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import type { CallOrder, CircuitBreaker, RouteSpec } from '../catalog.js';
 import { DestinationRule, VirtualService } from '../../imports/networking.istio.io.js';
 import { ANNOTATION, duration, pathRegex, routeName } from '../mesh-names.js';
+import { type ServiceRouting, versionedRoutes } from '../traffic-plan.js';
 
 export interface ServiceTrafficProps {
   readonly name: string;
@@ -13,6 +14,12 @@ export interface ServiceTrafficProps {
   readonly circuitBreaker: CircuitBreaker;
   /** The margin for a route's own work where the route names none (the catalog's default). */
   readonly ownWorkMarginPercent: number;
+  /**
+   * Versions, release stage, mirror and fault (traffic-plan.ts): subsets for the deployed versions,
+   * a header route and a weighted split during a canary.
+   * @default one version, every route straight to the host
+   */
+  readonly routing?: ServiceRouting;
 }
 
 /**
@@ -80,30 +87,29 @@ export class ServiceTraffic extends Construct {
   constructor(scope: Construct, id: string, props: ServiceTrafficProps) {
     super(scope, id);
     const { name, namespace, host, port } = props;
-    const annotation: RouteAnnotation[] = props.routes.map((r) => ({
-      name: routeName(r.method, r.path),
-      method: r.method,
-      path: r.path,
-      idempotent: r.idempotent,
-      calls: (r.calls ?? []).map((c) => routeKey(c.method, c.service, c.path)),
-      ...callTiming(r, props.ownWorkMarginPercent),
-    }));
+    const routing = props.routing;
+    const http = props.routes.flatMap((r) =>
+      routing === undefined
+        ? [{ ...routeBase(r), route: [{ destination: { host, port: { number: port } } }] }]
+        : versionedRoutes(routeBase(r), host, port, routing, routing.fault),
+    );
+    // Every forwarding route is annotated (a canary's header route too), so analyze checks each.
+    const annotation: RouteAnnotation[] = http.map((h) => {
+      const r = props.routes.find(
+        (x) => h.name === routeName(x.method, x.path) || h.name === `${routeName(x.method, x.path)}-canary`,
+      )!;
+      return {
+        name: h.name,
+        method: r.method,
+        path: r.path,
+        idempotent: r.idempotent,
+        calls: (r.calls ?? []).map((c) => routeKey(c.method, c.service, c.path)),
+        ...callTiming(r, props.ownWorkMarginPercent),
+      };
+    });
     new VirtualService(this, 'virtual-service', {
       metadata: { name, namespace, annotations: { [ANNOTATION.routes]: JSON.stringify(annotation) } },
-      spec: {
-        hosts: [host],
-        http: props.routes.map((r) => ({
-          name: routeName(r.method, r.path),
-          match: [
-            {
-              method: { exact: r.method },
-              uri: r.path.includes(':') ? { regex: pathRegex(r.path) } : { exact: r.path },
-            },
-          ],
-          route: [{ destination: { host, port: { number: port } } }],
-          ...routePolicy(r),
-        })),
-      },
+      spec: { hosts: [host], http },
     });
     const cb = props.circuitBreaker;
     new DestinationRule(this, 'destination-rule', {
@@ -130,7 +136,24 @@ export class ServiceTraffic extends Construct {
                 },
               }),
         },
+        ...(routing?.release === undefined
+          ? {}
+          : { subsets: routing.deployed.map((d) => ({ name: d.version, labels: { version: d.version } })) }),
       },
     });
   }
+}
+
+/** A catalog route's name, match, timeout and retry policy, before any destination. */
+function routeBase(r: RouteSpec): { name: string; match: Record<string, unknown>[] } & ReturnType<typeof routePolicy> {
+  return {
+    name: routeName(r.method, r.path),
+    match: [
+      {
+        method: { exact: r.method },
+        uri: r.path.includes(':') ? { regex: pathRegex(r.path) } : { exact: r.path },
+      },
+    ],
+    ...routePolicy(r),
+  };
 }

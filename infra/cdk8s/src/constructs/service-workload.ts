@@ -3,9 +3,29 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { Resources } from '../catalog.js';
 import { PART_OF, podLabels, sidecarAnnotations } from '../mesh-names.js';
+import { ServiceAutoscaler } from './service-autoscaler.js';
 
 /** An env variable's source: a plain value or one key of a Secret created at deploy time. */
 export type EnvSource = { readonly value: string } | { readonly secret: string; readonly key: string };
+
+/** One version of the service, run as its own Deployment (and PodDisruptionBudget). */
+export interface WorkloadVersion {
+  /** The `version` label; the Deployment selects `app` and `version`. */
+  readonly version: string;
+  readonly deploymentName: string;
+  readonly image: string;
+  readonly replicas: number;
+  readonly env: Readonly<Record<string, EnvSource>>;
+  /**
+   * A HorizontalPodAutoscaler scales this Deployment between the bounds; `replicas` is then left out.
+   * @default fixed `replicas`
+   */
+  readonly autoscaling?: {
+    readonly minReplicas: number;
+    readonly maxReplicas: number;
+    readonly cpuTargetPercent: number;
+  };
+}
 
 export interface ServiceWorkloadProps {
   readonly name: string;
@@ -19,6 +39,11 @@ export interface ServiceWorkloadProps {
   readonly env: Readonly<Record<string, EnvSource>>;
   /** The `version` label (Kiali, Istio telemetry). */
   readonly version: string;
+  /**
+   * The Deployments to run, each with its own `version` label; the Service selects them all.
+   * @default one, named `name`, from `version`, `image`, `replicas` and `env`
+   */
+  readonly versions?: readonly WorkloadVersion[];
   /** How long the app drains after SIGTERM (its SHUTDOWN_TIMEOUT_MS). */
   readonly shutdownTimeoutMs: number;
   /**
@@ -49,53 +74,75 @@ export interface ServiceWorkloadProps {
 }
 
 /**
- * One service's Kubernetes objects: ServiceAccount, Deployment, Service (port named `http`) and
- * PodDisruptionBudget. Pods meet the Pod Security Standard `restricted`.
+ * One service's Kubernetes objects: ServiceAccount, Service (port named `http`), and per version a
+ * Deployment and a PodDisruptionBudget. Pods meet the Pod Security Standard `restricted`.
  */
 export class ServiceWorkload extends Construct {
-  readonly deployment: kplus.Deployment;
+  /** The Deployments, one per version, in the order of `versions`. */
+  readonly deployments: kplus.Deployment[] = [];
   readonly service: kplus.Service;
   readonly serviceAccount: kplus.ServiceAccount;
 
   constructor(scope: Construct, id: string, props: ServiceWorkloadProps) {
     super(scope, id);
     const { name, namespace, port } = props;
-    const preStopSeconds = props.preStopSeconds ?? 5;
-    const livenessPath = props.livenessPath ?? '/healthz';
-    const readinessPath = props.readinessPath ?? '/readyz';
-    const metricsPath = props.metricsPath ?? '/metrics';
-    const uid = props.runAsUser ?? 1000;
-    const labels = podLabels(name, props.version);
-    const selector = { app: name };
     const metadata = { name, namespace, labels: { ...PART_OF, app: name } };
 
     this.serviceAccount = new kplus.ServiceAccount(this, 'service-account', {
       metadata,
       automountToken: false,
     });
+    const versions = props.versions ?? [
+      { version: props.version, deploymentName: name, image: props.image, replicas: props.replicas, env: props.env },
+    ];
+    for (const v of versions) {
+      // The first Deployment keeps the construct ids it always had, so its output does not move.
+      this.deployments.push(
+        this.addVersion(v.deploymentName === name ? this : new Construct(this, v.version), props, v),
+      );
+    }
 
-    const tmp = kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp', { sizeLimit: Size.mebibytes(64) });
+    this.service = new kplus.Service(this, 'service', {
+      metadata,
+      ports: [{ name: 'http', port, targetPort: port }],
+    });
+
+    this.service.selectLabel('app', name);
+  }
+
+  private addVersion(scope: Construct, props: ServiceWorkloadProps, v: WorkloadVersion): kplus.Deployment {
+    const { name, namespace, port } = props;
+    const preStopSeconds = props.preStopSeconds ?? 5;
+    const livenessPath = props.livenessPath ?? '/healthz';
+    const readinessPath = props.readinessPath ?? '/readyz';
+    const metricsPath = props.metricsPath ?? '/metrics';
+    const uid = props.runAsUser ?? 1000;
+    const labels = podLabels(name, v.version);
+    const selector = { app: name, version: v.version };
+    const metadata = { name: v.deploymentName, namespace, labels: { ...PART_OF, app: name, version: v.version } };
+
+    const tmp = kplus.Volume.fromEmptyDir(scope, 'tmp', 'tmp', { sizeLimit: Size.mebibytes(64) });
     const secrets = new Map<string, kplus.ISecret>();
     const envVariables: Record<string, kplus.EnvValue> = {};
-    for (const [variable, source] of Object.entries(props.env).sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [variable, source] of Object.entries(v.env).sort(([a], [b]) => a.localeCompare(b))) {
       if ('value' in source) {
         envVariables[variable] = kplus.EnvValue.fromValue(source.value);
         continue;
       }
       let secret = secrets.get(source.secret);
       if (secret === undefined) {
-        secret = kplus.Secret.fromSecretName(this, `secret-${source.secret}`, source.secret);
+        secret = kplus.Secret.fromSecretName(scope, `secret-${source.secret}`, source.secret);
         secrets.set(source.secret, secret);
       }
       envVariables[variable] = kplus.EnvValue.fromSecretValue({ secret, key: source.key });
     }
 
-    this.deployment = new kplus.Deployment(this, 'deployment', {
+    const created = new kplus.Deployment(scope, 'deployment', {
       metadata,
-      replicas: props.replicas,
+      replicas: v.replicas,
       select: false,
       spread: false,
-      serviceAccount: kplus.ServiceAccount.fromServiceAccountName(this, 'service-account-ref', name),
+      serviceAccount: kplus.ServiceAccount.fromServiceAccountName(scope, 'service-account-ref', name),
       automountServiceAccountToken: false,
       podMetadata: {
         labels,
@@ -113,7 +160,7 @@ export class ServiceWorkload extends Construct {
       containers: [
         {
           name,
-          image: props.image,
+          image: v.image,
           imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
           ports: [{ number: port, name: 'http' }],
           envVariables,
@@ -147,10 +194,10 @@ export class ServiceWorkload extends Construct {
         },
       ],
     });
-    this.deployment.select(kplus.LabelSelector.of({ labels: selector }));
+    created.select(kplus.LabelSelector.of({ labels: selector }));
 
     // What cdk8s-plus-27 cannot express: PSS `restricted` needs seccomp and dropped capabilities.
-    const deployment = ApiObject.of(this.deployment);
+    const deployment = ApiObject.of(created);
     deployment.addJsonPatch(
       JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
       JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['ALL'] }),
@@ -170,21 +217,26 @@ export class ServiceWorkload extends Construct {
       ]),
     );
 
-    this.service = new kplus.Service(this, 'service', {
-      metadata,
-      ports: [{ name: 'http', port, targetPort: port }],
-    });
-
-    this.service.selectLabel('app', name);
-
-    new ApiObject(this, 'pdb', {
+    const fewest = v.autoscaling?.minReplicas ?? v.replicas;
+    if (v.autoscaling !== undefined) {
+      // The autoscaler owns the count: an apply must not reset it.
+      deployment.addJsonPatch(JsonPatch.remove('/spec/replicas'));
+      new ServiceAutoscaler(scope, 'autoscaler', {
+        deploymentName: v.deploymentName,
+        namespace,
+        labels: { app: name, version: v.version },
+        ...v.autoscaling,
+      });
+    }
+    new ApiObject(scope, 'pdb', {
       apiVersion: 'policy/v1',
       kind: 'PodDisruptionBudget',
       metadata,
       spec:
-        props.replicas > 1
+        fewest > 1
           ? { minAvailable: 1, selector: { matchLabels: selector } }
           : { maxUnavailable: 1, selector: { matchLabels: selector } },
     });
+    return created;
   }
 }

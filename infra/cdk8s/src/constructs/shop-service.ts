@@ -18,6 +18,7 @@ import { type AllowedCaller, ServiceAuthorization } from './service-authorizatio
 import { ServiceEgress } from './service-egress.js';
 import { ServiceTraffic } from './service-traffic.js';
 import { type EnvSource, ServiceWorkload } from './service-workload.js';
+import { routingOf, scenarioEnv } from '../traffic-plan.js';
 
 export interface ShopServiceProps {
   readonly catalog: Catalog;
@@ -34,7 +35,7 @@ export function serviceEnv(catalog: Catalog, spec: ServiceSpec): Record<string, 
     SHUTDOWN_TIMEOUT_MS: { value: String(catalog.defaults.shutdownTimeoutMs) },
     NODE_OPTIONS: { value: catalog.defaults.nodeOptions },
   };
-  for (const [key, value] of Object.entries(spec.env ?? {})) env[key] = { value };
+  for (const [key, value] of Object.entries(scenarioEnv(catalog, spec))) env[key] = { value };
   if (spec.database !== undefined) env.DATABASE_URL = { secret: databaseSecretName(spec.name, catalog), key: 'url' };
   for (const call of spec.calls) {
     const callee = findService(call.service, catalog);
@@ -115,6 +116,8 @@ export class ShopService extends Construct {
     const namespace = catalog.namespace;
     const host = serviceHost(spec.name, catalog);
     const selector = { app: spec.name };
+    const routing = routingOf(catalog, spec);
+    const env = serviceEnv(catalog, spec);
     new ServiceWorkload(this, 'workload', {
       name: spec.name,
       namespace,
@@ -123,8 +126,24 @@ export class ShopService extends Construct {
       replicas: spec.replicas,
       resources: spec.resources,
       sidecar: sidecarOf(spec, catalog),
-      env: serviceEnv(catalog, spec),
+      env,
       version: catalog.version,
+      versions: routing.deployed.map((d) => ({
+        version: d.version,
+        deploymentName: d.deploymentName,
+        image: d.imageTag === undefined ? props.image : props.image.replace(/:[^:/]+$/, `:${d.imageTag}`),
+        replicas: d.replicas,
+        env: { ...env, ...Object.fromEntries(Object.entries(d.env).map(([k, value]) => [k, { value }])) },
+        ...(spec.autoscaling === undefined
+          ? {}
+          : {
+              autoscaling: {
+                ...spec.autoscaling,
+                // A second version starts from its own replicas and may grow as far as the first.
+                minReplicas: d.version === catalog.version ? spec.autoscaling.minReplicas : d.replicas,
+              },
+            }),
+      })),
       shutdownTimeoutMs: catalog.defaults.shutdownTimeoutMs,
     });
     if (spec.routes.length > 0) {
@@ -136,6 +155,7 @@ export class ShopService extends Construct {
         routes: spec.routes,
         circuitBreaker: circuitBreakerOf(spec, catalog),
         ownWorkMarginPercent: catalog.defaults.ownWorkMarginPercent,
+        routing,
       });
     }
     new ServiceAuthorization(this, 'authorization', {

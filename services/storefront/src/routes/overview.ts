@@ -2,10 +2,11 @@ import { Router } from 'express';
 import { requireUserId } from '@mesh-kit/runtime';
 import { buildOverview, type OverviewClients } from '../overview.js';
 
-export function overviewRouter(clients: OverviewClients): Router {
+export function overviewRouter(clients: OverviewClients, release?: string): Router {
   const router = Router();
   router.get('/overview', async (req, res) => {
-    res.json(await buildOverview(clients, requireUserId(req)));
+    const overview = await buildOverview(clients, requireUserId(req));
+    res.json(release === undefined ? overview : { ...overview, release });
   });
   return router;
 }
