@@ -24,13 +24,16 @@ export function renderAccessTable(source: Catalog = catalog): string {
         ...(service.callsGateway === true ? ['sends to the gateway with tokens of its own issuer'] : []),
       ].join('<br/>') || '—';
     const callers =
-      source.services
-        .flatMap((caller) =>
+      [
+        ...(source.ingress.apiKeys.service === service.name
+          ? ['the ingress gateway: its ext_authz check of every API-key route']
+          : []),
+        ...source.services.flatMap((caller) =>
           caller.calls
             .filter((call) => call.service === service.name)
             .map((call) => `${caller.name}: ${call.methods.join('/')} ${call.paths.map((p) => `\`${p}\``).join(', ')}`),
-        )
-        .join('<br/>') || '—';
+        ),
+      ].join('<br/>') || '—';
     const events =
       [...service.publishes.map((s) => `publishes \`${s}\``), ...service.consumes.map((s) => `consumes \`${s}\``)].join(
         '<br/>',
