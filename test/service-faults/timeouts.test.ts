@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { catalog } from '../../infra/cdk8s/src/catalog.js';
+import { apiKeyCheckSettings, catalog } from '../../infra/cdk8s/src/catalog.js';
 
 // The services' own waits, from their validated config, against the route timeouts in the catalog:
 // a request that cannot get a database connection must fail (503) before the sidecar gives up on it.
@@ -19,6 +19,7 @@ async function configOf(service: string, env: Record<string, string>): Promise<R
     USERS_URL: 'http://users',
     PRODUCTS_URL: 'http://products',
     PAYMENTS_URL: 'http://payments',
+    EXT_AUTHZ_SETTINGS: apiKeyCheckSettings(catalog),
     ...env,
   }) as Record<string, unknown>;
 }
