@@ -33,6 +33,12 @@ export interface SigningKeys {
 }
 
 const password = (): string => randomBytes(24).toString('hex');
+/**
+ * A broker user's password. nats-server parses an environment value it substitutes into its config
+ * as a config value, and one that starts with a digit as a number (nats-io/nats-server#3431): the
+ * server would not start. A leading letter keeps it a string.
+ */
+export const brokerPassword = (): string => `n${password()}`;
 
 /** RFC 7638 thumbprint of an RSA public JWK: a stable kid. */
 export function thumbprint(jwk: JsonWebKey): string {
@@ -129,7 +135,7 @@ export function ensureSecrets(dir: string, source: Catalog = catalog): Map<strin
     const name = natsSecretName(service.name, source);
     secrets.set(
       name,
-      readOrCreate(join(dir, `${name}.json`), () => ({ username: service.name, password: password() })),
+      readOrCreate(join(dir, `${name}.json`), () => ({ username: service.name, password: brokerPassword() })),
     );
   }
 

@@ -4,7 +4,7 @@
  * runtime code connects with each service's credentials (Law 4 on the broker, Law 6).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,7 @@ import { analytics as analyticsService } from '../services/analytics/src/service
 import { notifications as notificationsService } from '../services/notifications/src/service.js';
 import { answers } from '../test-support/backing-services.js';
 import { silentLogger } from '../test-support/silent-logger.js';
+import { brokerPassword } from '../scripts/secrets.js';
 import { freePort, natsServerBinary } from './events/support/nats-server.js';
 import { fixtureJwksByIssuer } from '../infra/cdk8s/test/support/shop.js';
 
@@ -58,7 +59,7 @@ function synthesized(): { config: string; args: string[] } {
 }
 
 const skip = natsServerBinary === undefined ? 'nats-server not found (set NATS_SERVER_BIN)' : undefined;
-const passwords = new Map(brokerUsers(catalog).map((u) => [u.user, randomBytes(18).toString('hex')]));
+const passwords = new Map(brokerUsers(catalog).map((u) => [u.user, brokerPassword()]));
 const logger = silentLogger();
 let dir: string;
 let server: ChildProcess;

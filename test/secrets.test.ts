@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { catalog, usesBroker } from '../infra/cdk8s/src/catalog.js';
 import { synthesize } from '../scripts/chart.js';
-import { ensureSecrets, secretManifests } from '../scripts/secrets.js';
+import { brokerPassword, ensureSecrets, secretManifests } from '../scripts/secrets.js';
 import { devTokenSigner } from '../scripts/token.js';
 
 let dir: string;
@@ -19,6 +19,14 @@ const snapshot = (): Record<string, string> =>
   Object.fromEntries(readdirSync(dir).map((file) => [file, readFileSync(join(dir, file), 'utf8')]));
 
 describe('make secrets', () => {
+  it('makes broker passwords nats-server reads as strings: never a leading digit (nats-io/nats-server#3431)', () => {
+    const made = Array.from({ length: 200 }, brokerPassword);
+    for (const p of made) expect(p).toMatch(/^[a-z][0-9a-f]{48}$/);
+    const secrets = ensureSecrets(dir);
+    const brokerUsers = catalog.services.filter(usesBroker).map((s) => `${s.name}-nats`);
+    for (const name of brokerUsers) expect(secrets.get(name)?.['password']).toMatch(/^[a-z]/);
+  });
+
   it('creates the agreed Secrets: postgres-admin, one <service>-db per database, one <service>-nats per broker user, loadgen-jwt', () => {
     const secrets = ensureSecrets(dir);
     const withDatabase = catalog.services.filter((s) => s.database !== undefined).map((s) => `${s.name}-db`);
