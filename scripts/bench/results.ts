@@ -28,7 +28,7 @@ export interface BenchResults {
     readonly model: string;
     readonly node: string;
     readonly date: string;
-    /** The 1-minute load average near the end of the run: above the core count, other work competed for the CPU. */
+    /** The 1-minute load average near the end of the run, the bench's own processes included. */
     readonly loadAverage: number;
   };
   readonly settings: { readonly seconds: number; readonly connections: number };
@@ -160,7 +160,7 @@ export function renderTable(r: BenchResults): string {
       verdict(maxIdle <= TARGETS.idlePercent),
     ],
   ];
-  const header = `${r.machine.cpus} × ${r.machine.model}, Node ${r.machine.node}, ${r.machine.date}; ${r.settings.seconds} s per run; load average ${r.machine.loadAverage} near the end (above ${r.machine.cpus}, other work competed for the CPU)`;
+  const header = `${r.machine.cpus} × ${r.machine.model}, Node ${r.machine.node}, ${r.machine.date}; ${r.settings.seconds} s per run; 1-minute load average ${r.machine.loadAverage} near the end, the bench's own processes included`;
   return [
     header,
     '',
