@@ -245,36 +245,26 @@ function migration(p: Parts): string {
   );
 }
 
-/** server.ts of a service that is not a consumer: runService, and openDatabase when it owns one. */
+/** server.ts of a service that is not a consumer: runDatabaseService when it owns a database, else runService. */
 function server(p: Parts): string {
   const urls = p.callees.map((c) => `${c.camel}Url: config.${urlVariable(c)}`);
   if (p.database) {
+    const createApp =
+      urls.length === 0
+        ? '  createApp,'
+        : `  createApp: ({ config, ...deps }) => createApp({ ...deps, ${urls.join(', ')} }),`;
     return lines(
       "import { fileURLToPath } from 'node:url';",
-      "import { Lifecycle, openDatabase, runService } from '@mesh-kit/runtime';",
+      "import { runDatabaseService } from '@mesh-kit/runtime';",
       "import { createApp } from './app.js';",
       "import { configSchema } from './config.js';",
       '',
-      'await runService({',
+      '// Serves at once; /readyz stays 503 until PostgreSQL answers and the migrations are applied.',
+      'await runDatabaseService({',
       `  name: '${p.n.name}',`,
       '  configSchema,',
-      '  async start(config, logger) {',
-      '    // Serves at once; /readyz stays 503 until PostgreSQL answers and the migrations are applied.',
-      '    const database = openDatabase(config, {',
-      "      migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),",
-      '      logger,',
-      '    });',
-      '    const lifecycle = new Lifecycle();',
-      '    lifecycle.startingUntil(database.migrated);',
-      '    const { app } = createApp({',
-      '      pool: database.pool,',
-      '      logger,',
-      ...urls.map((u) => `      ${u},`),
-      '      lifecycle,',
-      '      readiness: { postgres: database.readiness },',
-      '    });',
-      '    return { app, lifecycle, close: () => database.close() };',
-      '  },',
+      "  migrationsDir: fileURLToPath(new URL('../migrations', import.meta.url)),",
+      createApp,
       '});',
     );
   }

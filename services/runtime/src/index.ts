@@ -28,6 +28,7 @@ export { createMetrics, type ServiceMetrics } from './metrics.js';
 export { DependencyUnreachable, ServiceClient, type ServiceResponse } from './outbound.js';
 export { HttpProblem, PROBLEM_CONTENT_TYPE, type FieldError } from './problem.js';
 export { runService, type RunServiceOptions } from './run.js';
+export { runDatabaseService, type DatabaseAppDeps, type DatabaseServiceOptions } from './database-service.js';
 export { handleShutdown } from './shutdown.js';
 export { exportSpans } from './span-export.js';
 export {
