@@ -151,6 +151,30 @@ describe('a fresh clone, through make', { timeout: 300_000 }, () => {
     ]);
   }, 300_000);
 
+  it('make chaos SCENARIO=payments-replica-down adds payments-faulty through synth and apply, once; chaos-off removes it', () => {
+    const payments = (): string => readFileSync(join(user.clone, 'dist', 'manifests', '30-payments.k8s.yaml'), 'utf8');
+    const on = user.make('chaos', { SCENARIO: 'payments-replica-down' });
+    expect(on.status, on.output).toBe(0);
+    expect(on.steps).toEqual(['traffic', 'synth', 'apply']);
+    expect(payments()).toContain('name: payments-faulty');
+    expect(matching(on, /^kubectl .* apply .* -f dist\/manifests$/)).toHaveLength(1);
+
+    const again = user.make('chaos', { SCENARIO: 'payments-replica-down' });
+    expect(again.status, again.output).toBe(0);
+    expect(again.output).toContain('no changes');
+    expect(again.calls.filter((call) => CHANGES.test(call) || / delete /.test(call))).toEqual([]);
+
+    const off = user.make('chaos-off', {
+      STANDIN_EXTRA_WORKLOADS: 'deployment.apps/payments-faulty\npoddisruptionbudget.policy/payments-faulty',
+    });
+    expect(off.status, off.output).toBe(0);
+    expect(payments()).not.toContain('payments-faulty');
+    expect(matching(off, / delete /)).toEqual([
+      'kubectl --context kind-mesh-kit -n shop delete deployment.apps/payments-faulty --ignore-not-found',
+      'kubectl --context kind-mesh-kit -n shop delete poddisruptionbudget.policy/payments-faulty --ignore-not-found',
+    ]);
+  }, 300_000);
+
   it('make port-forward forwards localhost:8080 to the ingress gateway', () => {
     const run = user.make('port-forward', {}, 30_000);
     expect(run.status, run.output).toBe(0);

@@ -43,6 +43,16 @@ describe('scripts/traffic.ts', () => {
     expect(state).toEqual({ releases: { storefront: { stage: 'stable' } }, mirrors: {} });
   });
 
+  it('switches payments-replica-down on once, and chaos-off removes it', () => {
+    expect(run(['chaos', 'payments-replica-down'], file).changed).toBe(true);
+    const written = readFileSync(file, 'utf8');
+    expect(parseTrafficState(written, file)).toEqual({ ...empty, scenario: 'payments-replica-down' });
+    expect(run(['chaos', 'payments-replica-down'], file).changed).toBe(false);
+    expect(readFileSync(file, 'utf8')).toBe(written);
+    expect(run(['chaos-off'], file).changed).toBe(true);
+    expect(parseTrafficState(readFileSync(file, 'utf8'), file)).toEqual(empty);
+  });
+
   it.each([
     [['canary', '', '20'], /^SERVICE is required .*services with a v2 in the catalog: storefront/],
     [['canary', 'storefrnt', '20'], /^SERVICE=storefrnt: no such service/],
@@ -54,7 +64,7 @@ describe('scripts/traffic.ts', () => {
     [['promote', 'storefront'], /^SERVICE=storefront: v2 is not running yet; start a canary first/],
     [['mirror', 'storefront', '10'], /^SERVICE=storefront: mirroring copies v1's traffic to v2, so both must run/],
     [['mirror', 'storefront', 'lots'], /^PERCENT=lots: must be a whole number/],
-    [['chaos', ''], /^SCENARIO is required .*payments-flaky, users-down, users-slow/],
+    [['chaos', ''], /^SCENARIO is required .*payments-flaky, payments-replica-down, users-down, users-slow/],
     [['chaos', 'gremlins'], /^SCENARIO=gremlins: no such scenario/],
   ])('%j is refused: %s', (argv, message) => {
     const [command = '', ...args] = argv;

@@ -354,12 +354,15 @@ const readRoute = (path: string): RouteSpec => ({
   retries: { attempts: 2, perTryTimeoutMs: 300, retryOn: 'connect-failure,refused-stream,5xx' },
 });
 
+/** Outlier detection for every service; the payments-replica-down scenario states its outcome from it. */
+const outlier = { consecutive5xxErrors: 5, intervalMs: 10_000, baseEjectionTimeMs: 30_000, maxEjectionPercent: 50 };
+
 const defaultCircuitBreaker: CircuitBreaker = {
   maxConnections: 64,
   maxPendingRequests: 32,
   maxRetries: 8,
   retryBudget: { percent: 20, minRetryConcurrency: 3 },
-  outlierDetection: { consecutive5xxErrors: 5, intervalMs: 10_000, baseEjectionTimeMs: 30_000, maxEjectionPercent: 50 },
+  outlierDetection: outlier,
 };
 
 export const catalog: Catalog = {
@@ -646,6 +649,12 @@ export const catalog: Catalog = {
         'payments answers 503 to 30 % of authorizations (its failure knob); the retries of orders → payments and gateway → orders absorb them',
       mechanism: { kind: 'env', service: 'payments', env: { PAYMENTS_FAILURE_RATE: '0.3' } },
       outcome: { kind: 'success-rate', method: 'POST', path: '/api/orders', minPercent: 97 },
+    },
+    {
+      name: 'payments-replica-down',
+      description: `one extra payments replica (payments-faulty) fails every authorization; each caller's proxy ejects it after ${outlier.consecutive5xxErrors} consecutive 5xx, within one ${outlier.intervalMs / 1000} s interval, for at least ${outlier.baseEjectionTimeMs / 1000} s, and the retries absorb the failures it answered before`,
+      mechanism: { kind: 'faulty-replica', service: 'payments', env: { PAYMENTS_FAILURE_RATE: '1' } },
+      outcome: { kind: 'ejection', method: 'POST', path: '/api/orders', minPercent: 99 },
     },
     {
       name: 'users-down',

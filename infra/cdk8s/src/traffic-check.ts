@@ -1,4 +1,4 @@
-import type { Catalog } from './catalog.js';
+import { type Catalog, circuitBreakerOf } from './catalog.js';
 import type { Release, TrafficState } from './traffic.js';
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -41,11 +41,24 @@ export function trafficProblems(source: Catalog): string[] {
       problems.push(`${at}.mechanism.service: no service named '${m.service}'`);
       continue;
     }
-    if (m.kind === 'env') {
+    if (m.kind === 'env' || m.kind === 'faulty-replica') {
       for (const key of Object.keys(m.env)) {
         if (target.env?.[key] === undefined) {
           problems.push(`${at}.mechanism.env.${key}: ${m.service} declares no such setting in its env`);
         }
+      }
+      if (m.kind === 'faulty-replica' && target.v2 !== undefined) {
+        // Routes of a service with a v2 name subsets by version; none would send to the faulty pod.
+        problems.push(
+          `${at}.mechanism.service: ${m.service} declares a v2, whose subsets would leave the faulty replica out`,
+        );
+      }
+      if (
+        m.kind === 'faulty-replica' &&
+        source.traffic?.scenario === sc.name &&
+        circuitBreakerOf(target, source).outlierDetection === undefined
+      ) {
+        problems.push(`${at}.mechanism.service: ${m.service} has no outlier detection to eject a faulty replica`);
       }
     } else {
       if (target.routes.length === 0) problems.push(`${at}.mechanism.service: ${m.service} serves no routes to fault`);

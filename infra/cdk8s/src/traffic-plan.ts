@@ -1,5 +1,13 @@
 import type { Catalog, ServiceSpec } from './catalog.js';
-import { CANARY_HEADER, EMPTY_TRAFFIC, type FaultScenario, type Release, type TrafficState, V2 } from './traffic.js';
+import {
+  CANARY_HEADER,
+  EMPTY_TRAFFIC,
+  FAULTY,
+  type FaultScenario,
+  type Release,
+  type TrafficState,
+  V2,
+} from './traffic.js';
 
 /** One Deployment of a service: its version label, name, replicas and the env on top of the service's. */
 export interface DeployedVersion {
@@ -70,9 +78,11 @@ export function routingOf(catalog: Catalog, spec: ServiceSpec): ServiceRouting {
       env: spec.v2.env ?? {},
     });
   }
+  const mechanism = activeScenario(catalog)?.mechanism;
+  if (mechanism?.kind === 'faulty-replica' && mechanism.service === spec.name) {
+    deployed.push({ version: FAULTY, deploymentName: `${spec.name}-${FAULTY}`, replicas: 1, env: mechanism.env });
+  }
   const mirror = trafficOf(catalog).mirrors[spec.name];
-  const scenario = activeScenario(catalog);
-  const mechanism = scenario?.mechanism;
   return {
     deployed,
     v1,

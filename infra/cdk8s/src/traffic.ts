@@ -28,6 +28,12 @@ export type FaultMechanism =
   /** Real failures: settings on the service's own containers (the payments failure knob), no image change. */
   | { readonly kind: 'env'; readonly service: string; readonly env: Readonly<Record<string, string>> }
   /**
+   * One extra Deployment `<service>-faulty` (one replica, label `version: faulty`) beside the
+   * healthy replicas, with `env` on top of the service's (the failure knob at 1): the Service, its
+   * policies and the DestinationRule's outlier detection cover it like any replica.
+   */
+  | { readonly kind: 'faulty-replica'; readonly service: string; readonly env: Readonly<Record<string, string>> }
+  /**
    * A VirtualService `fault` on every route of `service`, applied by its callers' sidecars. Istio
    * turns off retries and timeouts on the faulted route itself, so it belongs on a hop below the
    * policy under test.
@@ -52,7 +58,18 @@ export type ScenarioOutcome =
   /** `path` answers 200 with `part` named in `missing`, within `withinMs`. */
   | { readonly kind: 'partial-answer'; readonly path: string; readonly part: string; readonly withinMs: number }
   /** `path` answers `status` (504) no later than `withinMs` (its route timeout) plus slack. */
-  | { readonly kind: 'timeout'; readonly path: string; readonly status: number; readonly withinMs: number };
+  | { readonly kind: 'timeout'; readonly path: string; readonly status: number; readonly withinMs: number }
+  /**
+   * The faulty replica of the scenario's service is ejected by outlier detection: once each
+   * caller's proxy has seen its `consecutive5xxErrors` and one `interval` has passed, it receives no
+   * requests (for `baseEjectionTime`), and at least `minPercent` of `method path` succeed.
+   */
+  | {
+      readonly kind: 'ejection';
+      readonly method: 'GET' | 'POST';
+      readonly path: string;
+      readonly minPercent: number;
+    };
 
 export interface FaultScenario {
   readonly name: string;
@@ -78,5 +95,7 @@ export const CANARY_HEADER = { name: 'x-canary', value: 'always' } as const;
 /** The version label of the catalog's first version and of a declared second one. */
 export const V1 = 'v1';
 export const V2 = 'v2';
+/** The version label of a scenario's faulty replica (Kiali shows it as its own workload). */
+export const FAULTY = 'faulty';
 
 export const EMPTY_TRAFFIC: TrafficState = { releases: {}, mirrors: {} };

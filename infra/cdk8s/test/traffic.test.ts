@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Catalog, catalog } from '../src/catalog.js';
+import { type Catalog, type CircuitBreaker, catalog } from '../src/catalog.js';
 import { catalogProblems } from '../src/catalog-check.js';
 import { analyze } from '../src/analyze/analyze.js';
 import type { TrafficState } from '../src/traffic.js';
@@ -41,6 +41,7 @@ const variants: Record<string, Catalog> = {
     scenario: 'payments-flaky',
   }),
   'rolled back': withTraffic({ releases: { storefront: { stage: 'stable' } }, mirrors: {} }),
+  'payments-replica-down': withTraffic({ releases: {}, mirrors: {}, scenario: 'payments-replica-down' }),
 };
 const synthesized = Object.entries(variants).map(([name, c]) => [name, synthObjects(c)] as const);
 
@@ -49,6 +50,31 @@ const virtualServices = (objects: readonly KubeObject[]): KubeObject[] => ofKind
 const podLabels = (d: KubeObject): Record<string, string> =>
   (d.spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels;
 const hostService = (host: string): string => host.split('.')[0] ?? '';
+
+// The PodDisruptionBudget and the autoscaler belong to one Deployment each, by design.
+const perVersion = new Set(['Deployment', 'PodDisruptionBudget', 'HorizontalPodAutoscaler']);
+const selectorOf = (o: KubeObject): Record<string, string> | undefined => {
+  const spec = (o.spec ?? {}) as {
+    selector?: Record<string, unknown> & { matchLabels?: Record<string, string> };
+    podSelector?: { matchLabels?: Record<string, string> };
+    workloadSelector?: { labels?: Record<string, string> };
+  };
+  if (o.kind === 'Service') return spec.selector as Record<string, string> | undefined;
+  if (o.kind === 'NetworkPolicy') return spec.podSelector?.matchLabels ?? {};
+  if (o.kind === 'Sidecar') return spec.workloadSelector?.labels;
+  return spec.selector?.matchLabels;
+};
+const selectingIn =
+  (objects: readonly KubeObject[]) =>
+  (labels: Record<string, string>): string[] =>
+    objects
+      .filter((o) => o.metadata.namespace === catalog.namespace && !perVersion.has(o.kind))
+      .filter((o) => {
+        const selector = selectorOf(o);
+        return selector !== undefined && Object.entries(selector).every(([k, v]) => labels[k] === v);
+      })
+      .map((o) => `${o.kind}/${o.metadata.name}`)
+      .sort();
 
 /** The subsets of the DestinationRule for `host`, name → labels. */
 function subsetsOf(objects: readonly KubeObject[], host: string): Map<string, Record<string, string>> {
@@ -171,28 +197,7 @@ describe('what each traffic variant deploys', () => {
   it("a canary's v2 pods are selected by every Service and policy that selects v1's (NetworkPolicy, AuthorizationPolicy, Sidecar, ...)", () => {
     const objects = objectsOf('canary 20 % with a 10 % mirror and users-slow');
     const [v1, v2] = ['storefront', 'storefront-v2'].map((name) => podLabels(find(objects, 'Deployment', name)));
-    // The PodDisruptionBudget and the autoscaler belong to one Deployment each, by design.
-    const perVersion = new Set(['Deployment', 'PodDisruptionBudget', 'HorizontalPodAutoscaler']);
-    const selectorOf = (o: KubeObject): Record<string, string> | undefined => {
-      const spec = (o.spec ?? {}) as {
-        selector?: Record<string, unknown> & { matchLabels?: Record<string, string> };
-        podSelector?: { matchLabels?: Record<string, string> };
-        workloadSelector?: { labels?: Record<string, string> };
-      };
-      if (o.kind === 'Service') return spec.selector as Record<string, string> | undefined;
-      if (o.kind === 'NetworkPolicy') return spec.podSelector?.matchLabels ?? {};
-      if (o.kind === 'Sidecar') return spec.workloadSelector?.labels;
-      return spec.selector?.matchLabels;
-    };
-    const selecting = (labels: Record<string, string>): string[] =>
-      objects
-        .filter((o) => o.metadata.namespace === catalog.namespace && !perVersion.has(o.kind))
-        .filter((o) => {
-          const selector = selectorOf(o);
-          return selector !== undefined && Object.entries(selector).every(([k, v]) => labels[k] === v);
-        })
-        .map((o) => `${o.kind}/${o.metadata.name}`)
-        .sort();
+    const selecting = selectingIn(objects);
     expect(selecting(v1!)).toEqual(
       expect.arrayContaining([
         'Service/storefront',
@@ -231,6 +236,58 @@ describe('what each traffic variant deploys', () => {
         .flatMap(httpOf)
         .filter((r) => r.fault !== undefined),
     ).toEqual([]);
+  });
+
+  it('payments-replica-down adds one payments-faulty pod failing every request, beside the healthy replicas', () => {
+    const objects = objectsOf('payments-replica-down');
+    const healthy = find(objects, 'Deployment', 'payments');
+    const faulty = find(objects, 'Deployment', 'payments-faulty');
+    const spec = (d: KubeObject): { replicas: number; selector: { matchLabels: object } } =>
+      d.spec as { replicas: number; selector: { matchLabels: object } };
+    expect(spec(faulty).replicas).toBe(1);
+    // The healthy replicas stay under their autoscaler; the faulty one is one pod, unscaled.
+    expect(ofKind(objects, 'HorizontalPodAutoscaler').map((h) => h.metadata.name)).toContain('payments');
+    expect(spec(faulty).selector.matchLabels).toEqual({ app: 'payments', version: 'faulty' });
+    const envOf = (d: KubeObject): { name: string; value?: string }[] =>
+      (d.spec as { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } }).template.spec
+        .containers[0]!.env;
+    expect(envOf(faulty)).toContainEqual({ name: 'PAYMENTS_FAILURE_RATE', value: '1' });
+    expect(envOf(healthy)).not.toContainEqual({ name: 'PAYMENTS_FAILURE_RATE', value: '1' });
+    expect(find(objects, 'PodDisruptionBudget', 'payments-faulty')).toBeDefined();
+    expect(ofKind(objects, 'HorizontalPodAutoscaler').map((h) => h.metadata.name)).not.toContain('payments-faulty');
+    // One host, no subsets: every caller's pool holds the faulty pod, and its outlier detection ejects it.
+    const dr = ofKind(objects, 'DestinationRule').find(
+      (d) => hostService((d.spec as { host: string }).host) === 'payments',
+    );
+    const policy = dr!.spec as { subsets?: unknown; trafficPolicy: { outlierDetection: Record<string, unknown> } };
+    expect(policy.subsets).toBeUndefined();
+    expect(policy.trafficPolicy.outlierDetection).toMatchObject({
+      consecutive5xxErrors: 5,
+      interval: '10s',
+      baseEjectionTime: '30s',
+    });
+    expect(
+      virtualServices(objects)
+        .flatMap(httpOf)
+        .filter((r) => r.fault !== undefined),
+    ).toEqual([]);
+  });
+
+  it("the faulty payments pod is selected by every Service and policy that selects the healthy ones'", () => {
+    const objects = objectsOf('payments-replica-down');
+    const selecting = selectingIn(objects);
+    const [healthy, faulty] = ['payments', 'payments-faulty'].map((n) => podLabels(find(objects, 'Deployment', n)));
+    expect(selecting(healthy!)).toEqual(
+      expect.arrayContaining(['Service/payments', 'NetworkPolicy/payments', 'AuthorizationPolicy/payments']),
+    );
+    expect(selecting(faulty!)).toEqual(selecting(healthy!));
+  });
+
+  it('npm run analyze counts the faulty pod in the namespace totals', () => {
+    const off = analyze(objectsOf('rolled back')).totals;
+    const on = analyze(objectsOf('payments-replica-down')).totals;
+    expect(on.pods).toBe(off.pods + 1);
+    expect(on.cpuMilli).toBeGreaterThan(off.cpuMilli);
   });
 
   it('promotion leaves v2 alone, every route on subset v2; a rollback leaves v1 alone on subset v1', () => {
@@ -292,11 +349,33 @@ describe('the catalog check refuses traffic that cannot be synthesized, naming t
           mechanism: { kind: 'fault', service: 'users', percent: 50 },
           outcome: { kind: 'success-rate', method: 'GET', path: '/', minPercent: 1 },
         },
+        {
+          name: 'z',
+          description: '',
+          mechanism: { kind: 'faulty-replica', service: 'storefront', env: { OVERVIEW_RELEASE: 'broken' } },
+          outcome: { kind: 'ejection', method: 'GET', path: '/api/overview', minPercent: 99 },
+        },
       ],
     };
     const text = catalogProblems(broken).join('\n');
+    expect(text).toMatch(/scenarios\[2\] \(z\)\.mechanism\.service: storefront declares a v2/);
     expect(text).toMatch(/scenarios\[0\] \(x\)\.mechanism\.env\.PAYMENTS_FAIL: payments declares no such setting/);
     expect(text).toMatch(/scenarios\[1\] \(y\)\.mechanism: a fault needs delayMs or abortStatus/);
+  });
+
+  it('refuses switching payments-replica-down on while payments has no outlier detection to eject it', () => {
+    const { maxConnections, maxPendingRequests, maxRetries, retryBudget } = catalog.defaults.circuitBreaker;
+    const breaker: CircuitBreaker = { maxConnections, maxPendingRequests, maxRetries, retryBudget };
+    const source: Catalog = {
+      ...catalog,
+      services: catalog.services.map((s) => (s.name === 'payments' ? { ...s, circuitBreaker: breaker } : s)),
+    };
+    expect(catalogProblems(source)).toEqual([]);
+    expect(
+      catalogProblems({ ...source, traffic: { releases: {}, mirrors: {}, scenario: 'payments-replica-down' } }).join(
+        '\n',
+      ),
+    ).toMatch(/scenarios\[1\] \(payments-replica-down\)\.mechanism\.service: payments has no outlier detection/);
   });
 
   it('the shop as committed has no problems', () => {

@@ -73,7 +73,11 @@ export function evaluateMirror(observation: {
 }
 
 /** A fault scenario's outcome, as the catalog states it, against what the gateway answered. */
-export function evaluateScenario(outcome: ScenarioOutcome, samples: readonly Sample[], slackMs: number): CheckResult {
+export function evaluateScenario(
+  outcome: Exclude<ScenarioOutcome, { kind: 'ejection' }>,
+  samples: readonly Sample[],
+  slackMs: number,
+): CheckResult {
   if (samples.length === 0) return fail('no requests were sent');
   const slowest = Math.max(...samples.map((s) => s.ms));
   switch (outcome.kind) {
@@ -95,6 +99,49 @@ export function evaluateScenario(outcome: ScenarioOutcome, samples: readonly Sam
       return slowest <= outcome.withinMs + slackMs ? pass(detail) : fail(`later than the timeout allows: ${detail}`);
     }
   }
+}
+
+/** What a run of the faulty-replica scenario saw, in two phases: the first interval, then after it. */
+export interface EjectionRun {
+  /** The outlier detection the DestinationRule declares for the service. */
+  readonly outlier: {
+    readonly consecutive5xxErrors: number;
+    readonly intervalMs: number;
+    readonly baseEjectionTimeMs: number;
+  };
+  /** Proxies calling the service (each ejects on its own count). */
+  readonly callers: number;
+  /** Gateway answers while the first interval ran, and after it. */
+  readonly during: readonly Sample[];
+  readonly after: readonly Sample[];
+  /** How long the second phase ran: it must end before the ejection does. */
+  readonly afterMs: number;
+  /** Requests in the faulty pod's inbound access log in each phase. */
+  readonly faultyDuring: number;
+  readonly faultyAfter: number;
+}
+
+/**
+ * Outlier detection ejected the faulty replica: it answered some requests in the first interval
+ * (so it was in the pool), at most `consecutive5xxErrors` per calling proxy plus one in flight,
+ * none once that interval had passed, and the gateway's success rate held.
+ */
+export function evaluateEjection(
+  outcome: Extract<ScenarioOutcome, { kind: 'ejection' }>,
+  run: EjectionRun,
+): CheckResult {
+  const all = [...run.during, ...run.after];
+  if (run.after.length === 0) return fail('no requests were sent after the first interval');
+  const ok = all.filter((s) => s.status >= 200 && s.status < 300).length;
+  const allowed = (run.outlier.consecutive5xxErrors + 1) * run.callers;
+  const detail = `the faulty replica answered ${run.faultyDuring} requests in the first ${run.outlier.intervalMs / 1000} s (at most ${allowed} expected: ${run.outlier.consecutive5xxErrors} consecutive 5xx × ${run.callers} callers, plus one in flight each) and ${run.faultyAfter} in the ${Math.round(run.afterMs / 1000)} s after; ${ok} of ${all.length} ${outcome.method} ${outcome.path} succeeded (${share(ok, all.length)}, at least ${outcome.minPercent} % expected)`;
+  if (run.afterMs >= run.outlier.baseEjectionTimeMs) {
+    return fail(`the second phase outlasted the ${run.outlier.baseEjectionTimeMs / 1000} s ejection: ${detail}`);
+  }
+  if (run.faultyDuring === 0) return fail(`the faulty replica never received a request (is it running?): ${detail}`);
+  if (run.faultyAfter > 0) return fail(`not ejected: ${detail}`);
+  if (run.faultyDuring > allowed) return fail(`ejected late: ${detail}`);
+  return (ok / all.length) * 100 >= outcome.minPercent ? pass(detail) : fail(detail);
 }
 
 /** One look at a HorizontalPodAutoscaler during the load. */

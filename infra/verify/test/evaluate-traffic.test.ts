@@ -4,14 +4,17 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type AutoscalerReading,
+  type EjectionRun,
   evaluateCanary,
+  evaluateEjection,
   evaluateMirror,
   evaluateScaleUp,
   evaluateScenario,
   type Sample,
 } from '../src/evaluate-traffic.js';
 import { deployedCatalog, publicGetPath } from '../src/traffic-state.js';
-import { findService } from '../../cdk8s/src/catalog.js';
+import { breakerLimits } from '../src/expectations.js';
+import { catalog, findService } from '../../cdk8s/src/catalog.js';
 import { activeScenario, releaseOf } from '../../cdk8s/src/traffic-plan.js';
 import { renderTable } from '../src/table.js';
 
@@ -60,6 +63,50 @@ describe('evaluateMirror', () => {
       /^v2 did not see the mirrored share/,
     );
     expect(evaluateMirror({ percent: 10, sent: times(100, ok()), arrivedAtV2: 60 }).status).toBe('fail');
+  });
+});
+
+describe('evaluateEjection (payments-replica-down)', () => {
+  const scenario = catalog.scenarios!.find((s) => s.name === 'payments-replica-down')!;
+  const outcome = scenario.outcome as Extract<typeof scenario.outcome, { kind: 'ejection' }>;
+  // The catalog's own numbers: 5 consecutive 5xx, a 10 s interval, 30 s ejection; 2 orders pods call payments.
+  const outlier = breakerLimits('payments').outlierDetection!;
+  const ejected: EjectionRun = {
+    outlier,
+    callers: 2,
+    during: times(120, { status: 201, ms: 80 }),
+    after: times(60, { status: 201, ms: 80 }),
+    afterMs: 6_000,
+    faultyDuring: 10,
+    faultyAfter: 0,
+  };
+
+  it('passes when the faulty pod took its consecutive 5xx per caller in the first interval and nothing after', () => {
+    expect(outcome).toEqual({ kind: 'ejection', method: 'POST', path: '/api/orders', minPercent: 99 });
+    const result = evaluateEjection(outcome, ejected);
+    expect(result.status).toBe('pass');
+    expect(result.detail).toMatch(
+      /answered 10 requests in the first 10 s \(at most 12 expected.*0 in the 6 s after; 180 of 180/,
+    );
+  });
+
+  it('fails without ejection: the faulty pod still receives requests after the interval', () => {
+    // Without outlier detection the faulty pod keeps its share (one of three endpoints).
+    const notEjected = { ...ejected, faultyDuring: 40, faultyAfter: 20 };
+    expect(evaluateEjection(outcome, notEjected).detail).toMatch(/^not ejected: .* 20 in the 6 s after/);
+    expect(evaluateEjection(outcome, { ...ejected, faultyAfter: 1 }).status).toBe('fail');
+  });
+
+  it('fails when ejection came late, the pod was never in the pool, or orders failed', () => {
+    expect(evaluateEjection(outcome, { ...ejected, faultyDuring: 13 }).detail).toMatch(/^ejected late/);
+    expect(evaluateEjection(outcome, { ...ejected, faultyDuring: 0 }).detail).toMatch(/never received a request/);
+    const failing = {
+      ...ejected,
+      after: [...times(58, { status: 201, ms: 80 }), ...times(2, { status: 503, ms: 80 })],
+    };
+    expect(evaluateEjection(outcome, { ...failing, during: times(60, { status: 201, ms: 80 }) }).status).toBe('fail');
+    expect(evaluateEjection(outcome, { ...ejected, afterMs: 30_000 }).detail).toMatch(/outlasted the 30 s ejection/);
+    expect(evaluateEjection(outcome, { ...ejected, after: [] }).status).toBe('fail');
   });
 });
 

@@ -19,6 +19,7 @@ import { ServiceEgress } from './service-egress.js';
 import { ServiceTraffic } from './service-traffic.js';
 import { type EnvSource, ServiceWorkload } from './service-workload.js';
 import { routingOf, scenarioEnv } from '../traffic-plan.js';
+import { FAULTY } from '../traffic.js';
 
 export interface ShopServiceProps {
   readonly catalog: Catalog;
@@ -134,7 +135,8 @@ export class ShopService extends Construct {
         image: d.imageTag === undefined ? props.image : props.image.replace(/:[^:/]+$/, `:${d.imageTag}`),
         replicas: d.replicas,
         env: { ...env, ...Object.fromEntries(Object.entries(d.env).map(([k, value]) => [k, { value }])) },
-        ...(spec.autoscaling === undefined
+        // A faulty replica stays one pod: outlier detection, not the autoscaler, deals with it.
+        ...(spec.autoscaling === undefined || d.version === FAULTY
           ? {}
           : {
               autoscaling: {

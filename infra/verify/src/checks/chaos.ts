@@ -3,6 +3,7 @@ import { evaluateScenario } from '../evaluate-traffic.js';
 import { deployedCatalog, sample } from '../traffic-state.js';
 import { activeScenario } from '../../../cdk8s/src/traffic-plan.js';
 import type { Check } from './check.js';
+import { runEjection } from './ejection.js';
 
 /** Enough orders that 97 % is a statement; few overviews, since each waits out a fault. */
 const ORDERS = 60;
@@ -18,9 +19,15 @@ export const chaosCheck: Check = {
     const scenario = activeScenario(deployedCatalog());
     if (scenario === undefined) return skip('no fault scenario is on (make chaos SCENARIO=<name>)');
     ctx.log(`${scenario.name}: ${scenario.description}`);
+    const outcome = scenario.outcome;
+    if (outcome.kind === 'ejection') {
+      const spec = ctx.catalog.services.find((s) => s.name === scenario.mechanism.service);
+      if (spec === undefined) throw new Error(`no service named ${scenario.mechanism.service}`);
+      const result = await runEjection(ctx, spec, outcome);
+      return { ...result, detail: `${scenario.name}: ${result.detail}` };
+    }
     const gateway = await ctx.gateway();
     const user = await gateway.newUser();
-    const outcome = scenario.outcome;
     const samples =
       outcome.kind === 'success-rate' && outcome.method === 'POST'
         ? await sample(ORDERS, () => gateway.placeOrder(user.token))
