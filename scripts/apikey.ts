@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { catalog } from '../infra/cdk8s/src/catalog.js';
+import { apiKeysDatabase, catalog, superuserPsql } from '../infra/cdk8s/src/catalog.js';
 import {
   CLIENT_NAME_PATTERN,
   SCOPE_PATTERN,
@@ -99,14 +99,7 @@ export function kubectlRunner(context: string, namespace: string, database: stri
           '-c',
           catalog.postgres.name,
           '--',
-          'psql',
-          '-qAt',
-          '-v',
-          'ON_ERROR_STOP=1',
-          '-U',
-          'postgres',
-          '-d',
-          database,
+          ...superuserPsql(database),
         ],
         { stdio: ['pipe', 'pipe', 'pipe'] },
       );
@@ -125,7 +118,7 @@ export function kubectlRunner(context: string, namespace: string, database: stri
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const [command] = process.argv.slice(2);
-  const database = catalog.services.find((s) => s.name === catalog.ingress.apiKeys.service)?.database ?? 'apikeys';
+  const database = apiKeysDatabase(catalog);
   const url = process.env.APIKEYS_DATABASE_URL ?? '';
   const local = url === '' ? undefined : urlRunner(url);
   const run = local?.run ?? kubectlRunner(process.env.KUBE_CONTEXT ?? 'kind-mesh-kit', catalog.namespace, database);

@@ -770,6 +770,18 @@ export function apiKeyRoutes(source: Catalog = catalog): ApiKeyRoute[] {
   return routes;
 }
 
+/** The database the API-key service owns (where `make apikey` and verify write keys). */
+export function apiKeysDatabase(source: Catalog = catalog): string {
+  const database = source.services.find((s) => s.name === source.ingress.apiKeys.service)?.database;
+  if (database === undefined) throw new Error(`catalog: ${source.ingress.apiKeys.service} owns no database`);
+  return database;
+}
+
+/** psql as the superuser inside the PostgreSQL pod, over its local socket, on `database`. */
+export function superuserPsql(database: string): string[] {
+  return ['psql', '-qAt', '-v', 'ON_ERROR_STOP=1', '-U', 'postgres', '-d', database];
+}
+
 /**
  * What the ext_authz service needs to decide a check (its EXT_AUTHZ_SETTINGS, JSON): the provider's path
  * prefix, the header names, and every API-key route with its scopes.

@@ -5,6 +5,7 @@ import {
   insertStatement,
   revokeStatement,
 } from '../../../../services/apikeys/src/api-key.js';
+import { apiKeysDatabase, superuserPsql } from '../../../cdk8s/src/catalog.js';
 import { evaluateApiKeys } from '../evaluate.js';
 import type { VerifyContext } from '../context.js';
 import type { Check } from './check.js';
@@ -12,18 +13,11 @@ import type { Check } from './check.js';
 /** psql as the superuser in the PostgreSQL pod, on the apikeys database. */
 async function sql(ctx: VerifyContext, statement: string): Promise<void> {
   const { catalog } = ctx;
-  const database = catalog.services.find((s) => s.name === catalog.ingress.apiKeys.service)?.database ?? 'apikeys';
+  const database = apiKeysDatabase(catalog);
   const [pod] = await ctx.cluster.readyPods(ctx.namespace, catalog.postgres.name);
   // Only hashes and names reach the command line, never a key.
   const result = await ctx.cluster.exec(ctx.namespace, pod!.metadata!.name!, catalog.postgres.name, [
-    'psql',
-    '-qAt',
-    '-v',
-    'ON_ERROR_STOP=1',
-    '-U',
-    'postgres',
-    '-d',
-    database,
+    ...superuserPsql(database),
     '-c',
     statement,
   ]);
