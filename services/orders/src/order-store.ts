@@ -93,14 +93,16 @@ export class OrderStore {
   async reserve(request: OrderRequest): Promise<ReserveResult> {
     const hash = fingerprint(request.items);
     const claim = randomUUID();
-    const { rows } = await this.pool.query<OrderRow & { taken_over: boolean }>(
-      `INSERT INTO orders (id, user_id, idempotency_key, request_hash, items, status, claim, pending_until)
+    // Named, like confirm's: each pooled connection parses and plans these once, not per order.
+    const { rows } = await this.pool.query<OrderRow & { taken_over: boolean }>({
+      name: 'orders.reserve',
+      text: `INSERT INTO orders (id, user_id, idempotency_key, request_hash, items, status, claim, pending_until)
        VALUES ($1, $2, $3, $4, $5, 'pending', $6, now() + $7 * interval '1 millisecond')
        ON CONFLICT (user_id, idempotency_key) DO UPDATE
          SET claim = EXCLUDED.claim, pending_until = EXCLUDED.pending_until
          WHERE orders.status = 'pending' AND orders.pending_until < now() AND orders.request_hash = EXCLUDED.request_hash
        RETURNING ${COLUMNS}, orders.id <> $1 AS taken_over`,
-      [
+      values: [
         randomUUID(),
         request.userId,
         request.idempotencyKey,
@@ -109,7 +111,7 @@ export class OrderStore {
         claim,
         this.leaseMs,
       ],
-    );
+    });
     const mine = rows[0];
     if (mine !== undefined) {
       return {
@@ -153,8 +155,9 @@ export class OrderStore {
     const event = orderPlacedRow(order, traceHeaders);
     // Any holder may confirm (a request taken over confirms the same order with the same payment,
     // payments answering per order key); the status check lets exactly one do it.
-    const { rows } = await this.pool.query<{ id: string }>(
-      `WITH confirmed AS (
+    const { rows } = await this.pool.query<{ id: string }>({
+      name: 'orders.confirm',
+      text: `WITH confirmed AS (
          UPDATE orders SET status = 'confirmed', payment_id = $2, claim = NULL, pending_until = NULL,
            items = $7, total_cents = $8, currency = $9
          WHERE id = $1 AND status = 'pending'
@@ -164,7 +167,7 @@ export class OrderStore {
          SELECT $3, $4, $5, $6 FROM confirmed
        )
        SELECT id FROM confirmed`,
-      [
+      values: [
         order.id,
         paymentId,
         event.id,
@@ -175,7 +178,7 @@ export class OrderStore {
         order.totalCents,
         order.currency,
       ],
-    );
+    });
     if (rows.length === 1) {
       return { kind: 'created', order, event };
     }

@@ -28,8 +28,8 @@ export interface PlaceOrder {
  *
  * 1. reserve the key: one statement inserts the order as `pending` with the body's hash (the lines
  *    asked for, no price);
- * 2. check the user, price every line with products (one batched lookup) and authorize the payment
- *    for that total (payments answers the same order key with the same authorization, so
+ * 2. check the user and price every line with products (one batched lookup), both at once, then
+ *    authorize the payment for that total (payments answers the same order key with the same authorization, so
  *    authorizing twice charges once);
  * 3. confirm: one statement stores the prices charged, marks the order confirmed and writes its
  *    outbox row. A refusal or a failure of a dependency releases the key instead, writing nothing.
@@ -68,8 +68,14 @@ export class OrderPlacement {
           let paymentId: string;
           let priced: PricedOrder;
           try {
-            await this.checkout.checkUser(request.userId);
-            priced = await this.checkout.price(reservation.items);
+            // Independent reads, so both at once; the user's answer decides first, as before.
+            const [user, pricing] = await Promise.allSettled([
+              this.checkout.checkUser(request.userId),
+              this.checkout.price(reservation.items),
+            ]);
+            if (user.status === 'rejected') throw user.reason;
+            if (pricing.status === 'rejected') throw pricing.reason;
+            priced = pricing.value;
             paymentId = await this.checkout.authorize(
               request.userId,
               `${request.userId}:${request.idempotencyKey}`,

@@ -39,10 +39,12 @@ export class ProductStore {
 
   /** The products among `skus`, active or not; skus the catalogue does not hold are simply absent. */
   async findMany(skus: readonly string[]): Promise<Product[]> {
-    const { rows } = await this.pool.query<Product>(
-      `SELECT ${COLUMNS} FROM products WHERE sku = ANY($1::text[]) ORDER BY sku COLLATE "C"`,
-      [skus],
-    );
+    // Named: on every new order's path, so each pooled connection parses and plans it only once.
+    const { rows } = await this.pool.query<Product>({
+      name: 'products.find-many',
+      text: `SELECT ${COLUMNS} FROM products WHERE sku = ANY($1::text[]) ORDER BY sku COLLATE "C"`,
+      values: [skus],
+    });
     return rows;
   }
 }

@@ -38,24 +38,33 @@ export function setBodyLimit(app: Express, limit: string): void {
   app.set(BODY_LIMIT_SETTING, limit);
 }
 
-/** JSON bodies, parsed with the app's current body limit. */
+/**
+ * JSON bodies, parsed with the app's current body limit; a body of any other type is a 415. A
+ * request without a body (most GETs) passes straight through.
+ */
 function jsonBodies(app: Express): RequestHandler {
   const parsers = new Map<string, RequestHandler>();
+  const onlyJson = requireJsonBody();
   return (req, res, next) => {
+    if (req.headers['transfer-encoding'] === undefined && Number(req.headers['content-length'] ?? 0) <= 0) {
+      next();
+      return;
+    }
     const limit = String(app.get(BODY_LIMIT_SETTING));
     let parser = parsers.get(limit);
     if (parser === undefined) {
       parser = express.json({ limit, type: 'application/json' });
       parsers.set(limit, parser);
     }
-    parser(req, res, next);
+    onlyJson(req, res, (error?: unknown) => (error === undefined ? parser(req, res, next) : next(error)));
   };
 }
 
+/** Requests are logged at debug, failures (5xx) at warn. */
+const requestLogLevel = (res: Response): 'warn' | 'debug' => (res.statusCode >= 500 ? 'warn' : 'debug');
+
 function logRequest(logger: Logger, req: Request, res: Response): void {
-  const level = res.statusCode >= 500 ? 'warn' : 'debug';
-  if (!logger.isLevelEnabled(level)) return;
-  logger[level]({ method: req.method, path: req.path, status: res.statusCode }, 'request');
+  logger[requestLogLevel(res)]({ method: req.method, path: req.path, status: res.statusCode }, 'request');
 }
 
 /**
@@ -81,7 +90,8 @@ export function createServiceApp(service: string, options: ServiceAppOptions): S
     res.once('finish', () => {
       recordRequest(metrics, req, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
       // 'finish' fires outside the request's context; the log line must still carry its trace id.
-      context.with(ctx, () => logRequest(options.logger, req, res));
+      if (options.logger.isLevelEnabled(requestLogLevel(res)))
+        context.with(ctx, () => logRequest(options.logger, req, res));
     });
     context.with(ctx, next);
   });
@@ -94,7 +104,6 @@ export function createServiceApp(service: string, options: ServiceAppOptions): S
     res.setHeader('retry-after', '1');
     next(new HttpProblem(503, `${service} is starting: its database is not ready yet.`));
   });
-  app.use(requireJsonBody());
   app.use(jsonBodies(app));
   app.use(options.routes);
   app.use(notFoundHandler());

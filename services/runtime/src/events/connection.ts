@@ -55,6 +55,10 @@ export async function connectEvents(
     reconnectTimeWait: 1_000,
     pingInterval: 10_000,
     maxPingOut: 2,
+    // The client otherwise builds an Error (a stack trace) for every request, JetStream's publish
+    // acks included, to report where a timed-out request came from: CPU on every order for a
+    // stack nobody reads here.
+    noAsyncTraces: true,
     ...(credentials === undefined
       ? {}
       : { user: credentials.user, pass: credentials.password, inboxPrefix: inboxPrefix(credentials.user) }),
