@@ -19,10 +19,13 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { z } from 'zod';
+import { runUnderImageNode } from './bench/image-node.js';
 import { cpuSeconds } from './bench/measure.js';
 import { dropDatabases, ensureDatabases } from './stack/databases.js';
 import { planStack, withDatabase } from './stack/plan.js';
 import { startService, stopAll, waitReady, type RunningService } from './stack/processes.js';
+
+runUnderImageNode('bench-events');
 
 const env = z
   .object({

@@ -13,12 +13,15 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { catalog } from '../infra/cdk8s/src/catalog.js';
 import { selfTimeByOwner, type CpuProfile, type Window } from './bench/attribution.js';
+import { runUnderImageNode } from './bench/image-node.js';
 import { load } from './bench/measure.js';
 import { paced, type PacedRequest } from './bench/paced.js';
 import { dropDatabases, ensureDatabases } from './stack/databases.js';
 import { stackOptions } from './stack/options.js';
 import { planStack } from './stack/plan.js';
 import { startService, stopAll, waitReady, type RunningService } from './stack/processes.js';
+
+runUnderImageNode('bench:profile');
 
 const parsed = z
   .object({

@@ -4,12 +4,15 @@
  * `npm run bench -- --json` also writes every figure to docs/benchmarks.json (`--out <file>` for
  * another path); `npm run bench:table` renders the table of docs/benchmarks.md from that file.
  *
- * In order: the idle cost of each service; GET /users/:id through node:http, bare Express and the
- * users service; POST /orders paced at 200/s with the catalog's heap caps (CPU per order, RSS);
- * the knee; the same 200/s without the caps; the whole shop with the event lag
- * (scripts/bench-events.ts).
+ * It runs under the Node.js major the image ships (scripts/bench/image-node.ts). In order: the idle
+ * cost of each service; GET /users/:id through node:http, bare Express, bare Express behind the
+ * runtime's first 1, 2, … layers, and the users service (interleaved rounds, medians, pinned to a
+ * CPU each where taskset exists); POST /orders paced at 100/s and at 200/s with the catalog's heap
+ * settings (CPU per order, RSS), each on fresh processes; the knee; 200/s again with V8's default
+ * heap settings; the whole shop with the event lag (scripts/bench-events.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { catalog } from '../infra/cdk8s/src/catalog.js';
+import { runUnderImageNode } from './bench/image-node.js';
 import { findKnee } from './bench/knee.js';
 import { cpuSeconds, load, loadWithCpu, rssMiB } from './bench/measure.js';
 import { paced, type PacedRequest } from './bench/paced.js';
@@ -27,6 +31,8 @@ import { dropDatabases, ensureDatabases } from './stack/databases.js';
 import { stackOptions } from './stack/options.js';
 import { planStack, withDatabase } from './stack/plan.js';
 import { startService, stopAll, waitReady, type RunningService } from './stack/processes.js';
+
+runUnderImageNode('bench');
 
 function fail(message: string): never {
   process.stderr.write(`bench: ${message}\n`);
@@ -49,10 +55,11 @@ const parsedEnv = z
     BENCH_CONNECTIONS: z.coerce.number().int().min(1).max(1024).default(32),
     BENCH_IDLE_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
     BENCH_KNEE_SECONDS: z.coerce.number().int().min(1).max(600).default(5),
+    BENCH_ROUNDS: z.coerce.number().int().min(1).max(20).default(3),
   })
   .safeParse(process.env);
 if (!parsedEnv.success) fail(parsedEnv.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-const { BENCH_SECONDS: seconds, BENCH_CONNECTIONS: connections } = parsedEnv.data;
+const { BENCH_SECONDS: seconds, BENCH_CONNECTIONS: connections, BENCH_ROUNDS: rounds } = parsedEnv.data;
 
 /** What a new order touches: orders and every service it calls (from the catalog). */
 const orderPath = ['orders', ...(catalog.services.find((s) => s.name === 'orders')?.calls.map((c) => c.service) ?? [])];
@@ -67,39 +74,113 @@ const databases = plan.flatMap((s) => (s.database === undefined ? [] : [s.databa
 const logDir = mkdtempSync(join(tmpdir(), 'mesh-kit-bench-'));
 const urls = Object.fromEntries(plan.map((s) => [s.name, s.url]));
 
+const baselines: ChildProcess[] = [];
 const startAll = (nodeOptions?: string): RunningService[] =>
   plan.map((s) =>
     startService(nodeOptions === undefined ? s : { ...s, env: { ...s.env, NODE_OPTIONS: nodeOptions } }, logDir),
   );
 
-/** A bare server of scripts/bench/ on `port` reading the users database; resolves once it listens. */
-async function startBaseline(file: string, port: number): Promise<ChildProcess> {
+/**
+ * A bare server of scripts/bench/ on `port` reading the users database; resolves with its first line
+ * of output once it listens.
+ */
+async function startBaseline(
+  file: string,
+  port: number,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; firstLine: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(file, import.meta.url))], {
     env: {
       ...process.env,
       PORT: String(port),
       DATABASE_URL: withDatabase(options.postgresAdminUrl, `${options.databasePrefix}users`),
+      // The services' heap settings, so that the rows differ by code alone.
+      NODE_OPTIONS: catalog.defaults.nodeOptions,
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
-  return child;
+  baselines.push(child);
+  const firstLine = await new Promise<string>((resolve) =>
+    child.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().split('\n')[0]!)),
+  );
+  return { child, firstLine };
 }
 
 const round = (n: number, digits: number): number => Number(n.toFixed(digits));
+/** The old-space limit the heap comparison adds when the catalog's settings have none. */
+const OLD_SPACE_PROBE_MIB = 64;
 
-async function readRow(pid: number, url: string, headers: Record<string, string>): Promise<ReadRow> {
-  await load({ url, headers, connections, duration: 2 });
-  const r = await loadWithCpu(pid, { url, headers, connections, duration: seconds });
-  return {
-    requestsPerSecond: round(r.requestsPerSecond, 0),
-    p50Ms: r.p50Ms,
-    p99Ms: r.p99Ms,
-    cpuUsPerRequest: round(r.cpuUsPerRequest, 0),
-  };
+/**
+ * Pins every thread of `pid` to the CPUs `list` (taskset, Linux); false where that cannot be done.
+ * Reads run with the load generator on CPU 0 and the server on CPU 1, so neither's scheduling
+ * shows up as the other's cost.
+ */
+function pin(pid: number, list: string): boolean {
+  if (cpus().length < 2) return false;
+  const result = spawnSync('taskset', ['--all-tasks', '--pid', '--cpu-list', list, String(pid)], { stdio: 'ignore' });
+  return result.status === 0;
 }
 
-async function orderRun(running: RunningService[], userId: string, heapCaps: boolean): Promise<OrderRun> {
+interface ReadTarget {
+  readonly pid: number;
+  readonly url: string;
+}
+
+/** Whether the read rows ran pinned (see pin). */
+let pinned = false;
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/**
+ * The read rows, interleaved: each round loads every target in turn, and each row is the median of
+ * its rounds. This machine's speed drifts by tens of per cent over a minute; measured one after
+ * the other, the drift would show up as a difference between the stacks.
+ */
+async function readRows<K extends string>(
+  targets: Readonly<Record<K, ReadTarget>>,
+  headers: Record<string, string>,
+): Promise<Record<K, ReadRow>> {
+  const names = Object.keys(targets) as K[];
+  const samples = new Map<K, { rps: number; p50: number; p99: number; cpu: number }[]>();
+  const everyCpu = `0-${cpus().length - 1}`;
+  pinned = pin(process.pid, '0') && names.every((name) => pin(targets[name].pid, '1'));
+  for (const name of names) await load({ url: targets[name].url, headers, connections, duration: 2 });
+  for (let round = 0; round < rounds; round++) {
+    for (const name of names) {
+      const r = await loadWithCpu(targets[name].pid, {
+        url: targets[name].url,
+        headers,
+        connections,
+        duration: seconds,
+      });
+      samples.set(name, [
+        ...(samples.get(name) ?? []),
+        { rps: r.requestsPerSecond, p50: r.p50Ms, p99: r.p99Ms, cpu: r.cpuUsPerRequest },
+      ]);
+    }
+  }
+  for (const pid of [process.pid, ...names.map((name) => targets[name].pid)]) pin(pid, everyCpu);
+  return Object.fromEntries(
+    names.map((name) => {
+      const s = samples.get(name)!;
+      const row: ReadRow = {
+        requestsPerSecond: round(median(s.map((x) => x.rps)), 0),
+        p50Ms: median(s.map((x) => x.p50)),
+        p99Ms: median(s.map((x) => x.p99)),
+        cpuUsPerRequest: round(median(s.map((x) => x.cpu)), 0),
+        cpuUsPerRequestRounds: s.map((x) => round(x.cpu, 0)),
+      };
+      return [name, row];
+    }),
+  ) as Record<K, ReadRow>;
+}
+
+async function orderRun(running: RunningService[], userId: string, heapCaps: boolean, rate: number): Promise<OrderRun> {
   const newOrder = (): PacedRequest => {
     const body = JSON.stringify({ items: [{ sku: 'mug-001', quantity: 2 }] });
     return {
@@ -114,14 +195,16 @@ async function orderRun(running: RunningService[], userId: string, heapCaps: boo
       },
     };
   };
-  await paced(urls.orders!, 100, 2, newOrder); // warm-up: JIT, pools, keep-alive sockets
+  // Warm-up: pools, keep-alive sockets, and the JIT, whose compiler threads count in the process's CPU.
+  await paced(urls.orders!, 100, 5, newOrder);
   const onPath = running.filter((r) => orderPath.includes(r.service.name));
   const before = onPath.map((r) => cpuSeconds(r.child.pid!));
-  const result = await paced(urls.orders!, 200, seconds, newOrder);
+  const result = await paced(urls.orders!, rate, seconds, newOrder);
   const placed = Math.max(1, result.ok);
   return {
     heapCaps,
-    ratePerSecond: 200,
+    nodeOptions: heapCaps ? catalog.defaults.nodeOptions : '',
+    ratePerSecond: rate,
     achievedPerSecond: round(result.achievedPerSecond, 0),
     failed: result.failed,
     p50Ms: round(result.p50Ms, 1),
@@ -155,7 +238,6 @@ async function shopRun(): Promise<Record<string, unknown>> {
 
 await ensureDatabases(options.postgresAdminUrl, databases);
 let running = startAll();
-const baselines: ChildProcess[] = [];
 try {
   await Promise.all(running.map((r) => waitReady(r, 30_000)));
   process.stderr.write(`bench: services ready, logs in ${logDir}; idle for ${parsedEnv.data.BENCH_IDLE_SECONDS} s\n`);
@@ -170,8 +252,15 @@ try {
 
   const nodeHttpPort = options.portOffset + 3_999;
   const expressPort = options.portOffset + 3_998;
-  baselines.push(await startBaseline('./bench/baseline-server.ts', nodeHttpPort));
-  baselines.push(await startBaseline('./bench/bare-express-server.ts', expressPort));
+  const nodeHttp = await startBaseline('./bench/baseline-server.ts', nodeHttpPort);
+  const bareExpress = await startBaseline('./bench/bare-express-server.ts', expressPort);
+  // Bare Express behind the runtime's first 1, 2, … layers: what each layer adds.
+  const layerServer = (count: number) =>
+    startBaseline('./bench/layers-server.ts', options.portOffset + 3_990 + count, { LAYERS: String(count) });
+  const first = await layerServer(1);
+  const layerNames = z.object({ names: z.array(z.string()).min(1) }).parse(JSON.parse(first.firstLine)).names;
+  const layerServers = [first];
+  for (let count = 2; count <= layerNames.length; count++) layerServers.push(await layerServer(count));
   // A profile belongs to the caller's subject (x-user-id), and users answers only that caller.
   const userId = randomUUID();
   await fetch(`${urls.users}/users`, {
@@ -181,15 +270,89 @@ try {
   });
   const path = `/users/${userId}`;
   const asUser = { 'x-user-id': userId };
-  process.stderr.write('bench: GET /users/:id through node:http, bare Express and users\n');
-  const read = {
-    nodeHttp: await readRow(baselines[0]!.pid!, `http://127.0.0.1:${nodeHttpPort}${path}`, asUser),
-    bareExpress: await readRow(baselines[1]!.pid!, `http://127.0.0.1:${expressPort}${path}`, asUser),
-    users: await readRow(running.find((r) => r.service.name === 'users')!.child.pid!, `${urls.users}${path}`, asUser),
+  // The users service again under other heap settings, to choose the catalog's from the figures.
+  const usersPlan = plan.find((s) => s.name === 'users')!;
+  const withoutOldSpace = catalog.defaults.nodeOptions.replace(/\s*--max-old-space-size=\d+/, '').trim();
+  const heapVariants = [
+    { label: "V8's defaults", nodeOptions: '' },
+    withoutOldSpace === catalog.defaults.nodeOptions
+      ? {
+          label: `+ --max-old-space-size=${OLD_SPACE_PROBE_MIB}`,
+          nodeOptions: `${catalog.defaults.nodeOptions} --max-old-space-size=${OLD_SPACE_PROBE_MIB}`,
+        }
+      : { label: `without --max-old-space-size (${withoutOldSpace || 'none'})`, nodeOptions: withoutOldSpace },
+  ].map((variant, i) => {
+    const port = options.portOffset + 3_980 + i;
+    const service = {
+      ...usersPlan,
+      name: `users-heap-${i + 1}`,
+      url: `http://127.0.0.1:${port}`,
+      env: { ...usersPlan.env, PORT: String(port), NODE_OPTIONS: variant.nodeOptions },
+    };
+    return { ...variant, running: startService(service, logDir) };
+  });
+  await Promise.all(heapVariants.map((v) => waitReady(v.running, 30_000)));
+  process.stderr.write('bench: GET /users/:id through node:http, bare Express, its runtime layers and users\n');
+  const rows = await readRows<string>(
+    {
+      nodeHttp: { pid: nodeHttp.child.pid!, url: `http://127.0.0.1:${nodeHttpPort}${path}` },
+      bareExpress: { pid: bareExpress.child.pid!, url: `http://127.0.0.1:${expressPort}${path}` },
+      ...Object.fromEntries(
+        layerServers.map((s, i) => [
+          `layer${i + 1}`,
+          { pid: s.child.pid!, url: `http://127.0.0.1:${options.portOffset + 3_991 + i}${path}` },
+        ]),
+      ),
+      users: { pid: running.find((r) => r.service.name === 'users')!.child.pid!, url: `${urls.users}${path}` },
+      ...Object.fromEntries(
+        heapVariants.map((v, i) => [
+          `heap${i + 1}`,
+          { pid: v.running.child.pid!, url: `${v.running.service.url}${path}` },
+        ]),
+      ),
+    },
+    asUser,
+  );
+  const usersRss = (pid: number): number => round(rssMiB(pid), 0);
+  const read: BenchResults['read'] = {
+    nodeHttp: rows.nodeHttp!,
+    bareExpress: rows.bareExpress!,
+    users: rows.users!,
+    layers: layerNames.map((name, i) => ({ name, ...rows[`layer${i + 1}`]! })),
+    heapSettings: [
+      {
+        label: `the catalog's (${catalog.defaults.nodeOptions || 'none'})`,
+        nodeOptions: catalog.defaults.nodeOptions,
+        rssMiB: usersRss(running.find((r) => r.service.name === 'users')!.child.pid!),
+        ...rows.users!,
+      },
+      ...heapVariants.map((v, i) => ({
+        label: v.label,
+        nodeOptions: v.nodeOptions,
+        rssMiB: usersRss(v.running.child.pid!),
+        ...rows[`heap${i + 1}`]!,
+      })),
+    ],
   };
+  await stopAll(
+    heapVariants.map((v) => v.running),
+    10_000,
+  );
 
-  process.stderr.write('bench: POST /orders at 200/s, then the knee\n');
-  const capped = await orderRun(running, userId, true);
+  process.stderr.write(
+    'bench: POST /orders at 100/s (the cost of an order below saturation), at 200/s, then the knee\n',
+  );
+  // Each run starts from fresh processes: the reads (or the run before) leave a heap full of
+  // garbage and JIT state that would otherwise count against the next figure.
+  const restart = async (nodeOptions?: string): Promise<void> => {
+    await stopAll(running, 10_000);
+    running = startAll(nodeOptions);
+    await Promise.all(running.map((r) => waitReady(r, 30_000)));
+  };
+  await restart();
+  const light = await orderRun(running, userId, true, 100);
+  await restart();
+  const capped = await orderRun(running, userId, true, 200);
   const knee = await findKnee(
     urls.orders!,
     [100, 150, 200, 250, 300, 400, 500],
@@ -206,21 +369,19 @@ try {
     },
   );
 
-  process.stderr.write('bench: POST /orders at 200/s without the heap caps\n');
-  await stopAll(running, 10_000);
-  running = startAll('');
-  await Promise.all(running.map((r) => waitReady(r, 30_000)));
-  const uncapped = await orderRun(running, userId, false);
+  process.stderr.write("bench: POST /orders at 200/s with V8's default heap settings\n");
+  await restart('');
+  const uncapped = await orderRun(running, userId, false, 200);
   await stopAll(running, 10_000);
   running = [];
 
   process.stderr.write('bench: the whole shop (scripts/bench-events.ts)\n');
   const results: BenchResults = {
     machine: machine(),
-    settings: { seconds, connections },
+    settings: { seconds, connections, rounds, pinned },
     read,
     idleCpuPercent,
-    orders: [capped, uncapped],
+    orders: [light, capped, uncapped],
     knee: {
       p99LimitMs: knee.p99LimitMs,
       rate: knee.rate ?? null,

@@ -6,22 +6,13 @@
  */
 import express from 'express';
 import pg from 'pg';
+import { usersRead } from './users-read.js';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
 const port = Number(process.env.PORT);
 const app = express();
 app.disable('x-powered-by');
 app.set('etag', false);
-
-app.get('/users/:id', (req, res) => {
-  pool.query('SELECT id, name, email FROM users WHERE id = $1', [req.params.id]).then(
-    (result) => {
-      const row: unknown = result.rows[0];
-      if (row === undefined) res.status(404).json({});
-      else res.json(row);
-    },
-    () => res.status(500).end(),
-  );
-});
+app.get('/users/:id', usersRead(pool));
 
 app.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));

@@ -1,16 +1,21 @@
 import { cpus, loadavg } from 'node:os';
 
-/** One row of the read comparison: the same GET /users/:id through three stacks. */
+/** One row of the read comparison: the same GET /users/:id through three stacks; medians of the rounds. */
 export interface ReadRow {
   readonly requestsPerSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly cpuUsPerRequest: number;
+  /** CPU µs per request of each round, in order: the spread behind the median. */
+  readonly cpuUsPerRequestRounds: readonly number[];
 }
 
 /** POST /orders at a paced rate against users, payments and orders (products too, where it exists). */
 export interface OrderRun {
+  /** Whether the services ran with the catalog's NODE_OPTIONS (false: V8's defaults). */
   readonly heapCaps: boolean;
+  /** The NODE_OPTIONS the services ran with. */
+  readonly nodeOptions: string;
   readonly ratePerSecond: number;
   readonly achievedPerSecond: number;
   readonly failed: number;
@@ -31,8 +36,26 @@ export interface BenchResults {
     /** The 1-minute load average near the end of the run, the bench's own processes included. */
     readonly loadAverage: number;
   };
-  readonly settings: { readonly seconds: number; readonly connections: number };
-  readonly read: { readonly nodeHttp: ReadRow; readonly bareExpress: ReadRow; readonly users: ReadRow };
+  readonly settings: {
+    readonly seconds: number;
+    readonly connections: number;
+    readonly rounds: number;
+    /** Whether the read rows ran with the load generator and the server on CPUs of their own. */
+    readonly pinned: boolean;
+  };
+  readonly read: {
+    readonly nodeHttp: ReadRow;
+    readonly bareExpress: ReadRow;
+    readonly users: ReadRow;
+    /** Bare Express behind the runtime's first 1, 2, … layers (the read of bareExpress, same process settings). */
+    readonly layers: readonly (ReadRow & { readonly name: string })[];
+    /** The users service under the catalog's NODE_OPTIONS and others; RSS after the reads. */
+    readonly heapSettings: readonly (ReadRow & {
+      readonly label: string;
+      readonly nodeOptions: string;
+      readonly rssMiB: number;
+    })[];
+  };
   readonly idleCpuPercent: Readonly<Record<string, number>>;
   readonly orders: readonly OrderRun[];
   readonly knee: {
@@ -80,14 +103,29 @@ const sum = (values: Readonly<Record<string, number>>, only?: readonly string[])
 /** The CPU target covers users, payments and orders; products (when present) is stated apart. */
 const ORDER_PATH = ['users', 'payments', 'orders'];
 
-/** The figures as a Markdown table: target, measured, verdict. */
-export function renderTable(r: BenchResults): string {
+/**
+ * The figures as a Markdown table: target, measured, verdict. `brief` keeps the rows with a
+ * target and the runtime's layer-by-layer cost (the README's table); the rest are figures.
+ */
+export function renderTable(r: BenchResults, brief = false): string {
   const { nodeHttp, bareExpress, users } = r.read;
   const ratio = users.cpuUsPerRequest / bareExpress.cpuUsPerRequest;
-  const capped = r.orders.find((o) => o.heapCaps) ?? r.orders[0]!;
+  const highest = Math.max(...r.orders.map((o) => o.ratePerSecond));
+  const capped = r.orders.find((o) => o.heapCaps && o.ratePerSecond === highest) ?? r.orders[0]!;
   const uncapped = r.orders.find((o) => !o.heapCaps);
-  const orderCpu = sum(capped.cpuMsPerOrder, ORDER_PATH);
-  const others = Object.entries(capped.cpuMsPerOrder).filter(([name]) => !ORDER_PATH.includes(name));
+  // The cost of an order is read below saturation; at the highest rate queueing and failures add to it.
+  const light = r.orders.find((o) => o.heapCaps && o.ratePerSecond < highest) ?? capped;
+  const orderCpu = sum(light.cpuMsPerOrder, ORDER_PATH);
+  const cpuOf = (run: OrderRun): string =>
+    `${ORDER_PATH.map((s) => fixed(run.cpuMsPerOrder[s] ?? Number.NaN, 2)).join(' + ')} = ${fixed(sum(run.cpuMsPerOrder, ORDER_PATH), 2)} ms` +
+    Object.entries(run.cpuMsPerOrder)
+      .filter(([name]) => !ORDER_PATH.includes(name))
+      .map(([name, ms]) => `; ${name} ${fixed(ms, 2)} ms apart`)
+      .join('');
+  const spread = (row: ReadRow): string =>
+    row.cpuUsPerRequestRounds.length > 1
+      ? `${Math.min(...row.cpuUsPerRequestRounds)}–${Math.max(...row.cpuUsPerRequestRounds)}`
+      : '';
   const maxRss = Math.max(...Object.values(capped.rssMiB));
   const maxIdle = Math.max(...Object.values(r.idleCpuPercent));
   const shopP99 = Number(r.shop.postOrderP99Ms);
@@ -97,8 +135,31 @@ export function renderTable(r: BenchResults): string {
     [
       'GET /users/:id: node:http → bare Express → users (CPU µs per request)',
       `users ≤ ${TARGETS.usersOverBareExpress}× bare Express`,
-      `${fixed(nodeHttp.cpuUsPerRequest, 0)} → ${fixed(bareExpress.cpuUsPerRequest, 0)} → ${fixed(users.cpuUsPerRequest, 0)} (${fixed(ratio, 2)}×)`,
+      `${fixed(nodeHttp.cpuUsPerRequest, 0)} → ${fixed(bareExpress.cpuUsPerRequest, 0)} → ${fixed(users.cpuUsPerRequest, 0)} (${fixed(ratio, 2)}×; medians of ${r.settings.rounds} interleaved rounds${r.settings.pinned ? ', server and load generator on a CPU each' : ''}, ranges ${[nodeHttp, bareExpress, users].map(spread).join(', ')})`,
       verdict(ratio <= TARGETS.usersOverBareExpress),
+    ],
+    [
+      'the runtime layer by layer: CPU µs per request each adds to bare Express',
+      'figure',
+      [...r.read.layers, { ...users, name: "the users service's own route, problems and server" }]
+        .map((layer, i, all) => {
+          const previous = i === 0 ? bareExpress : all[i - 1]!;
+          const added = layer.cpuUsPerRequest - previous.cpuUsPerRequest;
+          return `${layer.name} ${added >= 0 ? '+' : '−'}${fixed(Math.abs(added), 0)}`;
+        })
+        .join('; '),
+      '',
+    ],
+    [
+      'GET /users/:id on users under other heap settings (CPU µs per request, p99, RSS after)',
+      'figure',
+      r.read.heapSettings
+        .map(
+          (h) =>
+            `${h.label}: ${fixed(h.cpuUsPerRequest, 0)} µs, p99 ${fixed(h.p99Ms, 0)} ms, ${fixed(h.rssMiB, 0)} MiB`,
+        )
+        .join('; '),
+      '',
     ],
     [
       'GET /users/:id throughput (req/s)',
@@ -107,12 +168,24 @@ export function renderTable(r: BenchResults): string {
       '',
     ],
     [
-      `CPU per new order (${ORDER_PATH.join(' + ')})`,
+      `CPU per new order (${ORDER_PATH.join(' + ')}) at ${light.ratePerSecond}/s`,
       `≤ ${TARGETS.cpuMsPerOrder} ms`,
-      `${ORDER_PATH.map((s) => fixed(capped.cpuMsPerOrder[s] ?? Number.NaN, 2)).join(' + ')} = ${fixed(orderCpu, 2)} ms` +
-        others.map(([name, ms]) => `; ${name} ${fixed(ms, 2)} ms apart`).join(''),
+      cpuOf(light) +
+        (light === capped
+          ? ''
+          : ` (${light.achievedPerSecond}/s, ${light.failed} failed, p99 ${fixed(light.p99Ms)} ms)`),
       verdict(orderCpu <= TARGETS.cpuMsPerOrder),
     ],
+    ...(light === capped
+      ? []
+      : [
+          [`CPU per new order at ${capped.ratePerSecond}/s`, 'figure', cpuOf(capped), ''] as [
+            string,
+            string,
+            string,
+            string,
+          ],
+        ]),
     [
       `POST /orders paced ${capped.ratePerSecond}/s (p50 / p99)`,
       `p99 ≤ ${TARGETS.p99At200Ms} ms`,
@@ -132,7 +205,7 @@ export function renderTable(r: BenchResults): string {
       verdict(shopRate >= 0.98 * Number(r.shop.rate) && shopP99 <= TARGETS.shopP99Ms && lagP99 <= TARGETS.lagP99Ms),
     ],
     [
-      'RSS after load, with the heap caps (MiB)',
+      `RSS after load (MiB), NODE_OPTIONS=${capped.nodeOptions === '' ? '(none)' : capped.nodeOptions}`,
       `≤ ${TARGETS.rssMiB} MiB each`,
       Object.entries(capped.rssMiB)
         .map(([name, mib]) => `${name} ${fixed(mib, 0)}`)
@@ -143,7 +216,7 @@ export function renderTable(r: BenchResults): string {
       ? []
       : [
           [
-            'p99 at the same rate without the heap caps (RSS)',
+            `p99 at ${uncapped.ratePerSecond}/s with NODE_OPTIONS=${uncapped.nodeOptions === '' ? "(none: V8's defaults)" : uncapped.nodeOptions} instead (RSS)`,
             'figure',
             `${fixed(uncapped.p99Ms)} ms against ${fixed(capped.p99Ms)} ms (${Object.entries(uncapped.rssMiB)
               .map(([name, mib]) => `${name} ${fixed(mib, 0)}`)
@@ -166,6 +239,8 @@ export function renderTable(r: BenchResults): string {
     '',
     '| figure | target | measured | |',
     '|---|---|---|---|',
-    ...rows.map((cells) => `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`),
+    ...rows
+      .filter(([figure, target]) => !brief || target !== 'figure' || figure.startsWith('the runtime layer by layer'))
+      .map((cells) => `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`),
   ].join('\n');
 }

@@ -301,9 +301,10 @@ export interface Catalog {
     /** SHUTDOWN_TIMEOUT_MS of every service; the grace period covers it plus the preStop pause. */
     readonly shutdownTimeoutMs: number;
     /**
-     * NODE_OPTIONS of every service, in the pod and in the local stack. Smaller V8 heap spaces keep
-     * each service's RSS under load near 100 MiB (about 140 MiB with V8's defaults) for some
-     * throughput; `npm run bench` prints both.
+     * NODE_OPTIONS of every service, in the pod and in the local stack. Without an old-space limit
+     * V8 lets garbage pile up under sustained load: 190–281 MiB RSS after 30 s of reads, above the
+     * pods' memory limits; with these settings it stays near 125 MiB for 12–25 % more CPU per
+     * request (docs/benchmarks.md#heap-settings, `npm run bench` prints the comparison).
      */
     readonly nodeOptions: string;
     /** A route's `ownWorkMarginPercent` where it names none. */
@@ -428,7 +429,8 @@ export const catalog: Catalog = {
           idempotent: true,
           timeoutMs: 7_000,
           retries: { attempts: 1, perTryTimeoutMs: 3_500, retryOn: 'connect-failure,refused-stream,5xx' },
-          // services/orders/src/placement.ts awaits users, then products (one batched lookup), then payments.
+          // services/orders/src/placement.ts asks users and products (one batched lookup) at once, then
+          // payments; 'sequential' adds all three, which errs on the long side.
           callOrder: 'sequential',
           calls: [
             { service: 'users', method: 'GET', path: '/users/:id' },

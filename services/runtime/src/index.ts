@@ -1,4 +1,13 @@
-export { createServiceApp, setBodyLimit, type ServiceApp, type ServiceAppOptions } from './app.js';
+export {
+  bareServiceExpress,
+  createServiceApp,
+  servicePipeline,
+  setBodyLimit,
+  type PipelineLayer,
+  type ServiceApp,
+  type ServiceAppOptions,
+  type ServicePipeline,
+} from './app.js';
 export {
   baseConfigSchema,
   ConfigError,
