@@ -9,6 +9,7 @@ import { connect } from '@nats-io/transport-node';
 import { databasesWithPrefix, dropDatabases } from '../scripts/stack/databases.js';
 import { readJsonLog } from './json-log.js';
 import { inject } from 'vitest';
+import { reservePortOffset } from './port-offset.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 
@@ -29,7 +30,8 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const { postgresAdminUrl, natsUrl } = inject('backing');
   const logDir = mkdtempSync(join(tmpdir(), 'mesh-kit-stack-'));
   const databasePrefix = `e2e_${randomBytes(3).toString('hex')}_`;
-  const portOffset = 20_000 + Math.floor(Math.random() * 400) * 10;
+  const ports = await reservePortOffset();
+  const portOffset = ports.offset;
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/stack.ts')], {
     cwd: root,
     env: {
@@ -56,7 +58,10 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       if (stdout.includes('stack ready\n')) resolve();
     };
     child.stdout.on('data', check);
-    void exited.then((code) => reject(new Error(`stack exited (${code}) before ready:\n${stderr}`)));
+    void exited.then((code) => {
+      ports.release();
+      reject(new Error(`stack exited (${code}) before ready:\n${stderr}`));
+    });
   });
   const urls = Object.fromEntries(
     stdout
@@ -76,6 +81,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     async stop() {
       child.kill('SIGTERM');
       const code = await exited;
+      ports.release();
       await dropDatabases(postgresAdminUrl, await databasesWithPrefix(postgresAdminUrl, databasePrefix));
       await deleteStreams(natsUrl, databasePrefix.replace(/_+$/, ''));
       return { code, stderr };

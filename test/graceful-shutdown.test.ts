@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { request, Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { catalog } from '../infra/cdk8s/src/catalog.js';
+import { reservePortOffset } from '../test-support/port-offset.js';
 
 const entry = fileURLToPath(new URL('../services/payments/dist/server.js', import.meta.url));
 const body = JSON.stringify({ orderKey: 'k', userId: 'u', amountCents: 100, currency: 'EUR' });
@@ -40,7 +42,9 @@ function post(port: number, agent: Agent): Promise<Outcome> {
 
 describe('graceful shutdown', () => {
   it('finishes every in-flight request after SIGTERM under load, then exits 0', async () => {
-    const port = 30_000 + Math.floor(Math.random() * 5_000);
+    const ports = await reservePortOffset();
+    onTestFinished(() => ports.release());
+    const port = ports.offset + catalog.services.find((s) => s.name === 'payments')!.port;
     const child = spawn(process.execPath, [entry], {
       env: {
         ...process.env,

@@ -16,6 +16,7 @@ import { planStack } from '../../scripts/stack/plan.js';
 import { startService, stopAll, waitReady, type RunningService } from '../../scripts/stack/processes.js';
 import { answers } from '../../test-support/backing-services.js';
 import { freePort, natsServerBinary } from './support/nats-server.js';
+import { reservePortOffset, type PortOffset } from '../../test-support/port-offset.js';
 
 let dir: string;
 let port: number;
@@ -61,17 +62,20 @@ async function eventually(check: () => Promise<boolean>, ms: number): Promise<bo
   return false;
 }
 
+let ports: PortOffset | undefined;
+
 describe.skipIf(natsServerBinary === undefined)('the event streams', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mesh-kit-streams-'));
     port = await freePort();
     await startNats();
     const { postgresAdminUrl } = inject('backing');
+    ports = await reservePortOffset();
     const [plan] = planStack({
       postgresAdminUrl,
       natsUrl: `nats://127.0.0.1:${port}`,
       databasePrefix: `sr_${randomBytes(3).toString('hex')}_`,
-      portOffset: 25_000 + Math.floor(Math.random() * 350) * 10,
+      portOffset: ports.offset,
       host: '127.0.0.1',
       sharedEnv: { LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '2000' },
       only: ['orders'],
@@ -87,6 +91,7 @@ describe.skipIf(natsServerBinary === undefined)('the event streams', () => {
     await stopNats();
     if (database !== undefined) await dropDatabases(inject('backing').postgresAdminUrl, [database]);
     rmSync(dir, { recursive: true, force: true });
+    ports?.release();
   });
 
   it('are created again by orders when the broker comes back without its store', async () => {

@@ -19,6 +19,9 @@ export const databaseConfigSchema = z.object({
 });
 export type DatabaseConfig = z.output<typeof databaseConfigSchema>;
 
+/** How long an idle pooled connection is kept. */
+const IDLE_CONNECTION_MS = 60_000;
+
 export interface PoolOptions {
   readonly logger: Logger;
   /** @default 10 */
@@ -39,6 +42,11 @@ export function createPool(connectionString: string, options: PoolOptions): pg.P
     connectionString,
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 250,
+    // Connections outlive a quiet spell (pg's default closes them after 10 s idle). Otherwise the
+    // burst that follows one (a broker back after an outage, its backlog arriving at once) opens
+    // many connections together, and on a busy 2-core machine PostgreSQL's start-up of each
+    // outlasted the connect timeout: 503s after the fault had ended (the fault matrix's NATS row).
+    idleTimeoutMillis: IDLE_CONNECTION_MS,
     // Lets the kernel notice a peer that vanished without closing (a node lost, a network cut).
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,

@@ -8,6 +8,7 @@ import { dropDatabases, ensureDatabases } from '../../../scripts/stack/databases
 import { readJsonLog } from '../../../test-support/json-log.js';
 import { planStack, withDatabase, type PlannedService } from '../../../scripts/stack/plan.js';
 import { startService, stopAll, waitReady, type RunningService } from '../../../scripts/stack/processes.js';
+import { reservePortOffset } from '../../../test-support/port-offset.js';
 
 const SERVICES = ['users', 'products', 'payments', 'orders', 'notifications', 'analytics'] as const;
 export type ShopService = (typeof SERVICES)[number];
@@ -47,12 +48,12 @@ export async function startEventShop(
   const { postgresAdminUrl } = inject('backing');
   const databasePrefix = `ev_${randomBytes(3).toString('hex')}_`;
   const logDir = mkdtempSync(join(tmpdir(), 'mesh-kit-events-'));
+  const ports = await reservePortOffset();
   const plan = planStack({
     postgresAdminUrl: options.servicePostgresUrl ?? postgresAdminUrl,
     natsUrl,
     databasePrefix,
-    // Below the ephemeral port range (32768+), where listen(0) and outgoing sockets could take our ports.
-    portOffset: 25_000 + Math.floor(Math.random() * 350) * 10,
+    portOffset: ports.offset,
     host: '127.0.0.1',
     sharedEnv: { LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '5000', ...env },
     only: [...SERVICES],
@@ -82,6 +83,7 @@ export async function startEventShop(
     // Leave nothing running behind a failed start (afterAll has no shop to stop).
     await stopAll([...running.values()], 10_000);
     await dropOwnDatabases();
+    ports.release();
     throw error;
   }
 
@@ -114,6 +116,7 @@ export async function startEventShop(
       await stopAll([...running.values()], 10_000);
       await Promise.all([...pools.values()].map((p) => p.end()));
       await dropOwnDatabases();
+      ports.release();
     },
   };
 }

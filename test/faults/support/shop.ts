@@ -1,11 +1,11 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ensureDatabases } from '../../../scripts/stack/databases.js';
 import { planStack, withDatabase, type PlannedService } from '../../../scripts/stack/plan.js';
 import { startService, waitReady, type RunningService } from '../../../scripts/stack/processes.js';
+import { reservePortOffset } from '../../../test-support/port-offset.js';
 
 export const SHOP_SERVICES = ['users', 'products', 'payments', 'orders', 'notifications', 'analytics'] as const;
 export type ShopService = (typeof SHOP_SERVICES)[number];
@@ -49,24 +49,6 @@ export interface FaultShop {
   stopAll(): Promise<void>;
 }
 
-async function portFree(port: number): Promise<boolean> {
-  const server = createServer();
-  return new Promise((resolve) => {
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/** An offset that puts every catalog port of the shop on a free port, below the ephemeral range. */
-async function freePortOffset(ports: readonly number[]): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const offset = 20_000 + Math.floor(Math.random() * 1_000) * 10;
-    const free = await Promise.all(ports.map((p) => portFree(p + offset)));
-    if (free.every(Boolean)) return offset;
-  }
-  throw new Error('no free ports for the shop');
-}
-
 export interface FaultShopOptions {
   readonly postgresAdminUrl: string;
   readonly natsUrl: string;
@@ -79,16 +61,8 @@ export interface FaultShopOptions {
 export async function createFaultShop(options: FaultShopOptions): Promise<FaultShop> {
   const databasePrefix = 'faults_';
   const logDir = mkdtempSync(join(tmpdir(), 'mesh-kit-faults-'));
-  const probe = planStack({
-    postgresAdminUrl: options.postgresAdminUrl,
-    natsUrl: options.natsUrl,
-    databasePrefix,
-    portOffset: 0,
-    host: '127.0.0.1',
-    sharedEnv: {},
-    only: [...SHOP_SERVICES],
-  });
-  const portOffset = await freePortOffset(probe.map((s) => Number(new URL(s.url).port)));
+  const ports = await reservePortOffset();
+  const portOffset = ports.offset;
   const plan = planStack({
     postgresAdminUrl: options.postgresAdminUrl,
     natsUrl: options.natsUrl,
@@ -175,6 +149,7 @@ export async function createFaultShop(options: FaultShopOptions): Promise<FaultS
       }, 10_000);
       await Promise.all(all.map((s) => kill(s, 'SIGTERM')));
       clearTimeout(killer);
+      ports.release();
     },
   };
 }
