@@ -28,27 +28,9 @@ export function createMetrics(service: string): ServiceMetrics {
   return { registry, httpDuration };
 }
 
-type Observer = ReturnType<ServiceMetrics['httpDuration']['labels']>;
-/**
- * The histogram's child per label set, so a request costs one Map lookup rather than prom-client
- * validating and hashing a label object each time. Bounded: methods × route templates × statuses.
- */
-const observers = new WeakMap<ServiceMetrics, Map<string, Observer>>();
-
 /** Records one served request; the route label is Express's template (`/users/:id`), never the raw URL. */
 export function recordRequest(metrics: ServiceMetrics, req: Request, status: number, seconds: number): void {
   const routePath: unknown = (req.route as { path?: unknown } | undefined)?.path;
   const route = typeof routePath === 'string' ? `${req.baseUrl}${routePath}` : 'unmatched';
-  let children = observers.get(metrics);
-  if (children === undefined) {
-    children = new Map();
-    observers.set(metrics, children);
-  }
-  const key = `${req.method} ${status} ${route}`;
-  let observer = children.get(key);
-  if (observer === undefined) {
-    observer = metrics.httpDuration.labels({ method: req.method, route, status_code: String(status) });
-    children.set(key, observer);
-  }
-  observer.observe(seconds);
+  metrics.httpDuration.observe({ method: req.method, route, status_code: String(status) }, seconds);
 }
