@@ -12,10 +12,9 @@
  * heap settings; the whole shop with the event lag (scripts/bench-events.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpus } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -127,9 +126,6 @@ interface ReadTarget {
   readonly url: string;
 }
 
-/** Whether the read rows ran pinned (see pin). */
-let pinned = false;
-
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -144,11 +140,11 @@ const median = (values: readonly number[]): number => {
 async function readRows<K extends string>(
   targets: Readonly<Record<K, ReadTarget>>,
   headers: Record<string, string>,
-): Promise<Record<K, ReadRow>> {
+): Promise<{ rows: Record<K, ReadRow>; pinned: boolean }> {
   const names = Object.keys(targets) as K[];
   const samples = new Map<K, { rps: number; p50: number; p99: number; cpu: number }[]>();
   const everyCpu = `0-${cpus().length - 1}`;
-  pinned = pin(process.pid, '0') && names.every((name) => pin(targets[name].pid, '1'));
+  const pinned = pin(process.pid, '0') && names.every((name) => pin(targets[name].pid, '1'));
   for (const name of names) await load({ url: targets[name].url, headers, connections, duration: 2 });
   for (let round = 0; round < rounds; round++) {
     for (const name of names) {
@@ -165,7 +161,7 @@ async function readRows<K extends string>(
     }
   }
   for (const pid of [process.pid, ...names.map((name) => targets[name].pid)]) pin(pid, everyCpu);
-  return Object.fromEntries(
+  const rows = Object.fromEntries(
     names.map((name) => {
       const s = samples.get(name)!;
       const row: ReadRow = {
@@ -178,6 +174,7 @@ async function readRows<K extends string>(
       return [name, row];
     }),
   ) as Record<K, ReadRow>;
+  return { rows, pinned };
 }
 
 async function orderRun(running: RunningService[], userId: string, heapCaps: boolean, rate: number): Promise<OrderRun> {
@@ -255,8 +252,9 @@ try {
   const nodeHttp = await startBaseline('./bench/baseline-server.ts', nodeHttpPort);
   const bareExpress = await startBaseline('./bench/bare-express-server.ts', expressPort);
   // Bare Express behind the runtime's first 1, 2, … layers: what each layer adds.
+  const layerPort = (count: number): number => options.portOffset + 3_990 + count;
   const layerServer = (count: number) =>
-    startBaseline('./bench/layers-server.ts', options.portOffset + 3_990 + count, { LAYERS: String(count) });
+    startBaseline('./bench/layers-server.ts', layerPort(count), { LAYERS: String(count) });
   const first = await layerServer(1);
   const layerNames = z.object({ names: z.array(z.string()).min(1) }).parse(JSON.parse(first.firstLine)).names;
   const layerServers = [first];
@@ -293,17 +291,18 @@ try {
   });
   await Promise.all(heapVariants.map((v) => waitReady(v.running, 30_000)));
   process.stderr.write('bench: GET /users/:id through node:http, bare Express, its runtime layers and users\n');
-  const rows = await readRows<string>(
+  const usersPid = running.find((r) => r.service.name === 'users')!.child.pid!;
+  const { rows, pinned } = await readRows<string>(
     {
       nodeHttp: { pid: nodeHttp.child.pid!, url: `http://127.0.0.1:${nodeHttpPort}${path}` },
       bareExpress: { pid: bareExpress.child.pid!, url: `http://127.0.0.1:${expressPort}${path}` },
       ...Object.fromEntries(
         layerServers.map((s, i) => [
           `layer${i + 1}`,
-          { pid: s.child.pid!, url: `http://127.0.0.1:${options.portOffset + 3_991 + i}${path}` },
+          { pid: s.child.pid!, url: `http://127.0.0.1:${layerPort(i + 1)}${path}` },
         ]),
       ),
-      users: { pid: running.find((r) => r.service.name === 'users')!.child.pid!, url: `${urls.users}${path}` },
+      users: { pid: usersPid, url: `${urls.users}${path}` },
       ...Object.fromEntries(
         heapVariants.map((v, i) => [
           `heap${i + 1}`,
@@ -323,7 +322,7 @@ try {
       {
         label: `the catalog's (${catalog.defaults.nodeOptions || 'none'})`,
         nodeOptions: catalog.defaults.nodeOptions,
-        rssMiB: usersRss(running.find((r) => r.service.name === 'users')!.child.pid!),
+        rssMiB: usersRss(usersPid),
         ...rows.users!,
       },
       ...heapVariants.map((v, i) => ({

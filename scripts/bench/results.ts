@@ -1,6 +1,6 @@
 import { cpus, loadavg } from 'node:os';
 
-/** One row of the read comparison: the same GET /users/:id through three stacks; medians of the rounds. */
+/** One row of the read comparison: the same GET /users/:id through one stack; medians of the rounds. */
 export interface ReadRow {
   readonly requestsPerSecond: number;
   readonly p50Ms: number;

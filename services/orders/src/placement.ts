@@ -29,8 +29,8 @@ export interface PlaceOrder {
  * 1. reserve the key: one statement inserts the order as `pending` with the body's hash (the lines
  *    asked for, no price);
  * 2. check the user and price every line with products (one batched lookup), both at once, then
- *    authorize the payment for that total (payments answers the same order key with the same authorization, so
- *    authorizing twice charges once);
+ *    authorize the payment for that total (payments answers the same order key with the same
+ *    authorization, so authorizing twice charges once);
  * 3. confirm: one statement stores the prices charged, marks the order confirmed and writes its
  *    outbox row. A refusal or a failure of a dependency releases the key instead, writing nothing.
  *
