@@ -795,7 +795,6 @@ export function apiKeyCheckSettings(source: Catalog = catalog): string {
     keyHeader,
     clientHeader,
     scopesHeader,
-    userHeader: source.ingress.jwt.identityHeader,
     routes: apiKeyRoutes(source).map(({ method, path, scopes }) => ({ method, path, scopes })),
   });
 }

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { generateApiKey } from '../../../services/apikeys/src/api-key.js';
+import { checkSettingsSchema } from '../../../services/apikeys/src/config.js';
+import { decide } from '../../../services/apikeys/src/decision.js';
+import type { ApiClient } from '../../../services/apikeys/src/key-store.js';
 import { type Catalog, apiKeyCheckSettings, apiKeyRoutes, catalog, findService } from '../src/catalog.js';
-import { type CheckAnswer, type ExtAuthzService, type ModelRequest, gatewayModel } from './support/gateway-model.js';
+import { type ExtAuthzService, type ModelRequest, gatewayModel } from './support/gateway-model.js';
 import { extAuthzProviders } from './support/mesh-config.js';
 import { find, ofKind, synthObjects } from './support/shop.js';
 
@@ -11,15 +15,23 @@ const providers = extAuthzProviders();
 const issuer = jwt.issuers[0]!.issuer;
 const validTokens = { 'valid.jwt': { sub: 'alice' } };
 
-/** apikeys as the gateway sees it: one valid key with stats:read, one without; user tokens refused. */
-const apikeys: ExtAuthzService = ({ headers }): CheckAnswer => {
-  if (headers[jwt.identityHeader] !== undefined) return { status: 403 };
-  const key = headers[apiKeys.keyHeader];
-  if (key === undefined) return { status: 401 };
-  if (key === 'mk_reader')
-    return { status: 200, headers: { 'x-client-id': 'back-office', 'x-client-scopes': 'stats:read' } };
-  if (key === 'mk_other') return { status: 403 };
-  return { status: 401 };
+/** Two keys apikeys knows: one with stats:read, one without. */
+const key = { reader: generateApiKey(), other: generateApiKey(), unknown: generateApiKey() };
+const clients = new Map<string, ApiClient>([
+  [key.reader, { name: 'back-office', scopes: ['stats:read'] }],
+  [key.other, { name: 'partner', scopes: ['orders:read'] }],
+]);
+/**
+ * apikeys as the gateway reaches it: its own decision code with the settings the catalog gives it,
+ * its keys in memory instead of PostgreSQL (services/apikeys/test covers the store).
+ */
+const settings = checkSettingsSchema.parse(JSON.parse(apiKeyCheckSettings(catalog)));
+const apikeys: ExtAuthzService = async ({ method, path, headers }) => {
+  const [checkPath = ''] = path.slice(settings.pathPrefix.length).split('?');
+  const decision = await decide(settings, { method, path: checkPath, header: (n) => headers[n] }, (k) =>
+    Promise.resolve(clients.get(k)),
+  );
+  return decision.status === 200 ? { status: 200, headers: decision.headers } : { status: decision.status };
 };
 const model = (objs = objects) =>
   gatewayModel(objs, { issuer, identityHeader: jwt.identityHeader, validTokens, providers, extAuthz: apikeys });
@@ -55,7 +67,7 @@ describe('API keys at the gateway: a CUSTOM policy on exactly the API-key routes
       timeout: expect.stringMatching(/^\d+(\.\d+)?s$/),
       failOpen: false,
       statusOnError: '503',
-      includeRequestHeadersInCheck: [apiKeys.keyHeader, jwt.identityHeader],
+      includeRequestHeadersInCheck: [apiKeys.keyHeader, 'authorization'],
       headersToUpstreamOnAllow: [apiKeys.clientHeader, apiKeys.scopesHeader],
       headersToDownstreamOnDeny: ['content-type', 'www-authenticate'],
     });
@@ -74,7 +86,6 @@ describe('API keys at the gateway: a CUSTOM policy on exactly the API-key routes
       keyHeader: 'x-api-key',
       clientHeader: 'x-client-id',
       scopesHeader: 'x-client-scopes',
-      userHeader: 'x-user-id',
       routes: [{ method: 'GET', path: '/api/stats', scopes: ['stats:read'] }],
     });
   });
@@ -93,38 +104,45 @@ describe('API keys at the gateway: a CUSTOM policy on exactly the API-key routes
   });
 
   const cases: [string, ModelRequest, Json][] = [
-    ['a valid key', get('/api/stats', { 'x-api-key': 'mk_reader' }), { by: 'upstream', principal: undefined }],
+    ['a valid key', get('/api/stats', { 'x-api-key': key.reader }), { by: 'upstream', principal: undefined }],
     ['no credentials', get('/api/stats'), { by: 'ext_authz', status: 401 }],
-    ['a key without the scope', get('/api/stats', { 'x-api-key': 'mk_other' }), { by: 'ext_authz', status: 403 }],
-    ['an unknown key', get('/api/stats', { 'x-api-key': 'mk_guess' }), { by: 'ext_authz', status: 401 }],
+    ['a key without the scope', get('/api/stats', { 'x-api-key': key.other }), { by: 'ext_authz', status: 403 }],
+    ['an unknown key', get('/api/stats', { 'x-api-key': key.unknown }), { by: 'ext_authz', status: 401 }],
     ['a user token', get('/api/stats', { authorization: 'Bearer valid.jwt' }), { by: 'ext_authz', status: 403 }],
     [
       'a user token and a valid key',
-      get('/api/stats', { authorization: 'Bearer valid.jwt', 'x-api-key': 'mk_reader' }),
+      get('/api/stats', { authorization: 'Bearer valid.jwt', 'x-api-key': key.reader }),
       { by: 'ext_authz', status: 403 },
     ],
-    ['a forged token', get('/api/stats', { authorization: 'Bearer forged.jwt' }), { by: 'jwt_authn', status: 401 }],
+    // ext_authz runs before jwt_authn: apikeys refuses the credential before anyone verifies it.
+    ['a forged token', get('/api/stats', { authorization: 'Bearer forged.jwt' }), { by: 'ext_authz', status: 403 }],
+    ['Basic credentials', get('/api/stats', { authorization: 'Basic YTpi' }), { by: 'ext_authz', status: 403 }],
+    [
+      "a user token, a valid key and the client's own x-user-id",
+      get('/api/stats', { authorization: 'Bearer valid.jwt', 'x-api-key': key.reader, 'x-user-id': 'alice' }),
+      { by: 'ext_authz', status: 403 },
+    ],
     [
       "the client's own x-client-id",
       get('/api/stats', { 'x-client-id': 'back-office' }),
       { by: 'ext_authz', status: 401 },
     ],
-    ['a key on a JWT route', get('/api/orders', { 'x-api-key': 'mk_reader' }), { by: 'router', status: 401 }],
+    ['a key on a JWT route', get('/api/orders', { 'x-api-key': key.reader }), { by: 'router', status: 401 }],
     [
       'POST to the API-key path',
-      { method: 'POST', path: '/api/stats', headers: { 'x-api-key': 'mk_reader' } },
+      { method: 'POST', path: '/api/stats', headers: { 'x-api-key': key.reader } },
       { by: 'router', status: 401 },
     ],
   ];
 
-  it.each(cases)('%s', (_name, request, expected) => {
-    expect(model().send(request)).toMatchObject(expected);
+  it.each(cases)('%s', async (_name, request, expected) => {
+    expect(await model().send(request)).toMatchObject(expected);
   });
 
-  it('forwards the identity apikeys set, never the client copy, and never the key', () => {
-    const outcome = model().send(
+  it('forwards the identity apikeys set, never the client copy, and never the key', async () => {
+    const outcome = await model().send(
       get('/api/stats', {
-        'x-api-key': 'mk_reader',
+        'x-api-key': key.reader,
         'x-client-id': 'mallory',
         'x-client-scopes': 'admin:all',
         'x-user-id': 'eve',
@@ -137,11 +155,11 @@ describe('API keys at the gateway: a CUSTOM policy on exactly the API-key routes
     });
   });
 
-  it('a client-supplied identity never reaches any service, on any route', () => {
+  it('a client-supplied identity never reaches any service, on any route', async () => {
     const forged = { 'x-client-id': 'mallory', 'x-client-scopes': 'admin:all', 'x-user-id': 'eve' };
     for (const path of ['/api/orders', '/api/overview', '/api/users/1', '/api/stats', '/api/notifications']) {
-      for (const extra of [{}, { authorization: 'Bearer valid.jwt' }, { 'x-api-key': 'mk_reader' }]) {
-        const outcome = model().send(get(path, { ...forged, ...extra }));
+      for (const extra of [{}, { authorization: 'Bearer valid.jwt' }, { 'x-api-key': key.reader }]) {
+        const outcome = await model().send(get(path, { ...forged, ...extra }));
         if (outcome.by !== 'upstream') continue;
         expect(Object.values(outcome.headers)).not.toContain('mallory');
         expect(Object.values(outcome.headers)).not.toContain('eve');
@@ -150,9 +168,33 @@ describe('API keys at the gateway: a CUSTOM policy on exactly the API-key routes
     }
   });
 
-  it('would forward anonymous requests to /api/stats without the CUSTOM policy', () => {
+  it('would forward anonymous requests to /api/stats without the CUSTOM policy', async () => {
     const open = structuredClone(objects).filter((o) => o.metadata.name !== 'shop-api-keys');
-    expect(model(open).send(get('/api/stats'))).toMatchObject({ by: 'upstream', principal: undefined });
+    expect(await model(open).send(get('/api/stats'))).toMatchObject({ by: 'upstream', principal: undefined });
+  });
+
+  it("runs the filters in Istio's order: the header strip, ext_authz, jwt_authn, RBAC, the rate limit, the router", () => {
+    expect(model().order).toEqual(['header_mutation', 'ext_authz', 'jwt_authn', 'rbac', 'local_ratelimit', 'router']);
+  });
+
+  it('would let a user token with a valid key through if apikeys trusted a token-derived header instead (the old design)', async () => {
+    // What apikeys decided before: refuse only when x-user-id is set. At check time jwt_authn has not
+    // run and the strip removed the client's copy, so that header is never there.
+    const old: ExtAuthzService = (check) => {
+      if (check.headers['x-user-id'] !== undefined) return { status: 403 };
+      const headers = Object.fromEntries(Object.entries(check.headers).filter(([h]) => h !== 'authorization'));
+      return apikeys({ ...check, headers });
+    };
+    const withOld = gatewayModel(objects, {
+      issuer,
+      identityHeader: jwt.identityHeader,
+      validTokens,
+      providers,
+      extAuthz: old,
+    });
+    expect(
+      await withOld.send(get('/api/stats', { authorization: 'Bearer valid.jwt', 'x-api-key': key.reader })),
+    ).toMatchObject({ by: 'upstream' });
   });
 
   it('refuses an API-key route without scopes, and scopes on a JWT route, naming the field', () => {

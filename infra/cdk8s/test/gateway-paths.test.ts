@@ -76,23 +76,25 @@ const publicRoutes = new Set(
 );
 
 describe('every request path through the ingress gateway (a model of Envoy over the synthesized policy)', () => {
-  it.each(cases)('%s', (_name, request, expected) => {
-    expect(gateway.send(request)).toMatchObject(expected);
+  it.each(cases)('%s', async (_name, request, expected) => {
+    expect(await gateway.send(request)).toMatchObject(expected);
   });
 
-  it('forwards a valid token with the claim-derived identity, not the client copy, and without the token', () => {
-    const outcome = gateway.send(get('/api/orders', { authorization: 'Bearer valid.jwt', 'x-user-id': 'mallory' }));
+  it('forwards a valid token with the claim-derived identity, not the client copy, and without the token', async () => {
+    const outcome = await gateway.send(
+      get('/api/orders', { authorization: 'Bearer valid.jwt', 'x-user-id': 'mallory' }),
+    );
     expect(outcome).toMatchObject({ by: 'upstream', route: 'orders-get-orders', principal: 'mesh-kit/alice' });
     expect(outcome.by === 'upstream' && outcome.headers).toEqual({ 'x-user-id': 'alice' });
   });
 
-  it('forwards a public GET without a token and without any identity, even when the client sends one', () => {
-    const outcome = gateway.send(get('/api/products', { 'x-user-id': 'mallory' }));
+  it('forwards a public GET without a token and without any identity, even when the client sends one', async () => {
+    const outcome = await gateway.send(get('/api/products', { 'x-user-id': 'mallory' }));
     expect(outcome).toMatchObject({ by: 'upstream', route: 'products-get-products', principal: undefined });
     expect(outcome.by === 'upstream' && outcome.headers).toEqual({});
   });
 
-  it('never forwards without a verified principal except public GETs, whether or not jwt_authn clears the route cache', () => {
+  it('never forwards without a verified principal except public GETs, whether or not jwt_authn clears the route cache', async () => {
     const extra: ModelRequest[] = [
       get('/api/stats?access_token=valid.jwt'),
       get('/api/stats?access_token=forged.jwt'),
@@ -102,7 +104,7 @@ describe('every request path through the ingress gateway (a model of Envoy over 
     ];
     for (const routeCacheCleared of [true, false]) {
       for (const request of [...cases.map(([, r]) => r), ...extra]) {
-        const outcome = gateway.send(request, { routeCacheCleared });
+        const outcome = await gateway.send(request, { routeCacheCleared });
         if (outcome.by === 'upstream' && outcome.principal === undefined) {
           expect(publicRoutes.has(outcome.route), JSON.stringify(request)).toBe(true);
           expect(request.method).toBe('GET');
@@ -115,13 +117,13 @@ describe('every request path through the ingress gateway (a model of Envoy over 
     }
   });
 
-  it('fails closed if the route cache is never cleared: a valid token then gets 401, never an open route', () => {
+  it('fails closed if the route cache is never cleared: a valid token then gets 401, never an open route', async () => {
     expect(
-      gateway.send(get('/api/orders', { authorization: 'Bearer valid.jwt' }), { routeCacheCleared: false }),
+      await gateway.send(get('/api/orders', { authorization: 'Bearer valid.jwt' }), { routeCacheCleared: false }),
     ).toEqual({ by: 'router', status: 401, route: 'require-token' });
   });
 
-  it('would forward a token-less request if the forwarding routes did not require the claim', () => {
+  it('would forward a token-less request if the forwarding routes did not require the claim', async () => {
     // The claim requirement and the 401 route are what close the gap the narrowed DENY policy opens.
     const objects = structuredClone(synthObjects(catalog as Catalog));
     const ingress = objects.find((o) => o.metadata.name === 'shop-ingress')!;
@@ -131,30 +133,30 @@ describe('every request path through the ingress gateway (a model of Envoy over 
     for (const route of http) for (const m of route.match ?? []) delete m.headers;
     (ingress.spec as { http: unknown[] }).http = http;
     const open = gatewayModel(objects, { issuer, identityHeader, validTokens, providers });
-    expect(open.send(get('/api/orders'))).toMatchObject({ by: 'upstream', principal: undefined });
+    expect(await open.send(get('/api/orders'))).toMatchObject({ by: 'upstream', principal: undefined });
   });
 
-  it('never accepts a token from the query string; it would without fromHeaders (Istio then reads access_token too)', () => {
+  it('never accepts a token from the query string; it would without fromHeaders (Istio then reads access_token too)', async () => {
     const query = get('/api/orders?access_token=valid.jwt');
-    expect(gateway.send(query)).toEqual({ by: 'router', status: 401, route: 'require-token' });
+    expect(await gateway.send(query)).toEqual({ by: 'router', status: 401, route: 'require-token' });
     // A forged one in the query is not even looked at.
-    expect(gateway.send(get('/api/orders?access_token=forged.jwt'))).toMatchObject({ by: 'router', status: 401 });
+    expect(await gateway.send(get('/api/orders?access_token=forged.jwt'))).toMatchObject({ by: 'router', status: 401 });
     const objects = structuredClone(synthObjects());
     const ra = objects.find((o) => o.kind === 'RequestAuthentication')!;
     for (const rule of (ra.spec as { jwtRules: { fromHeaders?: unknown }[] }).jwtRules) delete rule.fromHeaders;
     const defaults = gatewayModel(objects, { issuer, identityHeader, validTokens, providers });
-    expect(defaults.send(query)).toMatchObject({ by: 'upstream', principal: 'mesh-kit/alice' });
+    expect(await defaults.send(query)).toMatchObject({ by: 'upstream', principal: 'mesh-kit/alice' });
   });
 
-  it("accepts loadgen's issuer with its own principal, and a token of an issuer the gateway does not know is a 401", () => {
+  it("accepts loadgen's issuer with its own principal, and a token of an issuer the gateway does not know is a 401", async () => {
     const tokens = { 'loadgen.jwt': { sub: 'bob', iss: 'mesh-kit-loadgen' }, 'idp.jwt': { sub: 'eve', iss: 'other' } };
     const model = gatewayModel(synthObjects(), { issuer, identityHeader, validTokens: tokens, providers });
-    expect(model.send(get('/api/orders', { authorization: 'Bearer loadgen.jwt' }))).toMatchObject({
+    expect(await model.send(get('/api/orders', { authorization: 'Bearer loadgen.jwt' }))).toMatchObject({
       by: 'upstream',
       principal: 'mesh-kit-loadgen/bob',
       headers: { 'x-user-id': 'bob' },
     });
-    expect(model.send(get('/api/orders', { authorization: 'Bearer idp.jwt' }))).toEqual({
+    expect(await model.send(get('/api/orders', { authorization: 'Bearer idp.jwt' }))).toEqual({
       by: 'jwt_authn',
       status: 401,
     });

@@ -20,8 +20,8 @@ const gateway = gatewayModel(objects, {
 });
 
 /** The headers the rate limit filter sees (it runs just before the router, after authentication). */
-function atRateLimit(request: ModelRequest): Record<string, string> {
-  const outcome = gateway.send(request);
+async function atRateLimit(request: ModelRequest): Promise<Record<string, string>> {
+  const outcome = await gateway.send(request);
   if (outcome.by !== 'upstream') throw new Error(`not forwarded: ${JSON.stringify(outcome)}`);
   return { ...outcome.headers };
 }
@@ -38,7 +38,7 @@ const anonymous = (headers: Record<string, string> = {}): Record<string, string>
 };
 
 describe('rate limits per client at the gateway (a model of Envoy local_ratelimit over the synthesized filter)', () => {
-  it('has a wildcard descriptor per verified identity header, the anonymous bucket as the default, and an LRU bound', () => {
+  it('has a wildcard descriptor per verified identity header, the anonymous bucket as the default, and an LRU bound', async () => {
     const { config } = rateLimitModel(objects);
     const bucket = (b: typeof rateLimit.perClient) => ({
       max_tokens: b.maxTokens,
@@ -59,46 +59,46 @@ describe('rate limits per client at the gateway (a model of Envoy local_ratelimi
     expect(rateLimit.anonymous.maxTokens).toBeLessThan(rateLimit.perClient.maxTokens);
   });
 
-  it('puts each verified user, each API-key client and the anonymous in their own buckets', () => {
+  it('puts each verified user, each API-key client and the anonymous in their own buckets', async () => {
     const model = rateLimitModel(objects);
-    expect(model.bucketsOf(atRateLimit(as('alice.jwt')))).toEqual(['user=alice']);
-    expect(model.bucketsOf(atRateLimit(as('bob.jwt')))).toEqual(['user=bob']);
-    expect(model.bucketsOf(atRateLimit(as(undefined, '/api/stats', { 'x-api-key': 'mk_partner' })))).toEqual([
+    expect(model.bucketsOf(await atRateLimit(as('alice.jwt')))).toEqual(['user=alice']);
+    expect(model.bucketsOf(await atRateLimit(as('bob.jwt')))).toEqual(['user=bob']);
+    expect(model.bucketsOf(await atRateLimit(as(undefined, '/api/stats', { 'x-api-key': 'mk_partner' })))).toEqual([
       'api_client=partner',
     ]);
     expect(model.bucketsOf(anonymous())).toEqual(['default']);
   });
 
-  it('a client cannot choose its bucket: its own x-user-id or x-client-id is stripped before the filter', () => {
+  it('a client cannot choose its bucket: its own x-user-id or x-client-id is stripped before the filter', async () => {
     const model = rateLimitModel(objects);
     const forged = { 'x-user-id': 'bob', 'x-client-id': 'partner' };
-    expect(model.bucketsOf(atRateLimit(as('alice.jwt', '/api/orders', forged)))).toEqual(['user=alice']);
-    expect(model.bucketsOf(atRateLimit(as(undefined, '/api/stats', { 'x-api-key': 'mk_partner', ...forged })))).toEqual(
-      ['api_client=partner'],
-    );
+    expect(model.bucketsOf(await atRateLimit(as('alice.jwt', '/api/orders', forged)))).toEqual(['user=alice']);
+    expect(
+      model.bucketsOf(await atRateLimit(as(undefined, '/api/stats', { 'x-api-key': 'mk_partner', ...forged }))),
+    ).toEqual(['api_client=partner']);
   });
 
-  it('an anonymous flood is limited while signed-in users and API clients keep their own tokens', () => {
+  it('an anonymous flood is limited while signed-in users and API clients keep their own tokens', async () => {
     const model = rateLimitModel(objects);
     const flood = Array.from({ length: rateLimit.anonymous.maxTokens * 5 }, () => model.take(anonymous()));
     expect(flood.filter(Boolean)).toHaveLength(rateLimit.anonymous.maxTokens);
-    const alice = atRateLimit(as('alice.jwt'));
-    const partner = atRateLimit(as(undefined, '/api/stats', { 'x-api-key': 'mk_partner' }));
+    const alice = await atRateLimit(as('alice.jwt'));
+    const partner = await atRateLimit(as(undefined, '/api/stats', { 'x-api-key': 'mk_partner' }));
     expect(model.take(alice)).toBe(true);
     expect(model.take(partner)).toBe(true);
   });
 
-  it('one client over its limit does not limit another', () => {
+  it('one client over its limit does not limit another', async () => {
     const model = rateLimitModel(objects);
-    const alice = atRateLimit(as('alice.jwt'));
+    const alice = await atRateLimit(as('alice.jwt'));
     const burst = Array.from({ length: rateLimit.perClient.maxTokens + 10 }, () => model.take(alice));
     expect(burst.filter(Boolean)).toHaveLength(rateLimit.perClient.maxTokens);
     expect(model.take(alice)).toBe(false);
-    expect(model.take(atRateLimit(as('bob.jwt')))).toBe(true);
+    expect(model.take(await atRateLimit(as('bob.jwt')))).toBe(true);
     expect(model.take(anonymous())).toBe(true);
   });
 
-  it('with the default bucket always consumed, the anonymous flood would starve everyone', () => {
+  it('with the default bucket always consumed, the anonymous flood would starve everyone', async () => {
     const shared = structuredClone(objects);
     const filter = shared.find((o) => o.metadata.name === 'shop-local-ratelimit')!;
     const config = (filter.spec as { configPatches: { patch: { value: { typed_config: Record<string, unknown> } } }[] })
@@ -106,6 +106,6 @@ describe('rate limits per client at the gateway (a model of Envoy local_ratelimi
     delete config.always_consume_default_token_bucket;
     const model = rateLimitModel(shared);
     for (let i = 0; i < rateLimit.anonymous.maxTokens; i += 1) model.take(anonymous());
-    expect(model.take(atRateLimit(as('alice.jwt')))).toBe(false);
+    expect(model.take(await atRateLimit(as('alice.jwt')))).toBe(false);
   });
 });

@@ -166,6 +166,8 @@ export function evaluateClientRateLimit(o: ClientRateLimitObservation): CheckRes
 export interface ApiKeyObservation {
   readonly noKey: number;
   readonly userToken: number;
+  /** A user token beside a valid key: the case a check that trusted a token-derived header let through. */
+  readonly userTokenAndKey: number;
   readonly valid: number;
   readonly wrongScope: number;
   readonly malformed: number;
@@ -179,6 +181,7 @@ export function evaluateApiKeys(o: ApiKeyObservation): CheckResult {
   const expected: Record<keyof Omit<ApiKeyObservation, 'noKeyContentType'>, number> = {
     noKey: 401,
     userToken: 403,
+    userTokenAndKey: 403,
     valid: 200,
     wrongScope: 403,
     malformed: 400,
@@ -187,6 +190,7 @@ export function evaluateApiKeys(o: ApiKeyObservation): CheckResult {
   const labels: Record<keyof typeof expected, string> = {
     noKey: 'no key',
     userToken: 'user token',
+    userTokenAndKey: 'user token with a valid key',
     valid: 'valid key',
     wrongScope: 'key without stats:read',
     malformed: 'malformed key',

@@ -191,6 +191,7 @@ describe('mTLS, authorization and JWT', () => {
     const seen = {
       noKey: 401,
       userToken: 403,
+      userTokenAndKey: 403,
       valid: 200,
       wrongScope: 403,
       malformed: 400,
@@ -200,7 +201,11 @@ describe('mTLS, authorization and JWT', () => {
     expect(evaluateApiKeys(seen)).toEqual({
       status: 'pass',
       detail:
-        'no key → 401, user token → 403, valid key → 200, key without stats:read → 403, malformed key → 400, revoked key → 401',
+        'no key → 401, user token → 403, user token with a valid key → 403, valid key → 200, key without stats:read → 403, malformed key → 400, revoked key → 401',
+    });
+    expect(evaluateApiKeys({ ...seen, userTokenAndKey: 200 })).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('expected user token with a valid key → 403'),
     });
     expect(evaluateApiKeys({ ...seen, userToken: 200 })).toMatchObject({
       status: 'fail',

@@ -18,8 +18,6 @@ export const checkSettingsSchema = z.object({
   keyHeader: headerName,
   clientHeader: headerName,
   scopesHeader: headerName,
-  /** Set by the gateway only from a verified user token: its presence means a user token was sent. */
-  userHeader: headerName,
   routes: z.array(apiKeyRouteSchema),
 });
 

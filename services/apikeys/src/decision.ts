@@ -31,9 +31,18 @@ const templateRegex = (template: string): RegExp =>
   );
 
 /**
- * Decides a check. Order matters: a user token is refused before the key is looked at (API-key
- * routes are for machine clients), and nothing about a key is revealed beyond "not accepted":
- * unknown and revoked keys get the same answer.
+ * The header a user token arrives in. The gateway's ext_authz check runs before jwt_authn (Istio
+ * 1.30.3 pilot/pkg/networking/core/listener_builder.go), so no header derived from a token exists
+ * yet when apikeys decides; Envoy forwards `authorization` to every HTTP authorization service
+ * (envoy source/extensions/filters/common/ext_authz/check_request_utils.cc), so apikeys refuses the
+ * credential itself. See docs/security.md, "API keys".
+ */
+export const CREDENTIAL_HEADER = 'authorization';
+
+/**
+ * Decides a check. Order matters: any `Authorization` credential is refused before the key is looked
+ * at (API-key routes are for machine clients, and a user token there is a mistake or a probe), and
+ * nothing about a key is revealed beyond "not accepted": unknown and revoked keys get the same answer.
  */
 export function decide(
   settings: CheckSettings,
@@ -44,10 +53,10 @@ export function decide(
   if (route === undefined) {
     return { status: 403, detail: `${request.method} ${request.path} is not an API-key route.` };
   }
-  if ((request.header(settings.userHeader) ?? '') !== '') {
+  if (request.header(CREDENTIAL_HEADER) !== undefined) {
     return {
       status: 403,
-      detail: `${request.method} ${request.path} is for machine clients: send ${settings.keyHeader}, not a user token.`,
+      detail: `${request.method} ${request.path} is for machine clients: send ${settings.keyHeader}, not an Authorization credential.`,
     };
   }
   const key = request.header(settings.keyHeader);

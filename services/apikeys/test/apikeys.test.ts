@@ -15,7 +15,6 @@ const settings: CheckSettings = {
   keyHeader: 'x-api-key',
   clientHeader: 'x-client-id',
   scopesHeader: 'x-client-scopes',
-  userHeader: 'x-user-id',
   routes: [
     { method: 'GET', path: '/api/stats', scopes: ['stats:read'] },
     { method: 'GET', path: '/api/reports/:id', scopes: ['reports:read', 'stats:read'] },
@@ -113,9 +112,18 @@ describe('apikeys: the ext_authz check over HTTP, with real PostgreSQL', () => {
     expectDenied(partial, 403);
   });
 
-  it('answers 403 to a request the gateway verified a user token for, even with a valid key', async () => {
-    expectDenied(await check({ 'x-user-id': 'alice' }), 403);
-    expectDenied(await check({ 'x-user-id': 'alice', 'x-api-key': keys.valid }), 403);
+  it('answers 403 to any Authorization credential, even with a valid key (the check runs before jwt_authn)', async () => {
+    for (const authorization of ['Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln', 'Basic YTpi', '']) {
+      const res = await check({ authorization });
+      expectDenied(res, 403);
+      expect(res.body.detail).toContain('not an Authorization credential');
+      expectDenied(await check({ authorization, 'x-api-key': keys.valid }), 403);
+    }
+  });
+
+  it('ignores an x-user-id header: at check time the gateway has set none, so it proves nothing', async () => {
+    const res = await check({ 'x-user-id': 'alice', 'x-api-key': keys.valid });
+    expect(res.status).toBe(200);
   });
 
   it('refuses routes that are not API-key routes (fail closed): other paths and other methods', async () => {

@@ -25,7 +25,8 @@ async function sql(ctx: VerifyContext, statement: string): Promise<void> {
 }
 
 /**
- * GET /api/stats through the gateway: no key (401), a user token (403), a key with stats:read (200),
+ * GET /api/stats through the gateway: no key (401), a user token with or without a valid key (403:
+ * the ext_authz check runs before jwt_authn, so apikeys refuses any Authorization), a key with stats:read (200),
  * one without (403), a malformed key (400), and the valid key once revoked (401, no redeploy).
  * Creates two keys for clients named verify-<random> and deletes them afterwards.
  */
@@ -47,6 +48,7 @@ export const apiKeysCheck: Check = {
         noKey: noKey.status,
         noKeyContentType: noKey.headers['content-type'] ?? '',
         userToken: (await stats({}, await gateway.token())).status,
+        userTokenAndKey: (await stats({ 'x-api-key': reader.key }, await gateway.token())).status,
         valid: (await stats({ 'x-api-key': reader.key })).status,
         wrongScope: (await stats({ 'x-api-key': narrow.key })).status,
         malformed: (await stats({ 'x-api-key': 'not-a-key' })).status,
