@@ -164,6 +164,26 @@ describe('addons', () => {
   });
 });
 
+describe('dashboards', () => {
+  it.each([
+    ['kiali', 'svc/kiali 20001:20001'],
+    ['jaeger', 'svc/tracing 16686:80'],
+    ['grafana', 'svc/grafana 3000:3000'],
+    ['prometheus', 'svc/prometheus 9090:9090'],
+  ])('dashboard.sh %s port-forwards the addon on 127.0.0.1', (name, forward) => {
+    rmSync(log, { force: true });
+    const result = spawnSync('bash', ['scripts/dashboard.sh', name], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', TOOLS_BIN: bin, STUB_LOG: log },
+    });
+    expect(result.status, result.stderr).toBe(0);
+    expect(readFileSync(log, 'utf8').trim().split('\n').at(-1)).toBe(
+      `kubectl --context kind-mesh-kit -n istio-system port-forward --address 127.0.0.1 ${forward}`,
+    );
+  });
+});
+
 describe('beyond kind (CONTEXT and REGISTRY given)', () => {
   const prod = { CONTEXT: 'prod', REGISTRY: 'ghcr.io/me', TAG: '1.2.3' };
 
