@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# @models kind, kubectl, docker, istioctl, helm and curl as a user's cluster path meets them
 # A recording, stateful stand-in for kind, kubectl, docker, istioctl, helm and curl, installed under
 # each of those names by test/rehearsal/rehearsal.ts. Every call is appended to
 # $STANDIN_STATE/calls.log; what a call creates (a cluster, Istio, applied objects, built and

@@ -1,4 +1,8 @@
-/** A small Dockerfile reader and the rules every service image must meet (test/dockerfiles.test.ts). */
+/**
+ * @models Dockerfile syntax as BuildKit's parser reads it (stages, line continuations, comments)
+ *
+ * A small Dockerfile reader and the rules every service image must meet (test/dockerfiles.test.ts).
+ */
 
 export interface Instruction {
   readonly keyword: string;

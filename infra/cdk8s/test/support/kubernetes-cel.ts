@@ -1,4 +1,6 @@
 /**
+ * @models the Kubernetes CEL URL library (k8s.io/apiserver pkg/cel/library/urls.go)
+ *
  * A CEL environment for the `x-kubernetes-validations` rules of the pinned CRDs: the standard
  * library of @bufbuild/cel plus the few functions of the Kubernetes CEL libraries that those rules
  * call. Only what the rules use is implemented; `unimplementedFunctions` names any other function
