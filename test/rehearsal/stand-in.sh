@@ -105,6 +105,7 @@ case "$tool" in
       "get clusters") cat "$state/clusters" ;;
       "create cluster --name "*) echo "$4" >>"$state/clusters" ;;
       "delete cluster --name "*) grep -vxF "$4" "$state/clusters" >"$state/clusters.new" || true; mv "$state/clusters.new" "$state/clusters" ;;
+      # kind names the single node <cluster>-control-plane (pkg/cluster/internal/providers/common/namer.go @ v0.31.0).
       "get nodes --name "*) cluster_up && echo "$4-control-plane" ;;
       "load image-archive "*) cat "${*: -1}" >>"$state/node-images" ;;
       *) echo "kind stand-in: unexpected call: $*" >&2; exit 1 ;;
