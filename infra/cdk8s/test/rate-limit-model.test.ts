@@ -66,6 +66,15 @@ describe('the local rate limit model, rule by rule (Envoy as Istio 1.30.3 pins i
     expect(rateLimitModel(objects).config.max_dynamic_descriptors).toBe(maxClients);
   });
 
+  it('keeps one LRU per wildcard descriptor: API clients do not evict users', () => {
+    const model = rateLimitModel(withConfig((c) => (c.max_dynamic_descriptors = 1)));
+    drain(model, alice);
+    model.take({ 'x-client-id': 'partner' });
+    expect(model.take(alice)).toBe(false);
+    model.take({ 'x-user-id': 'bob' });
+    expect(model.take(alice)).toBe(true);
+  });
+
   it('consumes matched buckets slowest-filling first and gives no token back when a later one is empty', () => {
     // The user descriptor made the slower one, so it is consumed before the API client's.
     const model = rateLimitModel(
