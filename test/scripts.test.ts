@@ -7,8 +7,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { catalog } from '../infra/cdk8s/src/catalog.js';
 import { writeIstioRelease } from './support/istio-release.js';
 
-// The scripts run for real against stand-ins for kubectl, kind, docker and istioctl that record
-// each call: this proves what runs on kind versus another cluster without a cluster.
+/**
+ * @models kubectl, kind, docker, istioctl and helm as recording stubs (STUB below)
+ *
+ * The scripts run for real against stand-ins for kubectl, kind, docker and istioctl that record
+ * each call: this proves what runs on kind versus another cluster without a cluster. The stubs keep
+ * no rule of those tools beyond the exit status and output each case below gives.
+ */
 const root = fileURLToPath(new URL('..', import.meta.url));
 let bin: string;
 let log: string;

@@ -1,4 +1,8 @@
-/** A stand-in for the parts of the pinned Istio release the cluster scripts read: samples/addons. */
+/**
+ * @models the Istio 1.30.3 release archive's samples/addons, as the cluster scripts read it
+ *
+ * A stand-in for the parts of the pinned Istio release the cluster scripts read: samples/addons.
+ */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

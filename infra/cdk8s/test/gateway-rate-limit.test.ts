@@ -108,20 +108,4 @@ describe('rate limits per client at the gateway (a model of Envoy local_ratelimi
     for (let i = 0; i < rateLimit.anonymous.maxTokens; i += 1) model.take(anonymous());
     expect(model.take(await atRateLimit(as('alice.jwt')))).toBe(false);
   });
-
-  it('refills each bucket by tokens_per_fill every fill_interval, never above max_tokens', () => {
-    let now = 0;
-    const model = rateLimitModel(objects, () => now);
-    const { anonymous: limits } = rateLimit;
-    for (let i = 0; i < limits.maxTokens; i += 1) expect(model.take(anonymous())).toBe(true);
-    expect(model.take(anonymous())).toBe(false);
-    now += limits.fillIntervalMs - 1;
-    expect(model.take(anonymous())).toBe(false);
-    now += 1;
-    const refilled = Array.from({ length: limits.maxTokens }, () => model.take(anonymous()));
-    expect(refilled.filter(Boolean)).toHaveLength(limits.tokensPerFill);
-    now += limits.fillIntervalMs * 100;
-    const full = Array.from({ length: limits.maxTokens + 5 }, () => model.take(anonymous()));
-    expect(full.filter(Boolean)).toHaveLength(limits.maxTokens);
-  });
 });

@@ -1,4 +1,6 @@
 /**
+ * @models The Istio ingress gateway's HTTP filter chain (Envoy as Istio 1.30.3 configures it)
+ *
  * A model of the ingress gateway's request path, interpreting the synthesized objects. The filter
  * chain is built the way Istio builds it and then patched the way Istio applies EnvoyFilters; each
  * filter then does what Envoy's filter does. Every rule names the upstream line it imitates (the
