@@ -13,7 +13,7 @@ import {
   usesBroker,
   findService,
 } from '../catalog.js';
-import { authorizationPath, principal, serviceHost } from '../mesh-names.js';
+import { authorizationPath, principal, serviceHost, spanExportAnnotations } from '../mesh-names.js';
 import { type AllowedCaller, ServiceAuthorization } from './service-authorization.js';
 import { ServiceEgress } from './service-egress.js';
 import { ServiceTraffic } from './service-traffic.js';
@@ -128,6 +128,11 @@ export class ShopService extends Construct {
       resources: spec.resources,
       sidecar: sidecarOf(spec, catalog),
       env,
+      podAnnotations: {
+        ...(env.OTEL_EXPORTER_ZIPKIN_ENDPOINT === undefined
+          ? {}
+          : spanExportAnnotations(catalog.telemetry.spanCollectorUrl)),
+      },
       version: catalog.version,
       versions: routing.deployed.map((d) => ({
         version: d.version,
