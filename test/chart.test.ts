@@ -14,6 +14,7 @@ import {
   type ChartInputs,
 } from '../scripts/chart.js';
 import { generateSigningKeys } from '../scripts/secrets.js';
+import { CREDENTIALS_ANNOTATION, credentialsDigest } from '../infra/cdk8s/src/credentials-digest.js';
 import { objectKey, parseManifests, type KubeObject } from '../scripts/manifests.js';
 
 const fixture: ChartInputs = {
@@ -80,6 +81,47 @@ describe('the chart generator', () => {
       'values.schema.json',
       'values.yaml',
     ]);
+  });
+
+  it("turns a pod template's credentials digest into the helper that hashes the cluster's Secrets", () => {
+    const pod = (digest: string): ChartInputs['files'][number] => ({
+      name: '30-orders.k8s.yaml',
+      objects: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'orders', namespace: 'shop' },
+          spec: {
+            template: {
+              metadata: { annotations: { [CREDENTIALS_ANNOTATION]: digest } },
+              spec: {
+                containers: [
+                  {
+                    name: 'orders',
+                    env: [
+                      { name: 'B', valueFrom: { secretKeyRef: { name: 'orders-nats', key: 'password' } } },
+                      { name: 'A', valueFrom: { secretKeyRef: { name: 'orders-db', key: 'url' } } },
+                    ],
+                  },
+                ],
+              },
+            },
+          },
+        },
+      ],
+    });
+    const files = buildChart({
+      ...fixture,
+      files: [...fixture.files, pod(credentialsDigest(['orders-db', 'orders-nats'], {}))],
+    });
+    expect(files.get('templates/30-orders.k8s.yaml')).toContain(
+      `${CREDENTIALS_ANNOTATION}: {{ include "mesh-kit.credentials" (list "shop" "orders-db" "orders-nats") | quote }}`,
+    );
+    expect(files.get('templates/_helpers.tpl')).toContain('lookup "v1" "Secret" $namespace $name');
+    // Synthesized with local digests: the chart would carry them, so it refuses.
+    expect(() =>
+      buildChart({ ...fixture, files: [pod(credentialsDigest(['orders-db'], { 'orders-db': 'x' }))] }),
+    ).toThrow(/is not the digest of the Secrets its env reads \(orders-db, orders-nats\)/);
   });
 
   it('fails when no object carries the JWKS', () => {

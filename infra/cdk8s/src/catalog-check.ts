@@ -41,7 +41,9 @@ export function catalogProblems(source: Catalog): string[] {
     ports.set(s.port, s.name);
     const reason = s.fixedReplicasReason?.trim() ?? '';
     if (s.autoscaling === undefined && reason === '') {
-      problems.push(`${at}.autoscaling: declare it, or say in fixedReplicasReason why the service keeps fixed replicas`);
+      problems.push(
+        `${at}.autoscaling: declare it, or say in fixedReplicasReason why the service keeps fixed replicas`,
+      );
     }
     if (s.autoscaling !== undefined && s.fixedReplicasReason !== undefined) {
       problems.push(`${at}.fixedReplicasReason: the service declares autoscaling; drop one of the two`);

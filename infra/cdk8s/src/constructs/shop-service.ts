@@ -13,6 +13,7 @@ import {
   usesBroker,
   findService,
 } from '../catalog.js';
+import { credentialsAnnotations } from '../credentials-digest.js';
 import { authorizationPath, principal, serviceHost, spanExportAnnotations } from '../mesh-names.js';
 import { type AllowedCaller, ServiceAuthorization } from './service-authorization.js';
 import { ServiceEgress } from './service-egress.js';
@@ -26,6 +27,12 @@ export interface ShopServiceProps {
   readonly spec: ServiceSpec;
   /** Full image reference, `${registry}/${name}:${tag}`. */
   readonly image: string;
+  /**
+   * SHA-256 of each Secret by name: the pods carry a digest over the Secrets their env reads, so
+   * new credentials roll them.
+   * @default none: each Secret counts as `unknown`
+   */
+  readonly credentialDigests?: Readonly<Record<string, string>>;
 }
 
 /** The container env of a service, derived from the catalog (the env contract is its config schema). */
@@ -129,6 +136,10 @@ export class ShopService extends Construct {
       sidecar: sidecarOf(spec, catalog),
       env,
       podAnnotations: {
+        ...credentialsAnnotations(
+          Object.values(env).flatMap((source) => ('secret' in source ? [source.secret] : [])),
+          props.credentialDigests ?? {},
+        ),
         ...(env.OTEL_EXPORTER_ZIPKIN_ENDPOINT === undefined
           ? {}
           : spanExportAnnotations(catalog.telemetry.spanCollectorUrl)),
