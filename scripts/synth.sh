@@ -14,7 +14,9 @@ revision=
 if [ -f "$SECRETS_DIR/$POSTGRES_ADMIN_SECRET.json" ]; then
   revision=$(cat "$SECRETS_DIR/$POSTGRES_ADMIN_SECRET.json" "$SECRETS_DIR"/*"$DATABASE_SECRET_SUFFIX".json | sha256_stdin)
 fi
+# The synth hashes each credential file there (only the digests reach the manifests).
+export SECRETS_DIR
 step "synthesizing dist/manifests/ for $REGISTRY/<service>:$TAG"
 IMAGE_REGISTRY=$REGISTRY IMAGE_TAG=$TAG JWKS_FILE=${JWKS_FILE:-$SECRETS_DIR/jwks.json} \
-  LOADGEN_JWKS_FILE=${LOADGEN_JWKS_FILE:-$SECRETS_DIR/loadgen-jwks.json} DB_CREDENTIALS_REVISION=$revision SECRETS_DIR=$SECRETS_DIR \
+  LOADGEN_JWKS_FILE=${LOADGEN_JWKS_FILE:-$SECRETS_DIR/loadgen-jwks.json} DB_CREDENTIALS_REVISION=$revision \
   node_run npm run --silent synth
