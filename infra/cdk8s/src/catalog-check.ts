@@ -6,8 +6,8 @@ const SCOPE = /^[a-z][a-z0-9_-]*:[a-z][a-z0-9_-]*$/;
 
 /**
  * Problems that would make the catalog's manifests inconsistent, each naming the field:
- * duplicate names or ports, a service that neither autoscales nor says why not, calls to unknown services or routes, route calls not declared in the
- * service's `calls`, gateway prefixes that expose no route or lie outside the JWT-protected prefix,
+ * duplicate names or ports, a service that neither autoscales nor says why not (or both), calls to
+ * unknown services or routes, route calls not declared in the service's `calls`, gateway prefixes that expose no route or lie outside the JWT-protected prefix,
  * event subjects that no single stream stores, and traffic settings that do not hold together (traffic-check.ts).
  */
 export function catalogProblems(source: Catalog): string[] {

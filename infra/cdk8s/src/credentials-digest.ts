@@ -12,13 +12,14 @@ import { join } from 'node:path';
 /** The pod-template annotation holding the digest. */
 export const CREDENTIALS_ANNOTATION = 'mesh-kit.dev/credentials-digest';
 
-/** What a Secret's digest is where none is known (synth without `.secrets/`, `helm template`). */
+/** What a Secret's digest is where none is known (synth without `.secrets/`, the chart's default values). */
 export const UNKNOWN_CREDENTIAL = 'unknown';
 
 /**
  * The annotation value for a pod reading `secrets`: SHA-256 (hex) over one `<name>:<digest>` line
  * per Secret, sorted by name, the digest `unknown` where `digests` has none. The chart's
- * `mesh-kit.credentials` helper (scripts/chart.ts) builds the same lines from the live Secrets.
+ * `mesh-kit.credentials` helper (scripts/chart.ts) builds the same lines from its value
+ * `credentialDigests`.
  */
 export function credentialsDigest(secrets: Iterable<string>, digests: Readonly<Record<string, string>>): string {
   const lines = [...new Set(secrets)]
