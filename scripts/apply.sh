@@ -73,6 +73,11 @@ if [ "${DEPLOY_WITH:-manifests}" = helm ]; then
   values=(--set-string "image.registry=$REGISTRY" --set-string "image.tag=$TAG"
     --set-file "jwt.users.jwks=${JWKS_FILE:-$SECRETS_DIR/jwks.json}"
     --set-file "jwt.loadgen.jwks=${LOADGEN_JWKS_FILE:-$SECRETS_DIR/loadgen-jwks.json}")
+  # A digest of each credential file, as synth takes it: a new one rolls the pods that read it.
+  for file in "$SECRETS_DIR"/*.json; do
+    [ -f "$file" ] || continue
+    values+=(--set-string "credentialDigests.$(basename "$file" .json)=$(sha256_files "$file" | cut -d' ' -f1)")
+  done
   helm template "$release" charts/mesh-kit --namespace "$NAMESPACE" "${values[@]}" >"$tmp/wanted.yaml"
   if helm --kube-context "$KUBE_CONTEXT" get manifest "$release" --namespace "$NAMESPACE" >"$tmp/current.yaml" 2>/dev/null &&
     diff -q "$tmp/current.yaml" "$tmp/wanted.yaml" >/dev/null; then

@@ -93,14 +93,19 @@ describe('a fresh clone, through make', { timeout: 300_000 }, () => {
     expect(matching(code, /^kubectl .* apply .* -f dist\/manifests$/)).toHaveLength(1);
   });
 
-  it('new database credentials re-run the database init Job without naming them', () => {
+  it('new database credentials re-run the database init Job and roll their service, without naming them', () => {
     const before = jobName(user.clone);
+    const manifest = (name: string): string => readFileSync(join(user.clone, 'dist', 'manifests', name), 'utf8');
+    const [orders, users] = [manifest('30-orders.k8s.yaml'), manifest('30-users.k8s.yaml')];
     const secret = join(user.clone, '.secrets', 'orders-db.json');
     rmSync(secret);
     const run = user.make('deploy');
     expect(run.status, run.output).toBe(0);
     const after = jobName(user.clone);
     expect(after).not.toBe(before);
+    // orders' pod template carries a digest of the Secrets it reads: a new one rolls it, and only it.
+    expect(manifest('30-orders.k8s.yaml')).not.toBe(orders);
+    expect(manifest('30-users.k8s.yaml')).toBe(users);
     expect(matching(run, new RegExp(`^kubectl .* get job.batch/${after} `))).not.toEqual([]);
     const password = (JSON.parse(readFileSync(secret, 'utf8')) as { password: string }).password;
     const manifests = join(user.clone, 'dist', 'manifests');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -320,6 +321,20 @@ describe('apply', () => {
     expect(unchanged.output).toContain('already matches charts/mesh-kit: no changes');
     const changed = run('apply.sh', { ...env, DEPLOY_WITH: 'helm', STUB_HELM_MANIFEST: '/dev/null' });
     expect(changed.calls.filter((call) => call.includes('upgrade'))).toHaveLength(1);
+  });
+
+  it('with DEPLOY_WITH=helm hands the chart the digest of each credential file, never the file', () => {
+    const credentials = '{"password":"a-password-that-must-not-leave"}';
+    writeFileSync(join(work, 'orders-db.json'), credentials);
+    const { status, output, calls } = run('apply.sh', { ...env, DEPLOY_WITH: 'helm', STUB_HELM_MANIFEST: '/dev/null' });
+    expect(status, output).toBe(0);
+    const digest = createHash('sha256').update(credentials).digest('hex');
+    const helm = calls.filter((call) => /^helm .*(template|upgrade)/.test(call));
+    expect(helm).toHaveLength(2);
+    for (const call of helm) {
+      expect(call).toContain(`--set-string credentialDigests.orders-db=${digest}`);
+      expect(call).not.toContain('a-password');
+    }
   });
 
   it('refuses to run before make secrets', () => {
