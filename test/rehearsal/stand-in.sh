@@ -25,6 +25,55 @@ content_key() {
 
 cluster_up() { has_line mesh-kit "$state/clusters"; }
 
+# `docker run` of a node image, as a container would run it: in the -w folder, with only the -e
+# variables and a PATH of STANDIN_CONTAINER_PATH (node and a shell, no kubectl or other host
+# tools), and refusing any absolute path, among the arguments and the variables, that no -v mount
+# makes visible inside (a real container would find no such file there).
+container_run() {
+  local mounts=() env=(HOME=/tmp "PATH=${STANDIN_CONTAINER_PATH:?the rehearsal sets STANDIN_CONTAINER_PATH}")
+  local workdir=/ path passed=()
+  shift
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --rm) shift ;;
+      --user | --network) shift 2 ;;
+      -e)
+        case "$2" in
+          HOME=*) ;;
+          *=*) env+=("$2") && passed+=("${2#*=}") ;;
+          *) if [ -n "${!2+set}" ]; then env+=("$2=${!2}") && passed+=("${!2}"); fi ;;
+        esac
+        shift 2
+        ;;
+      -v)
+        path=${2#*:}
+        mounts+=("${path%%:*}")
+        shift 2
+        ;;
+      -w) workdir=$2; shift 2 ;;
+      -*) echo "docker stand-in: unexpected run option $1" >&2; exit 1 ;;
+      *) break ;;
+    esac
+  done
+  shift # the image
+  visible() {
+    local mount
+    for mount in "${mounts[@]}"; do
+      case "$1/" in "$mount"/*) return 0 ;; esac
+    done
+    return 1
+  }
+  for path in "$@" ${passed[@]+"${passed[@]}"}; do
+    case "$path" in /*) ;; *) continue ;; esac
+    visible "$path" || {
+      echo "docker stand-in: $path is outside every -v mount: the container cannot see it" >&2
+      exit 1
+    }
+  done
+  cd "$workdir"
+  exec env -i "${env[@]}" "$@"
+}
+
 case "$tool" in
   kind)
     case "$*" in
@@ -48,6 +97,7 @@ case "$tool" in
       "image inspect "*) has_line "$3" "$state/images" ;;
       "save -o "*) has_line "$4" "$state/images" && echo "$4" >"$3" ;;
       "exec "*" crictl inspecti "*) has_line "${*: -1}" <(sed 's|^|docker.io/|' "$state/node-images") ;;
+      "run "*) container_run "$@" ;;
       *) echo "docker stand-in: unexpected call: $*" >&2; exit 1 ;;
     esac
     ;;
@@ -80,6 +130,28 @@ case "$tool" in
         ;;
       "get jobs "*) if [ -n "${STANDIN_JOBS:-}" ]; then printf '%s\n' "$STANDIN_JOBS"; fi ;;
       "get job.batch/"*) printf '%s ' "${STANDIN_JOB_STATE:-Complete}" ;;
+      "exec -i statefulset/postgres "*)
+        # psql reading one statement on stdin against the apikeys table: an active key per name.
+        sql=$(cat)
+        printf '%s\n' "$sql" >>"$state/sql.log"
+        name=$(sed -n "s/.* name = '\([^']*\)'.*/\1/p; s/.*VALUES ('\([^']*\)'.*/\1/p" <<<"$sql")
+        touch "$state/apikeys"
+        case "$sql" in
+          INSERT*)
+            if has_line "$name" "$state/apikeys"; then
+              echo 'ERROR:  duplicate key value violates unique constraint "api_keys_active_name"' >&2
+              exit 1
+            fi
+            echo "$name" >>"$state/apikeys" && echo 1
+            ;;
+          UPDATE*)
+            if has_line "$name" "$state/apikeys"; then
+              grep -vxF "$name" "$state/apikeys" >"$state/apikeys.new" || true
+              mv "$state/apikeys.new" "$state/apikeys" && echo 1
+            fi
+            ;;
+        esac
+        ;;
       "logs "*) echo "psql: error: password authentication failed for user \"orders\"" ;;
       "api-resources "*) printf 'pods\nevents\nnamespaces\ndeployments.apps\n' ;;
       "config view "*)
