@@ -96,7 +96,7 @@ export function cloneForRehearsal(options: { dockerOnly?: boolean } = {}): Rehea
   const dockerOnly: Record<string, string> = {};
   if (options.dockerOnly === true) {
     // Older than node_run's minimum (20.19), so node_run takes the docker path.
-    writeFileSync(join(bin, 'node'), '#!/bin/sh\necho v18.19.0\nexit 1\n');
+    writeFileSync(join(bin, 'node'), '#!/bin/sh\nexit 1\n');
     chmodSync(join(bin, 'node'), 0o755);
     dockerOnly['STANDIN_CONTAINER_PATH'] = containerPath(home);
   }
