@@ -85,8 +85,15 @@ load_catalog() {
   eval "$values"
 }
 
+# The environment the Node scripts read (process.env): node_run hands each one into the container.
+NODE_RUN_ENV=(IMAGE_REGISTRY IMAGE_TAG JWKS_FILE LOADGEN_JWKS_FILE DB_CREDENTIALS_REVISION NAME SCOPES SUB
+  KUBE_CONTEXT APIKEYS_DATABASE_URL SECRETS_DIR TRAFFIC_FILE MANIFESTS_DIR)
+
 # Runs a Node script from the repository: with the local node when it is new enough, otherwise
-# inside the same node image the services use, so Docker and make are the only prerequisites.
+# inside the same node image the services use, so Docker and make are the only prerequisites. The
+# container sees the repository and, at the same paths, the folder of every absolute path among
+# the arguments and the path variables (a temporary file, SECRETS_DIR=/elsewhere). It has no
+# kubectl: what talks to the cluster runs here, not there.
 node_run() {
   if command -v node >/dev/null 2>&1 &&
     node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>20||(a===20&&b>=19)?0:1)'; then
@@ -94,7 +101,7 @@ node_run() {
     "$@"
   else
     need docker "install Docker, or Node >= 20.19"
-    local cluster_access=()
+    local cluster_access=() mounts=(-v "$ROOT:$ROOT") mounted=" $ROOT " env_args=() path dir name
     # Only `make verify` talks to the cluster. kind's API server listens on the host's 127.0.0.1,
     # which a container reaches only with host networking — and Docker Desktop (macOS, Windows)
     # gives containers no such network by default.
@@ -103,10 +110,17 @@ node_run() {
         die "this step talks to the cluster, which a container on Docker Desktop cannot reach: install Node >= 20.19 (https://nodejs.org, or \`brew install node\`) and run it again"
       cluster_access=(--network host -e KUBECONFIG=/tmp/.kube/config -v "${KUBECONFIG:-$HOME/.kube/config}:/tmp/.kube/config:ro")
     fi
+    for path in "$@" "${JWKS_FILE:-}" "${LOADGEN_JWKS_FILE:-}" "${SECRETS_DIR:-}" "${TRAFFIC_FILE:-}" "${MANIFESTS_DIR:-}"; do
+      case "$path" in /*) ;; *) continue ;; esac
+      case "$path/" in "$ROOT"/*) continue ;; esac
+      if [ -d "$path" ]; then dir=$path; else dir=$(dirname "$path"); fi
+      case "$mounted" in *" $dir "*) continue ;; esac
+      mounted="$mounted$dir "
+      mounts+=(-v "$dir:$dir")
+    done
+    for name in "${NODE_RUN_ENV[@]}"; do env_args+=(-e "$name"); done
     docker run --rm ${cluster_access[@]+"${cluster_access[@]}"} --user "$(id -u):$(id -g)" -e HOME=/tmp \
-      -e IMAGE_REGISTRY -e IMAGE_TAG -e JWKS_FILE -e LOADGEN_JWKS_FILE -e DB_CREDENTIALS_REVISION \
-      -e NAME -e SCOPES -e KUBE_CONTEXT -e APIKEYS_DATABASE_URL \
-      -v "$ROOT:$ROOT" -w "$ROOT" \
+      "${env_args[@]}" "${mounts[@]}" -w "$ROOT" \
       node:24-alpine sh -c '[ -d node_modules ] || npm ci --no-audit --no-fund >&2; exec "$@"' sh "$@"
   fi
 }
