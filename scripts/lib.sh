@@ -75,7 +75,7 @@ need_cluster() {
     die "no cluster answers on kube context '$KUBE_CONTEXT' (run \`make cluster\`, or give CONTEXT=<your context>)"
 }
 
-# load_catalog: sets NAMESPACE, PART_OF_LABEL, TIER_LABEL, SERVICES, POSTGRES_ADMIN_SECRET and
+# load_catalog: sets NAMESPACE, PART_OF_LABEL, TIER_LABEL, SERVICES, POSTGRES_ADMIN_SECRET, LOG_STREAMS and
 # DATABASE_SECRET_SUFFIX from the catalog (through
 # scripts/catalog-values.ts), the only place they are written. Only the scripts that use them call
 # it: it starts Node.
@@ -88,6 +88,15 @@ load_catalog() {
 # The environment the Node scripts read (process.env): node_run hands each one into the container.
 NODE_RUN_ENV=(IMAGE_REGISTRY IMAGE_TAG JWKS_FILE LOADGEN_JWKS_FILE DB_CREDENTIALS_REVISION NAME SCOPES SUB
   KUBE_CONTEXT APIKEYS_DATABASE_URL SECRETS_DIR TRAFFIC_FILE MANIFESTS_DIR)
+
+# credentials_revision: a SHA-256 over the database credential files under SECRETS_DIR (empty before
+# `make secrets`); its first digits name the database init Job, so new credentials re-run it and
+# only the digest leaves .secrets/. Needs load_catalog.
+credentials_revision() {
+  if [ -f "$SECRETS_DIR/$POSTGRES_ADMIN_SECRET.json" ]; then
+    cat "$SECRETS_DIR/$POSTGRES_ADMIN_SECRET.json" "$SECRETS_DIR"/*"$DATABASE_SECRET_SUFFIX".json | sha256_stdin
+  fi
+}
 
 # Runs a Node script from the repository: with the local node when it is new enough, otherwise
 # inside the same node image the services use, so Docker and make are the only prerequisites. The

@@ -9,10 +9,7 @@
 need_tag
 load_catalog
 
-revision=
-if [ -f "$SECRETS_DIR/$POSTGRES_ADMIN_SECRET.json" ]; then
-  revision=$(cat "$SECRETS_DIR/$POSTGRES_ADMIN_SECRET.json" "$SECRETS_DIR"/*"$DATABASE_SECRET_SUFFIX".json | sha256_stdin)
-fi
+revision=$(credentials_revision)
 step "synthesizing dist/manifests/ for $REGISTRY/<service>:$TAG"
 IMAGE_REGISTRY=$REGISTRY IMAGE_TAG=$TAG JWKS_FILE=${JWKS_FILE:-$SECRETS_DIR/jwks.json} \
   LOADGEN_JWKS_FILE=${LOADGEN_JWKS_FILE:-$SECRETS_DIR/loadgen-jwks.json} DB_CREDENTIALS_REVISION=$revision \

@@ -164,6 +164,28 @@ describe('charts/mesh-kit', () => {
       expect(JSON.stringify(rendered)).toContain('"image":"ghcr.io/me/orders:1.2.3"');
     });
 
+    it('names the database init Job after the credentials revision as synth does, so new credentials re-run it', () => {
+      const revision = 'c0ffee'.repeat(10) + 'beef';
+      const job = (objects: readonly KubeObject[]): string =>
+        objects.find((object) => object.kind === 'Job')?.metadata.name ?? 'no Job';
+      const synthesized = synthesize({ registry: 'mesh-kit', tag: rootVersion(), credentialsRevision: revision });
+      const rendered = render('--set-string', `database.credentialsRevision=${revision}`);
+      expect(job(rendered)).toMatch(/^postgres-init-[0-9a-f]{8}-c0ffeec0$/);
+      expect(job(rendered)).toBe(job(synthesized.flatMap((file) => file.objects)));
+      expect(job(rendered)).not.toBe(job(render()));
+      expect(JSON.stringify(rendered)).not.toContain(revision);
+    });
+
+    it('adopts objects another tool created (scripts/apply.sh passes --take-ownership; Helm >= 3.17)', () => {
+      const help = execFileSync(helm, ['upgrade', '--help'], { encoding: 'utf8' });
+      expect(help).toContain('--take-ownership');
+      const applyScript = execFileSync('grep', ['-c', 'upgrade --install .* --take-ownership', 'scripts/apply.sh'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
+      expect(Number(applyScript)).toBe(1);
+    });
+
     it('refuses the tag latest', () => {
       const result = spawnSync(helm, ['template', 'x', CHART_DIR, '--set-string', 'image.tag=latest'], {
         encoding: 'utf8',

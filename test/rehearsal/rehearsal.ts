@@ -7,7 +7,7 @@
  * that fails node_run's version check), so every Node step goes through `docker run`, which the
  * docker stand-in runs with only the container's mounts, variables and tools (node and a shell).
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
@@ -101,6 +101,10 @@ export function cloneForRehearsal(options: { dockerOnly?: boolean } = {}): Rehea
     dockerOnly['STANDIN_CONTAINER_PATH'] = containerPath(home);
   }
 
+  // The helm stand-in renders with the real helm (what CI's chart tests use).
+  const helm = process.env['HELM'] ?? join(root, 'bin', 'ci', 'helm');
+  if (!existsSync(helm)) execFileSync('bash', ['scripts/ci-helm.sh'], { cwd: root, stdio: 'ignore' });
+
   const callsLog = join(state, 'calls.log');
   return {
     clone,
@@ -115,6 +119,7 @@ export function cloneForRehearsal(options: { dockerOnly?: boolean } = {}): Rehea
           PATH: `${bin}:${process.env['PATH'] ?? ''}`,
           HOME: home,
           STANDIN_STATE: state,
+          STANDIN_HELM: helm,
           ...dockerOnly,
           ...env,
         },

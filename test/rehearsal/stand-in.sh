@@ -3,7 +3,9 @@
 # each of those names by test/rehearsal/rehearsal.ts. Every call is appended to
 # $STANDIN_STATE/calls.log; what a call creates (a cluster, Istio, applied objects, built and
 # loaded images) is kept under $STANDIN_STATE, so a second `make deploy` sees what the first made.
-# STANDIN_JOB_STATE=Failed makes every Job fail.
+# STANDIN_JOB_STATE=Failed makes every Job fail; STANDIN_ROLLOUT_FAIL=deployment.apps/<name> makes
+# that rollout time out; STANDIN_EXTRA_WORKLOADS adds objects to what the cluster lists. `docker
+# run` runs its command as a container would (container_run); helm keeps a release (below).
 set -euo pipefail
 tool=$(basename "$0")
 state=${STANDIN_STATE:?STANDIN_STATE is not set}
@@ -108,21 +110,41 @@ case "$tool" in
     esac
     ;;
   kubectl)
-    # Drop the global flags the scripts pass first.
+    # Drop the global flags the scripts pass first; only kind's context has a cluster behind it.
+    context=kind-mesh-kit
     while [ $# -gt 0 ]; do
       case "$1" in
-        --context | -n) shift 2 ;;
+        --context) context=$2 && shift 2 ;;
+        -n) shift 2 ;;
         *) break ;;
       esac
     done
     case "$*" in
-      "get --raw /readyz") cluster_up ;;
+      "get --raw /readyz") cluster_up && [ "$context" = kind-mesh-kit ] ;;
       "get deployment istiod "*) [ -f "$state/istio" ] && printf 'docker.io/istio/pilot:1.30.3' ;;
       "diff "*) has_line "$(content_key "$@")" "$state/applied" ;;
-      "apply "*) content_key "$@" >>"$state/applied" ;;
-      "rollout status "* | "wait "* | "label "* | "annotate "* | "delete "*) ;;
-      "get deployments,statefulsets "*) printf 'deployment.apps/orders\nstatefulset.apps/postgres\n' ;;
-      "get deployments -l "*) ;; # every Deployment already selects by version
+      "apply "*)
+        content_key "$@" >>"$state/applied"
+        # What kubectl creates carries no Helm ownership metadata (see helm below).
+        case "$*" in
+          *"/namespaces.yaml") touch "$state/unowned-namespaces" ;;
+          *"/secrets.yaml") ;;
+          *"/data.yaml" | *"/workloads.yaml" | *"/routes-"*".yaml" | *" -f dist/manifests") touch "$state/unowned-objects" ;;
+        esac
+        ;;
+      "label "*"app.kubernetes.io/managed-by=Helm"*) case "$*" in *"/namespaces.yaml"*) rm -f "$state/unowned-namespaces" ;; esac ;;
+      "rollout status "*)
+        # STANDIN_ROLLOUT_FAIL=deployment.apps/<name>: that rollout never becomes ready.
+        [ "$3" != "${STANDIN_ROLLOUT_FAIL:-}" ] || {
+          echo "error: timed out waiting for the condition" >&2
+          exit 1
+        }
+        ;;
+      "wait "* | "label "* | "annotate "* | "delete "*) ;;
+      "get deployments,statefulsets "*)
+        printf 'deployment.apps/orders\nstatefulset.apps/postgres\n'
+        if [ -n "${STANDIN_EXTRA_WORKLOADS:-}" ]; then grep '^deployment\.apps/' <<<"$STANDIN_EXTRA_WORKLOADS" || true; fi
+        ;;
       "get deployments,poddisruptionbudgets,horizontalpodautoscalers "*)
         # What the cluster runs: the shop's Deployments, plus STANDIN_EXTRA_WORKLOADS (e.g. a v2 left over).
         printf 'deployment.apps/%s\n' users payments orders notifications analytics storefront loadgen
@@ -162,7 +184,37 @@ case "$tool" in
       *) echo "kubectl stand-in: unexpected call: $*" >&2; exit 1 ;;
     esac
     ;;
-  helm) ;;
+  helm)
+    # A release in $STANDIN_STATE: `template` renders with the real helm (STANDIN_HELM), `upgrade
+    # --install` keeps what it rendered for `get manifest`. Helm refuses to adopt objects without
+    # its ownership metadata unless --take-ownership (Helm >= 3.17) is given: pkg/action/validate.go
+    # (existingResourceConflict, checkOwnership) and install.go/upgrade.go (TakeOwnership →
+    # requireAdoption) at v4.1.4. Not modelled: the per-object check (any unowned object fails).
+    render() { if [ -n "${STANDIN_HELM:-}" ]; then "$STANDIN_HELM" template "$@"; fi; }
+    args=("$@")
+    [ "${args[0]}" != --kube-context ] || args=("${args[@]:2}")
+    case "${args[0]}" in
+      template) render "${args[@]:1}" ;;
+      get) if [ -f "$state/helm-manifest" ]; then cat "$state/helm-manifest"; else echo "Error: release: not found" >&2 && exit 1; fi ;;
+      upgrade)
+        rest=() adopt=0
+        for arg in "${args[@]:1}"; do
+          case "$arg" in
+            --install) ;;
+            --take-ownership) adopt=1 ;;
+            *) rest+=("$arg") ;;
+          esac
+        done
+        if [ "$adopt" = 0 ] && { [ -f "$state/unowned-namespaces" ] || [ -f "$state/unowned-objects" ]; }; then
+          echo 'Error: UPGRADE FAILED: Unable to continue with install: ServiceAccount "users" in namespace "shop" exists and cannot be imported into the current release: invalid ownership metadata; label validation error: missing key "app.kubernetes.io/managed-by": must be set to "Helm"' >&2
+          exit 1
+        fi
+        render "${rest[@]}" >"$state/helm-manifest"
+        rm -f "$state/unowned-namespaces" "$state/unowned-objects"
+        ;;
+      *) echo "helm stand-in: unexpected call: $*" >&2; exit 1 ;;
+    esac
+    ;;
   curl)
     echo "curl stand-in: the rehearsal has no network ($*)" >&2
     exit 1
