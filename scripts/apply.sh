@@ -3,8 +3,10 @@
 # the Secrets from .secrets/, then the data tier (PostgreSQL, NATS, the database init Job), waited
 # for, and only then the services — so no service starts into missing databases and spends its
 # CrashLoopBackOff delays before the rollout wait begins. The routes come last, make-before-break
-# (Istio's "Avoid 503 errors while reconfiguring service routes", IST0173): every version is rolled
-# out before a route names it, and a subset goes only once no route names it. With
+# (istio.io, Traffic Management Best Practices, "Avoid 503 errors while reconfiguring service
+# routes"; a subset that selects no ready pod answers 503 UH, analyzer message IST0173): every
+# version is rolled out before its subset and the routes that name it are applied, and when a
+# version goes, the routes leave it before its subset goes, and it goes last. With
 # DEPLOY_WITH=helm the chart in charts/mesh-kit replaces dist/manifests/. Changes nothing when the
 # cluster already matches.
 # shellcheck source=lib.sh
@@ -64,7 +66,18 @@ wait_for_workloads() {
 
 # apply_file WHAT FILE: apply_changed, for a file that may hold no object.
 apply_file() {
+  APPLIED=0
   if [ -s "$2" ]; then apply_changed "$1" -f "$2"; fi
+}
+
+# settle WHAT: after a change of WHAT, gives istiod time to push it to the proxies before the next
+# change relies on it (configuration reaches the proxies eventually, not at once: Istio's
+# make-before-break guidance says to wait a few seconds between the two steps).
+settle() {
+  if [ "$APPLIED" = 1 ]; then
+    step "giving the proxies ${ROUTE_SETTLE_SECONDS}s to receive the $1"
+    sleep "$ROUTE_SETTLE_SECONDS"
+  fi
 }
 
 if [ "${DEPLOY_WITH:-manifests}" = helm ]; then
@@ -104,7 +117,7 @@ else
   apply_file "$manifests without routes" "$tmp/workloads.yaml"
   step "waiting for every workload in namespace $NAMESPACE"
   wait_for_workloads "$PART_OF_LABEL" "$tmp/jobs" \
-    "the routes (VirtualServices, DestinationRules) were left as they were, so no request reaches it; .traffic.json and $manifests already say the new state: fix it and run this again, or go back (\`make rollback SERVICE=<name>\`)"
+    "the routes (VirtualServices, DestinationRules) were left as they were, so the traffic weights have not changed; .traffic.json and $manifests already say the new state: fix it and run this again, or go back (after \`make canary\`: \`make rollback SERVICE=<name>\`)"
   # A version the manifests no longer run (`make rollback` removes a v2, `make promote` a v1): its
   # routes go first, then its subset, then (below) the version itself.
   stale=()
@@ -113,10 +126,13 @@ else
   done
   if [ ${#stale[@]} -eq 0 ]; then
     apply_file "subsets (DestinationRules)" "$tmp/routes-subsets.yaml"
+    settle "subsets"
     apply_file "routes (VirtualServices)" "$tmp/routes-weights.yaml"
   else
     apply_file "routes (VirtualServices)" "$tmp/routes-weights.yaml"
+    settle "routes"
     apply_file "subsets (DestinationRules)" "$tmp/routes-subsets.yaml"
+    settle "subsets"
     for object in "${stale[@]}"; do
       step "deleting $object (no longer in $manifests)"
       kube -n "$NAMESPACE" delete "$object" --ignore-not-found

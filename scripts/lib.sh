@@ -54,14 +54,19 @@ kube() { kubectl --context "$KUBE_CONTEXT" "$@"; }
 
 # apply_changed WHAT -f FILE|DIR: server-side apply (the kit's files are the truth for the objects
 # they name), but only when `kubectl diff` finds a difference, so a second run changes nothing.
+# Sets APPLIED to 1 when it applied, 0 when nothing changed.
+APPLIED=0
+# shellcheck disable=SC2034 # APPLIED is read by the scripts that source this file
 apply_changed() {
   local what=$1
   shift
   if kube diff --server-side --force-conflicts --field-manager=mesh-kit "$@" >/dev/null 2>&1; then
     step "$what: no changes"
+    APPLIED=0
   else
     step "$what: applying"
     kube apply --server-side --force-conflicts --field-manager=mesh-kit "$@"
+    APPLIED=1
   fi
 }
 

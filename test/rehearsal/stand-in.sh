@@ -141,6 +141,7 @@ case "$tool" in
         }
         ;;
       "wait "* | "label "* | "annotate "* | "delete "*) ;;
+      "get deployments,statefulsets "*"mesh-kit.dev/tier=data "*) printf 'statefulset.apps/postgres\n' ;;
       "get deployments,statefulsets "*)
         printf 'deployment.apps/orders\nstatefulset.apps/postgres\n'
         if [ -n "${STANDIN_EXTRA_WORKLOADS:-}" ]; then grep '^deployment\.apps/' <<<"$STANDIN_EXTRA_WORKLOADS" || true; fi
