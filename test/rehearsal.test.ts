@@ -121,23 +121,6 @@ describe('a fresh clone, through make', { timeout: 300_000 }, () => {
     expect(Date.now() - started).toBeLessThan(60_000);
   });
 
-  it('make canary rolls v2 out before any route names it; a v2 that never becomes ready leaves the routes alone', () => {
-    const traffic = join(user.clone, '.traffic.json');
-    const failed = user.make('canary', {
-      SERVICE: 'storefront',
-      WEIGHT: '20',
-      STANDIN_EXTRA_WORKLOADS: 'deployment.apps/storefront-v2',
-      STANDIN_ROLLOUT_FAIL: 'deployment.apps/storefront-v2',
-    });
-    expect(failed.status).not.toBe(0);
-    expect(failed.output).toContain('error: deployment.apps/storefront-v2 did not become ready within 300s');
-    expect(failed.output).toContain('the routes (VirtualServices, DestinationRules) were left as they were');
-    expect(applyIndex(failed, 'workloads.yaml')).toBeGreaterThan(-1);
-    expect(applyIndex(failed, 'routes-subsets.yaml')).toBe(-1);
-    expect(applyIndex(failed, 'routes-weights.yaml')).toBe(-1);
-    rmSync(traffic);
-  });
-
   it('make canary shifts traffic through synth and apply, once; a bad WEIGHT is named; rollback removes the v2', () => {
     const storefront = (): string =>
       readFileSync(join(user.clone, 'dist', 'manifests', '30-storefront.k8s.yaml'), 'utf8');
@@ -184,6 +167,26 @@ describe('a fresh clone, through make', { timeout: 300_000 }, () => {
       'kubectl --context kind-mesh-kit -n shop delete poddisruptionbudget.policy/storefront-v2 --ignore-not-found',
     ]);
   }, 300_000);
+
+  it('make canary rolls v2 out before any route names it; a v2 that never becomes ready leaves the routes alone', () => {
+    const traffic = join(user.clone, '.traffic.json');
+    const failed = user.make('canary', {
+      SERVICE: 'storefront',
+      WEIGHT: '20',
+      STANDIN_EXTRA_WORKLOADS: 'deployment.apps/storefront-v2',
+      STANDIN_ROLLOUT_FAIL: 'deployment.apps/storefront-v2',
+    });
+    expect(failed.status).not.toBe(0);
+    expect(failed.output).toContain('error: deployment.apps/storefront-v2 did not become ready within 300s');
+    expect(failed.output).toContain('the routes (VirtualServices, DestinationRules) were left as they were');
+    expect(applyIndex(failed, 'workloads.yaml')).toBeGreaterThan(-1);
+    expect(applyIndex(failed, 'routes-subsets.yaml')).toBe(-1);
+    expect(applyIndex(failed, 'routes-weights.yaml')).toBe(-1);
+    // What the error suggests puts v1 alone back.
+    const back = user.make('rollback', { SERVICE: 'storefront' });
+    expect(back.status, back.output).toBe(0);
+    expect(readFileSync(traffic, 'utf8')).toContain('"stage": "stable"');
+  });
 
   it('make chaos SCENARIO=payments-replica-down adds payments-faulty through synth and apply, once; chaos-off removes it', () => {
     const payments = (): string => readFileSync(join(user.clone, 'dist', 'manifests', '30-payments.k8s.yaml'), 'utf8');

@@ -15,7 +15,15 @@ touch "$state/clusters" "$state/applied" "$state/images" "$state/node-images"
 
 has_line() { grep -qxF -- "$1" "$2"; }
 
-# The content of every -f FILE|DIR argument: what `kubectl diff` compares with what was applied.
+# The name of the -f FILE|DIR argument (its last part: scripts/apply.sh's files live in a new
+# temporary folder each run) and the content of every one: `kubectl diff` compares the content with
+# what the last apply of the same name applied.
+applied_as() {
+  local args=("$@") i
+  for ((i = 0; i < ${#args[@]}; i++)); do
+    if [ "${args[$i]}" = -f ]; then basename "${args[$((i + 1))]}" && return; fi
+  done
+}
 content_key() {
   local args=("$@") i path
   for ((i = 0; i < ${#args[@]}; i++)); do
@@ -122,9 +130,9 @@ case "$tool" in
     case "$*" in
       "get --raw /readyz") cluster_up && [ "$context" = kind-mesh-kit ] ;;
       "get deployment istiod "*) [ -f "$state/istio" ] && printf 'docker.io/istio/pilot:1.30.3' ;;
-      "diff "*) has_line "$(content_key "$@")" "$state/applied" ;;
+      "diff "*) [ "$(grep "^$(applied_as "$@") " "$state/applied" | tail -n 1)" = "$(applied_as "$@") $(content_key "$@")" ] ;;
       "apply "*)
-        content_key "$@" >>"$state/applied"
+        echo "$(applied_as "$@") $(content_key "$@")" >>"$state/applied"
         # What kubectl creates carries no Helm ownership metadata (see helm below).
         case "$*" in
           *"/namespaces.yaml") touch "$state/unowned-namespaces" ;;
