@@ -10,6 +10,6 @@ if [ "${DEPLOY_WITH:-manifests}" != manifests ]; then
   die "make $1 changes dist/manifests; the Helm chart is the catalog as a fresh clone deploys it (DEPLOY_WITH=manifests)"
 fi
 # The state changes only when there is a cluster to follow it.
-if [ "$1" != show ]; then need_cluster; fi
+if [ "${1:-}" != show ]; then need_cluster; fi
 step "$*"
 node_run node --import tsx scripts/traffic.ts "$@"
