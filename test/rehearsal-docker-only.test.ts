@@ -25,7 +25,7 @@ describe('a Docker-only host, through make', { timeout: 300_000 }, () => {
     const job = /kind: Job\n(?:.*\n)*?\s+name: (postgres-init-[0-9a-f-]+)/.exec(data)?.[1] ?? 'no Job';
     const dataApplied = run.calls.findIndex((call) => / apply .*\/data\.yaml$/.test(call));
     const waited = run.calls.findIndex((call) => call.includes(`get job.batch/${job} `));
-    const servicesApplied = run.calls.findIndex((call) => / apply .* -f dist\/manifests/.test(call));
+    const servicesApplied = run.calls.findIndex((call) => / apply .*\/workloads\.yaml$/.test(call));
     expect(dataApplied).toBeGreaterThan(-1);
     expect(waited).toBeGreaterThan(dataApplied);
     expect(waited).toBeLessThan(servicesApplied);
