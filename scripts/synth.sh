@@ -10,10 +10,7 @@
 need_tag
 load_catalog
 
-revision=
-if [ -f "$SECRETS_DIR/$POSTGRES_ADMIN_SECRET.json" ]; then
-  revision=$(cat "$SECRETS_DIR/$POSTGRES_ADMIN_SECRET.json" "$SECRETS_DIR"/*"$DATABASE_SECRET_SUFFIX".json | sha256_stdin)
-fi
+revision=$(credentials_revision)
 # The synth hashes each credential file there (only the digests reach the manifests).
 export SECRETS_DIR
 step "synthesizing dist/manifests/ for $REGISTRY/<service>:$TAG"

@@ -229,6 +229,22 @@ describe('charts/mesh-kit', () => {
       expect(digestOf(rendered, 'Deployment', 'users')).toBe(digestOf(defaults, 'Deployment', 'users'));
     });
 
+    it('names the database init Job after the credentials revision as synth does, so new credentials re-run it', () => {
+      const revision = 'c0ffee'.repeat(10) + 'beef';
+      const job = (objects: readonly KubeObject[]): string =>
+        objects.find((object) => object.kind === 'Job')?.metadata.name ?? 'no Job';
+      const synthesized = synthesize({ registry: 'mesh-kit', tag: rootVersion(), credentialsRevision: revision });
+      const rendered = render('--set-string', `database.credentialsRevision=${revision}`);
+      expect(job(rendered)).toMatch(/^postgres-init-[0-9a-f]{8}-c0ffeec0$/);
+      expect(job(rendered)).toBe(job(synthesized.flatMap((file) => file.objects)));
+      expect(job(rendered)).not.toBe(job(render()));
+      expect(JSON.stringify(rendered)).not.toContain(revision);
+    });
+
+    it('takes --take-ownership, which scripts/apply.sh passes to adopt what kubectl created (Helm >= 3.17)', () => {
+      expect(execFileSync(helm, ['upgrade', '--help'], { encoding: 'utf8' })).toContain('--take-ownership');
+    });
+
     it('refuses the tag latest', () => {
       const result = spawnSync(helm, ['template', 'x', CHART_DIR, '--set-string', 'image.tag=latest'], {
         encoding: 'utf8',

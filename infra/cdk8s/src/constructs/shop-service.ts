@@ -157,8 +157,9 @@ export class ShopService extends Construct {
           : {
               autoscaling: {
                 ...spec.autoscaling,
-                // A second version starts from its own replicas and may grow as far as the first.
-                minReplicas: d.version === catalog.version ? spec.autoscaling.minReplicas : d.replicas,
+                // A canary starts from its own replicas and may grow as far as the first; the
+                // version carrying the traffic (v1, or a promoted v2) keeps the catalog's floor.
+                minReplicas: d.primary ? spec.autoscaling.minReplicas : d.replicas,
               },
             }),
       })),
