@@ -65,13 +65,17 @@ apply_changed "secrets from $secrets" -f "$secrets"
 
 if [ "${DEPLOY_WITH:-manifests}" = helm ]; then
   need helm "run \`make tools\`"
-  need_tag
   release=mesh-kit
   # Let the release adopt the Namespace applied above.
   kube label --overwrite -f "$tmp/namespaces.yaml" app.kubernetes.io/managed-by=Helm >/dev/null
   kube annotate --overwrite -f "$tmp/namespaces.yaml" meta.helm.sh/release-name=$release meta.helm.sh/release-namespace="$NAMESPACE" >/dev/null
-  values=(--set-string "image.registry=$REGISTRY" --set-string "image.tag=$TAG"
-    --set-file "jwt.users.jwks=${JWKS_FILE:-$SECRETS_DIR/jwks.json}"
+  values=(--set-string "image.registry=$REGISTRY")
+  if [ -n "${TAG:-}" ]; then
+    values+=(--set-string "image.tag=$TAG")
+  else
+    for service in $SERVICES; do values+=(--set-string "image.tags.$service=$(image_tag "$service")"); done
+  fi
+  values+=(--set-file "jwt.users.jwks=${JWKS_FILE:-$SECRETS_DIR/jwks.json}"
     --set-file "jwt.loadgen.jwks=${LOADGEN_JWKS_FILE:-$SECRETS_DIR/loadgen-jwks.json}")
   helm template "$release" charts/mesh-kit --namespace "$NAMESPACE" "${values[@]}" >"$tmp/wanted.yaml"
   if helm --kube-context "$KUBE_CONTEXT" get manifest "$release" --namespace "$NAMESPACE" >"$tmp/current.yaml" 2>/dev/null &&

@@ -2,7 +2,8 @@
 # A recording, stateful stand-in for kind, kubectl, docker, istioctl, helm and curl, installed under
 # each of those names by test/rehearsal/rehearsal.ts. Every call is appended to
 # $STANDIN_STATE/calls.log; what a call creates (a cluster, Istio, applied objects, built and
-# loaded images) is kept under $STANDIN_STATE, so a second `make deploy` sees what the first made.
+# loaded images, the Deployments applied with their images) is kept under $STANDIN_STATE, so a
+# second `make deploy` sees what the first made.
 # STANDIN_JOB_STATE=Failed makes every Job fail.
 set -euo pipefail
 tool=$(basename "$0")
@@ -24,6 +25,21 @@ content_key() {
 }
 
 cluster_up() { has_line mesh-kit "$state/clusters"; }
+
+# "<app> <name> <image>" of each Deployment in the -f DIR arguments: what the cluster then runs.
+deployments_in() {
+  local args=("$@") i
+  for ((i = 0; i < ${#args[@]}; i++)); do
+    if [ "${args[$i]}" != -f ] || [ ! -d "${args[$((i + 1))]}" ]; then continue; fi
+    # shellcheck disable=SC2016 # awk's own fields
+    find "${args[$((i + 1))]}" -type f -name '*.yaml' -print | LC_ALL=C sort | xargs awk '
+      FNR == 1 || /^---/ { kind = ""; name = ""; app = ""; image = "" }
+      /^kind: / { kind = $2 }
+      /^  name: / && name == "" { name = $2 }
+      /^    app: / && app == "" { app = $2 }
+      /^ +image: / && image == "" { image = $2; if (kind == "Deployment") print app, name, image }'
+  done
+}
 
 case "$tool" in
   kind)
@@ -69,9 +85,14 @@ case "$tool" in
       "get --raw /readyz") cluster_up ;;
       "get deployment istiod "*) [ -f "$state/istio" ] && printf 'docker.io/istio/pilot:1.30.3' ;;
       "diff "*) has_line "$(content_key "$@")" "$state/applied" ;;
-      "apply "*) content_key "$@" >>"$state/applied" ;;
+      "apply "*)
+        content_key "$@" >>"$state/applied"
+        deployments=$(deployments_in "$@")
+        if [ -n "$deployments" ]; then echo "$deployments" >"$state/deployments"; fi
+        ;;
       "rollout status "* | "wait "* | "label "* | "annotate "* | "delete "*) ;;
       "get deployments,statefulsets "*) printf 'deployment.apps/orders\nstatefulset.apps/postgres\n' ;;
+      "get deployments -l "*"{.metadata.name} {.spec.template.spec.containers[0].image}"*) cat "$state/deployments" 2>/dev/null || true ;;
       "get deployments -l "*) ;; # every Deployment already selects by version
       "get deployments,poddisruptionbudgets,horizontalpodautoscalers "*)
         # What the cluster runs: the shop's Deployments, plus STANDIN_EXTRA_WORKLOADS (e.g. a v2 left over).
