@@ -104,7 +104,13 @@ describe.skipIf(!dockerRuns)('every service image, built through make and run as
       timeout: 40 * 60_000,
     });
     buildSeconds = (Date.now() - started) / 1000;
-    if (make.status !== 0) throw new Error(`make images failed:\n${make.stdout}${make.stderr}`);
+    if (make.status !== 0) {
+      const hint =
+        process.env['NODE_IMAGE'] === undefined
+          ? '\n(without a reachable image registry, build a stand-in base first: NODE_IMAGE=$(scripts/ci/base-image.sh) npm test)'
+          : '';
+      throw new Error(`make images failed:\n${make.stdout}${make.stderr}${hint}`);
+    }
     built = [...make.stdout.matchAll(/==> images: building mesh-kit\/([a-z-]+):/g)].map((m) => m[1] ?? '');
 
     // Each service's tag as make computed it, and the manifests synthesized with those tags.
