@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Copies the locally built service images into the kind nodes (pods use them IfNotPresent), each
-# once: an image the node already has under its content-hashed tag (service_tag in lib.sh) is skipped. `docker save` then
-# `kind load image-archive` works with Docker's classic and containerd image stores alike (kind
-# issue #3795). Skipped when the images were pushed to a registry (REGISTRY=...) or off kind.
+# once: an image the node already has under its content-hashed tag (service_tag in lib.sh) is
+# skipped. `docker save` then `kind load image-archive` works with Docker's classic and containerd
+# image stores alike (kind issue #3795). Skipped when the images were pushed to a registry (REGISTRY=...) or off kind.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
