@@ -3,9 +3,17 @@
 #   docker buildx build --build-arg SERVICE=users -t mesh-kit/users:0.1.0 .
 # The rules it meets are tested in test/dockerfiles.test.ts.
 
+# The base of every stage. CI, which reaches no image registry, builds from a stand-in made of
+# Debian packages and the same Node major (scripts/ci/base-image.sh): every RUN below is plain POSIX
+# sh, the same on Alpine and Debian.
+ARG NODE_IMAGE=node:24-alpine
+# BuildKit sets $BUILDPLATFORM (declaring it here would empty it); the classic builder (Docker
+# without buildx) sets nothing, so scripts/images.sh passes --build-arg BUILD_PLATFORM=linux/<arch> there.
+ARG BUILD_PLATFORM
+
 # Compile with the whole toolchain, on the build machine's own platform: the output is plain
 # JavaScript, the same for every target platform.
-FROM --platform=$BUILDPLATFORM node:24-alpine AS build
+FROM --platform=${BUILD_PLATFORM:-$BUILDPLATFORM} ${NODE_IMAGE} AS build
 ARG SERVICE
 RUN test -n "$SERVICE" || { echo 'build with --build-arg SERVICE=<a workspace under services/>' >&2; exit 1; }
 WORKDIR /app
@@ -24,7 +32,7 @@ RUN mkdir -p out/services/runtime out/services/${SERVICE} \
   && if [ -d services/${SERVICE}/migrations ]; then cp -R services/${SERVICE}/migrations out/services/${SERVICE}/; fi
 
 # Production dependencies only: no compiler, test or lint packages.
-FROM node:24-alpine AS deps
+FROM ${NODE_IMAGE} AS deps
 ARG SERVICE
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -33,7 +41,7 @@ COPY services/${SERVICE}/package.json services/${SERVICE}/
 RUN npm ci --omit=dev --workspace=services/${SERVICE} --no-audit --no-fund \
   && mkdir -p services/runtime/node_modules services/${SERVICE}/node_modules
 
-FROM node:24-alpine
+FROM ${NODE_IMAGE}
 ARG SERVICE
 ENV NODE_ENV=production
 WORKDIR /app

@@ -5,8 +5,10 @@ SHELL := /usr/bin/env bash
 .NOTPARALLEL:
 
 # Where to deploy. Empty CONTEXT = the local kind cluster `mesh-kit`; REGISTRY and TAG name the
-# images ($(REGISTRY)/<service>:$(TAG)); DEPLOY_WITH=helm applies charts/mesh-kit instead of
-# dist/manifests. See "Beyond kind" in docs/operations.md.
+# images ($(REGISTRY)/<service>:$(TAG); without TAG each service's tag hashes its own inputs);
+# DEPLOY_WITH=helm applies charts/mesh-kit instead of dist/manifests. See "Beyond kind" in
+# docs/operations.md. The traffic targets (canary, promote, rollback, mirror, chaos) keep the tags
+# the cluster runs: they change traffic, never code.
 REGISTRY ?=
 TAG ?=
 CONTEXT ?=
@@ -55,7 +57,7 @@ addons: ## Install Prometheus, Jaeger, Kiali and Grafana from the pinned Istio r
 	scripts/addons.sh
 
 .PHONY: images
-images: ## Build each service's image (multi-arch and pushed when REGISTRY is set)
+images: ## Build each service's image under a tag of its own inputs (multi-arch and pushed when REGISTRY is set)
 	scripts/images.sh
 
 .PHONY: load
@@ -117,37 +119,37 @@ verify: ## Prove the mesh promises on the live cluster (NAMESPACE=<the shop's na
 .PHONY: canary
 canary: ## Send WEIGHT percent (0-100) of SERVICE's traffic to its v2; x-canary: always pins v2
 	scripts/traffic.sh canary "$(SERVICE)" "$(WEIGHT)"
-	scripts/synth.sh
+	TAGS_FROM=cluster scripts/synth.sh
 	scripts/apply.sh
 
 .PHONY: promote
 promote: ## Make SERVICE's v2 its only version (after a canary)
 	scripts/traffic.sh promote "$(SERVICE)"
-	scripts/synth.sh
+	TAGS_FROM=cluster scripts/synth.sh
 	scripts/apply.sh
 
 .PHONY: rollback
 rollback: ## Send all of SERVICE's traffic back to v1 and remove its v2
 	scripts/traffic.sh rollback "$(SERVICE)"
-	scripts/synth.sh
+	TAGS_FROM=cluster scripts/synth.sh
 	scripts/apply.sh
 
 .PHONY: mirror
 mirror: ## Copy PERCENT of SERVICE's requests to its v2, answers discarded (0 stops)
 	scripts/traffic.sh mirror "$(SERVICE)" "$(PERCENT)"
-	scripts/synth.sh
+	TAGS_FROM=cluster scripts/synth.sh
 	scripts/apply.sh
 
 .PHONY: chaos
 chaos: ## Switch on the catalog's fault scenario SCENARIO (make chaos-off ends it)
 	scripts/traffic.sh chaos "$(SCENARIO)"
-	scripts/synth.sh
+	TAGS_FROM=cluster scripts/synth.sh
 	scripts/apply.sh
 
 .PHONY: chaos-off
 chaos-off: ## Switch off the fault scenario
 	scripts/traffic.sh chaos-off
-	scripts/synth.sh
+	TAGS_FROM=cluster scripts/synth.sh
 	scripts/apply.sh
 
 .PHONY: status

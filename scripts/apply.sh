@@ -82,10 +82,14 @@ settle() {
 
 if [ "${DEPLOY_WITH:-manifests}" = helm ]; then
   need helm "run \`make tools\`"
-  need_tag
   release=mesh-kit
-  values=(--set-string "image.registry=$REGISTRY" --set-string "image.tag=$TAG"
-    --set-file "jwt.users.jwks=${JWKS_FILE:-$SECRETS_DIR/jwks.json}"
+  values=(--set-string "image.registry=$REGISTRY")
+  if [ -n "${TAG:-}" ]; then
+    values+=(--set-string "image.tag=$TAG")
+  else
+    for service in $SERVICES; do values+=(--set-string "image.tags.$service=$(image_tag "$service")"); done
+  fi
+  values+=(--set-file "jwt.users.jwks=${JWKS_FILE:-$SECRETS_DIR/jwks.json}"
     --set-file "jwt.loadgen.jwks=${LOADGEN_JWKS_FILE:-$SECRETS_DIR/loadgen-jwks.json}"
     --set-string "database.credentialsRevision=$(credentials_revision)")
   # A digest of each credential file, as synth takes it: a new one rolls the pods that read it.

@@ -1,7 +1,8 @@
 /**
  * `npm run chart`: regenerates the shop's Helm chart (charts/mesh-kit) from the cdk8s app. It
  * synthesizes with the default image registry and tag and the test-only JWKS fixtures, then turns
- * exactly these inputs into values: image.registry, image.tag, jwt.<issuer id>.jwks (the inline
+ * exactly these inputs into values: image.registry, image.tag (image.tags.<service> overrides it per
+ * service), jwt.<issuer id>.jwks (the inline
  * JWKS of each catalog issuer without a jwksUri), credentialDigests (a pod template's credentials
  * digest becomes a call of the chart's `mesh-kit.credentials` helper over that value; empty, each
  * Secret counts as `unknown`, as synth without .secrets/ has it) and database.credentialsRevision
@@ -157,8 +158,9 @@ export function buildChart(inputs: ChartInputs): Map<string, string> {
   files.set(
     'values.yaml',
     GENERATED +
-      '# Images are <image.registry>/<service>:<image.tag>.\n' +
-      stringify({ image: { registry: inputs.registry, tag: inputs.tag } }) +
+      '# Images are <image.registry>/<service>:<image.tag>, or :<image.tags.<service>> when given\n' +
+      '# (`make deploy DEPLOY_WITH=helm` passes each service its own tag).\n' +
+      stringify({ image: { registry: inputs.registry, tag: inputs.tag, tags: {} } }) +
       '# The public JWKS (JSON text) of each token issuer the ingress gateway verifies tokens with\n' +
       '# (issuer, audiences and any jwksUri come from the catalog). The defaults are test-only keys\n' +
       '# with no private half anywhere: set yours (`make secrets` writes them), e.g.\n' +
@@ -189,6 +191,11 @@ export function buildChart(inputs: ChartInputs): Map<string, string> {
             properties: {
               registry: { type: 'string', minLength: 1 },
               tag: { type: 'string', minLength: 1, not: { const: 'latest' } },
+              tags: {
+                type: 'object',
+                propertyNames: { enum: catalog.services.map((s) => s.name) },
+                additionalProperties: { type: 'string', minLength: 1, not: { const: 'latest' } },
+              },
             },
           },
           credentialDigests: {
@@ -259,7 +266,7 @@ export function buildChart(inputs: ChartInputs): Map<string, string> {
     for (const service of services) {
       template = template.replaceAll(
         IMAGE_TOKEN(service),
-        `"{{ .Values.image.registry }}/${service}:{{ .Values.image.tag }}"`,
+        `"{{ .Values.image.registry }}/${service}:{{ index .Values.image.tags "${service}" | default .Values.image.tag }}"`,
       );
     }
     for (const job of jobs) template = template.replaceAll(JOB_TOKEN(job), jobNameTemplate(job));
@@ -279,6 +286,8 @@ export function buildChart(inputs: ChartInputs): Map<string, string> {
 export function synthesize(options: {
   registry: string;
   tag: string;
+  /** Each service's own tag (IMAGE_TAGS). @default tag for every service */
+  tags?: Readonly<Record<string, string>>;
   /** JWKS file by issuer id. @default FIXTURE_JWKS_FILES */
   jwksFiles?: Readonly<Record<string, string>>;
   /** The credential files synth hashes. @default none (each Secret `unknown`) */
@@ -296,6 +305,9 @@ export function synthesize(options: {
         CDK8S_OUTDIR: outdir,
         IMAGE_REGISTRY: options.registry,
         IMAGE_TAG: options.tag,
+        IMAGE_TAGS: Object.entries(options.tags ?? {})
+          .map(([service, tag]) => `${service}=${tag}`)
+          .join(','),
         ...Object.fromEntries(
           Object.entries(options.jwksFiles ?? FIXTURE_JWKS_FILES).map(([id, file]) => [jwksFileVariable(id), file]),
         ),

@@ -22,21 +22,25 @@ REGISTRY=${REGISTRY:-mesh-kit}
 sha256_files() { if command -v sha256sum >/dev/null 2>&1; then sha256sum "$@"; else shasum -a 256 "$@"; fi; }
 sha256_stdin() { sha256_files - | cut -d' ' -f1; }
 
-# The image tag: the package version plus a hash of everything the images are built from (the
-# Dockerfile and the files it copies, minus what .dockerignore leaves out), so every code change
-# rolls out and an unchanged tree rolls out nothing.
+# image_tag SERVICE: the package version plus a hash of everything SERVICE's image is built from —
+# the Dockerfile, .dockerignore, the root package files, the runtime workspace and the service's own
+# (minus what .dockerignore leaves out), and NODE_IMAGE when that build argument replaces the base —
+# so a code change rolls out the services it touches, and an unchanged tree rolls out nothing.
 image_tag() {
-  local version file files=()
+  local service=$1 version file files=()
   version=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$ROOT/package.json" | head -n 1)
   while IFS= read -r file; do files+=("$file"); done < <(
-    find Dockerfile .dockerignore package.json package-lock.json tsconfig.base.json services -type f \
-      -not -path '*/node_modules/*' -not -path '*/dist/*' -not -path '*/test/*' -not -name '*.tsbuildinfo' \
+    find Dockerfile .dockerignore package.json package-lock.json tsconfig.base.json services/runtime "services/$service" \
+      -type f -not -path '*/node_modules/*' -not -path '*/dist/*' -not -path '*/test/*' -not -name '*.tsbuildinfo' \
       -print | LC_ALL=C sort
   )
-  printf '%s-%s' "$version" "$(sha256_files "${files[@]}" | sha256_stdin | cut -c1-12)"
+  printf '%s-%s' "$version" "$({
+    sha256_files "${files[@]}"
+    if [ -n "${NODE_IMAGE:-}" ]; then echo "NODE_IMAGE=$NODE_IMAGE"; fi
+  } | sha256_stdin | cut -c1-12)"
 }
-# need_tag: sets TAG (given, or image_tag) for the scripts that name images; the others skip the hashing.
-need_tag() { TAG=${TAG:-$(image_tag)}; }
+# service_tag SERVICE: TAG when given (every image under one release tag), else image_tag SERVICE.
+service_tag() { if [ -n "${TAG:-}" ]; then printf '%s' "$TAG"; else image_tag "$1"; fi; }
 # shellcheck disable=SC2034 # used by the scripts that source this file
 SECRETS_DIR=${SECRETS_DIR:-$ROOT/.secrets}
 
@@ -91,7 +95,7 @@ load_catalog() {
 }
 
 # The environment the Node scripts read (process.env): node_run hands each one into the container.
-NODE_RUN_ENV=(IMAGE_REGISTRY IMAGE_TAG JWKS_FILE LOADGEN_JWKS_FILE DB_CREDENTIALS_REVISION NAME SCOPES SUB
+NODE_RUN_ENV=(IMAGE_REGISTRY IMAGE_TAG IMAGE_TAGS JWKS_FILE LOADGEN_JWKS_FILE DB_CREDENTIALS_REVISION NAME SCOPES SUB
   KUBE_CONTEXT APIKEYS_DATABASE_URL SECRETS_DIR TRAFFIC_FILE MANIFESTS_DIR)
 
 # credentials_revision: a SHA-256 over the database credential files under SECRETS_DIR (empty before

@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # Copies the locally built service images into the kind nodes (pods use them IfNotPresent), each
-# once: an image the node already has under this content-hashed tag is skipped. `docker save` then
-# `kind load image-archive` works with Docker's classic and containerd image stores alike (kind
-# issue #3795). Skipped when the images were pushed to a registry (REGISTRY=...) or off kind.
+# once: an image the node already has under its content-hashed tag (service_tag in lib.sh) is
+# skipped. `docker save` then `kind load image-archive` works with Docker's classic and containerd
+# image stores alike (kind issue #3795). Skipped when the images were pushed to a registry (REGISTRY=...) or off kind.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
-need_tag
 
 if ! on_kind || [ "$REGISTRY" != mesh-kit ]; then
   step "images were pushed to $REGISTRY: nothing to load into kind"
@@ -27,7 +26,7 @@ on_every_node() {
 
 load_catalog
 for service in $SERVICES; do
-  image="$REGISTRY/$service:$TAG"
+  image="$REGISTRY/$service:$(service_tag "$service")"
   if on_every_node "$image"; then
     step "$image already in kind"
     continue

@@ -70,7 +70,9 @@ describe('the chart generator', () => {
   it('turns the image registry and tag and the JWKS into values, and nothing else', () => {
     const files = buildChart(fixture);
     const users = files.get('templates/30-users.k8s.yaml') ?? '';
-    expect(users).toContain('image: "{{ .Values.image.registry }}/users:{{ .Values.image.tag }}"');
+    expect(users).toContain(
+      'image: "{{ .Values.image.registry }}/users:{{ index .Values.image.tags "users" | default .Values.image.tag }}"',
+    );
     expect(users).toContain('image: elsewhere/users:0.1.0');
     expect(users).toContain('{{ "{{" }} not a template }}');
     expect(files.get('templates/50-gateway-policy.k8s.yaml')).toContain('jwks: {{ .Values.jwt.users.jwks | toJson }}');
@@ -186,7 +188,7 @@ describe('charts/mesh-kit', () => {
       expect(sorted(render())).toEqual(sorted(synthesized));
     });
 
-    it('renders, with a registry, tag, JWKS and credential digests given, what synth makes of the same inputs', () => {
+    it('renders, with a registry, tags, JWKS and credential digests given, what synth makes of the same inputs', () => {
       const jwksFile = join(scratch, 'jwks.json');
       const loadgenJwksFile = join(scratch, 'loadgen-jwks.json');
       writeFileSync(jwksFile, JSON.stringify(generateSigningKeys().jwks));
@@ -200,6 +202,7 @@ describe('charts/mesh-kit', () => {
       const synthesized = synthesize({
         registry: 'ghcr.io/me',
         tag: '1.2.3',
+        tags: { payments: '1.2.3-payments' },
         jwksFiles: { users: jwksFile, loadgen: loadgenJwksFile },
         secretsDir,
       }).flatMap((f) => f.objects);
@@ -209,6 +212,8 @@ describe('charts/mesh-kit', () => {
         'image.registry=ghcr.io/me',
         '--set-string',
         'image.tag=1.2.3',
+        '--set-string',
+        'image.tags.payments=1.2.3-payments',
         '--set-file',
         `jwt.users.jwks=${jwksFile}`,
         '--set-file',
@@ -216,6 +221,7 @@ describe('charts/mesh-kit', () => {
       );
       expect(sorted(rendered)).toEqual(sorted(synthesized));
       expect(JSON.stringify(rendered)).toContain('"image":"ghcr.io/me/orders:1.2.3"');
+      expect(JSON.stringify(rendered)).toContain('"image":"ghcr.io/me/payments:1.2.3-payments"');
       // The digests reached the pod templates that read those Secrets (orders', NATS'), not others.
       const digestOf = (objects: readonly KubeObject[], kind: string, name: string): string | undefined =>
         (

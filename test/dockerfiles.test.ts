@@ -133,10 +133,12 @@ describe("the build stage's image contents", () => {
 });
 
 describe('the Dockerfile rules', () => {
-  it('read FROM with a --platform flag', () => {
+  it('read FROM with a --platform flag, and a base from an ARG by its default', () => {
     const text = [
-      'FROM --platform=$BUILDPLATFORM node:24-alpine AS build',
-      'FROM node:24-alpine',
+      'ARG NODE_IMAGE=node:24-alpine',
+      'ARG BUILD_PLATFORM',
+      'FROM --platform=${BUILD_PLATFORM:-$BUILDPLATFORM} node:24-alpine AS build',
+      'FROM ${NODE_IMAGE}',
       'USER 1000',
       'CMD ["node"]',
     ];
@@ -208,7 +210,7 @@ describe('the build context', () => {
           .replace(/\/$/, ''),
       );
 
-  it("the image tag (scripts/lib.sh) hashes the Dockerfile and the services' sources, not their tests", () => {
+  it("each image's tag (scripts/lib.sh) hashes the Dockerfile, the runtime and its own service's sources, not their tests", () => {
     const dir = mkdtempSync(join(tmpdir(), 'mesh-kit-tag-'));
     try {
       for (const file of [
@@ -223,11 +225,18 @@ describe('the build context', () => {
       }
       writeFileSync(join(dir, 'Dockerfile'), dockerfile);
       writeFileSync(join(dir, '.dockerignore'), readFileSync(new URL('.dockerignore', root)));
-      mkdirSync(join(dir, 'services/users/src'), { recursive: true });
+      for (const workspace of ['users', 'orders', 'runtime']) {
+        mkdirSync(join(dir, `services/${workspace}/src`), { recursive: true });
+        writeFileSync(join(dir, `services/${workspace}/src/index.ts`), 'one');
+      }
       mkdirSync(join(dir, 'services/users/test'));
       writeFileSync(join(dir, 'services/users/src/server.ts'), 'one');
-      const tag = (): string => {
-        const run = spawnSync('bash', ['-c', '. scripts/lib.sh && image_tag'], { cwd: dir, encoding: 'utf8' });
+      const tag = (service = 'users', env: Record<string, string> = {}): string => {
+        const run = spawnSync('bash', ['-c', `. scripts/lib.sh && image_tag ${service}`], {
+          cwd: dir,
+          encoding: 'utf8',
+          env: { PATH: process.env['PATH'] ?? '', ...env },
+        });
         expect(run.status, run.stderr).toBe(0);
         return run.stdout;
       };
@@ -239,7 +248,17 @@ describe('the build context', () => {
       const second = tag();
       expect(second).not.toBe(first);
       writeFileSync(join(dir, 'services/users/src/server.ts'), 'two');
-      expect(tag()).not.toBe(second);
+      const third = tag();
+      expect(third).not.toBe(second);
+      // Another service's change leaves this image's tag alone; the runtime's changes every image's.
+      const orders = tag('orders');
+      writeFileSync(join(dir, 'services/orders/src/index.ts'), 'two');
+      expect(tag()).toBe(third);
+      expect(tag('orders')).not.toBe(orders);
+      writeFileSync(join(dir, 'services/runtime/src/index.ts'), 'two');
+      expect(tag()).not.toBe(third);
+      // Another base image (CI's stand-in) is another image.
+      expect(tag('users', { NODE_IMAGE: 'mesh-kit-ci/node:24' })).not.toBe(tag());
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -24,9 +24,12 @@ describe('the house', () => {
   });
 
   it('pins in .nvmrc the Node major every Dockerfile stage runs', () => {
-    const majors = [...read('Dockerfile').matchAll(/^FROM .*?node:(\d+)/gm)].map((m) => m[1]);
-    expect(majors.length).toBeGreaterThan(0);
-    expect(new Set(majors)).toEqual(new Set([read('.nvmrc').trim()]));
+    const dockerfile = read('Dockerfile');
+    const base = /^ARG NODE_IMAGE=node:(\d+)/m.exec(dockerfile)?.[1];
+    const stages = [...dockerfile.matchAll(/^FROM (?:--platform=\S+ )?(\S+)/gm)].map((m) => m[1]);
+    expect(stages.length).toBeGreaterThan(0);
+    expect(new Set(stages)).toEqual(new Set(['${NODE_IMAGE}']));
+    expect(base).toBe(read('.nvmrc').trim());
   });
 
   it('lets Renovate keep npm, the Dockerfile, the workflows and every tool version in versions.env current', () => {

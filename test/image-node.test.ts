@@ -18,9 +18,15 @@ describe('the Node the benchmarks run under', () => {
     expect(imageNodeMajor(path)).toBe(24);
   });
 
-  it("is the repository Dockerfile's runtime stage", () => {
-    const stages = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8').match(/^FROM .*$/gm)!;
-    expect(stages.at(-1)).toContain(`node:${imageNodeMajor()}`);
+  it("is the repository Dockerfile's runtime stage, whose base is the NODE_IMAGE argument's default", () => {
+    const text = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8');
+    expect(text.match(/^FROM .*$/gm)!.at(-1)).toBe('FROM ${NODE_IMAGE}');
+    expect(text).toMatch(new RegExp(`^ARG NODE_IMAGE=node:${imageNodeMajor()}-alpine$`, 'm'));
+  });
+
+  it('reads a base given by an ARG default', () => {
+    const path = dockerfile('ARG BASE=node:22-alpine\nFROM node:24-alpine AS build\nFROM ${BASE}\n');
+    expect(imageNodeMajor(path)).toBe(22);
   });
 
   it('refuses a Dockerfile without a node base image, naming the file', () => {

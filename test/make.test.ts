@@ -71,12 +71,12 @@ describe('make', () => {
     [['mirror', 'SERVICE=storefront', 'PERCENT=10'], 'scripts/traffic.sh mirror "storefront" "10"'],
     [['chaos', 'SCENARIO=users-slow'], 'scripts/traffic.sh chaos "users-slow"'],
     [['chaos-off'], 'scripts/traffic.sh chaos-off'],
-  ])('make -n %j changes the traffic state, then synthesizes and applies it', (args, first) => {
+  ])('make -n %j changes the traffic state, then synthesizes with the running tags and applies it', (args, first) => {
     expect(
       make('-n', ...args)
         .trim()
         .split('\n'),
-    ).toEqual([first, 'scripts/synth.sh', 'scripts/apply.sh']);
+    ).toEqual([first, 'TAGS_FROM=cluster scripts/synth.sh', 'scripts/apply.sh']);
   });
 
   it.each(['kiali', 'jaeger', 'grafana', 'prometheus'])('make -n %s opens that dashboard', (name) => {

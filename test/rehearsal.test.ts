@@ -16,6 +16,19 @@ const matching = (run: MakeRun, pattern: RegExp): string[] => run.calls.filter((
 const CHANGES = /^(kind create|kind load|istioctl install|docker (buildx )?build|kubectl .* apply |helm .*upgrade )/;
 const applyIndex = (run: MakeRun, file: string): number =>
   run.calls.findIndex((call) => / apply /.test(call) && call.endsWith(`/${file}`));
+/** Each Deployment's image in dist/manifests, by Deployment name. */
+const deployedImages = (clone: string): Map<string, string> => {
+  const images = new Map<string, string>();
+  const manifests = join(clone, 'dist', 'manifests');
+  for (const file of readdirSync(manifests)) {
+    for (const document of readFileSync(join(manifests, file), 'utf8').split(/^---$/m)) {
+      const name = /^kind: Deployment\nmetadata:\n(?: {2,}.*\n)*? {2}name: (\S+)/m.exec(document)?.[1];
+      const image = /^ +image: (\S+)/m.exec(document)?.[1];
+      if (name !== undefined && image !== undefined) images.set(name, image);
+    }
+  }
+  return images;
+};
 const jobName = (clone: string): string => {
   const data = readFileSync(join(clone, 'dist', 'manifests', '20-data.k8s.yaml'), 'utf8');
   return /name: (postgres-init-[0-9a-f]{8}(?:-[0-9a-f]{8})?)\n/.exec(data)?.[1] ?? 'none';
@@ -77,21 +90,22 @@ describe('a fresh clone, through make', { timeout: 300_000 }, () => {
     expect(again.calls.filter((call) => CHANGES.test(call))).toEqual([]);
   });
 
-  it('a change outside the images rolls out nothing; a code change rolls out new images', () => {
+  it('a change outside the images rolls out nothing; a code change rolls out the images it touches alone', () => {
     appendFileSync(join(user.clone, 'README.md'), '\nA local note.\n');
     const docs = user.make('deploy');
     expect(docs.status, docs.output).toBe(0);
     expect(docs.calls.filter((call) => CHANGES.test(call))).toEqual([]);
 
-    const images = (): string[] =>
-      readFileSync(join(user.clone, 'dist', 'manifests', '30-orders.k8s.yaml'), 'utf8').match(/image: \S+/g) ?? [];
-    const before = images();
+    const before = deployedImages(user.clone);
     appendFileSync(join(user.clone, 'services', 'orders', 'src', 'order.ts'), '\n// a code change\n');
     const code = user.make('deploy');
     expect(code.status, code.output).toBe(0);
-    expect(images()).not.toEqual(before);
-    expect(matching(code, /^docker buildx build /)).toHaveLength(SERVICES);
-    expect(matching(code, /^kind load image-archive /)).toHaveLength(SERVICES);
+    const after = deployedImages(user.clone);
+    const changed = [...after.keys()].filter((deployment) => after.get(deployment) !== before.get(deployment));
+    expect(changed).toEqual(['orders']);
+    expect(matching(code, /^docker buildx build /).map((call) => /SERVICE=(\S+)/.exec(call)?.[1])).toEqual(['orders']);
+    expect(matching(code, /^kind load image-archive /)).toHaveLength(1);
+    expect(user.nodeImages()).toContain(after.get('orders'));
     expect(matching(code, /^kubectl .* apply .* -f \S+\/workloads\.yaml$/)).toHaveLength(1);
   });
 
@@ -129,6 +143,9 @@ describe('a fresh clone, through make', { timeout: 300_000 }, () => {
   it('make canary shifts traffic through synth and apply, once; a bad WEIGHT is named; rollback removes the v2', () => {
     const storefront = (): string =>
       readFileSync(join(user.clone, 'dist', 'manifests', '30-storefront.k8s.yaml'), 'utf8');
+    // A code change not yet deployed: the canary changes traffic only, and runs the images the node has.
+    const deployed = deployedImages(user.clone);
+    appendFileSync(join(user.clone, 'services', 'storefront', 'src', 'server.ts'), '\n// not yet deployed\n');
     const canary = user.make('canary', {
       SERVICE: 'storefront',
       WEIGHT: '20',
@@ -136,6 +153,11 @@ describe('a fresh clone, through make', { timeout: 300_000 }, () => {
     });
     expect(canary.status, canary.output).toBe(0);
     expect(canary.steps).toEqual(['traffic', 'synth', 'apply']);
+    const running = deployedImages(user.clone);
+    for (const [deployment, image] of deployed)
+      expect(`${deployment} ${running.get(deployment)}`).toBe(`${deployment} ${image}`);
+    expect(running.get('storefront-v2')).toBe(deployed.get('storefront'));
+    for (const image of running.values()) expect(user.nodeImages()).toContain(image);
     expect(storefront()).toContain('name: storefront-v2');
     expect(storefront()).toMatch(/subset: v2\n\s+weight: 20/);
     // Make-before-break: the v2 Deployment, then its rollout, then the v2 subset, then the weights.

@@ -20,8 +20,10 @@ let bin: string;
 let log: string;
 
 const STUB = `#!/usr/bin/env bash
-echo "$(basename "$0") $*" >>"$STUB_LOG"
+echo "\${DOCKER_BUILDKIT:+DOCKER_BUILDKIT=$DOCKER_BUILDKIT }$(basename "$0") $*" >>"$STUB_LOG"
 case "$(basename "$0") $*" in
+  "docker version --format {{.Client.Version}}") echo "\${STUB_DOCKER_CLIENT:-28.2.2}" ;;
+  "docker version --format {{.Server.Os}}/{{.Server.Arch}}") echo linux/amd64 ;;
   "kind get clusters") printf '%s\\n' \${STUB_KIND_CLUSTERS:-} ;;
   "kind get nodes"*) echo mesh-kit-control-plane ;;
   "docker exec"*|"docker image inspect"*|"docker buildx version") exit 1 ;;
@@ -88,13 +90,18 @@ describe('on kind (no CONTEXT)', () => {
     expect(calls.filter((call) => call.startsWith('kind create'))).toEqual([]);
   });
 
-  it('images builds each service for this machine and load copies each into the node', () => {
+  it('images builds each service for this machine, each under its own tag, and load copies each into the node', () => {
     const images = run('images.sh');
-    expect(images.status).toBe(0);
+    expect(images.status, images.output).toBe(0);
     const builds = images.calls.filter((call) => call.startsWith('docker build '));
     expect(builds).toHaveLength(catalog.services.length);
-    const tag = /mesh-kit\/orders:(0\.1\.0-[0-9a-f]{12}) /.exec(builds.join('\n'))?.[1];
-    expect(builds).toContain(`docker build --quiet --build-arg SERVICE=orders -t mesh-kit/orders:${tag} .`);
+    const tags = builds.map((call) => / -t mesh-kit\/[a-z]+:(0\.1\.0-[0-9a-f]{12}) \.$/.exec(call)?.[1]);
+    expect(new Set(tags).size).toBe(catalog.services.length);
+    const tag = tags[catalog.services.findIndex((s) => s.name === 'orders')];
+    // Docker 23+ without buildx has only the classic builder, which leaves $BUILDPLATFORM empty.
+    expect(builds).toContain(
+      `docker build --quiet --build-arg BUILD_PLATFORM=linux/amd64 --build-arg SERVICE=orders -t mesh-kit/orders:${tag} .`,
+    );
     expect(builds.map((call) => /SERVICE=(\S+)/.exec(call)?.[1])).toEqual(catalog.services.map((s) => s.name));
     const load = run('load.sh');
     expect(load.status, load.output).toBe(0);
@@ -104,6 +111,31 @@ describe('on kind (no CONTEXT)', () => {
     expect(load.calls.filter((call) => call.startsWith('kind load image-archive --name mesh-kit '))).toHaveLength(
       catalog.services.length,
     );
+  });
+
+  it('images builds with BuildKit through a client older than Docker 23 without buildx (Debian docker.io)', () => {
+    const images = run('images.sh', { STUB_DOCKER_CLIENT: '20.10.24+dfsg1' });
+    expect(images.status, images.output).toBe(0);
+    const builds = images.calls.filter((call) => / build /.test(call));
+    expect(builds).toHaveLength(catalog.services.length);
+    for (const call of builds) expect(call).toMatch(/^DOCKER_BUILDKIT=1 docker build --quiet --build-arg SERVICE=/);
+  });
+
+  it('images passes NODE_IMAGE as the base, and a base changes every tag', () => {
+    const plain = run('images.sh').calls.filter((call) => call.startsWith('docker build '));
+    const based = run('images.sh', { NODE_IMAGE: 'mesh-kit-ci/node:24-x' }).calls.filter((call) =>
+      call.startsWith('docker build '),
+    );
+    expect(based[0]).toMatch(/ --build-arg SERVICE=users --build-arg NODE_IMAGE=mesh-kit-ci\/node:24-x -t /);
+    const tagOf = (call: string | undefined): string | undefined => / -t (\S+) \.$/.exec(call ?? '')?.[1];
+    expect(tagOf(based[0])).not.toBe(tagOf(plain[0]));
+  });
+
+  it('images stops with a message when no daemon names its platform', () => {
+    writeFileSync(join(bin, 'docker'), STUB.replace('echo linux/amd64 ;;', 'exit 1 ;;'));
+    const images = run('images.sh');
+    expect(images.status).not.toBe(0);
+    expect(images.output).toContain('no Docker daemon answers');
   });
 
   it('istio installs with CNI and the kind overlay when Istio is absent', () => {
@@ -309,6 +341,10 @@ describe('apply', () => {
     expect(unchanged.output).toContain('already matches charts/mesh-kit: no changes');
     const changed = run('apply.sh', { ...env, DEPLOY_WITH: 'helm', STUB_HELM_MANIFEST: '/dev/null' });
     expect(changed.calls.filter((call) => call.includes('upgrade'))).toHaveLength(1);
+    // Each service's own tag, as the images were built.
+    expect(changed.calls.find((call) => call.startsWith('helm template'))).toMatch(
+      /--set-string image\.tags\.orders=0\.1\.0-[0-9a-f]{12} /,
+    );
   });
 
   it('with DEPLOY_WITH=helm hands the chart the digest of each credential file, never the file', () => {

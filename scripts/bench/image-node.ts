@@ -13,11 +13,17 @@ import { join, resolve } from 'node:path';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 
-/** The Node.js major of the image's runtime stage (the Dockerfile's last `FROM node:<major>…`). */
+/**
+ * The Node.js major of the image's runtime stage (the Dockerfile's last `FROM node:<major>…`, or
+ * `FROM ${ARG}` with the default an `ARG ARG=node:<major>…` before it gives).
+ */
 export function imageNodeMajor(dockerfile = join(repoRoot, 'Dockerfile')): number {
-  const majors = [...readFileSync(dockerfile, 'utf8').matchAll(/^FROM\s+(?:--\S+\s+)*node:(\d+)/gm)].map((m) =>
-    Number(m[1]),
-  );
+  const text = readFileSync(dockerfile, 'utf8');
+  const defaults = new Map([...text.matchAll(/^ARG\s+(\w+)=(\S+)/gm)].map((m) => [m[1], m[2]]));
+  const majors = [...text.matchAll(/^FROM\s+(?:--\S+\s+)*(\S+)/gm)]
+    .map((m) => (m[1] ?? '').replace(/^\$\{?(\w+)\}?$/, (whole, name: string) => defaults.get(name) ?? whole))
+    .flatMap((image) => /^node:(\d+)/.exec(image)?.[1] ?? [])
+    .map(Number);
   const last = majors.at(-1);
   if (last === undefined) throw new Error(`${dockerfile}: no FROM node:<major> line`);
   return last;

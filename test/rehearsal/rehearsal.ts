@@ -41,6 +41,8 @@ export interface Rehearsal {
   readonly clone: string;
   make(target: string, env?: Record<string, string>, timeoutMs?: number): MakeRun;
   git(...args: string[]): string;
+  /** The images the stand-in kind node holds (`kind load`ed so far). */
+  nodeImages(): string[];
   remove(): void;
 }
 
@@ -132,6 +134,10 @@ export function cloneForRehearsal(options: { dockerOnly?: boolean } = {}): Rehea
         if (!steps.includes(script)) steps.push(script);
       }
       return { status: result.status, output, calls, steps };
+    },
+    nodeImages: () => {
+      const file = join(state, 'node-images');
+      return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
     },
     remove: () => rmSync(home, { recursive: true, force: true }),
   };

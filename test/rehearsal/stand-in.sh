@@ -2,7 +2,8 @@
 # A recording, stateful stand-in for kind, kubectl, docker, istioctl, helm and curl, installed under
 # each of those names by test/rehearsal/rehearsal.ts. Every call is appended to
 # $STANDIN_STATE/calls.log; what a call creates (a cluster, Istio, applied objects, built and
-# loaded images) is kept under $STANDIN_STATE, so a second `make deploy` sees what the first made.
+# loaded images, the Deployments applied with their images) is kept under $STANDIN_STATE, so a
+# second `make deploy` sees what the first made.
 # STANDIN_JOB_STATE=Failed makes every Job fail; STANDIN_ROLLOUT_FAIL=deployment.apps/<name> makes
 # that rollout time out; STANDIN_EXTRA_WORKLOADS adds objects to what the cluster lists. `docker
 # run` runs its command as a container would (container_run); helm keeps a release (below).
@@ -84,6 +85,21 @@ container_run() {
   exec env -i "${env[@]}" "$@"
 }
 
+# "<app> <name> <image>" of each Deployment in the -f FILE|DIR arguments: what the cluster then runs.
+deployments_in() {
+  local args=("$@") i
+  for ((i = 0; i < ${#args[@]}; i++)); do
+    if [ "${args[$i]}" != -f ] || [ ! -e "${args[$((i + 1))]}" ]; then continue; fi
+    # shellcheck disable=SC2016 # awk's own fields
+    find "${args[$((i + 1))]}" -type f -name '*.yaml' -print | LC_ALL=C sort | xargs awk '
+      FNR == 1 || /^---/ { kind = ""; name = ""; app = ""; image = "" }
+      /^kind: / { kind = $2 }
+      /^  name: / && name == "" { name = $2 }
+      /^    app: / && app == "" { app = $2 }
+      /^ +image: / && image == "" { image = $2; if (kind == "Deployment") print app, name, image }'
+  done
+}
+
 case "$tool" in
   kind)
     case "$*" in
@@ -133,6 +149,8 @@ case "$tool" in
       "diff "*) [ "$(grep "^$(applied_as "$@") " "$state/applied" | tail -n 1)" = "$(applied_as "$@") $(content_key "$@")" ] ;;
       "apply "*)
         echo "$(applied_as "$@") $(content_key "$@")" >>"$state/applied"
+        deployments=$(deployments_in "$@")
+        if [ -n "$deployments" ]; then echo "$deployments" >"$state/deployments"; fi
         # What kubectl creates carries no Helm ownership metadata (see helm below).
         case "$*" in
           *"/namespaces.yaml") touch "$state/unowned-namespaces" ;;
@@ -154,6 +172,8 @@ case "$tool" in
         printf 'deployment.apps/orders\nstatefulset.apps/postgres\n'
         if [ -n "${STANDIN_EXTRA_WORKLOADS:-}" ]; then grep '^deployment\.apps/' <<<"$STANDIN_EXTRA_WORKLOADS" || true; fi
         ;;
+      "get deployments -l "*"{.metadata.name} {.spec.template.spec.containers[0].image}"*) cat "$state/deployments" 2>/dev/null || true ;;
+      "get deployments -l "*) ;; # every Deployment already selects by version
       "get deployments,poddisruptionbudgets,horizontalpodautoscalers "*)
         # What the cluster runs: the shop's Deployments, plus STANDIN_EXTRA_WORKLOADS (e.g. a v2 left over).
         printf 'deployment.apps/%s\n' users payments orders notifications analytics storefront loadgen

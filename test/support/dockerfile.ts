@@ -21,9 +21,19 @@ export interface Stage {
   readonly instructions: readonly Instruction[];
 }
 
-/** Instructions grouped by stage, with line continuations joined and comments dropped. */
+/**
+ * Instructions grouped by stage, with line continuations joined and comments dropped. A stage's
+ * `from` is its image with the defaults of the ARGs before the first FROM filled in (`FROM
+ * ${NODE_IMAGE}` reads as what a build without --build-arg uses).
+ */
 export function parseDockerfile(text: string): Stage[] {
   const stages: { from: string; name: string | undefined; instructions: Instruction[] }[] = [];
+  const globalArgs = new Map<string, string>();
+  const expand = (word: string): string =>
+    word.replace(
+      /\$\{(\w+)\}|\$(\w+)/g,
+      (whole, braced?: string, bare?: string) => globalArgs.get(braced ?? bare ?? '') ?? whole,
+    );
   const lines = text.split('\n');
   // parser.go: a line continues when it ends in one backslash (then optional blanks), which is
   // removed; the next line is appended as it is (no space added, its indentation kept); comment and
@@ -49,7 +59,12 @@ export function parseDockerfile(text: string): Stage[] {
     const args = (match[2] ?? '').trim();
     if (keyword === 'FROM') {
       const [from = '', as, name] = args.split(/\s+/).filter((word) => !word.startsWith('--'));
-      stages.push({ from, name: as?.toUpperCase() === 'AS' ? name : undefined, instructions: [] });
+      stages.push({ from: expand(from), name: as?.toUpperCase() === 'AS' ? name : undefined, instructions: [] });
+      continue;
+    }
+    if (keyword === 'ARG' && stages.length === 0) {
+      const [argName = '', value = ''] = args.split('=', 2);
+      globalArgs.set(argName, value);
       continue;
     }
     const stage = stages.at(-1);

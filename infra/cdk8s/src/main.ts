@@ -1,6 +1,6 @@
 /**
  * `npm run synth`: writes the shop's manifests to dist/manifests/ at the repository root,
- * deterministically and offline. Inputs: IMAGE_REGISTRY, IMAGE_TAG, JWKS_FILE, LOADGEN_JWKS_FILE,
+ * deterministically and offline. Inputs: IMAGE_REGISTRY, IMAGE_TAG, IMAGE_TAGS, JWKS_FILE, LOADGEN_JWKS_FILE,
  * DB_CREDENTIALS_REVISION, SECRETS_DIR, MANIFESTS_DIR (see docs/architecture.md, "Manifests and mesh policy"),
  * TRAFFIC_FILE (docs/try-the-mesh.md).
  */
@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { catalog as declared } from './catalog.js';
 import { readCredentialDigests } from './credentials-digest.js';
+import { parseImageTags } from './image-tags.js';
 import { defaultJwksFile, jwksFileVariable } from './jwks.js';
 import { createShopApp } from './charts/shop-app.js';
 import { DEFAULT_TRAFFIC_FILE, withTrafficFile } from './traffic-file.js';
@@ -61,6 +62,18 @@ try {
   process.exit(1);
 }
 
+// Each service's own tag (scripts/synth.sh); IMAGE_TAG (default: the package version) for the rest.
+let imageTags: Record<string, string> = {};
+try {
+  imageTags = parseImageTags(
+    process.env.IMAGE_TAGS ?? '',
+    catalog.services.map((s) => s.name),
+  );
+} catch (error) {
+  console.error(`synth: ${(error as Error).message}`);
+  process.exit(1);
+}
+
 const outdir =
   process.env.CDK8S_OUTDIR === undefined ? resolve(repoRoot, process.env.MANIFESTS_DIR ?? 'dist/manifests') : undefined;
 if (outdir !== undefined) rmSync(outdir, { recursive: true, force: true });
@@ -69,7 +82,8 @@ try {
     {
       catalog,
       imageRegistry: process.env.IMAGE_REGISTRY ?? 'mesh-kit',
-      imageTag: process.env.IMAGE_TAG ?? rootPackage.version,
+      imageTag: process.env.IMAGE_TAG || rootPackage.version,
+      imageTags,
       jwks,
       credentialDigests,
       ...(credentialsRevision === '' ? {} : { credentialsRevision }),

@@ -57,6 +57,22 @@ describe('npm run synth', () => {
     expect(latest.stderr).toMatch(/IMAGE_TAG must name a release, got 'latest'/);
   });
 
+  it('gives each service its own tag from IMAGE_TAGS, IMAGE_TAG to the rest, and names a bad entry', () => {
+    const run = synth({ MANIFESTS_DIR: dirs[0]!, IMAGE_TAG: '1.2.3', IMAGE_TAGS: 'orders=1.2.3-abc,users=1.2.3-def' });
+    expect(run.stderr).toBe('');
+    const files = read(dirs[0]!);
+    expect(files['30-orders.k8s.yaml']).toContain('image: mesh-kit/orders:1.2.3-abc');
+    expect(files['30-users.k8s.yaml']).toContain('image: mesh-kit/users:1.2.3-def');
+    expect(files['30-payments.k8s.yaml']).toContain('image: mesh-kit/payments:1.2.3\n');
+    const unknown = synth({ MANIFESTS_DIR: dirs[0]!, IMAGE_TAGS: 'order=1.2.3' });
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain("IMAGE_TAGS: 'order' is no catalog service");
+    const latest = synth({ MANIFESTS_DIR: dirs[0]!, IMAGE_TAGS: 'orders=latest' });
+    expect(latest.stderr).toContain("IMAGE_TAGS: the tag of orders must name a release, got 'latest'");
+    const malformed = synth({ MANIFESTS_DIR: dirs[0]!, IMAGE_TAGS: 'orders' });
+    expect(malformed.stderr).toContain("IMAGE_TAGS: 'orders' is not <service>=<tag>");
+  });
+
   it('fails naming the JWKS file and `make secrets` when it is missing', () => {
     const run = synth({ MANIFESTS_DIR: dirs[0]!, JWKS_FILE: '.secrets/no-such-jwks.json' });
     expect(run.status).toBe(1);

@@ -18,14 +18,21 @@ import { ShopNamespace } from '../constructs/shop-namespace.js';
 import { ShopService } from '../constructs/shop-service.js';
 import { StatefulBackingService } from '../constructs/stateful-backing-service.js';
 import { gatewayPaths } from '../gateway-paths.js';
+import { assertReleaseTag } from '../image-tags.js';
 import { assertPublicJwks } from '../jwks.js';
 import { PART_OF, TIER_LABEL, authorizationPath, principal, serviceHost } from '../mesh-names.js';
 
 export interface ShopOptions {
   readonly catalog: Catalog;
-  /** Image registry prefix: images are `${imageRegistry}/<service>:${imageTag}`. */
+  /** Image registry prefix: images are `${imageRegistry}/<service>:<tag>`. */
   readonly imageRegistry: string;
+  /** The tag of every service's image that `imageTags` does not name. */
   readonly imageTag: string;
+  /**
+   * Each service's own tag, by service name (scripts/lib.sh hashes only that image's inputs).
+   * @default imageTag for every service
+   */
+  readonly imageTags?: Readonly<Record<string, string>>;
   /**
    * Public JWKS (JSON text) by issuer id, for the gateway's RequestAuthentication: one for every
    * catalog issuer without a `jwksUri`. A JWKS holding a private key is refused.
@@ -52,8 +59,10 @@ const NATS_CONFIG = 'nats-config';
 export function addShopCharts(app: App, options: ShopOptions): void {
   const { catalog } = options;
   assertValidCatalog(catalog);
-  if (options.imageTag === 'latest' || options.imageTag === '') {
-    throw new Error(`IMAGE_TAG must name a release, got '${options.imageTag}'`);
+  assertReleaseTag('IMAGE_TAG', options.imageTag);
+  for (const [service, tag] of Object.entries(options.imageTags ?? {})) {
+    if (!catalog.services.some((s) => s.name === service)) throw new Error(`imageTags: '${service}' is no catalog service`);
+    assertReleaseTag(`the image tag of ${service}`, tag);
   }
   for (const [issuer, text] of Object.entries(options.jwks)) assertPublicJwks(issuer, text);
   const chart = (id: string, namespace?: string, labels: Record<string, string> = {}): Chart =>
@@ -86,7 +95,7 @@ export function addShopCharts(app: App, options: ShopOptions): void {
     new ShopService(scope, 'service', {
       catalog,
       spec,
-      image: `${options.imageRegistry}/${spec.name}:${options.imageTag}`,
+      image: `${options.imageRegistry}/${spec.name}:${options.imageTags?.[spec.name] ?? options.imageTag}`,
       credentialDigests: options.credentialDigests ?? {},
     });
     networkPolicy(scope, spec.name);
