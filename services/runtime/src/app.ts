@@ -27,6 +27,11 @@ export interface ServiceAppOptions {
   readonly metrics?: ServiceMetrics;
   /** Extra facts for /healthz (e.g. the outbox backlog); never fails liveness. */
   readonly healthDetail?: HealthDetail;
+  /**
+   * Parse JSON bodies and answer 415 to any other body. False for a service whose routes parse their
+   * own (identity: HTML forms and an OpenID provider). @default true
+   */
+  readonly jsonBodies?: boolean;
 }
 
 export interface ServiceApp {
@@ -135,7 +140,7 @@ export function servicePipeline(
         handler: healthRouter(lifecycle, options.readiness ?? {}, metrics, options.healthDetail),
       },
       { name: 'start-up gate', handler: startupGate },
-      { name: 'JSON bodies', handler: jsonBodies(app) },
+      ...(options.jsonBodies === false ? [] : [{ name: 'JSON bodies', handler: jsonBodies(app) }]),
     ],
     after: [notFoundHandler(), errorHandler(options.logger)],
   };
