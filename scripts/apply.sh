@@ -72,7 +72,8 @@ if [ "${DEPLOY_WITH:-manifests}" = helm ]; then
   kube annotate --overwrite -f "$tmp/namespaces.yaml" meta.helm.sh/release-name=$release meta.helm.sh/release-namespace="$NAMESPACE" >/dev/null
   values=(--set-string "image.registry=$REGISTRY" --set-string "image.tag=$TAG"
     --set-file "jwt.users.jwks=${JWKS_FILE:-$SECRETS_DIR/jwks.json}"
-    --set-file "jwt.loadgen.jwks=${LOADGEN_JWKS_FILE:-$SECRETS_DIR/loadgen-jwks.json}")
+    --set-file "jwt.loadgen.jwks=${LOADGEN_JWKS_FILE:-$SECRETS_DIR/loadgen-jwks.json}"
+    --set-file "jwt.identity.jwks=${IDENTITY_JWKS_FILE:-$SECRETS_DIR/identity-jwks.json}")
   helm template "$release" charts/mesh-kit --namespace "$NAMESPACE" "${values[@]}" >"$tmp/wanted.yaml"
   if helm --kube-context "$KUBE_CONTEXT" get manifest "$release" --namespace "$NAMESPACE" >"$tmp/current.yaml" 2>/dev/null &&
     diff -q "$tmp/current.yaml" "$tmp/wanted.yaml" >/dev/null; then

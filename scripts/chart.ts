@@ -23,10 +23,13 @@ export const CHART_DIR = join(ROOT, 'charts/mesh-kit');
 export const FIXTURE_JWKS = 'infra/cdk8s/test/fixtures/jwks.json';
 /** The same for loadgen's issuer. */
 export const FIXTURE_LOADGEN_JWKS = 'infra/cdk8s/test/fixtures/loadgen-jwks.json';
+/** The same for the identity provider's issuer. */
+export const FIXTURE_IDENTITY_JWKS = 'infra/cdk8s/test/fixtures/identity-jwks.json';
 /** The fixture JWKS file of each inline issuer, by issuer id. */
 export const FIXTURE_JWKS_FILES: Readonly<Record<string, string>> = {
   users: FIXTURE_JWKS,
   loadgen: FIXTURE_LOADGEN_JWKS,
+  identity: FIXTURE_IDENTITY_JWKS,
 };
 export const DEFAULT_REGISTRY = 'mesh-kit';
 
@@ -95,7 +98,7 @@ export function buildChart(inputs: ChartInputs): Map<string, string> {
       '# (issuer, audiences and any jwksUri come from the catalog). The defaults are test-only keys\n' +
       '# with no private half anywhere: set yours (`make secrets` writes them), e.g.\n' +
       '#   helm upgrade --install mesh-kit charts/mesh-kit --set-file jwt.users.jwks=.secrets/jwks.json \\\n' +
-      '#     --set-file jwt.loadgen.jwks=.secrets/loadgen-jwks.json\n' +
+      '#     --set-file jwt.loadgen.jwks=.secrets/loadgen-jwks.json --set-file jwt.identity.jwks=.secrets/identity-jwks.json\n' +
       stringify({ jwt: Object.fromEntries(Object.entries(inputs.jwks).map(([id, text]) => [id, { jwks: text }])) }),
   );
   files.set(

@@ -104,7 +104,7 @@ node_run() {
       cluster_access=(--network host -e KUBECONFIG=/tmp/.kube/config -v "${KUBECONFIG:-$HOME/.kube/config}:/tmp/.kube/config:ro")
     fi
     docker run --rm ${cluster_access[@]+"${cluster_access[@]}"} --user "$(id -u):$(id -g)" -e HOME=/tmp \
-      -e IMAGE_REGISTRY -e IMAGE_TAG -e JWKS_FILE -e LOADGEN_JWKS_FILE -e DB_CREDENTIALS_REVISION \
+      -e IMAGE_REGISTRY -e IMAGE_TAG -e JWKS_FILE -e LOADGEN_JWKS_FILE -e IDENTITY_JWKS_FILE -e DB_CREDENTIALS_REVISION \
       -e NAME -e SCOPES -e KUBE_CONTEXT -e APIKEYS_DATABASE_URL \
       -v "$ROOT:$ROOT" -w "$ROOT" \
       node:24-alpine sh -c '[ -d node_modules ] || npm ci --no-audit --no-fund >&2; exec "$@"' sh "$@"

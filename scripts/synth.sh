@@ -15,5 +15,6 @@ if [ -f "$SECRETS_DIR/$POSTGRES_ADMIN_SECRET.json" ]; then
 fi
 step "synthesizing dist/manifests/ for $REGISTRY/<service>:$TAG"
 IMAGE_REGISTRY=$REGISTRY IMAGE_TAG=$TAG JWKS_FILE=${JWKS_FILE:-$SECRETS_DIR/jwks.json} \
-  LOADGEN_JWKS_FILE=${LOADGEN_JWKS_FILE:-$SECRETS_DIR/loadgen-jwks.json} DB_CREDENTIALS_REVISION=$revision \
+  LOADGEN_JWKS_FILE=${LOADGEN_JWKS_FILE:-$SECRETS_DIR/loadgen-jwks.json} \
+  IDENTITY_JWKS_FILE=${IDENTITY_JWKS_FILE:-$SECRETS_DIR/identity-jwks.json} DB_CREDENTIALS_REVISION=$revision \
   node_run npm run --silent synth

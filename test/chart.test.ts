@@ -143,12 +143,14 @@ describe('charts/mesh-kit', () => {
     it('renders, with a registry, tag and JWKS given, what synth makes of the same inputs', () => {
       const jwksFile = join(scratch, 'jwks.json');
       const loadgenJwksFile = join(scratch, 'loadgen-jwks.json');
+      const identityJwksFile = join(scratch, 'identity-jwks.json');
       writeFileSync(jwksFile, JSON.stringify(generateSigningKeys().jwks));
       writeFileSync(loadgenJwksFile, JSON.stringify(generateSigningKeys().jwks));
+      writeFileSync(identityJwksFile, JSON.stringify(generateSigningKeys().jwks));
       const synthesized = synthesize({
         registry: 'ghcr.io/me',
         tag: '1.2.3',
-        jwksFiles: { users: jwksFile, loadgen: loadgenJwksFile },
+        jwksFiles: { users: jwksFile, loadgen: loadgenJwksFile, identity: identityJwksFile },
       }).flatMap((f) => f.objects);
       const rendered = render(
         '--set-string',
@@ -159,6 +161,8 @@ describe('charts/mesh-kit', () => {
         `jwt.users.jwks=${jwksFile}`,
         '--set-file',
         `jwt.loadgen.jwks=${loadgenJwksFile}`,
+        '--set-file',
+        `jwt.identity.jwks=${identityJwksFile}`,
       );
       expect(sorted(rendered)).toEqual(sorted(synthesized));
       expect(JSON.stringify(rendered)).toContain('"image":"ghcr.io/me/orders:1.2.3"');

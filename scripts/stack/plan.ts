@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import {
   apiKeyCheckSettings,
@@ -22,6 +23,11 @@ export interface StackOptions {
   readonly eventsNamespace?: string;
   /** Run only these services (their callees' URLs are still wired). @default every local service */
   readonly only?: readonly string[];
+  /**
+   * The private key (PKCS #8 PEM) an identity provider in the shop signs with.
+   * @default an ephemeral RSA key made for this stack (tokens die with it)
+   */
+  readonly identitySigningKey?: string;
 }
 
 export interface PlannedService {
@@ -39,6 +45,12 @@ export function withDatabase(url: string, database: string): string {
   parsed.pathname = `/${database}`;
   return parsed.toString();
 }
+
+let ephemeral: string | undefined;
+const ephemeralKey = (): string =>
+  (ephemeral ??= generateKeyPairSync('rsa', { modulusLength: 2048 })
+    .privateKey.export({ format: 'pem', type: 'pkcs8' })
+    .toString());
 
 /**
  * The local processes of the shop, wired from the catalog the manifests use: the same ports,
@@ -71,6 +83,15 @@ export function planStack(options: StackOptions, catalog: Catalog = shopCatalog)
     }
     for (const call of spec.calls) env[serviceUrlVariable(call.service)] = urlOf(call.service);
     if (spec.name === catalog.ingress.apiKeys.service) env.EXT_AUTHZ_SETTINGS = apiKeyCheckSettings(catalog);
+    const issued = catalog.ingress.jwt.issuers.find((i) => i.service === spec.name);
+    if (issued !== undefined) {
+      // No gateway runs locally: the provider is its own issuer at its own port, under its gateway path.
+      const path = spec.gateway.find((g) => g.auth === 'signIn')?.prefix ?? '';
+      env.IDENTITY_ISSUER = `${urlOf(spec.name)}${path}`;
+      env.IDENTITY_AUDIENCE = issued.audiences[0] ?? '';
+      env.IDENTITY_SIGNING_KEY = options.identitySigningKey ?? ephemeralKey();
+      env.TRUSTED_PROXY_HOPS = '0';
+    }
     return {
       name: spec.name,
       url: urlOf(spec.name),

@@ -1,6 +1,6 @@
 /**
  * `npm run synth`: writes the shop's manifests to dist/manifests/ at the repository root,
- * deterministically and offline. Inputs: IMAGE_REGISTRY, IMAGE_TAG, JWKS_FILE, LOADGEN_JWKS_FILE,
+ * deterministically and offline. Inputs: IMAGE_REGISTRY, IMAGE_TAG, JWKS_FILE, LOADGEN_JWKS_FILE, IDENTITY_JWKS_FILE,
  * DB_CREDENTIALS_REVISION, MANIFESTS_DIR (see docs/architecture.md, "Manifests and mesh policy"),
  * TRAFFIC_FILE (docs/try-the-mesh.md).
  */

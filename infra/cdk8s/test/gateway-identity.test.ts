@@ -32,7 +32,7 @@ describe('gateway identity: the claim-derived x-user-id reaches services, a clie
         forwardOriginalToken: false,
         outputClaimToHeaders: [{ header: 'x-user-id', claim: 'sub' }],
       });
-    expect(spec.jwtRules).toEqual([rule('mesh-kit'), rule('mesh-kit-loadgen')]);
+    expect(spec.jwtRules).toEqual([rule('mesh-kit'), rule('mesh-kit-loadgen'), rule('http://localhost:8080/auth')]);
     for (const r of spec.jwtRules) expect(r).not.toHaveProperty('fromParams');
   });
 
@@ -99,18 +99,28 @@ describe('gateway identity: the claim-derived x-user-id reaches services, a clie
     });
   });
 
-  it('every forwarding ingress route but the API-key and public ones requires a verified sub claim; all lie under the protected prefix', () => {
+  it('every forwarding ingress route but the API-key, public and sign-in ones requires a verified sub claim; all but sign-in lie under the protected prefix', () => {
     const forwarding = ingressRoutes().filter((r) => r.route !== undefined);
     const exposed = gatewayPaths(catalog);
     expect(forwarding.length).toBe(exposed.length);
     const publicNames = new Set(exposed.filter((p) => p.auth === 'public').map((p) => p.service));
     const apiKeyNames = new Set(exposed.filter((p) => p.auth === 'apiKey').map((p) => p.service));
+    const signInNames = new Set(exposed.filter((p) => p.auth === 'signIn').map((p) => p.service));
     expect(apiKeyNames.size).toBeGreaterThan(0);
+    expect([...signInNames]).toEqual(['identity']);
     for (const route of forwarding) {
       expect(route.directResponse, route.name).toBeUndefined();
       const isPublic = [...publicNames].some((service) => route.name.startsWith(`${service}-get-`));
       const isApiKey = [...apiKeyNames].some((service) => route.name.startsWith(`${service}-`));
+      const isSignIn = [...signInNames].some((service) => route.name.startsWith(`${service}-`));
       for (const match of route.match) {
+        if (isSignIn) {
+          // The provider's own paths: no claim required, GET or POST, under its issuer's path.
+          expect(match.headers, route.name).toBeUndefined();
+          expect(['GET', 'POST']).toContain((match as { method?: { exact: string } }).method?.exact);
+          expect(match.uri.regex, route.name).toMatch(/^\^\/auth\//);
+          continue;
+        }
         if (isApiKey) {
           expect(match.headers, route.name).toBeUndefined();
         } else if (isPublic) {

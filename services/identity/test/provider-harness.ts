@@ -39,19 +39,25 @@ export interface RunningProvider {
   close(): Promise<void>;
 }
 
-/** identity's app on a loopback port over real HTTP, its issuer that very origin under /auth. */
-export async function startProvider(databaseUrl: string, signingKeyPem: string): Promise<RunningProvider> {
+/**
+ * identity's app on a loopback port over real HTTP. Its issuer is that very origin under /auth, or
+ * `issuer` (the `iss` of its tokens; its endpoints answer on the loopback port all the same).
+ */
+export async function startProvider(
+  databaseUrl: string,
+  signingKeyPem: string,
+  issuer?: string,
+): Promise<RunningProvider> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const issuer = `${base}/auth`;
-  const config = loadConfig(configSchema, identityEnv(databaseUrl, issuer, signingKeyPem));
+  const config = loadConfig(configSchema, identityEnv(databaseUrl, issuer ?? `${base}/auth`, signingKeyPem));
   const pool = new pg.Pool({ connectionString: databaseUrl });
   const { app } = createApp({ pool, logger: silentLogger(), config, scryptCost: TEST_SCRYPT });
   server.on('request', app);
   return {
     base,
-    issuer,
+    issuer: `${base}/auth`,
     config,
     async close() {
       server.closeAllConnections();
