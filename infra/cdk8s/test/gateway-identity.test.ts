@@ -142,6 +142,25 @@ describe('gateway identity: the claim-derived x-user-id reaches services, a clie
     );
   });
 
+  it("refuses signIn routes anywhere but an issuer's own service, with other methods, or under /api/, naming the field", () => {
+    type Mutable = { services: { name: string; routes: { method: string }[]; gateway: Record<string, unknown>[] }[] };
+    const onProducts = structuredClone(catalog) as unknown as Mutable;
+    onProducts.services.find((s) => s.name === 'products')!.gateway[0]!.auth = 'signIn';
+    expect(() => synthObjects(onProducts as unknown as Catalog)).toThrow(
+      /products\)\.gateway\[0\]\.auth: only an identity provider \(an issuer's `service`\) serves signIn routes/,
+    );
+    const withDelete = structuredClone(catalog) as unknown as Mutable;
+    withDelete.services.find((s) => s.name === 'identity')!.routes[0]!.method = 'DELETE';
+    expect(() => synthObjects(withDelete as unknown as Catalog)).toThrow(
+      /\(identity\)\.gateway\[0\]\.auth: signIn routes are GET or POST; DELETE \/auth\/\.well-known/,
+    );
+    const underApi = structuredClone(catalog) as unknown as Mutable;
+    Object.assign(underApi.services.find((s) => s.name === 'identity')!.gateway[0]!, { prefix: '/api/auth' });
+    expect(() => synthObjects(underApi as unknown as Catalog)).toThrow(
+      /\(identity\)\.gateway\[0\]\.prefix: a signIn route lies outside ingress\.jwt\.protectedPrefix/,
+    );
+  });
+
   it('refuses a 401 route prefix without its slashes and a realm that would break the challenge', () => {
     expect(() => unauthorizedRoute({ prefix: '/api', realm: 'shop' })).toThrow(
       "unauthorizedRoute: prefix must start and end with '/', got '/api'",
