@@ -168,6 +168,26 @@ describe('charts/mesh-kit', () => {
       expect(JSON.stringify(rendered)).toContain('"image":"ghcr.io/me/orders:1.2.3"');
     });
 
+    it("sets the identity provider's issuer where the gateway and the provider read it, and refuses one off /auth", () => {
+      const issuer = 'https://shop.example.com/auth';
+      const rendered = render('--set-string', `jwt.identity.issuer=${issuer}`);
+      const text = JSON.stringify(rendered);
+      expect(text).not.toContain('http://localhost:8080/auth');
+      const rules = rendered
+        .filter((o) => o.kind === 'RequestAuthentication')
+        .flatMap((o) => (o.spec as { jwtRules: { issuer: string }[] }).jwtRules.map((r) => r.issuer));
+      expect(rules).toContain(issuer);
+      const identity = rendered.find((o) => o.kind === 'Deployment' && o.metadata.name === 'identity')!;
+      expect(JSON.stringify(identity)).toContain(`{"name":"IDENTITY_ISSUER","value":"${issuer}"}`);
+      const result = spawnSync(
+        helm,
+        ['template', 'x', CHART_DIR, '--set-string', 'jwt.identity.issuer=https://shop.example.com/'],
+        { encoding: 'utf8' },
+      );
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain("at '/jwt/identity/issuer'");
+    });
+
     it('refuses the tag latest', () => {
       const result = spawnSync(helm, ['template', 'x', CHART_DIR, '--set-string', 'image.tag=latest'], {
         encoding: 'utf8',
