@@ -8,8 +8,7 @@ export interface SignInLimits {
   readonly windowSeconds: number;
 }
 
-export type LimitVerdict =
-  { readonly kind: 'allowed' } | { readonly kind: 'blocked'; readonly retryAfterSeconds: number };
+export type LimitVerdict = { readonly kind: 'allowed' } | { readonly kind: 'blocked'; readonly waitSeconds: number };
 
 const accountKey = (email: string): string => `account:${email}`;
 const addressKey = (address: string): string => `address:${address}`;
@@ -29,17 +28,17 @@ export class SignInLimiter {
   /** Whether another attempt on `email` (none for a sign-up) from `address` may be checked now. */
   async check(email: string | undefined, address: string): Promise<LimitVerdict> {
     const keys = [addressKey(address), ...(email === undefined ? [] : [accountKey(email)])];
-    const result = await this.pool.query<{ key: string; failures: number; retry: number }>(
-      `SELECT key, failures, ceil(extract(epoch FROM window_start + make_interval(secs => $2) - now()))::int AS retry
+    const result = await this.pool.query<{ key: string; failures: number; wait_seconds: number }>(
+      `SELECT key, failures, ceil(extract(epoch FROM window_start + make_interval(secs => $2) - now()))::int AS wait_seconds
        FROM sign_in_failures WHERE key = ANY($1) AND window_start > now() - make_interval(secs => $2)`,
       [keys, this.limits.windowSeconds],
     );
-    let retryAfterSeconds = 0;
+    let waitSeconds = 0;
     for (const row of result.rows) {
       const limit = row.key.startsWith('account:') ? this.limits.perAccount : this.limits.perAddress;
-      if (row.failures >= limit) retryAfterSeconds = Math.max(retryAfterSeconds, row.retry, 1);
+      if (row.failures >= limit) waitSeconds = Math.max(waitSeconds, row.wait_seconds, 1);
     }
-    return retryAfterSeconds > 0 ? { kind: 'blocked', retryAfterSeconds } : { kind: 'allowed' };
+    return waitSeconds > 0 ? { kind: 'blocked', waitSeconds } : { kind: 'allowed' };
   }
 
   async recordFailure(email: string | undefined, address: string): Promise<void> {

@@ -137,8 +137,8 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
     const address = req.ip ?? 'unknown';
     const verdict = await deps.limiter.check(account, address);
     if (verdict.kind === 'blocked') {
-      res.set('retry-after', String(verdict.retryAfterSeconds));
-      const error = `Too many attempts. Try again in ${minutes(verdict.retryAfterSeconds)}.`;
+      res.set('retry-after', String(verdict.waitSeconds));
+      const error = `Too many attempts. Try again in ${minutes(verdict.waitSeconds)}.`;
       send(res, 429, signInPage({ ...form, error }, base));
       return;
     }
@@ -166,8 +166,8 @@ export function interactionRoutes(deps: InteractionRoutesDeps): Router {
     const address = req.ip ?? 'unknown';
     const verdict = await deps.limiter.check(undefined, address);
     if (verdict.kind === 'blocked') {
-      res.set('retry-after', String(verdict.retryAfterSeconds));
-      const error = `Too many attempts. Try again in ${minutes(verdict.retryAfterSeconds)}.`;
+      res.set('retry-after', String(verdict.waitSeconds));
+      const error = `Too many attempts. Try again in ${minutes(verdict.waitSeconds)}.`;
       send(res, 429, signUpPage({ ...form, error }, base));
       return;
     }
