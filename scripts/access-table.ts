@@ -11,6 +11,7 @@ export const END = '<!-- access:end -->';
 function requirement(route: GatewayRoute): string {
   const auth = route.auth ?? 'jwt';
   if (auth === 'public') return 'GET, no credentials';
+  if (auth === 'signIn') return 'GET and POST, no credentials (the OpenID provider: sign-in pages, token endpoint)';
   if (auth === 'jwt') return 'user token';
   const scopes = (route as { scopes?: readonly string[] }).scopes ?? [];
   return `API key${scopes.length > 0 ? ` (${scopes.join(', ')})` : ''}`;

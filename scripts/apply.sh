@@ -91,6 +91,7 @@ if [ "${DEPLOY_WITH:-manifests}" = helm ]; then
   fi
   values+=(--set-file "jwt.users.jwks=${JWKS_FILE:-$SECRETS_DIR/jwks.json}"
     --set-file "jwt.loadgen.jwks=${LOADGEN_JWKS_FILE:-$SECRETS_DIR/loadgen-jwks.json}"
+    --set-file "jwt.identity.jwks=${IDENTITY_JWKS_FILE:-$SECRETS_DIR/identity-jwks.json}"
     --set-string "database.credentialsRevision=$(credentials_revision)")
   # A digest of each credential file, as synth takes it: a new one rolls the pods that read it.
   for file in "$SECRETS_DIR"/*.json; do

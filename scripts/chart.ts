@@ -33,10 +33,13 @@ export const CHART_DIR = join(ROOT, 'charts/mesh-kit');
 export const FIXTURE_JWKS = 'infra/cdk8s/test/fixtures/jwks.json';
 /** The same for loadgen's issuer. */
 export const FIXTURE_LOADGEN_JWKS = 'infra/cdk8s/test/fixtures/loadgen-jwks.json';
+/** The same for the identity provider's issuer. */
+export const FIXTURE_IDENTITY_JWKS = 'infra/cdk8s/test/fixtures/identity-jwks.json';
 /** The fixture JWKS file of each inline issuer, by issuer id. */
 export const FIXTURE_JWKS_FILES: Readonly<Record<string, string>> = {
   users: FIXTURE_JWKS,
   loadgen: FIXTURE_LOADGEN_JWKS,
+  identity: FIXTURE_IDENTITY_JWKS,
 };
 export const DEFAULT_REGISTRY = 'mesh-kit';
 
@@ -52,6 +55,12 @@ export interface ChartInputs {
   readonly tag: string;
   /** The JWKS text of each inline issuer, by id, exactly as the synthesized RequestAuthentication carries it. */
   readonly jwks: Readonly<Record<string, string>>;
+  /**
+   * The issuer URL of each identity provider in the shop, by id: it becomes the value
+   * `jwt.<id>.issuer` wherever the objects carry it (the gateway's rule, the provider's env).
+   * @default the catalog's issuers that name a `service`
+   */
+  readonly providerIssuers?: Readonly<Record<string, string>>;
   readonly version: string;
 }
 
@@ -62,6 +71,7 @@ const JOB_TOKEN = (name: string): string => `__meshkit_job_${name.replaceAll('-'
 /** A Job's name with the credentials digits appended as synth appends them (postgres-init.ts, jobName). */
 const jobNameTemplate = (name: string): string =>
   `${name}{{ with .Values.database.credentialsRevision }}-{{ trunc 8 . }}{{ end }}`;
+const ISSUER_TOKEN = (issuer: string): string => `__meshkit_issuer_${issuer.replaceAll('-', '_')}__`;
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -121,7 +131,7 @@ function tokenizeCredentials(object: KubeObject, found: string[][]): KubeObject 
 }
 
 /** Replaces the values that become chart values with tokens; returns which services had images. */
-function tokenize(value: unknown, image: RegExp, jwks: ReadonlyMap<string, string>, services: Set<string>): unknown {
+function tokenize(value: unknown, image: RegExp, tokens: ReadonlyMap<string, string>, services: Set<string>): unknown {
   if (typeof value === 'string') {
     const match = image.exec(value);
     if (match !== null) {
@@ -129,18 +139,22 @@ function tokenize(value: unknown, image: RegExp, jwks: ReadonlyMap<string, strin
       services.add(service);
       return IMAGE_TOKEN(service);
     }
-    const issuer = jwks.get(value);
-    return issuer === undefined ? value : JWKS_TOKEN(issuer);
+    return tokens.get(value) ?? value;
   }
-  if (Array.isArray(value)) return value.map((item) => tokenize(item, image, jwks, services));
+  if (Array.isArray(value)) return value.map((item) => tokenize(item, image, tokens, services));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, tokenize(item, image, jwks, services)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, tokenize(item, image, tokens, services)]),
+    );
   }
   return value;
 }
 
 /** The chart's files by path relative to the chart directory. */
 export function buildChart(inputs: ChartInputs): Map<string, string> {
+  const providerIssuers =
+    inputs.providerIssuers ??
+    Object.fromEntries(catalog.ingress.jwt.issuers.filter((i) => i.service !== undefined).map((i) => [i.id, i.issuer]));
   const image = new RegExp(`^${escapeRegExp(inputs.registry)}/([a-z0-9-]+):${escapeRegExp(inputs.tag)}$`);
   const files = new Map<string, string>();
   files.set(
@@ -165,8 +179,17 @@ export function buildChart(inputs: ChartInputs): Map<string, string> {
       '# (issuer, audiences and any jwksUri come from the catalog). The defaults are test-only keys\n' +
       '# with no private half anywhere: set yours (`make secrets` writes them), e.g.\n' +
       '#   helm upgrade --install mesh-kit charts/mesh-kit --set-file jwt.users.jwks=.secrets/jwks.json \\\n' +
-      '#     --set-file jwt.loadgen.jwks=.secrets/loadgen-jwks.json\n' +
-      stringify({ jwt: Object.fromEntries(Object.entries(inputs.jwks).map(([id, text]) => [id, { jwks: text }])) }) +
+      '#     --set-file jwt.loadgen.jwks=.secrets/loadgen-jwks.json --set-file jwt.identity.jwks=.secrets/identity-jwks.json\n' +
+      '# An identity provider in the shop also takes `issuer`: the URL browsers reach it at, ending in\n' +
+      '# /auth (the gateway routes that path to it), e.g. --set-string jwt.identity.issuer=https://shop.example.com/auth\n' +
+      stringify({
+        jwt: Object.fromEntries(
+          Object.entries(inputs.jwks).map(([id, text]) => [
+            id,
+            { jwks: text, ...(providerIssuers[id] === undefined ? {} : { issuer: providerIssuers[id] }) },
+          ]),
+        ),
+      }) +
       "# SHA-256 (hex) of each Secret's credential file by Secret name, e.g. --set-string\n" +
       '# credentialDigests.orders-db=<sha256 of .secrets/orders-db.json> (scripts/apply.sh sets them):\n' +
       '# a new digest rolls the pods that read that Secret. Empty: each counts as "unknown".\n' +
@@ -212,8 +235,13 @@ export function buildChart(inputs: ChartInputs): Map<string, string> {
                 {
                   type: 'object',
                   additionalProperties: false,
-                  required: ['jwks'],
-                  properties: { jwks: { type: 'string', minLength: 2 } },
+                  required: ['jwks', ...(providerIssuers[id] === undefined ? [] : ['issuer'])],
+                  properties: {
+                    jwks: { type: 'string', minLength: 2 },
+                    ...(providerIssuers[id] === undefined
+                      ? {}
+                      : { issuer: { type: 'string', pattern: '^https?://[^/]+/auth$' } }),
+                  },
                 },
               ]),
             ),
@@ -230,8 +258,12 @@ export function buildChart(inputs: ChartInputs): Map<string, string> {
     )}\n`,
   );
 
-  const jwksTexts = new Map(Object.entries(inputs.jwks).map(([id, text]) => [text, id]));
+  const jwksTexts = new Map(Object.entries(inputs.jwks).map(([id, text]) => [text, JWKS_TOKEN(id)]));
   if (jwksTexts.size !== Object.keys(inputs.jwks).length) throw new Error('two issuers share one JWKS text');
+  const tokens = new Map([
+    ...jwksTexts,
+    ...Object.entries(providerIssuers).map(([id, url]) => [url, ISSUER_TOKEN(id)] as const),
+  ]);
   const jwksUsed = new Set<string>();
   const credentials: string[][] = [];
   for (const file of inputs.files) {
@@ -245,7 +277,7 @@ export function buildChart(inputs: ChartInputs): Map<string, string> {
           : object,
       )
       .map((object) =>
-        stringify(tokenize(tokenizeCredentials(object, credentials), image, jwksTexts, services), { lineWidth: 0 }),
+        stringify(tokenize(tokenizeCredentials(object, credentials), image, tokens, services), { lineWidth: 0 }),
       )
       .join('---\n')
       // Helm would read any literal `{{` in the objects as a template action.
@@ -262,6 +294,9 @@ export function buildChart(inputs: ChartInputs): Map<string, string> {
         CREDENTIALS_TOKEN(index),
         `{{ include "mesh-kit.credentials" (list .Values.credentialDigests ${args}) | quote }}`,
       );
+    }
+    for (const id of Object.keys(providerIssuers)) {
+      template = template.replaceAll(ISSUER_TOKEN(id), `{{ .Values.jwt.${id}.issuer | toJson }}`);
     }
     for (const service of services) {
       template = template.replaceAll(

@@ -23,7 +23,10 @@ export function renderDiagram(source: Catalog = catalog): string {
     lines.push(`  ${id(service.name)}["${service.name}"]`);
     for (const route of service.gateway) {
       const auth = route.auth ?? 'jwt';
-      const label = auth === 'jwt' ? route.prefix : `${route.prefix} (${auth === 'apiKey' ? 'API key' : auth})`;
+      const label =
+        auth === 'jwt'
+          ? route.prefix
+          : `${route.prefix} (${auth === 'apiKey' ? 'API key' : auth === 'signIn' ? 'sign-in' : auth})`;
       lines.push(`  gateway -->|"${label}"| ${id(service.name)}`);
     }
     if (service.name === source.ingress.apiKeys.service) {

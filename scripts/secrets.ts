@@ -4,7 +4,8 @@
  * so a second run changes nothing. The catalog names them (`catalog.secrets`): the PostgreSQL admin's
  * (password), one per service with a database (username, password, database, url), one per service
  * that publishes or consumes events (username, password), and one for the service that signs its own
- * gateway tokens (loadgen-jwt: its private key; the public half is .secrets/loadgen-jwks.json).
+ * gateway tokens (loadgen-jwt: its private key; the public half is .secrets/loadgen-jwks.json), and
+ * one for each identity provider in the shop (identity-jwt; .secrets/identity-jwks.json).
  * The users' issuer key that `make token` signs with (.secrets/dev-jwt.json) never becomes a
  * Secret: only its public half (.secrets/jwks.json) enters the cluster.
  */
@@ -22,6 +23,7 @@ import {
   usesBroker,
   type Catalog,
 } from '../infra/cdk8s/src/catalog.js';
+import { defaultJwksFile } from '../infra/cdk8s/src/jwks.js';
 import { PART_OF } from '../infra/cdk8s/src/mesh-names.js';
 import { DEV_KEY_FILE } from './token.js';
 
@@ -151,6 +153,14 @@ export function ensureSecrets(dir: string, source: Catalog = catalog): Map<strin
   ensureKeyPair(usersJwks, usersKey, source);
   ensureKeyPair(join(dir, `${signer}-jwks.json`), signerKey, source);
   secrets.set(jwtSecretName(signer, source), JSON.parse(readFileSync(signerKey, 'utf8')) as SecretData);
+  // An identity provider in the shop signs with its own key pair; the gateway trusts the public half.
+  for (const issuer of source.ingress.jwt.issuers) {
+    if (issuer.service === undefined) continue;
+    const name = jwtSecretName(issuer.service, source);
+    const keyFile = join(dir, `${name}.json`);
+    ensureKeyPair(join(dir, defaultJwksFile(issuer.id).replace(/^\.secrets\//, '')), keyFile, source);
+    secrets.set(name, JSON.parse(readFileSync(keyFile, 'utf8')) as SecretData);
+  }
   return secrets;
 }
 

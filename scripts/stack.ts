@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { catalog } from '../infra/cdk8s/src/catalog.js';
 import { extAuthzProvidersOf } from '../infra/cdk8s/src/gateway-model/ext-authz-providers.js';
 import { type LocalGateway, startGateway } from './stack/gateway.js';
-import { gatewayObjects } from './stack/gateway-objects.js';
+import { gatewayObjects, identitySigningKey, stackCatalog } from './stack/gateway-objects.js';
 import { ensureDatabases } from './stack/databases.js';
 import { stackOptions } from './stack/options.js';
 import { planStack } from './stack/plan.js';
@@ -56,9 +56,14 @@ async function shutdown(reason: string, exitCode: number): Promise<never> {
 
 try {
   const options = stackOptions(process.env);
-  const plan = planStack(options);
-  const objects =
-    options.gatewayPort === undefined ? [] : gatewayObjects(catalog, resolve(options.secretsDir ?? '.secrets'));
+  const local = options.gatewayPort === undefined ? catalog : stackCatalog(catalog, options.gatewayPort);
+  const secretsDir = resolve(options.secretsDir ?? '.secrets');
+  const objects = options.gatewayPort === undefined ? [] : gatewayObjects(local, secretsDir);
+  const signingKey = options.gatewayPort === undefined ? undefined : identitySigningKey(local, secretsDir);
+  const plan = planStack(
+    { ...options, ...(signingKey === undefined ? {} : { identitySigningKey: signingKey }) },
+    local,
+  );
   await ensureDatabases(
     options.postgresAdminUrl,
     plan.flatMap((s) => (s.database === undefined ? [] : [s.database])),

@@ -44,5 +44,6 @@ revision=$(credentials_revision)
 export SECRETS_DIR
 step "synthesizing dist/manifests/ for $REGISTRY/$shown"
 IMAGE_REGISTRY=$REGISTRY IMAGE_TAG=${TAG:-} IMAGE_TAGS=$(IFS=,; echo "${tags[*]}") JWKS_FILE=${JWKS_FILE:-$SECRETS_DIR/jwks.json} \
-  LOADGEN_JWKS_FILE=${LOADGEN_JWKS_FILE:-$SECRETS_DIR/loadgen-jwks.json} DB_CREDENTIALS_REVISION=$revision \
+  LOADGEN_JWKS_FILE=${LOADGEN_JWKS_FILE:-$SECRETS_DIR/loadgen-jwks.json} \
+  IDENTITY_JWKS_FILE=${IDENTITY_JWKS_FILE:-$SECRETS_DIR/identity-jwks.json} DB_CREDENTIALS_REVISION=$revision \
   node_run npm run --silent synth

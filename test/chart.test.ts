@@ -191,8 +191,10 @@ describe('charts/mesh-kit', () => {
     it('renders, with a registry, tags, JWKS and credential digests given, what synth makes of the same inputs', () => {
       const jwksFile = join(scratch, 'jwks.json');
       const loadgenJwksFile = join(scratch, 'loadgen-jwks.json');
+      const identityJwksFile = join(scratch, 'identity-jwks.json');
       writeFileSync(jwksFile, JSON.stringify(generateSigningKeys().jwks));
       writeFileSync(loadgenJwksFile, JSON.stringify(generateSigningKeys().jwks));
+      writeFileSync(identityJwksFile, JSON.stringify(generateSigningKeys().jwks));
       // Credential files as `make secrets` writes them, and the values scripts/apply.sh makes of them.
       const secretsDir = join(scratch, 'secrets');
       mkdirSync(secretsDir);
@@ -203,7 +205,7 @@ describe('charts/mesh-kit', () => {
         registry: 'ghcr.io/me',
         tag: '1.2.3',
         tags: { payments: '1.2.3-payments' },
-        jwksFiles: { users: jwksFile, loadgen: loadgenJwksFile },
+        jwksFiles: { users: jwksFile, loadgen: loadgenJwksFile, identity: identityJwksFile },
         secretsDir,
       }).flatMap((f) => f.objects);
       const rendered = render(
@@ -218,6 +220,8 @@ describe('charts/mesh-kit', () => {
         `jwt.users.jwks=${jwksFile}`,
         '--set-file',
         `jwt.loadgen.jwks=${loadgenJwksFile}`,
+        '--set-file',
+        `jwt.identity.jwks=${identityJwksFile}`,
       );
       expect(sorted(rendered)).toEqual(sorted(synthesized));
       expect(JSON.stringify(rendered)).toContain('"image":"ghcr.io/me/orders:1.2.3"');
@@ -249,6 +253,26 @@ describe('charts/mesh-kit', () => {
 
     it('takes --take-ownership, which scripts/apply.sh passes to adopt what kubectl created (Helm >= 3.17)', () => {
       expect(execFileSync(helm, ['upgrade', '--help'], { encoding: 'utf8' })).toContain('--take-ownership');
+    });
+
+    it("sets the identity provider's issuer where the gateway and the provider read it, and refuses one off /auth", () => {
+      const issuer = 'https://shop.example.com/auth';
+      const rendered = render('--set-string', `jwt.identity.issuer=${issuer}`);
+      const text = JSON.stringify(rendered);
+      expect(text).not.toContain('http://localhost:8080/auth');
+      const rules = rendered
+        .filter((o) => o.kind === 'RequestAuthentication')
+        .flatMap((o) => (o.spec as { jwtRules: { issuer: string }[] }).jwtRules.map((r) => r.issuer));
+      expect(rules).toContain(issuer);
+      const identity = rendered.find((o) => o.kind === 'Deployment' && o.metadata.name === 'identity')!;
+      expect(JSON.stringify(identity)).toContain(`{"name":"IDENTITY_ISSUER","value":"${issuer}"}`);
+      const result = spawnSync(
+        helm,
+        ['template', 'x', CHART_DIR, '--set-string', 'jwt.identity.issuer=https://shop.example.com/'],
+        { encoding: 'utf8' },
+      );
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain("at '/jwt/identity/issuer'");
     });
 
     it('refuses the tag latest', () => {

@@ -277,6 +277,7 @@ describe('npm run new-service in a copy of the repository', () => {
     const analyze = copy.run('npm', ['run', 'analyze'], {
       JWKS_FILE: 'infra/cdk8s/test/fixtures/jwks.json',
       LOADGEN_JWKS_FILE: 'infra/cdk8s/test/fixtures/loadgen-jwks.json',
+      IDENTITY_JWKS_FILE: 'infra/cdk8s/test/fixtures/identity-jwks.json',
     });
     expect(analyze.status, analyze.output).toBe(0);
     expect(analyze.output).toContain('analyze: no findings');

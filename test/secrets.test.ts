@@ -27,12 +27,12 @@ describe('make secrets', () => {
     for (const name of brokerUsers) expect(secrets.get(name)?.['password']).toMatch(/^[a-z]/);
   });
 
-  it('creates the agreed Secrets: postgres-admin, one <service>-db per database, one <service>-nats per broker user, loadgen-jwt', () => {
+  it('creates the agreed Secrets: postgres-admin, one <service>-db per database, one <service>-nats per broker user, loadgen-jwt, identity-jwt', () => {
     const secrets = ensureSecrets(dir);
     const withDatabase = catalog.services.filter((s) => s.database !== undefined).map((s) => `${s.name}-db`);
     const brokerUsers = catalog.services.filter(usesBroker).map((s) => `${s.name}-nats`);
     expect([...secrets.keys()].sort()).toEqual(
-      ['loadgen-jwt', 'postgres-admin', ...withDatabase, ...brokerUsers].sort(),
+      ['loadgen-jwt', 'identity-jwt', 'postgres-admin', ...withDatabase, ...brokerUsers].sort(),
     );
     expect(Object.keys(secrets.get('orders-nats') ?? {}).sort()).toEqual(['password', 'username']);
     expect(Object.keys(secrets.get('postgres-admin') ?? {})).toEqual(['password']);
@@ -40,6 +40,9 @@ describe('make secrets', () => {
     expect(Object.keys(users).sort()).toEqual(['database', 'password', 'url', 'username']);
     expect(users['url']).toBe(`postgres://users:${users['password']}@postgres:5432/users`);
     expect(secrets.get('loadgen-jwt')?.['private.pem']).toContain('PRIVATE KEY');
+    // identity's key pair: the private half a Secret, the public half what the gateway trusts.
+    expect(secrets.get('identity-jwt')?.['private.pem']).toContain('PRIVATE KEY');
+    expect(readFileSync(join(dir, 'identity-jwks.json'), 'utf8')).not.toContain('"d"');
     expect(statSync(join(dir, 'users-db.json')).mode & 0o077).toBe(0);
   });
 
@@ -68,7 +71,9 @@ describe('make secrets', () => {
     const secrets = ensureSecrets(dir, other);
     const withDatabase = other.services.filter((s) => s.database !== undefined).map((s) => `${s.name}-creds`);
     const brokerUsers = other.services.filter(usesBroker).map((s) => `${s.name}-broker`);
-    expect([...secrets.keys()].sort()).toEqual(['loadgen-signer', 'pg-root', ...withDatabase, ...brokerUsers].sort());
+    expect([...secrets.keys()].sort()).toEqual(
+      ['loadgen-signer', 'identity-signer', 'pg-root', ...withDatabase, ...brokerUsers].sort(),
+    );
     const users = secrets.get('users-creds') ?? {};
     expect(users['url']).toBe(`postgres://users:${users['password']}@pg:6543/users`);
     expect(secrets.get('loadgen-signer')?.['key.pem']).toContain('PRIVATE KEY');

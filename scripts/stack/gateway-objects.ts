@@ -6,11 +6,32 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { App } from 'cdk8s';
-import type { Catalog } from '../../infra/cdk8s/src/catalog.js';
+import { type Catalog, jwtSecretName } from '../../infra/cdk8s/src/catalog.js';
 import { addShopCharts } from '../../infra/cdk8s/src/charts/shop-app.js';
 import type { KubeObject } from '../../infra/cdk8s/src/gateway-model/kube-object.js';
 import { defaultJwksFile } from '../../infra/cdk8s/src/jwks.js';
 import { ensureSecrets } from '../secrets.js';
+
+/**
+ * The catalog as the local stack runs it: an identity provider in the shop issues tokens under the
+ * local gateway's port (`http://localhost:<port>/auth`), the URL the browser sees there.
+ */
+export function stackCatalog(catalog: Catalog, gatewayPort: number): Catalog {
+  const issuers = catalog.ingress.jwt.issuers.map((issuer) =>
+    issuer.service === undefined
+      ? issuer
+      : { ...issuer, issuer: new URL(new URL(issuer.issuer).pathname, `http://localhost:${gatewayPort}`).href },
+  );
+  return { ...catalog, ingress: { ...catalog.ingress, jwt: { ...catalog.ingress.jwt, issuers } } };
+}
+
+/** The private key (PKCS #8 PEM) an identity provider in the shop signs with, as `make secrets` wrote it. */
+export function identitySigningKey(catalog: Catalog, secretsDir: string): string | undefined {
+  const service = catalog.ingress.jwt.issuers.find((issuer) => issuer.service !== undefined)?.service;
+  if (service === undefined) return undefined;
+  const file = join(secretsDir, `${jwtSecretName(service, catalog)}.json`);
+  return (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>)[catalog.secrets.jwtPrivateKey];
+}
 
 export function gatewayObjects(catalog: Catalog, secretsDir: string): KubeObject[] {
   ensureSecrets(secretsDir, catalog);

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import {
   apiKeyCheckSettings,
@@ -26,6 +27,11 @@ export interface StackOptions {
   readonly gatewayPort?: number;
   /** The issuers' keys for the local gateway (as `make secrets` writes them). @default '.secrets' */
   readonly secretsDir?: string;
+  /**
+   * The private key (PKCS #8 PEM) an identity provider in the shop signs with.
+   * @default an ephemeral RSA key made for this stack (tokens die with it)
+   */
+  readonly identitySigningKey?: string;
 }
 
 export interface PlannedService {
@@ -43,6 +49,12 @@ export function withDatabase(url: string, database: string): string {
   parsed.pathname = `/${database}`;
   return parsed.toString();
 }
+
+let ephemeral: string | undefined;
+const ephemeralKey = (): string =>
+  (ephemeral ??= generateKeyPairSync('rsa', { modulusLength: 2048 })
+    .privateKey.export({ format: 'pem', type: 'pkcs8' })
+    .toString());
 
 /**
  * The local processes of the shop, wired from the catalog the manifests use: the same ports,
@@ -75,6 +87,16 @@ export function planStack(options: StackOptions, catalog: Catalog = shopCatalog)
     }
     for (const call of spec.calls) env[serviceUrlVariable(call.service)] = urlOf(call.service);
     if (spec.name === catalog.ingress.apiKeys.service) env.EXT_AUTHZ_SETTINGS = apiKeyCheckSettings(catalog);
+    const issued = catalog.ingress.jwt.issuers.find((i) => i.service === spec.name);
+    if (issued !== undefined) {
+      // Behind the local gateway the provider is the catalog's issuer (stackCatalog puts it on the
+      // gateway's port) and sees one proxy hop; without one it is its own issuer at its own port.
+      const path = spec.gateway.find((g) => g.auth === 'signIn')?.prefix ?? '';
+      env.IDENTITY_ISSUER = options.gatewayPort === undefined ? `${urlOf(spec.name)}${path}` : issued.issuer;
+      env.IDENTITY_AUDIENCE = issued.audiences[0] ?? '';
+      env.IDENTITY_SIGNING_KEY = options.identitySigningKey ?? ephemeralKey();
+      env.TRUSTED_PROXY_HOPS = options.gatewayPort === undefined ? '0' : '1';
+    }
     return {
       name: spec.name,
       url: urlOf(spec.name),

@@ -29,6 +29,22 @@ export function catalogProblems(source: Catalog): string[] {
   for (const [i, id] of issuerIds.entries()) {
     if (issuerIds.indexOf(id) !== i) problems.push(`ingress.jwt.issuers[${i}].id: '${id}' is declared twice`);
   }
+  const providers = new Set<string>();
+  for (const [i, issuer] of source.ingress.jwt.issuers.entries()) {
+    if (issuer.service === undefined) continue;
+    providers.add(issuer.service);
+    const provider = source.services.find((s) => s.name === issuer.service);
+    if (provider === undefined) {
+      problems.push(`ingress.jwt.issuers[${i}].service: no service named '${issuer.service}'`);
+    } else if (issuer.id !== provider.name) {
+      problems.push(`ingress.jwt.issuers[${i}].id: must be its service's name '${provider.name}', got '${issuer.id}'`);
+    }
+    if (!/^https?:\/\/[^/]+\/\S*$/.test(issuer.issuer)) {
+      problems.push(
+        `ingress.jwt.issuers[${i}].issuer: a provider in the shop needs the URL browsers reach it at, got '${issuer.issuer}'`,
+      );
+    }
+  }
   const names = new Set<string>();
   const ports = new Map<number, string>();
   for (const [i, s] of source.services.entries()) {
@@ -121,7 +137,28 @@ export function catalogProblems(source: Catalog): string[] {
           }
         }
       }
-      if (!g.prefix.startsWith(protectedPrefix)) {
+      if (g.auth === 'signIn') {
+        if (!providers.has(s.name)) {
+          problems.push(
+            `${at}.gateway[${j}].auth: only an identity provider (an issuer's \`service\`) serves signIn routes`,
+          );
+        }
+        for (const r of s.routes.filter((r) => r.path === g.rewrite || r.path.startsWith(`${g.rewrite}/`))) {
+          if (r.method !== 'GET' && r.method !== 'POST') {
+            problems.push(`${at}.gateway[${j}].auth: signIn routes are GET or POST; ${r.method} ${r.path} is under it`);
+          }
+        }
+        if (g.prefix.startsWith(protectedPrefix)) {
+          problems.push(
+            `${at}.gateway[${j}].prefix: a signIn route lies outside ingress.jwt.protectedPrefix '${protectedPrefix}', got '${g.prefix}'`,
+          );
+        }
+        if (g.rewrite !== g.prefix) {
+          problems.push(
+            `${at}.gateway[${j}].rewrite: a provider builds its URLs from the path it is reached at; use '${g.prefix}'`,
+          );
+        }
+      } else if (!g.prefix.startsWith(protectedPrefix)) {
         problems.push(
           `${at}.gateway[${j}].prefix: '${g.prefix}' is outside ingress.jwt.protectedPrefix '${protectedPrefix}'`,
         );

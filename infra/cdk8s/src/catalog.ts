@@ -91,11 +91,17 @@ export interface CallSpec {
  * How the ingress gateway authenticates a route: `jwt` needs a verified token from
  * `Authorization: Bearer` (the caller's identity reaches the service as the identity header);
  * `apiKey` needs an `x-api-key` the apikeys service checks through ext_authz, with `scopes`;
- * `public` needs none and forwards GET requests only.
+ * `public` needs none and forwards GET requests only; `signIn` is an identity provider's own paths
+ * (its issuer names it as `service`): no credentials, GET and POST, since browsers post the sign-in
+ * form and clients exchange codes there before they hold any token. The provider authenticates
+ * those requests itself (password, PKCE, CSRF tokens).
  */
-export type GatewayAuth = 'jwt' | 'apiKey' | 'public';
+export type GatewayAuth = 'jwt' | 'apiKey' | 'public' | 'signIn';
 
-/** A public route at the ingress gateway: `/api/users/*` → users `/users/*`. */
+/**
+ * A public route at the ingress gateway: `/api/users/*` → users `/users/*`. Every route but a
+ * `signIn` route lies under `ingress.jwt.protectedPrefix`.
+ */
 export interface GatewayRoute {
   readonly prefix: string;
   readonly rewrite: string;
@@ -118,6 +124,13 @@ export interface JwtIssuer {
    * @default none: the JWKS is inline, from the synth input (`JWKS_FILE`…) or the Helm value
    */
   readonly jwksUri?: string;
+  /**
+   * The catalog service that issues these tokens (an identity provider in the shop): it gets the
+   * issuer, the first audience and the private key (`<service>-jwt`, made by `make secrets`), and
+   * only it may serve `signIn` routes. `issuer` is then the URL browsers reach it at.
+   * @default none: tokens come from outside the shop
+   */
+  readonly service?: string;
 }
 
 /** A gateway token bucket: `maxTokens` at most, `tokensPerFill` added every `fillIntervalMs`. */
@@ -355,6 +368,15 @@ const scaledFromOne: Autoscaling = { minReplicas: 1, maxReplicas: 3, cpuTargetPe
 
 const small: Resources = { cpuRequestMilli: 50, cpuLimitMilli: 500, memoryRequestMi: 64, memoryLimitMi: 192 };
 
+/** A POST of the identity provider's that does work once (a password check, a code exchanged). */
+const signInRoute = (path: string): RouteSpec => ({
+  method: 'POST',
+  path,
+  idempotent: false,
+  timeoutMs: 3_000,
+  retries: { attempts: 1, perTryTimeoutMs: 1_500, retryOn: 'connect-failure,refused-stream' },
+});
+
 const readRoute = (path: string): RouteSpec => ({
   method: 'GET',
   path,
@@ -567,6 +589,38 @@ export const catalog: Catalog = {
       fixedReplicasReason:
         'each pod sends LOADGEN_RATE_PER_SECOND on its own: more pods would multiply the demo traffic, not share it',
     },
+    {
+      // The shop's OpenID provider (ingress.jwt.issuers, id identity): browsers sign in at /auth and
+      // the shop's web client exchanges codes there. oidc-provider's paths (discovery, JWKS,
+      // authorization, token, end session, revocation, userinfo) plus identity's sign-in pages.
+      name: 'identity',
+      port: 3010,
+      replicas: 2,
+      autoscaling: autoscaled,
+      resources: small,
+      database: 'identity',
+      routes: [
+        readRoute('/auth/.well-known/openid-configuration'),
+        readRoute('/auth/jwks'),
+        readRoute('/auth/auth'),
+        readRoute('/auth/auth/:uid'),
+        readRoute('/auth/interaction/:uid'),
+        readRoute('/auth/interaction/:uid/sign-up'),
+        readRoute('/auth/session/end'),
+        readRoute('/auth/session/end/success'),
+        readRoute('/auth/me'),
+        // Each hashes a password (scrypt) or consumes a code or token: once only, never retried on 5xx.
+        signInRoute('/auth/interaction/:uid/sign-in'),
+        signInRoute('/auth/interaction/:uid/sign-up'),
+        signInRoute('/auth/token'),
+        signInRoute('/auth/token/revocation'),
+        signInRoute('/auth/session/end/confirm'),
+      ],
+      calls: [],
+      publishes: [],
+      consumes: [],
+      gateway: [{ prefix: '/auth', rewrite: '/auth', auth: 'signIn' }],
+    },
   ],
   defaults: {
     circuitBreaker: defaultCircuitBreaker,
@@ -576,8 +630,9 @@ export const catalog: Catalog = {
     ownWorkMarginPercent: 20,
   },
   maxRetryAmplification: 6,
-  // Room for one more small service beside the shop (the README's "Adding a service" example).
-  requestBudget: { cpuMilli: 1_000, memoryMi: 1_768 },
+  // Room for one more small service beside the shop (the README's "Adding a service" example), plus
+  // identity's two autoscaled pods (2 × (50m + 10m sidecar) CPU, 2 × (64Mi + 40Mi sidecar) memory).
+  requestBudget: { cpuMilli: 1_120, memoryMi: 1_976 },
   ingress: {
     namespace: 'istio-system',
     selector: { istio: 'ingressgateway' },
@@ -589,8 +644,11 @@ export const catalog: Catalog = {
         // Users' tokens. Locally `make token` signs them with a key that stays in .secrets/; a real
         // deployment puts its identity provider here (issuer, audiences, jwksUri).
         { id: 'users', issuer: 'mesh-kit', audiences: ['shop'] },
-        // loadgen's own key pair, the only signing key inside the cluster.
+        // loadgen's own key pair.
         { id: 'loadgen', issuer: 'mesh-kit-loadgen', audiences: ['shop'] },
+        // The shop's own OpenID provider: the issuer is the URL browsers reach it at (the port-forward
+        // on kind); another cluster sets its own. Its key pair is made by `make secrets`.
+        { id: 'identity', issuer: 'http://localhost:8080/auth', audiences: ['shop'], service: 'identity' },
       ],
       realm: 'shop',
       identityHeader: 'x-user-id',

@@ -1,7 +1,7 @@
 /**
  * `npm run synth`: writes the shop's manifests to dist/manifests/ at the repository root,
  * deterministically and offline. Inputs: IMAGE_REGISTRY, IMAGE_TAG, IMAGE_TAGS, JWKS_FILE, LOADGEN_JWKS_FILE,
- * DB_CREDENTIALS_REVISION, SECRETS_DIR, MANIFESTS_DIR (see docs/architecture.md, "Manifests and mesh policy"),
+ * IDENTITY_JWKS_FILE, DB_CREDENTIALS_REVISION, SECRETS_DIR, MANIFESTS_DIR (see docs/architecture.md, "Manifests and mesh policy"),
  * TRAFFIC_FILE (docs/try-the-mesh.md).
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';

@@ -159,6 +159,11 @@ describe('cross-references', () => {
             expect(port).toBe(catalog.ingress.port);
             continue;
           }
+          // An identity provider's issuer is the URL browsers reach it at, through the gateway.
+          if (e.name === 'IDENTITY_ISSUER') {
+            expect(catalog.ingress.jwt.issuers.map((i) => i.issuer)).toContain(e.value);
+            continue;
+          }
           // The span collector is Istio's tracing addon, outside the shop's manifests.
           if (e.name === 'OTEL_EXPORTER_ZIPKIN_ENDPOINT') {
             expect(`${url.hostname.split('.')[1]}/${url.hostname}`).toBe(catalog.telemetry.collectorHost);

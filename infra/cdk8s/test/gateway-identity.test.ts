@@ -32,7 +32,7 @@ describe('gateway identity: the claim-derived x-user-id reaches services, a clie
         forwardOriginalToken: false,
         outputClaimToHeaders: [{ header: 'x-user-id', claim: 'sub' }],
       });
-    expect(spec.jwtRules).toEqual([rule('mesh-kit'), rule('mesh-kit-loadgen')]);
+    expect(spec.jwtRules).toEqual([rule('mesh-kit'), rule('mesh-kit-loadgen'), rule('http://localhost:8080/auth')]);
     for (const r of spec.jwtRules) expect(r).not.toHaveProperty('fromParams');
   });
 
@@ -99,18 +99,28 @@ describe('gateway identity: the claim-derived x-user-id reaches services, a clie
     });
   });
 
-  it('every forwarding ingress route but the API-key and public ones requires a verified sub claim; all lie under the protected prefix', () => {
+  it('every forwarding ingress route but the API-key, public and sign-in ones requires a verified sub claim; all but sign-in lie under the protected prefix', () => {
     const forwarding = ingressRoutes().filter((r) => r.route !== undefined);
     const exposed = gatewayPaths(catalog);
     expect(forwarding.length).toBe(exposed.length);
     const publicNames = new Set(exposed.filter((p) => p.auth === 'public').map((p) => p.service));
     const apiKeyNames = new Set(exposed.filter((p) => p.auth === 'apiKey').map((p) => p.service));
+    const signInNames = new Set(exposed.filter((p) => p.auth === 'signIn').map((p) => p.service));
     expect(apiKeyNames.size).toBeGreaterThan(0);
+    expect([...signInNames]).toEqual(['identity']);
     for (const route of forwarding) {
       expect(route.directResponse, route.name).toBeUndefined();
       const isPublic = [...publicNames].some((service) => route.name.startsWith(`${service}-get-`));
       const isApiKey = [...apiKeyNames].some((service) => route.name.startsWith(`${service}-`));
+      const isSignIn = [...signInNames].some((service) => route.name.startsWith(`${service}-`));
       for (const match of route.match) {
+        if (isSignIn) {
+          // The provider's own paths: no claim required, GET or POST, under its issuer's path.
+          expect(match.headers, route.name).toBeUndefined();
+          expect(['GET', 'POST']).toContain((match as { method?: { exact: string } }).method?.exact);
+          expect(match.uri.regex, route.name).toMatch(/^\^\/auth\//);
+          continue;
+        }
         if (isApiKey) {
           expect(match.headers, route.name).toBeUndefined();
         } else if (isPublic) {
@@ -129,6 +139,25 @@ describe('gateway identity: the claim-derived x-user-id reaches services, a clie
     bad.services.find((s) => s.name === 'orders')!.gateway[0]!.auth = 'public';
     expect(() => synthObjects(bad as unknown as Catalog)).toThrow(
       'services[2] (orders).gateway[0].auth: public routes are GET only; POST /orders is under it',
+    );
+  });
+
+  it("refuses signIn routes anywhere but an issuer's own service, with other methods, or under /api/, naming the field", () => {
+    type Mutable = { services: { name: string; routes: { method: string }[]; gateway: Record<string, unknown>[] }[] };
+    const onProducts = structuredClone(catalog) as unknown as Mutable;
+    onProducts.services.find((s) => s.name === 'products')!.gateway[0]!.auth = 'signIn';
+    expect(() => synthObjects(onProducts as unknown as Catalog)).toThrow(
+      /products\)\.gateway\[0\]\.auth: only an identity provider \(an issuer's `service`\) serves signIn routes/,
+    );
+    const withDelete = structuredClone(catalog) as unknown as Mutable;
+    withDelete.services.find((s) => s.name === 'identity')!.routes[0]!.method = 'DELETE';
+    expect(() => synthObjects(withDelete as unknown as Catalog)).toThrow(
+      /\(identity\)\.gateway\[0\]\.auth: signIn routes are GET or POST; DELETE \/auth\/\.well-known/,
+    );
+    const underApi = structuredClone(catalog) as unknown as Mutable;
+    Object.assign(underApi.services.find((s) => s.name === 'identity')!.gateway[0]!, { prefix: '/api/auth' });
+    expect(() => synthObjects(underApi as unknown as Catalog)).toThrow(
+      /\(identity\)\.gateway\[0\]\.prefix: a signIn route lies outside ingress\.jwt\.protectedPrefix/,
     );
   });
 

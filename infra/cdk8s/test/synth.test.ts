@@ -16,6 +16,7 @@ function synth(env: Record<string, string>): { status: number | null; stderr: st
       CDK8S_CHECK_UPGRADE: 'false',
       JWKS_FILE: 'infra/cdk8s/test/fixtures/jwks.json',
       LOADGEN_JWKS_FILE: 'infra/cdk8s/test/fixtures/loadgen-jwks.json',
+      IDENTITY_JWKS_FILE: 'infra/cdk8s/test/fixtures/identity-jwks.json',
       ...env,
     },
   });

@@ -11,6 +11,7 @@ describe('the suite', () => {
       'jwt',
       'api-keys',
       'identity',
+      'identity-provider',
       'ownership',
       'trace',
       'retries',

@@ -27,6 +27,12 @@ export interface ServiceAppOptions {
   readonly metrics?: ServiceMetrics;
   /** Extra facts for /healthz (e.g. the outbox backlog); never fails liveness. */
   readonly healthDetail?: HealthDetail;
+  /**
+   * Parse JSON bodies and answer 415 to any other body. False for a service whose routes parse their
+   * own (identity: HTML forms and an OpenID provider): then only the body limit is enforced here.
+   * @default true
+   */
+  readonly jsonBodies?: boolean;
 }
 
 export interface ServiceApp {
@@ -64,6 +70,29 @@ function jsonBodies(app: Express): RequestHandler {
       parsers.set(limit, parser);
     }
     onlyJson(req, res, (error?: unknown) => (error === undefined ? parser(req, res, next) : next(error)));
+  };
+}
+
+/** A body-parser size (`100kb`, as BODY_LIMIT allows) in bytes. */
+function sizeInBytes(limit: string): number {
+  const match = /^(\d+)(b|kb|mb)$/i.exec(limit);
+  if (match === null) throw new Error(`body limit: '${limit}' is not a size such as 100kb`);
+  const unit = { b: 1, kb: 1024, mb: 1024 * 1024 }[match[2]!.toLowerCase() as 'b' | 'kb' | 'mb'];
+  return Number(match[1]) * unit;
+}
+
+/**
+ * For a service that parses its own bodies: a declared body larger than the app's body limit is a
+ * 413 before any route reads it (the routes' own parsers bound what arrives chunked).
+ */
+function bodySizeLimit(app: Express): RequestHandler {
+  return (req, _res, next) => {
+    const limit = String(app.get(BODY_LIMIT_SETTING));
+    if (Number(req.headers['content-length'] ?? 0) > sizeInBytes(limit)) {
+      next(new HttpProblem(413, `The request body exceeds the limit of ${sizeInBytes(limit)} bytes.`));
+      return;
+    }
+    next();
   };
 }
 
@@ -135,7 +164,9 @@ export function servicePipeline(
         handler: healthRouter(lifecycle, options.readiness ?? {}, metrics, options.healthDetail),
       },
       { name: 'start-up gate', handler: startupGate },
-      { name: 'JSON bodies', handler: jsonBodies(app) },
+      options.jsonBodies === false
+        ? { name: 'body size limit', handler: bodySizeLimit(app) }
+        : { name: 'JSON bodies', handler: jsonBodies(app) },
     ],
     after: [notFoundHandler(), errorHandler(options.logger)],
   };

@@ -66,6 +66,13 @@ export function serviceEnv(catalog: Catalog, spec: ServiceSpec): Record<string, 
     env.JWT_ISSUER = { value: own.issuer };
     env.JWT_AUDIENCE = { value: own.audiences[0] ?? '' };
   }
+  const issued = catalog.ingress.jwt.issuers.find((i) => i.service === spec.name);
+  if (issued !== undefined) {
+    // An identity provider in the shop: the issuer browsers see, the API's audience, its signing key.
+    env.IDENTITY_ISSUER = { value: issued.issuer };
+    env.IDENTITY_AUDIENCE = { value: issued.audiences[0] ?? '' };
+    env.IDENTITY_SIGNING_KEY = { secret: jwtSecretName(spec.name, catalog), key: catalog.secrets.jwtPrivateKey };
+  }
   return env;
 }
 

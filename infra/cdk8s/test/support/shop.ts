@@ -14,6 +14,7 @@ export const fixtureJwks = fixture('jwks.json');
 export const fixtureJwksByIssuer: Readonly<Record<string, string>> = {
   users: fixtureJwks,
   loadgen: fixture('loadgen-jwks.json'),
+  identity: fixture('identity-jwks.json'),
 };
 
 /** Synthesizes the shop (or `catalog`) in memory and returns every object. */

@@ -6,6 +6,7 @@ import { canaryCheck } from './canary.js';
 import { chaosCheck } from './chaos.js';
 import type { Check } from './check.js';
 import { identityCheck } from './identity.js';
+import { identityProviderCheck } from './identity-provider.js';
 import { jwtCheck } from './jwt.js';
 import { mirrorCheck } from './mirror.js';
 import { mtlsCheck } from './mtls.js';
@@ -26,6 +27,7 @@ export const checks: readonly Check[] = [
   jwtCheck,
   apiKeysCheck,
   identityCheck,
+  identityProviderCheck,
   ownershipCheck,
   traceCheck,
   retriesCheck,
