@@ -398,9 +398,12 @@ export const catalog: Catalog = {
       replicas: 2,
       autoscaling: autoscaled,
       resources: small,
+      // One authorization per order id (a repeat answers it, other terms are a 409) and the
+      // per-user velocity limit's window.
+      database: 'payments',
       routes: [
         {
-          // Keyed by orderKey: payments answers a repeat with the same authorization.
+          // Keyed by orderKey (the order's id): payments answers a repeat with the same authorization.
           method: 'POST',
           path: '/authorizations',
           idempotent: true,

@@ -72,19 +72,29 @@ export class Checkout {
     return { items, totalCents: totalOf(items), currency: currencies[0]! };
   }
 
-  async authorize(userId: string, orderKey: string, amountCents: number, currency: string): Promise<string> {
-    const payment = await this.payments.post<{ id?: unknown; detail?: unknown }>('/authorizations', {
-      orderKey,
-      userId,
-      amountCents,
-      currency,
-    });
+  /**
+   * Authorizes the order's total under the order's own id, and checks that what payments authorized
+   * is exactly that amount in that currency: anything else is refused, never confirmed.
+   */
+  async authorize(userId: string, orderId: string, amountCents: number, currency: string): Promise<string> {
+    const payment = await this.payments.post<{
+      id?: unknown;
+      detail?: unknown;
+      amountCents?: unknown;
+      currency?: unknown;
+    }>('/authorizations', { orderKey: orderId, userId, amountCents, currency });
     if (payment.status === 402) {
       const detail = typeof payment.body?.detail === 'string' ? payment.body.detail : 'Payment declined.';
       throw new HttpProblem(402, detail, { title: 'Payment Declined' });
     }
     if (payment.status !== 201 || typeof payment.body?.id !== 'string')
       throw dependencyProblem('payments', payment.status);
+    if (payment.body.amountCents !== amountCents || payment.body.currency !== currency) {
+      throw new HttpProblem(
+        502,
+        `payments authorized ${String(payment.body.amountCents)} ${String(payment.body.currency)} for order ${orderId}, not ${amountCents} ${currency}: the order is not confirmed.`,
+      );
+    }
     return payment.body.id;
   }
 }
