@@ -437,7 +437,7 @@ export const catalog: Catalog = {
           callOrder: 'sequential',
           calls: [
             { service: 'users', method: 'GET', path: '/users/:id' },
-            { service: 'products', method: 'GET', path: '/products' },
+            { service: 'products', method: 'GET', path: '/internal/products' },
             { service: 'payments', method: 'POST', path: '/authorizations' },
           ],
         },
@@ -446,7 +446,7 @@ export const catalog: Catalog = {
       ],
       calls: [
         { service: 'users', methods: ['GET'], paths: ['/users/:id'] },
-        { service: 'products', methods: ['GET'], paths: ['/products'] },
+        { service: 'products', methods: ['GET'], paths: ['/internal/products'] },
         { service: 'payments', methods: ['POST'], paths: ['/authorizations'] },
       ],
       publishes: ['orders.placed'],
@@ -517,8 +517,10 @@ export const catalog: Catalog = {
       replicas: 1,
       resources: small,
       database: 'products',
-      // GET /products is the list, and with `?sku=…` the batched lookup orders prices with.
-      routes: [readRoute('/products'), readRoute('/products/:sku')],
+      // GET /products is the paginated list; GET /internal/products?sku=… is the batched lookup
+      // orders prices with, outside the gateway's rewrite (/api/products → /products) and admitted
+      // to orders alone (docs/security.md, "Products and prices").
+      routes: [readRoute('/products'), readRoute('/products/:sku'), readRoute('/internal/products')],
       calls: [],
       publishes: [],
       consumes: [],

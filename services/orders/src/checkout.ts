@@ -32,13 +32,14 @@ export class Checkout {
   }
 
   /**
-   * Prices every line with one batched lookup (`GET /products?sku=…`, idempotent, so the mesh may
+   * Prices every line with one batched lookup (`GET /internal/products?sku=…`, only orders may call
+   * it; idempotent, so the mesh may
    * retry it). An unknown or retired sku is a 422 naming each such line.
    */
   async price(lines: readonly OrderLine[]): Promise<PricedOrder> {
     const skus = [...new Set(lines.map((l) => l.sku))];
     const query = skus.map((sku) => `sku=${encodeURIComponent(sku)}`).join('&');
-    const answer = await this.products.get<{ items?: unknown }>(`/products?${query}`);
+    const answer = await this.products.get<{ items?: unknown }>(`/internal/products?${query}`);
     if (answer.status !== 200 || !Array.isArray(answer.body?.items)) throw dependencyProblem('products', answer.status);
     const bySku = new Map((answer.body.items as CatalogueEntry[]).map((p) => [p.sku, p]));
 
