@@ -118,6 +118,13 @@ export interface JwtIssuer {
    * @default none: the JWKS is inline, from the synth input (`JWKS_FILE`…) or the Helm value
    */
   readonly jwksUri?: string;
+  /**
+   * The only subjects this issuer may act as (a `sub` prefix): the gateway denies its tokens for any
+   * other `sub` (a DENY AuthorizationPolicy on requestPrincipals `<issuer>/*` and
+   * notRequestPrincipals `<issuer>/<prefix>*`). For an issuer whose key lives in the cluster.
+   * @default none: the issuer may name any subject (an identity provider outside the cluster)
+   */
+  readonly subjectPrefix?: string;
 }
 
 /** A gateway token bucket: `maxTokens` at most, `tokensPerFill` added every `fillIntervalMs`. */
@@ -578,8 +585,9 @@ export const catalog: Catalog = {
         // Users' tokens. Locally `make token` signs them with a key that stays in .secrets/; a real
         // deployment puts its identity provider here (issuer, audiences, jwksUri).
         { id: 'users', issuer: 'mesh-kit', audiences: ['shop'] },
-        // loadgen's own key pair, the only signing key inside the cluster.
-        { id: 'loadgen', issuer: 'mesh-kit-loadgen', audiences: ['shop'] },
+        // loadgen's own key pair, the only signing key inside the cluster: whoever reads its Secret
+        // may act only as loadgen's own users (services/loadgen/src/token-signer.ts signs no others).
+        { id: 'loadgen', issuer: 'mesh-kit-loadgen', audiences: ['shop'], subjectPrefix: 'loadgen-' },
       ],
       realm: 'shop',
       identityHeader: 'x-user-id',
