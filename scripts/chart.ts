@@ -2,9 +2,10 @@
  * `npm run chart`: regenerates the shop's Helm chart (charts/mesh-kit) from the cdk8s app. It
  * synthesizes with the default image registry and tag and the test-only JWKS fixtures, then turns
  * exactly these inputs into values: image.registry, image.tag and jwt.<issuer id>.jwks (the inline
- * JWKS of each catalog issuer without a jwksUri). Everything else in the
- * chart is the synthesized objects, one template per synthesized file, so the chart rendered with
- * its default values equals `npm run synth` with the same inputs (test/chart.test.ts).
+ * JWKS of each catalog issuer without a jwksUri; required, with no default value). Everything else
+ * in the chart is the synthesized objects, one template per synthesized file, so the chart rendered
+ * with its default image values and the fixture JWKS equals `npm run synth` with the same inputs
+ * (test/chart.test.ts).
  * `npm run chart -- --check` only reports drift.
  */
 import { execFileSync } from 'node:child_process';
@@ -92,11 +93,12 @@ export function buildChart(inputs: ChartInputs): Map<string, string> {
       '# Images are <image.registry>/<service>:<image.tag>.\n' +
       stringify({ image: { registry: inputs.registry, tag: inputs.tag } }) +
       '# The public JWKS (JSON text) of each token issuer the ingress gateway verifies tokens with\n' +
-      '# (issuer, audiences and any jwksUri come from the catalog). The defaults are test-only keys\n' +
-      '# with no private half anywhere: set yours (`make secrets` writes them), e.g.\n' +
+      '# (issuer, audiences and any jwksUri come from the catalog). Required, with no default: a\n' +
+      '# default would be a key the gateway trusts that nobody chose. Set yours (`make secrets`\n' +
+      '# writes them), e.g.\n' +
       '#   helm upgrade --install mesh-kit charts/mesh-kit --set-file jwt.users.jwks=.secrets/jwks.json \\\n' +
       '#     --set-file jwt.loadgen.jwks=.secrets/loadgen-jwks.json\n' +
-      stringify({ jwt: Object.fromEntries(Object.entries(inputs.jwks).map(([id, text]) => [id, { jwks: text }])) }),
+      stringify({ jwt: Object.fromEntries(Object.keys(inputs.jwks).map((id) => [id, {}])) }),
   );
   files.set(
     'values.schema.json',
@@ -151,7 +153,10 @@ export function buildChart(inputs: ChartInputs): Map<string, string> {
       .replaceAll('{{', '{{ "{{" }}');
     let template = body;
     for (const id of Object.keys(inputs.jwks)) {
-      const replaced = template.replaceAll(JWKS_TOKEN(id), `{{ .Values.jwt.${id}.jwks | toJson }}`);
+      const replaced = template.replaceAll(
+        JWKS_TOKEN(id),
+        `{{ required "jwt.${id}.jwks is required: the issuer's public JWKS (--set-file jwt.${id}.jwks=…)" .Values.jwt.${id}.jwks | toJson }}`,
+      );
       if (replaced !== template) jwksUsed.add(id);
       template = replaced;
     }
