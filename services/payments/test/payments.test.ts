@@ -137,6 +137,15 @@ describe('payments', () => {
     ]);
   });
 
+  it('refuses control characters in orderKey and userId with 400 naming each (a NUL was a 500)', async () => {
+    const url = await serve();
+    const res = await request(url)
+      .post('/authorizations')
+      .send(body({ orderKey: 'k\u0000', userId: 'u\u0000' }));
+    expect(res.status).toBe(400);
+    expect((res.body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual(['orderKey', 'userId']);
+  });
+
   it('fails the configured share of requests with 503 when the knob is on, and adds latency', async () => {
     const draws = [0.1, 0.9, 0.2, 0.8];
     const url = await serve({

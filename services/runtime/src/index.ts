@@ -48,5 +48,5 @@ export {
   REQUEST_ID_HEADER,
   type HeaderCarrier,
 } from './trace-context.js';
-export { parseInput } from './validation.js';
+export { CONTROL_CHARACTERS_MESSAGE, NO_CONTROL_CHARACTERS, parseInput } from './validation.js';
 export * from './events/index.js';

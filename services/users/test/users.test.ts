@@ -107,6 +107,24 @@ describe('bad input', () => {
     expect(after.rows[0].n).toBe(before.rows[0].n);
   });
 
+  it('refuses control characters in the name and email with 400 naming each field (a NUL was a 500)', async () => {
+    const before = await pool.query('SELECT count(*)::int AS n FROM users');
+    const nul = await register(randomUUID(), { name: 'Ada\u0000Lovelace', email: 'ada@example.com' });
+    expect(nul.status).toBe(400);
+    expect(nul.body.errors).toEqual([{ field: 'name', message: 'control characters are not allowed' }]);
+    const both = await register(randomUUID(), { name: 'Ada\nAdmin: yes', email: 'a\u0007@example.com' });
+    expect(both.status).toBe(400);
+    expect(both.body.errors).toEqual(
+      expect.arrayContaining([
+        { field: 'name', message: 'control characters are not allowed' },
+        { field: 'email', message: 'control characters are not allowed' },
+      ]),
+    );
+    const after = await pool.query('SELECT count(*)::int AS n FROM users');
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+    expect((await register(randomUUID(), { name: 'Zoë Ångström', email: 'zoe@example.com' })).status).toBe(201);
+  });
+
   it('refuses a sub longer than the one user-id limit every service shares (payments too), naming x-user-id', async () => {
     const longest = await register('s'.repeat(MAX_USER_ID_LENGTH), { name: 'G', email: 'g100@example.com' });
     expect(longest.status).toBe(201);

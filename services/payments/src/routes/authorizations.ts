@@ -1,14 +1,20 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { HttpProblem, MAX_USER_ID_LENGTH, parseInput } from '@mesh-kit/runtime';
+import {
+  CONTROL_CHARACTERS_MESSAGE,
+  HttpProblem,
+  MAX_USER_ID_LENGTH,
+  NO_CONTROL_CHARACTERS,
+  parseInput,
+} from '@mesh-kit/runtime';
 import type { AuthorizationStore } from '../authorization-store.js';
 import { applyFailureKnob, type FailureKnob } from '../failure-knob.js';
 import { CURRENCIES } from '../rules.js';
 
 const authorizationRequest = z.strictObject({
   /** The order's id (orders sends its own uuid). */
-  orderKey: z.string().min(1).max(100),
-  userId: z.string().min(1).max(MAX_USER_ID_LENGTH),
+  orderKey: z.string().min(1).max(100).regex(NO_CONTROL_CHARACTERS, CONTROL_CHARACTERS_MESSAGE),
+  userId: z.string().min(1).max(MAX_USER_ID_LENGTH).regex(NO_CONTROL_CHARACTERS, CONTROL_CHARACTERS_MESSAGE),
   amountCents: z.number().int().positive(),
   currency: z.enum(CURRENCIES),
 });
