@@ -2,14 +2,15 @@
  * `npm run chart`: regenerates the shop's Helm chart (charts/mesh-kit) from the cdk8s app. It
  * synthesizes with the default image registry and tag and the test-only JWKS fixtures, then turns
  * exactly these inputs into values: image.registry, image.tag (image.tags.<service> overrides it per
- * service), jwt.<issuer id>.jwks (the inline
- * JWKS of each catalog issuer without a jwksUri), credentialDigests (a pod template's credentials
- * digest becomes a call of the chart's `mesh-kit.credentials` helper over that value; empty, each
- * Secret counts as `unknown`, as synth without .secrets/ has it) and database.credentialsRevision
- * (a SHA-256 of the database credentials, whose first 8 digits end each Job's name as synth's
- * DB_CREDENTIALS_REVISION does, so new credentials re-run the database init Job). Everything else in
- * the chart is the synthesized objects, one template per synthesized file, so the chart rendered with
- * its default values equals `npm run synth` with the same inputs (test/chart.test.ts).
+ * service), jwt.<issuer id>.jwks (the inline JWKS of each catalog issuer without a jwksUri; required,
+ * with no default value), jwt.<id>.issuer for an identity provider in the shop, credentialDigests
+ * (a pod template's credentials digest becomes a call of the chart's `mesh-kit.credentials` helper
+ * over that value; empty, each Secret counts as `unknown`, as synth without .secrets/ has it) and
+ * database.credentialsRevision (a SHA-256 of the database credentials, whose first 8 digits end
+ * each Job's name as synth's DB_CREDENTIALS_REVISION does, so new credentials re-run the database
+ * init Job). Everything else in the chart is the synthesized objects, one template per synthesized
+ * file, so the chart rendered with its default image values and the fixture JWKS equals `npm run
+ * synth` with the same inputs (test/chart.test.ts).
  * `npm run chart -- --check` only reports drift.
  */
 import { execFileSync } from 'node:child_process';
@@ -176,17 +177,18 @@ export function buildChart(inputs: ChartInputs): Map<string, string> {
       '# (`make deploy DEPLOY_WITH=helm` passes each service its own tag).\n' +
       stringify({ image: { registry: inputs.registry, tag: inputs.tag, tags: {} } }) +
       '# The public JWKS (JSON text) of each token issuer the ingress gateway verifies tokens with\n' +
-      '# (issuer, audiences and any jwksUri come from the catalog). The defaults are test-only keys\n' +
-      '# with no private half anywhere: set yours (`make secrets` writes them), e.g.\n' +
+      '# (issuer, audiences and any jwksUri come from the catalog). Required, with no default: a\n' +
+      '# default would be a key the gateway trusts that nobody chose. Set yours (`make secrets`\n' +
+      '# writes them), e.g.\n' +
       '#   helm upgrade --install mesh-kit charts/mesh-kit --set-file jwt.users.jwks=.secrets/jwks.json \\\n' +
       '#     --set-file jwt.loadgen.jwks=.secrets/loadgen-jwks.json --set-file jwt.identity.jwks=.secrets/identity-jwks.json\n' +
       '# An identity provider in the shop also takes `issuer`: the URL browsers reach it at, ending in\n' +
       '# /auth (the gateway routes that path to it), e.g. --set-string jwt.identity.issuer=https://shop.example.com/auth\n' +
       stringify({
         jwt: Object.fromEntries(
-          Object.entries(inputs.jwks).map(([id, text]) => [
+          Object.keys(inputs.jwks).map((id) => [
             id,
-            { jwks: text, ...(providerIssuers[id] === undefined ? {} : { issuer: providerIssuers[id] }) },
+            providerIssuers[id] === undefined ? {} : { issuer: providerIssuers[id] },
           ]),
         ),
       }) +
@@ -284,7 +286,10 @@ export function buildChart(inputs: ChartInputs): Map<string, string> {
       .replaceAll('{{', '{{ "{{" }}');
     let template = body;
     for (const id of Object.keys(inputs.jwks)) {
-      const replaced = template.replaceAll(JWKS_TOKEN(id), `{{ .Values.jwt.${id}.jwks | toJson }}`);
+      const replaced = template.replaceAll(
+        JWKS_TOKEN(id),
+        `{{ required "jwt.${id}.jwks is required: the issuer's public JWKS (--set-file jwt.${id}.jwks=…)" .Values.jwt.${id}.jwks | toJson }}`,
+      );
       if (replaced !== template) jwksUsed.add(id);
       template = replaced;
     }

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CHART_DIR,
+  FIXTURE_JWKS,
+  FIXTURE_LOADGEN_JWKS,
   ROOT,
   buildChart,
   chartDrift,
@@ -75,10 +77,13 @@ describe('the chart generator', () => {
     );
     expect(users).toContain('image: elsewhere/users:0.1.0');
     expect(users).toContain('{{ "{{" }} not a template }}');
-    expect(files.get('templates/50-gateway-policy.k8s.yaml')).toContain('jwks: {{ .Values.jwt.users.jwks | toJson }}');
     expect(files.get('templates/50-gateway-policy.k8s.yaml')).toContain(
-      'jwks: {{ .Values.jwt.loadgen.jwks | toJson }}',
+      'jwks: {{ required "jwt.users.jwks is required: the issuer\'s public JWKS (--set-file jwt.users.jwks=…)" .Values.jwt.users.jwks | toJson }}',
     );
+    expect(files.get('templates/50-gateway-policy.k8s.yaml')).toContain('.Values.jwt.loadgen.jwks | toJson }}');
+    // No default JWKS: a key the gateway trusts is always the deployer's choice.
+    expect(files.get('values.yaml')).toMatch(/\njwt:\n {2}users: \{\}\n {2}loadgen: \{\}\n/);
+    expect(files.get('values.yaml')).not.toContain('keys');
     expect(files.get('values.yaml')).toMatch(/image:\n {2}registry: mesh-kit\n {2}tag: 0\.1\.0\n/);
     expect([...files.keys()].sort()).toEqual([
       'Chart.yaml',
@@ -177,15 +182,41 @@ describe('charts/mesh-kit', () => {
     const sorted = (objects: readonly KubeObject[]): KubeObject[] =>
       [...objects].sort((a, b) => objectKey(a).localeCompare(objectKey(b)));
 
-    it('passes helm lint --strict', () => {
-      const result = spawnSync(helm, ['lint', '--strict', CHART_DIR], { encoding: 'utf8' });
+    /** `--set-file` for each issuer's JWKS, written exactly as the defaults were synthesized with. */
+    const fixtureJwks = (): string[] =>
+      Object.entries(defaults.jwks).flatMap(([id, text]) => {
+        const file = join(scratch, `fixture-${id}.json`);
+        writeFileSync(file, text);
+        return ['--set-file', `jwt.${id}.jwks=${file}`];
+      });
+
+    it('passes helm lint --strict (with the JWKS given)', () => {
+      const result = spawnSync(helm, ['lint', '--strict', CHART_DIR, ...fixtureJwks()], {
+        encoding: 'utf8',
+        cwd: ROOT,
+      });
       expect(result.stdout + result.stderr).toContain('0 chart(s) failed');
       expect(result.status).toBe(0);
     });
 
-    it('renders, with its default values, exactly the synthesized objects', () => {
+    it('renders, with its default values and the fixture JWKS, exactly the synthesized objects', () => {
       const synthesized = defaults.files.flatMap((file) => file.objects);
-      expect(sorted(render())).toEqual(sorted(synthesized));
+      expect(sorted(render(...fixtureJwks()))).toEqual(sorted(synthesized));
+    });
+
+    it("refuses to render without each issuer's JWKS, naming the value (no default key is trusted)", () => {
+      for (const [missing, given] of [
+        ['users', `jwt.loadgen.jwks=${join(ROOT, FIXTURE_LOADGEN_JWKS)}`],
+        ['loadgen', `jwt.users.jwks=${join(ROOT, FIXTURE_JWKS)}`],
+      ] as const) {
+        const result = spawnSync(helm, ['template', 'x', CHART_DIR, '--set-file', given], {
+          encoding: 'utf8',
+          cwd: ROOT,
+        });
+        expect(result.status).not.toBe(0);
+        expect(result.stderr).toMatch(new RegExp(`jwt[./]${missing}`));
+        expect(result.stderr).toContain('jwks');
+      }
     });
 
     it('renders, with a registry, tags, JWKS and credential digests given, what synth makes of the same inputs', () => {
@@ -233,7 +264,7 @@ describe('charts/mesh-kit', () => {
             template: { metadata: { annotations?: Record<string, string> } };
           }
         ).template.metadata.annotations?.[CREDENTIALS_ANNOTATION];
-      const defaults = render();
+      const defaults = render(...fixtureJwks());
       expect(digestOf(rendered, 'Deployment', 'orders')).not.toBe(digestOf(defaults, 'Deployment', 'orders'));
       expect(digestOf(rendered, 'StatefulSet', 'nats')).not.toBe(digestOf(defaults, 'StatefulSet', 'nats'));
       expect(digestOf(rendered, 'Deployment', 'users')).toBe(digestOf(defaults, 'Deployment', 'users'));
@@ -244,10 +275,10 @@ describe('charts/mesh-kit', () => {
       const job = (objects: readonly KubeObject[]): string =>
         objects.find((object) => object.kind === 'Job')?.metadata.name ?? 'no Job';
       const synthesized = synthesize({ registry: 'mesh-kit', tag: rootVersion(), credentialsRevision: revision });
-      const rendered = render('--set-string', `database.credentialsRevision=${revision}`);
+      const rendered = render(...fixtureJwks(), '--set-string', `database.credentialsRevision=${revision}`);
       expect(job(rendered)).toMatch(/^postgres-init-[0-9a-f]{8}-c0ffeec0$/);
       expect(job(rendered)).toBe(job(synthesized.flatMap((file) => file.objects)));
-      expect(job(rendered)).not.toBe(job(render()));
+      expect(job(rendered)).not.toBe(job(render(...fixtureJwks())));
       expect(JSON.stringify(rendered)).not.toContain(revision);
     });
 
@@ -257,7 +288,7 @@ describe('charts/mesh-kit', () => {
 
     it("sets the identity provider's issuer where the gateway and the provider read it, and refuses one off /auth", () => {
       const issuer = 'https://shop.example.com/auth';
-      const rendered = render('--set-string', `jwt.identity.issuer=${issuer}`);
+      const rendered = render(...fixtureJwks(), '--set-string', `jwt.identity.issuer=${issuer}`);
       const text = JSON.stringify(rendered);
       expect(text).not.toContain('http://localhost:8080/auth');
       const rules = rendered

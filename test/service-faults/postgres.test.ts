@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTcpProxy, type TcpProxy } from '../../test-support/tcp-proxy.js';
-import { decide } from '../../services/payments/src/rules.js';
 import { count, eventually, shopClient, startEventShop, type EventShop } from '../events/support/shop.js';
 import { deleteStreams, expectExactlyOnce, msUntil, OrderFlow, reportFault, type ShopClient } from './support.js';
 
@@ -194,10 +193,14 @@ describe('an order whose request died between reserving and confirming', () => {
       'SELECT id, status, payment_id FROM orders WHERE idempotency_key = $1',
       [key],
     );
-    const approved = decide(`${userId}:${key}`, 900, Number.MAX_SAFE_INTEGER);
-    expect(rows).toEqual([
-      { id: retried.body.id, status: 'confirmed', payment_id: 'approved' in approved ? approved.approved.id : '' },
-    ]);
+    // One authorization, keyed by the order's id, for the order's amount: the retry charged once.
+    const payments = await shop
+      .db('payments')
+      .query<{ id: string; amount_cents: string }>('SELECT id, amount_cents FROM authorizations WHERE order_key = $1', [
+        retried.body.id,
+      ]);
+    expect(payments.rows).toEqual([{ id: expect.any(String), amount_cents: '900' }]);
+    expect(rows).toEqual([{ id: retried.body.id, status: 'confirmed', payment_id: payments.rows[0]!.id }]);
     expect(
       await count(orders, "SELECT count(*) FROM outbox WHERE payload->'order'->>'id' = $1", [retried.body.id]),
     ).toBe(1);

@@ -131,6 +131,13 @@ export interface JwtIssuer {
    * @default none: tokens come from outside the shop
    */
   readonly service?: string;
+  /**
+   * The only subjects this issuer may act as (a `sub` prefix): the gateway denies its tokens for any
+   * other `sub` (a DENY AuthorizationPolicy on requestPrincipals `<issuer>/*` and
+   * notRequestPrincipals `<issuer>/<prefix>*`). For an issuer whose key lives in the cluster.
+   * @default none: the issuer may name any subject (an identity provider outside the cluster)
+   */
+  readonly subjectPrefix?: string;
 }
 
 /** A gateway token bucket: `maxTokens` at most, `tokensPerFill` added every `fillIntervalMs`. */
@@ -428,9 +435,12 @@ export const catalog: Catalog = {
       replicas: 2,
       autoscaling: autoscaled,
       resources: small,
+      // One authorization per order id (a repeat answers it, other terms are a 409) and the
+      // per-user velocity limit's window.
+      database: 'payments',
       routes: [
         {
-          // Keyed by orderKey: payments answers a repeat with the same authorization.
+          // Keyed by orderKey (the order's id): payments answers a repeat with the same authorization.
           method: 'POST',
           path: '/authorizations',
           idempotent: true,
@@ -464,7 +474,7 @@ export const catalog: Catalog = {
           callOrder: 'sequential',
           calls: [
             { service: 'users', method: 'GET', path: '/users/:id' },
-            { service: 'products', method: 'GET', path: '/products' },
+            { service: 'products', method: 'GET', path: '/internal/products' },
             { service: 'payments', method: 'POST', path: '/authorizations' },
           ],
         },
@@ -473,7 +483,7 @@ export const catalog: Catalog = {
       ],
       calls: [
         { service: 'users', methods: ['GET'], paths: ['/users/:id'] },
-        { service: 'products', methods: ['GET'], paths: ['/products'] },
+        { service: 'products', methods: ['GET'], paths: ['/internal/products'] },
         { service: 'payments', methods: ['POST'], paths: ['/authorizations'] },
       ],
       publishes: ['orders.placed'],
@@ -549,8 +559,10 @@ export const catalog: Catalog = {
       autoscaling: scaledFromOne,
       resources: small,
       database: 'products',
-      // GET /products is the list, and with `?sku=…` the batched lookup orders prices with.
-      routes: [readRoute('/products'), readRoute('/products/:sku')],
+      // GET /products is the paginated list; GET /internal/products?sku=… is the batched lookup
+      // orders prices with, outside the gateway's rewrite (/api/products → /products) and admitted
+      // to orders alone (docs/security.md, "Products and prices").
+      routes: [readRoute('/products'), readRoute('/products/:sku'), readRoute('/internal/products')],
       calls: [],
       publishes: [],
       consumes: [],
@@ -644,8 +656,9 @@ export const catalog: Catalog = {
         // Users' tokens. Locally `make token` signs them with a key that stays in .secrets/; a real
         // deployment puts its identity provider here (issuer, audiences, jwksUri).
         { id: 'users', issuer: 'mesh-kit', audiences: ['shop'] },
-        // loadgen's own key pair.
-        { id: 'loadgen', issuer: 'mesh-kit-loadgen', audiences: ['shop'] },
+        // loadgen's own key pair, the only signing key inside the cluster: whoever reads its Secret
+        // may act only as loadgen's own users (services/loadgen/src/token-signer.ts signs no others).
+        { id: 'loadgen', issuer: 'mesh-kit-loadgen', audiences: ['shop'], subjectPrefix: 'loadgen-' },
         // The shop's own OpenID provider: the issuer is the URL browsers reach it at (the port-forward
         // on kind); another cluster sets its own. Its key pair is made by `make secrets`.
         { id: 'identity', issuer: 'http://localhost:8080/auth', audiences: ['shop'], service: 'identity' },

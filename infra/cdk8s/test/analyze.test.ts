@@ -112,7 +112,7 @@ describe('npm run analyze', () => {
         route(c, 'payments', 'POST', '/authorizations').retries!.attempts = 2;
       });
       const need =
-        'GET users /users/:id 1000ms + GET products /products 900ms + POST payments /authorizations 1500ms in sequence = 3400ms, + 20% own work = 4080ms';
+        'GET users /users/:id 1000ms + GET products /internal/products 900ms + POST payments /authorizations 1500ms in sequence = 3400ms, + 20% own work = 4080ms';
       expect(findings).toEqual([
         `route POST orders /orders: one try (3500ms) is shorter than POST orders /orders's callees' worst case plus its own work (${need})`,
         `route POST gateway /api/orders: one try (3500ms) is shorter than POST orders /orders's callees' worst case plus its own work (${need})`,
@@ -148,7 +148,7 @@ describe('npm run analyze', () => {
         });
       expect(withMargin(undefined)).toEqual([]); // 2800ms + 20% = 3360ms: just enough
       expect(withMargin(21)).toContain(
-        "route POST orders /orders: one try (3360ms) is shorter than POST orders /orders's callees' worst case plus its own work (GET users /users/:id 900ms + GET products /products 900ms + POST payments /authorizations 1000ms in sequence = 2800ms, + 21% own work = 3388ms)",
+        "route POST orders /orders: one try (3360ms) is shorter than POST orders /orders's callees' worst case plus its own work (GET users /users/:id 900ms + GET products /internal/products 900ms + POST payments /authorizations 1000ms in sequence = 2800ms, + 21% own work = 3388ms)",
       );
       const annotation = synthObjects().find((o) => o.kind === 'VirtualService' && o.metadata.name === 'orders')!
         .metadata.annotations!['mesh-kit.dev/routes']!;

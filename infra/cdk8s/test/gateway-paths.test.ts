@@ -149,12 +149,15 @@ describe('every request path through the ingress gateway (a model of Envoy over 
   });
 
   it("accepts loadgen's issuer with its own principal, and a token of an issuer the gateway does not know is a 401", async () => {
-    const tokens = { 'loadgen.jwt': { sub: 'bob', iss: 'mesh-kit-loadgen' }, 'idp.jwt': { sub: 'eve', iss: 'other' } };
+    const tokens = {
+      'loadgen.jwt': { sub: 'loadgen-bob', iss: 'mesh-kit-loadgen' },
+      'idp.jwt': { sub: 'eve', iss: 'other' },
+    };
     const model = gatewayModel(synthObjects(), { issuer, identityHeader, validTokens: tokens, providers });
     expect(await model.send(get('/api/orders', { authorization: 'Bearer loadgen.jwt' }))).toMatchObject({
       by: 'upstream',
-      principal: 'mesh-kit-loadgen/bob',
-      headers: { 'x-user-id': 'bob' },
+      principal: 'mesh-kit-loadgen/loadgen-bob',
+      headers: { 'x-user-id': 'loadgen-bob' },
     });
     expect(await model.send(get('/api/orders', { authorization: 'Bearer idp.jwt' }))).toMatchObject({
       by: 'jwt_authn',

@@ -59,7 +59,7 @@ describe('mesh policy from the call graph', () => {
       './nats.shop.svc.cluster.local',
       catalog.telemetry.collectorHost,
     ]);
-    expect(egress('payments')).toEqual([catalog.telemetry.collectorHost]);
+    expect(egress('payments')).toEqual(['./postgres.shop.svc.cluster.local', catalog.telemetry.collectorHost]);
     expect(egress('loadgen')).toEqual([
       'istio-system/istio-ingressgateway.istio-system.svc.cluster.local',
       catalog.telemetry.collectorHost,
@@ -86,7 +86,7 @@ describe('mesh policy from the call graph', () => {
       rules: [
         {
           from: [{ source: { principals: ['cluster.local/ns/shop/sa/orders'] } }],
-          to: [{ operation: { methods: ['GET'], paths: ['/products'] } }],
+          to: [{ operation: { methods: ['GET'], paths: ['/internal/products'] } }],
         },
         {
           from: [{ source: { principals: ['cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account'] } }],

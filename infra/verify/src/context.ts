@@ -48,6 +48,7 @@ export class VerifyContext {
         privateKeyPem: Buffer.from(pem, 'base64').toString('utf8'),
         issuer: target.issuer,
         audience: target.audience,
+        ...(target.subjectPrefix === undefined ? {} : { subjectPrefix: target.subjectPrefix }),
       });
       return new Gateway((await this.forward(target)).url, signer);
     })();

@@ -79,6 +79,8 @@ export interface IngressTarget {
   /** The issuer and audience verify signs with: loadgen's, whose key is the one in the cluster. */
   readonly issuer: string;
   readonly audience: string;
+  /** The prefix every subject of that issuer must carry (the gateway denies any other). */
+  readonly subjectPrefix: string | undefined;
   /** Token bucket per gateway pod. */
   readonly rateLimit: IngressSpec['rateLimit'];
 }
@@ -95,6 +97,7 @@ export function ingress(source: Catalog = catalog): IngressTarget {
     port: declared.port,
     issuer: own.issuer,
     audience: own.audiences[0] ?? '',
+    subjectPrefix: own.subjectPrefix,
     rateLimit: declared.rateLimit,
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { LOADGEN_SUBJECT, type TokenSigner } from '../../../services/loadgen/src/token-signer.js';
+import type { TokenSigner } from '../../../services/loadgen/src/token-signer.js';
 
 /** A sku the products service's migration seeds. */
 export const VERIFY_SKU = 'tea-01';
@@ -48,14 +48,15 @@ export class Gateway {
     return { status: response.status, body, headers: Object.fromEntries(response.headers) };
   }
 
-  token(subject: string = LOADGEN_SUBJECT): Promise<string> {
-    return this.signer.sign(subject);
+  /** A token for `<the issuer's subject prefix><suffix>`: the only subjects the gateway lets it act as. */
+  token(suffix = 'verify'): Promise<string> {
+    return this.signer.sign(this.signer.subject(suffix));
   }
 
   /** Signs up a new token subject the way loadgen does (its own profile) and returns a token for it. */
   async newUser(): Promise<{ id: string; token: string }> {
-    const id = randomUUID();
-    const token = await this.token(id);
+    const id = this.signer.subject(randomUUID());
+    const token = await this.signer.sign(id);
     const answer = await this.send('POST', '/api/users', {
       token,
       json: { name: 'verify', email: `verify-${id}@verify.example` },

@@ -11,4 +11,11 @@ export const configSchema = baseConfigSchema.extend({
   JWT_SIGNING_KEY: z.string().includes('PRIVATE KEY', { message: 'must be a PEM private key' }),
   JWT_ISSUER: z.string().min(1).default('mesh-kit'),
   JWT_AUDIENCE: z.string().min(1).default('shop'),
+  /** Every subject loadgen signs starts with it: the gateway denies its issuer any other `sub`. */
+  JWT_SUBJECT_PREFIX: z
+    .string()
+    .min(1)
+    .max(20)
+    .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash or underscore')
+    .default('loadgen-'),
 });

@@ -68,7 +68,7 @@ async function journey(deps: JourneyDeps): Promise<JourneyOutcome> {
   if (skus.length === 0) return 'no_products';
 
   // A new visitor is a new token subject; registering creates that subject's own profile.
-  const userId = randomUUID();
+  const userId = deps.signer.subject(randomUUID());
   const userToken = await deps.signer.sign(userId);
   const created = await send<{ id?: unknown }>(deps, {
     step: 'create_user',

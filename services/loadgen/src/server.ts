@@ -13,6 +13,7 @@ await runService({
       privateKeyPem: config.JWT_SIGNING_KEY,
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
+      subjectPrefix: config.JWT_SUBJECT_PREFIX,
     });
     const { app, lifecycle, loadgenMetrics } = createApp({ logger });
     const gateway = new ServiceClient('gateway', config.GATEWAY_URL);

@@ -1,9 +1,6 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 
-/** The subject of tokens loadgen uses before it has a user of its own (to create users). */
-export const LOADGEN_SUBJECT = 'loadgen';
-
 export interface TokenSignerOptions {
   /** PEM private key, PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`). */
   readonly privateKeyPem: string;
@@ -14,6 +11,12 @@ export interface TokenSignerOptions {
    * @default 600 seconds
    */
   readonly lifetimeSeconds?: number;
+  /**
+   * Every subject must start with it; {@link TokenSigner.sign} refuses any other (the gateway would
+   * deny such a token for this issuer anyway: docs/security.md, "Tokens and identity").
+   * @default none: any subject
+   */
+  readonly subjectPrefix?: string;
 }
 
 /**
@@ -26,6 +29,7 @@ export class TokenSigner {
   private readonly issuer: string;
   private readonly audience: string;
   private readonly lifetimeSeconds: number;
+  private readonly subjectPrefix: string;
 
   constructor(options: TokenSignerOptions) {
     let key: KeyObject;
@@ -41,10 +45,19 @@ export class TokenSigner {
     this.issuer = options.issuer;
     this.audience = options.audience;
     this.lifetimeSeconds = options.lifetimeSeconds ?? 600;
+    this.subjectPrefix = options.subjectPrefix ?? '';
+  }
+
+  /** A subject this signer may sign for: the prefix and `suffix`. */
+  subject(suffix: string): string {
+    return `${this.subjectPrefix}${suffix}`;
   }
 
   /** A token whose `sub` the gateway copies into `x-user-id`. */
   sign(subject: string): Promise<string> {
+    if (!subject.startsWith(this.subjectPrefix) || subject.length === this.subjectPrefix.length) {
+      throw new Error(`token subject '${subject}' does not start with '${this.subjectPrefix}' (JWT_SUBJECT_PREFIX)`);
+    }
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({})
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })

@@ -32,13 +32,14 @@ export class Checkout {
   }
 
   /**
-   * Prices every line with one batched lookup (`GET /products?sku=…`, idempotent, so the mesh may
+   * Prices every line with one batched lookup (`GET /internal/products?sku=…`, only orders may call
+   * it; idempotent, so the mesh may
    * retry it). An unknown or retired sku is a 422 naming each such line.
    */
   async price(lines: readonly OrderLine[]): Promise<PricedOrder> {
     const skus = [...new Set(lines.map((l) => l.sku))];
     const query = skus.map((sku) => `sku=${encodeURIComponent(sku)}`).join('&');
-    const answer = await this.products.get<{ items?: unknown }>(`/products?${query}`);
+    const answer = await this.products.get<{ items?: unknown }>(`/internal/products?${query}`);
     if (answer.status !== 200 || !Array.isArray(answer.body?.items)) throw dependencyProblem('products', answer.status);
     const bySku = new Map((answer.body.items as CatalogueEntry[]).map((p) => [p.sku, p]));
 
@@ -72,19 +73,29 @@ export class Checkout {
     return { items, totalCents: totalOf(items), currency: currencies[0]! };
   }
 
-  async authorize(userId: string, orderKey: string, amountCents: number, currency: string): Promise<string> {
-    const payment = await this.payments.post<{ id?: unknown; detail?: unknown }>('/authorizations', {
-      orderKey,
-      userId,
-      amountCents,
-      currency,
-    });
+  /**
+   * Authorizes the order's total under the order's own id, and checks that what payments authorized
+   * is exactly that amount in that currency: anything else is refused, never confirmed.
+   */
+  async authorize(userId: string, orderId: string, amountCents: number, currency: string): Promise<string> {
+    const payment = await this.payments.post<{
+      id?: unknown;
+      detail?: unknown;
+      amountCents?: unknown;
+      currency?: unknown;
+    }>('/authorizations', { orderKey: orderId, userId, amountCents, currency });
     if (payment.status === 402) {
       const detail = typeof payment.body?.detail === 'string' ? payment.body.detail : 'Payment declined.';
       throw new HttpProblem(402, detail, { title: 'Payment Declined' });
     }
     if (payment.status !== 201 || typeof payment.body?.id !== 'string')
       throw dependencyProblem('payments', payment.status);
+    if (payment.body.amountCents !== amountCents || payment.body.currency !== currency) {
+      throw new HttpProblem(
+        502,
+        `payments authorized ${String(payment.body.amountCents)} ${String(payment.body.currency)} for order ${orderId}, not ${amountCents} ${currency}: the order is not confirmed.`,
+      );
+    }
     return payment.body.id;
   }
 }

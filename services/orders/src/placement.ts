@@ -29,8 +29,9 @@ export interface PlaceOrder {
  * 1. reserve the key: one statement inserts the order as `pending` with the body's hash (the lines
  *    asked for, no price);
  * 2. check the user and price every line with products (one batched lookup), both at once, then
- *    authorize the payment for that total (payments answers the same order key with the same
- *    authorization, so authorizing twice charges once);
+ *    authorize the payment for that total under the order's id (payments answers the same order id
+ *    with the same authorization, so authorizing twice charges once; orders checks that the amount
+ *    and currency authorized are the order's);
  * 3. confirm: one statement stores the prices charged, marks the order confirmed and writes its
  *    outbox row. A refusal or a failure of a dependency releases the key instead, writing nothing.
  *
@@ -76,9 +77,10 @@ export class OrderPlacement {
             if (user.status === 'rejected') throw user.reason;
             if (pricing.status === 'rejected') throw pricing.reason;
             priced = pricing.value;
+            // Keyed by the order's own id: one authorization per order, never shared with another.
             paymentId = await this.checkout.authorize(
               request.userId,
-              `${request.userId}:${request.idempotencyKey}`,
+              reservation.id,
               priced.totalCents,
               priced.currency,
             );

@@ -16,9 +16,11 @@ const dir = (path: string): string => fileURLToPath(new URL(path, import.meta.ur
 let ordersDb: TestDatabase;
 let usersDb: TestDatabase;
 let productsDb: TestDatabase;
+let paymentsDb: TestDatabase;
 let ordersPool: pg.Pool;
 let usersPool: pg.Pool;
 let productsPool: pg.Pool;
+let paymentsPool: pg.Pool;
 let users: Listening;
 let products: Listening;
 let payments: Listening;
@@ -46,22 +48,27 @@ const count = async (table: 'orders' | 'outbox'): Promise<number> =>
   (await ordersPool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n;
 
 beforeAll(async () => {
-  [ordersDb, usersDb, productsDb] = await Promise.all([
+  [ordersDb, usersDb, productsDb, paymentsDb] = await Promise.all([
     createTestDatabase('orders'),
     createTestDatabase('orders_users'),
     createTestDatabase('orders_products'),
+    createTestDatabase('orders_payments'),
   ]);
   await Promise.all([
     migrate(ordersDb.url, dir('../migrations'), silentLogger()),
     migrate(usersDb.url, dir('../../users/migrations'), silentLogger()),
     migrate(productsDb.url, dir('../../products/migrations'), silentLogger()),
+    migrate(paymentsDb.url, dir('../../payments/migrations'), silentLogger()),
   ]);
   ordersPool = new pg.Pool({ connectionString: ordersDb.url });
   usersPool = new pg.Pool({ connectionString: usersDb.url });
   productsPool = new pg.Pool({ connectionString: productsDb.url });
+  paymentsPool = new pg.Pool({ connectionString: paymentsDb.url });
   users = await listen(createUsersApp({ pool: usersPool, logger: silentLogger() }).app);
   products = await listen(createProductsApp({ pool: productsPool, logger: silentLogger() }).app);
-  payments = await listen(createPaymentsApp({ logger: silentLogger(), declineAboveCents: 50_000 }).app);
+  payments = await listen(
+    createPaymentsApp({ pool: paymentsPool, logger: silentLogger(), rules: { declineAboveCents: 50_000 } }).app,
+  );
   app = createApp({
     pool: ordersPool,
     logger: silentLogger(),
@@ -82,8 +89,8 @@ beforeEach(async () => {
 
 afterAll(async () => {
   await Promise.all([users.close(), products.close(), payments.close()]);
-  await Promise.all([ordersPool.end(), usersPool.end(), productsPool.end()]);
-  await Promise.all([ordersDb.drop(), usersDb.drop(), productsDb.drop()]);
+  await Promise.all([ordersPool.end(), usersPool.end(), productsPool.end(), paymentsPool.end()]);
+  await Promise.all([ordersDb.drop(), usersDb.drop(), productsDb.drop(), paymentsDb.drop()]);
 });
 
 describe('POST /orders', () => {
@@ -157,7 +164,7 @@ describe('POST /orders', () => {
     expect(unknown.body.errors).toEqual([{ field: 'x-user-id', message: 'unknown user' }]);
     const declined = await place(newKey(), { items: [{ sku: 'espresso-9', quantity: 1 }] });
     expect(declined.status).toBe(402);
-    expect(declined.body.detail).toMatch(/exceeds the limit/);
+    expect(declined.body.detail).toBe('Payment declined.');
     expect([await count('orders'), await count('outbox')]).toEqual(before);
   });
 
@@ -343,5 +350,94 @@ describe('bad requests', () => {
     const huge = await send().send({ items: [{ sku: 'x'.repeat(200_000), quantity: 1 }] });
     expect(huge.status).toBe(413);
     expect(huge.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+});
+
+describe('payments bound to the order', () => {
+  const register = (id: string) =>
+    request(users.url)
+      .post('/users')
+      .set('x-user-id', id)
+      .send({ name: 'Mallory', email: `m-${randomUUID()}@example.com` })
+      .expect(201);
+  const authorized = async (orderId: string) =>
+    (
+      await paymentsPool.query<{ id: string; amount_cents: string; currency: string }>(
+        'SELECT id, amount_cents, currency FROM authorizations WHERE order_key = $1',
+        [orderId],
+      )
+    ).rows.map((r) => ({ id: r.id, amountCents: Number(r.amount_cents), currency: r.currency }));
+  const paymentOf = async (orderId: string) =>
+    (await ordersPool.query<{ payment_id: string }>('SELECT payment_id FROM orders WHERE id = $1', [orderId])).rows[0]!
+      .payment_id;
+
+  it("keys each authorization by the order's id: `mallory` + `x:k` and `mallory:x` + `k` get their own", async () => {
+    const mallory = `mallory-${randomUUID()}`;
+    await Promise.all([register(mallory), register(`${mallory}:x`)]);
+    const big = await place('x:k', { items: [{ sku: 'mug-001', quantity: 5 }] }, mallory);
+    const small = await place('k', { items: [{ sku: 'tea-01', quantity: 1 }] }, `${mallory}:x`);
+    expect([big.status, small.status]).toEqual([201, 201]);
+    expect(await authorized(big.body.id)).toEqual([
+      { id: await paymentOf(big.body.id), amountCents: 6_000, currency: 'EUR' },
+    ]);
+    expect(await authorized(small.body.id)).toEqual([
+      { id: await paymentOf(small.body.id), amountCents: 450, currency: 'EUR' },
+    ]);
+    expect(await paymentOf(big.body.id)).not.toBe(await paymentOf(small.body.id));
+  });
+
+  it('a declined key reused for a smaller order gets a new authorization for that amount', async () => {
+    const key = newKey();
+    const declined = await place(key, { items: [{ sku: 'espresso-9', quantity: 1 }] });
+    expect(declined.status).toBe(402);
+    const smaller = await place(key, { items: [{ sku: 'tea-01', quantity: 1 }] });
+    expect(smaller.status).toBe(201);
+    expect(await authorized(smaller.body.id)).toEqual([
+      { id: await paymentOf(smaller.body.id), amountCents: 450, currency: 'EUR' },
+    ]);
+  });
+
+  it('confirms nothing when payments authorized another amount or currency (or did not say)', async () => {
+    const answers = [
+      { id: randomUUID(), status: 'approved', amountCents: 2_099, currency: 'EUR' },
+      { id: randomUUID(), status: 'approved', amountCents: 2_100, currency: 'USD' },
+      { id: randomUUID(), status: 'approved' },
+    ];
+    const lying = await listen((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(201, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(answers.shift()));
+      });
+    });
+    try {
+      const withLiar = createApp({
+        pool: ordersPool,
+        logger: silentLogger(),
+        usersUrl: users.url,
+        productsUrl: products.url,
+        paymentsUrl: lying.url,
+      }).app;
+      const before = [await count('orders'), await count('outbox')];
+      for (let i = 0; i < 3; i += 1) {
+        const res = await request(withLiar)
+          .post('/orders')
+          .set('x-user-id', userId)
+          .set('idempotency-key', newKey())
+          .send({ items });
+        expect(res.status).toBe(502);
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(res.body.detail).toMatch(/payments authorized .* not 2100 EUR/);
+      }
+      expect([await count('orders'), await count('outbox')]).toEqual(before);
+    } finally {
+      await lying.close();
+    }
+  });
+
+  it('refuses a user id longer than the shared limit with 400 naming x-user-id', async () => {
+    const res = await place(newKey(), { items }, 'u'.repeat(101));
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ field: 'x-user-id', message: 'at most 100 characters' }]);
   });
 });

@@ -224,18 +224,27 @@ describe('outbox relay', () => {
     let products: Listening;
     let productsDb: TestDatabase;
     let productsPool: pg.Pool;
+    let paymentsDb: TestDatabase;
+    let paymentsPool: pg.Pool;
     beforeAll(async () => {
-      productsDb = await createTestDatabase('relay_products');
+      [productsDb, paymentsDb] = await Promise.all([
+        createTestDatabase('relay_products'),
+        createTestDatabase('relay_payments'),
+      ]);
       await migrate(productsDb.url, dir('../../products/migrations'), silentLogger());
+      await migrate(paymentsDb.url, dir('../../payments/migrations'), silentLogger());
       productsPool = new pg.Pool({ connectionString: productsDb.url });
+      paymentsPool = new pg.Pool({ connectionString: paymentsDb.url });
       users = await listen(createUsersApp({ pool: usersPool, logger: silentLogger() }).app);
       products = await listen(createProductsApp({ pool: productsPool, logger: silentLogger() }).app);
-      payments = await listen(createPaymentsApp({ logger: silentLogger(), declineAboveCents: 50_000 }).app);
+      payments = await listen(
+        createPaymentsApp({ pool: paymentsPool, logger: silentLogger(), rules: { declineAboveCents: 50_000 } }).app,
+      );
     });
     afterAll(async () => {
       await Promise.all([users.close(), products.close(), payments.close()]);
-      await productsPool.end();
-      await productsDb.drop();
+      await Promise.all([productsPool.end(), paymentsPool.end()]);
+      await Promise.all([productsDb.drop(), paymentsDb.drop()]);
     });
 
     it('publishes right after the commit an event that satisfies the contract, with the request trace', async () => {

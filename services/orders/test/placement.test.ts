@@ -22,9 +22,11 @@ const SLOW_PAYMENTS_MS = 2_500;
 let ordersDb: TestDatabase;
 let usersDb: TestDatabase;
 let productsDb: TestDatabase;
+let paymentsDb: TestDatabase;
 let ordersPool: pg.Pool;
 let usersPool: pg.Pool;
 let productsPool: pg.Pool;
+let paymentsPool: pg.Pool;
 let products: Listening;
 let admin: pg.Pool;
 let probe: PostgresProbe;
@@ -48,15 +50,17 @@ const count = async (sql: string, params: unknown[] = []): Promise<number> =>
   (await admin.query<{ n: number }>(sql, params)).rows[0]!.n;
 
 beforeAll(async () => {
-  [ordersDb, usersDb, productsDb] = await Promise.all([
+  [ordersDb, usersDb, productsDb, paymentsDb] = await Promise.all([
     createTestDatabase('placement'),
     createTestDatabase('placement_users'),
     createTestDatabase('placement_products'),
+    createTestDatabase('placement_payments'),
   ]);
   await Promise.all([
     migrate(ordersDb.url, dir('../migrations'), silentLogger()),
     migrate(usersDb.url, dir('../../users/migrations'), silentLogger()),
     migrate(productsDb.url, dir('../../products/migrations'), silentLogger()),
+    migrate(paymentsDb.url, dir('../../payments/migrations'), silentLogger()),
   ]);
   // As the server has it: 10 connections, 250 ms to get one, /readyz on its own connection.
   ordersPool = createPool(ordersDb.url, { logger: silentLogger(), max: 10, connectionTimeoutMillis: 250 });
@@ -64,10 +68,13 @@ beforeAll(async () => {
   admin = new pg.Pool({ connectionString: ordersDb.url, max: 2 });
   usersPool = new pg.Pool({ connectionString: usersDb.url });
   productsPool = new pg.Pool({ connectionString: productsDb.url });
+  paymentsPool = new pg.Pool({ connectionString: paymentsDb.url });
   users = await listen(createUsersApp({ pool: usersPool, logger: silentLogger() }).app);
   products = await listen(createProductsApp({ pool: productsPool, logger: silentLogger() }).app);
   const slowPayments = createPaymentsApp({
+    pool: paymentsPool,
     logger: silentLogger(),
+    rules: { velocityMaxCount: 1_000 },
     failureKnob: { failureRate: 0, addedLatencyMs: SLOW_PAYMENTS_MS },
   }).app;
   payments = await listen((req: IncomingMessage, res: ServerResponse) => {
@@ -92,8 +99,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([users.close(), products.close(), payments.close()]);
-  await Promise.all([ordersPool.end(), usersPool.end(), productsPool.end(), admin.end(), probe.close()]);
-  await Promise.all([ordersDb.drop(), usersDb.drop(), productsDb.drop()]);
+  await Promise.all([
+    ordersPool.end(),
+    usersPool.end(),
+    productsPool.end(),
+    paymentsPool.end(),
+    admin.end(),
+    probe.close(),
+  ]);
+  await Promise.all([ordersDb.drop(), usersDb.drop(), productsDb.drop(), paymentsDb.drop()]);
 });
 
 describe('no connection held while users and payments answer', () => {

@@ -1,10 +1,18 @@
 import { z } from 'zod';
-import { baseConfigSchema } from '@mesh-kit/runtime';
+import { baseConfigSchema, databaseConfigSchema } from '@mesh-kit/runtime';
 
 /** The environment payments reads at start-up; the manifests' env is checked against it. */
 export const configSchema = baseConfigSchema.extend({
+  // DATABASE_URL and the pool's limits: see databaseConfigSchema.
+  ...databaseConfigSchema.shape,
   /** Amounts above this are declined (402). */
   PAYMENTS_DECLINE_ABOVE_CENTS: z.coerce.number().int().min(0).default(100_000),
+  /** Velocity limit: most authorizations one user gets per window. */
+  PAYMENTS_VELOCITY_MAX_COUNT: z.coerce.number().int().min(1).default(20),
+  /** Velocity limit: most cents one user gets authorized per window (summed over currencies). */
+  PAYMENTS_VELOCITY_MAX_CENTS: z.coerce.number().int().min(1).default(500_000),
+  /** Velocity limit: the window, in seconds. */
+  PAYMENTS_VELOCITY_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3_600),
   /** Demo failure knob: the share of authorizations answered 503 (0 = off). */
   PAYMENTS_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
   /** Demo failure knob: latency added to every authorization, in ms (0 = off). */

@@ -1,23 +1,19 @@
-import { createHash } from 'node:crypto';
-
 export const CURRENCIES = ['EUR', 'USD', 'GBP'] as const;
 
-export interface Authorization {
-  readonly id: string;
-  readonly status: 'approved';
+/** What payments decides on, besides each authorization's own amount. */
+export interface PaymentRules {
+  /** Amounts above this are declined. */
+  readonly declineAboveCents: number;
+  /** Per user and window: at most this many authorizations… */
+  readonly velocityMaxCount: number;
+  /** …and at most this many cents authorized in all. */
+  readonly velocityMaxCents: number;
+  readonly velocityWindowSeconds: number;
 }
 
-export type Decision = { readonly approved: Authorization } | { readonly declined: string };
-
-/**
- * Deterministic rules: the same order key always gets the same authorization id, so a retried
- * request (the mesh retries this route) authorizes once.
- */
-export function decide(orderKey: string, amountCents: number, declineAboveCents: number): Decision {
-  if (amountCents > declineAboveCents) {
-    return { declined: `amount ${amountCents} exceeds the limit of ${declineAboveCents} cents` };
-  }
-  const hex = createHash('sha256').update(orderKey).digest('hex');
-  const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-  return { approved: { id, status: 'approved' } };
-}
+export const defaultRules: PaymentRules = {
+  declineAboveCents: 100_000,
+  velocityMaxCount: 20,
+  velocityMaxCents: 500_000,
+  velocityWindowSeconds: 3_600,
+};

@@ -75,9 +75,9 @@ describe('GET /products', () => {
   });
 });
 
-describe('GET /products?sku=…: the batched lookup orders prices with', () => {
+describe('GET /internal/products?sku=…: the batched lookup orders prices with', () => {
   it('answers the known skus, retired ones included (marked inactive), and leaves unknown ones out', async () => {
-    const res = await request(app).get('/products?sku=tea-01&sku=poster-21&sku=nope&sku=tea-01');
+    const res = await request(app).get('/internal/products?sku=tea-01&sku=poster-21&sku=nope&sku=tea-01');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       items: [
@@ -88,16 +88,23 @@ describe('GET /products?sku=…: the batched lookup orders prices with', () => {
   });
 
   it('answers 400 naming the parameter for a malformed sku, too many skus, or paging mixed in', async () => {
-    const malformed = await request(app).get('/products?sku=a%20b');
+    const malformed = await request(app).get('/internal/products?sku=a%20b');
     expect(malformed.status).toBe(400);
     expect(fields(malformed.body)).toEqual(['query.sku.0']);
     const many = Array.from({ length: 101 }, (_, i) => `sku=s${i}`).join('&');
-    const tooMany = await request(app).get(`/products?${many}`);
+    const tooMany = await request(app).get(`/internal/products?${many}`);
     expect(tooMany.status).toBe(400);
     expect(fields(tooMany.body)).toEqual(['query.sku']);
-    const mixed = await request(app).get('/products?sku=tea-01&limit=2');
+    const mixed = await request(app).get('/internal/products?sku=tea-01&limit=2');
     expect(mixed.status).toBe(400);
     expect(fields(mixed.body)).toEqual(['query.limit']);
+  });
+
+  it('is not on the public list path: GET /products?sku=… (what /api/products?sku=… reaches) is a 400', async () => {
+    const res = await request(app).get('/products?sku=tea-01&sku=poster-21');
+    expect(res.status).toBe(400);
+    expect(fields(res.body)).toEqual(['query.sku']);
+    expect(res.body.items).toBeUndefined();
   });
 });
 

@@ -14,7 +14,7 @@ import { errorHandler, notFoundHandler, requireJsonBody } from './errors.js';
 import { healthRouter, Lifecycle, type HealthDetail, type ReadinessCheck } from './health.js';
 import { HttpProblem } from './problem.js';
 import { createMetrics, recordRequest, type ServiceMetrics } from './metrics.js';
-import { extractContext, installTracePropagation, REQUEST_ID_HEADER } from './trace-context.js';
+import { acceptRequestId, extractContext, installTracePropagation, REQUEST_ID_HEADER } from './trace-context.js';
 
 export interface ServiceAppOptions {
   readonly logger: Logger;
@@ -133,8 +133,7 @@ export function servicePipeline(
   const metrics = options.metrics ?? createMetrics(service);
   const requestContext: RequestHandler = (req, res, next) => {
     const started = process.hrtime.bigint();
-    const incoming = req.get(REQUEST_ID_HEADER);
-    const requestId = incoming !== undefined && incoming !== '' ? incoming : randomUUID();
+    const requestId = acceptRequestId(req.get(REQUEST_ID_HEADER), randomUUID);
     res.setHeader(REQUEST_ID_HEADER, requestId);
     if (lifecycle.isDraining) res.setHeader('connection', 'close');
     const ctx = extractContext(req.headers, requestId);

@@ -31,7 +31,7 @@ export { postgresCheck, postgresProbe, type PostgresProbe } from './postgres-pro
 export { StartupAbandoned, waitUntil, type WaitOptions } from './startup.js';
 export { errorHandler, notFoundHandler } from './errors.js';
 export { Lifecycle, type HealthDetail, type ReadinessCheck } from './health.js';
-export { requireUserId, USER_ID_HEADER } from './identity.js';
+export { MAX_USER_ID_LENGTH, requireUserId, USER_ID_HEADER } from './identity.js';
 export { createLogger, type Logger } from './logger.js';
 export { createMetrics, type ServiceMetrics } from './metrics.js';
 export { DependencyUnreachable, ServiceClient, type ServiceResponse } from './outbound.js';
@@ -48,5 +48,5 @@ export {
   REQUEST_ID_HEADER,
   type HeaderCarrier,
 } from './trace-context.js';
-export { parseInput } from './validation.js';
+export { CONTROL_CHARACTERS_MESSAGE, NO_CONTROL_CHARACTERS, parseInput } from './validation.js';
 export * from './events/index.js';

@@ -15,6 +15,21 @@ import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 export const REQUEST_ID_HEADER = 'x-request-id';
 const requestIdKey = createContextKey('mesh-kit.request-id');
 
+/** Longest client-sent request id kept (Envoy's own are 36-character UUIDs). */
+export const MAX_REQUEST_ID_LENGTH = 128;
+/** A request id: letters, digits and `-_.:` only, so it cannot inject anything into logs, headers or events. */
+const REQUEST_ID = new RegExp(`^[A-Za-z0-9._:-]{1,${MAX_REQUEST_ID_LENGTH}}$`);
+
+/**
+ * The request id to carry: the incoming one when it is well-formed, otherwise a new one (a
+ * malformed or oversized id from a client is replaced, never propagated). The W3C and B3 headers
+ * need no such step: the propagators parse them (ids, flags, tracestate's key/value grammar and its
+ * 512-character cap) and outgoing headers are written from the parsed context, never copied.
+ */
+export function acceptRequestId(incoming: unknown, fresh: () => string): string {
+  return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : fresh();
+}
+
 let installed = false;
 
 /**

@@ -23,3 +23,10 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where
   }
   return result.data;
 }
+
+/**
+ * No control characters (Unicode `Cc`: NUL, line breaks, tabs, ESC, DEL…): for names and any other
+ * free text. Without it a NUL reached PostgreSQL (`22021`, a 500) and line breaks reached logs.
+ */
+export const NO_CONTROL_CHARACTERS = /^\P{Cc}*$/u;
+export const CONTROL_CHARACTERS_MESSAGE = 'control characters are not allowed';

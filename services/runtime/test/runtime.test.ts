@@ -204,6 +204,29 @@ describe('trace propagation', () => {
     expect(res.body['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('replaces a malformed or oversized client x-request-id, and propagates no malformed trace header', async () => {
+    const lines: string[] = [];
+    const { app } = appWith(routes, { lines });
+    for (const bad of ['a b', 'x'.repeat(129), '<script>', 'id\u00e9', 'a;b=c', '']) {
+      const res = await request(app).get('/outgoing').set('x-request-id', bad);
+      expect(res.body['x-request-id'], bad).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.headers['x-request-id'], bad).toBe(res.body['x-request-id']);
+    }
+    const longest = 'r'.repeat(128);
+    expect((await request(app).get('/outgoing').set('x-request-id', longest)).body['x-request-id']).toBe(longest);
+    const forged = await request(app)
+      .get('/outgoing')
+      .set('traceparent', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01 extra')
+      .set('x-b3-traceid', 'not-hex')
+      .set('x-b3-spanid', 'a2fb4a1d1a96d312')
+      .set('tracestate', `k=${'v'.repeat(600)}`);
+    expect(forged.body.traceparent).toBeUndefined();
+    expect(forged.body['x-b3-traceid']).toBeUndefined();
+    expect(forged.body.tracestate).toBeUndefined();
+    const logged = lines.map((l) => JSON.parse(l) as { request_id?: string }).map((l) => l.request_id ?? '');
+    expect(logged.some((id) => id.includes(' ') || id.length > 128)).toBe(false);
+  });
+
   it('validates with zod: parseInput names nested fields', async () => {
     const { parseInput } = await import('@mesh-kit/runtime');
     expect(() => parseInput(z.object({ a: z.object({ b: z.number() }) }), { a: { b: 'x' } })).toThrow(/a\.b/);

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '@mesh-kit/runtime';
+import { MAX_USER_ID_LENGTH, migrate } from '@mesh-kit/runtime';
 import { createTestDatabase, type TestDatabase } from '../../../test-support/databases.js';
 import { silentLogger } from '../../../test-support/silent-logger.js';
 import { createApp } from '../src/app.js';
@@ -105,6 +105,32 @@ describe('bad input', () => {
     expect(tooLong.body.errors).toEqual([expect.objectContaining({ field: 'x-user-id' })]);
     const after = await pool.query('SELECT count(*)::int AS n FROM users');
     expect(after.rows[0].n).toBe(before.rows[0].n);
+  });
+
+  it('refuses control characters in the name and email with 400 naming each field (a NUL was a 500)', async () => {
+    const before = await pool.query('SELECT count(*)::int AS n FROM users');
+    const nul = await register(randomUUID(), { name: 'Ada\u0000Lovelace', email: 'ada@example.com' });
+    expect(nul.status).toBe(400);
+    expect(nul.body.errors).toEqual([{ field: 'name', message: 'control characters are not allowed' }]);
+    const both = await register(randomUUID(), { name: 'Ada\nAdmin: yes', email: 'a\u0007@example.com' });
+    expect(both.status).toBe(400);
+    expect(both.body.errors).toEqual(
+      expect.arrayContaining([
+        { field: 'name', message: 'control characters are not allowed' },
+        { field: 'email', message: 'control characters are not allowed' },
+      ]),
+    );
+    const after = await pool.query('SELECT count(*)::int AS n FROM users');
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+    expect((await register(randomUUID(), { name: 'Zoë Ångström', email: 'zoe@example.com' })).status).toBe(201);
+  });
+
+  it('refuses a sub longer than the one user-id limit every service shares (payments too), naming x-user-id', async () => {
+    const longest = await register('s'.repeat(MAX_USER_ID_LENGTH), { name: 'G', email: 'g100@example.com' });
+    expect(longest.status).toBe(201);
+    const longer = await register('s'.repeat(MAX_USER_ID_LENGTH + 1), { name: 'G', email: 'g101@example.com' });
+    expect(longer.status).toBe(400);
+    expect(longer.body.errors).toEqual([expect.objectContaining({ field: 'x-user-id' })]);
   });
 
   it('is ready when PostgreSQL answers', async () => {

@@ -21,7 +21,7 @@ export type ShopService = (typeof SERVICES)[number];
 export interface EventShop {
   readonly urls: Readonly<Record<ShopService, string>>;
   readonly logDir: string;
-  db(service: 'orders' | 'notifications' | 'analytics'): pg.Pool;
+  db(service: 'orders' | 'payments' | 'notifications' | 'analytics'): pg.Pool;
   start(service: ShopService): Promise<void>;
   kill(service: ShopService, signal?: NodeJS.Signals): Promise<void>;
   isRunning(service: ShopService): boolean;

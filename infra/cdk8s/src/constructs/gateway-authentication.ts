@@ -120,6 +120,37 @@ export class GatewayAuthentication extends Construct {
         ],
       },
     });
+    // An issuer whose key lives in the cluster acts only as its own subjects. Istio splits each
+    // principal at its last `/` into iss and sub and matches them as separate claims; a trailing `*`
+    // is a prefix match of sub, `<iss>/*` any non-empty sub (istio/istio@1.30.3
+    // pilot/pkg/security/authz/model/generator.go, requestPrincipalGenerator.extendedPrincipal).
+    const confined = props.issuers.filter((issuer) => issuer.subjectPrefix !== undefined);
+    if (confined.length > 0) {
+      new AuthorizationPolicy(this, 'confine-subjects', {
+        metadata: { name: `${base}-confine-issuer-subjects`, namespace },
+        spec: {
+          selector: { matchLabels: selector },
+          action: AuthorizationPolicySpecAction.DENY,
+          rules: confined.map((issuer) => {
+            if (issuer.subjectPrefix === '' || /[*/]/.test(issuer.subjectPrefix!)) {
+              throw new Error(
+                `issuer '${issuer.id}': subjectPrefix '${issuer.subjectPrefix}' must be non-empty, without '*' or '/'`,
+              );
+            }
+            return {
+              from: [
+                {
+                  source: {
+                    requestPrincipals: [`${issuer.issuer}/*`],
+                    notRequestPrincipals: [`${issuer.issuer}/${issuer.subjectPrefix}*`],
+                  },
+                },
+              ],
+            };
+          }),
+        },
+      });
+    }
     const strip = [...new Set([props.identityHeader, ...(props.gatewaySetHeaders ?? [])])];
     new EnvoyFilter(this, 'strip-identity', {
       metadata: { name: `${base}-strip-client-identity`, namespace },

@@ -65,6 +65,8 @@ export function serviceEnv(catalog: Catalog, spec: ServiceSpec): Record<string, 
     env.JWT_SIGNING_KEY = { secret: jwtSecretName(spec.name, catalog), key: catalog.secrets.jwtPrivateKey };
     env.JWT_ISSUER = { value: own.issuer };
     env.JWT_AUDIENCE = { value: own.audiences[0] ?? '' };
+    // The only subjects the gateway lets this issuer act as: the signer refuses any other.
+    if (own.subjectPrefix !== undefined) env.JWT_SUBJECT_PREFIX = { value: own.subjectPrefix };
   }
   const issued = catalog.ingress.jwt.issuers.find((i) => i.service === spec.name);
   if (issued !== undefined) {

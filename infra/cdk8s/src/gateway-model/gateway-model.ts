@@ -29,7 +29,9 @@
  *   headers are set, the token header is removed (`forwardOriginalToken: false`), and on gateways the
  *   route cache is cleared (`clear_route_cache`), so the route is chosen again. The model can also
  *   assume the cache is never cleared, the worst case.
- * - RBAC DENY: `request.headers[h]` with `*` and a VirtualService `{}` header match are `present_match`;
+ * - RBAC DENY: `requestPrincipals`/`notRequestPrincipals` match jwt_authn's iss and sub as
+ *   {@link requestPrincipalMatches} reads generator.go@1.30.3 (a source's fields ANDed, its sources
+ *   ORed); `request.headers[h]` with `*` and a VirtualService `{}` header match are `present_match`;
  *   a route match on `@request.auth.claims.<c>` reads jwt_authn's metadata, never a header.
  * - local_ratelimit: only when a rate limit model is given (./local-rate-limit.ts); otherwise it passes.
  * - Header names are lower-cased by Envoy's codecs.
@@ -84,7 +86,7 @@ interface HttpRoute {
   headers?: { request?: { remove?: string[] } };
 }
 interface Rule {
-  from?: { source: { notRequestPrincipals?: string[] } }[];
+  from?: { source: { requestPrincipals?: string[]; notRequestPrincipals?: string[] } }[];
   to?: { operation: { paths?: string[]; notPaths?: string[]; methods?: string[]; notMethods?: string[] } }[];
   when?: { key: string; values?: string[] }[];
 }
@@ -341,9 +343,14 @@ export function gatewayModel(objects: readonly KubeObject[], config: GatewayMode
 
   const denied = (exchange: Exchange): boolean =>
     denyRules.some((rule) => {
-      const principal = principalOf(exchange);
+      // A source's fields are ANDed, the rule's sources ORed; notRequestPrincipals is the negation of
+      // the same matcher (generator.go wraps it in not_id).
       const fromOk = (rule.from ?? [{ source: {} }]).some(
-        ({ source }) => source.notRequestPrincipals?.includes('*') !== true || principal === undefined,
+        ({ source }) =>
+          (source.requestPrincipals === undefined ||
+            source.requestPrincipals.some((p) => requestPrincipalMatches(p, exchange.claims))) &&
+          (source.notRequestPrincipals === undefined ||
+            !source.notRequestPrincipals.some((p) => requestPrincipalMatches(p, exchange.claims))),
       );
       const toOk = operationMatches(rule, exchange.method, exchange.path);
       const whenOk = (rule.when ?? []).every(({ key, values }) => {
@@ -467,4 +474,49 @@ export function gatewayModel(objects: readonly KubeObject[], config: GatewayMode
       throw new Error('model: the chain has no router');
     },
   };
+}
+
+/**
+ * Does an AuthorizationPolicy `requestPrincipals` value match the verified claims? As Istio 1.30.3
+ * builds the matcher (pilot/pkg/security/authz/model/generator.go, requestPrincipalGenerator
+ * .extendedPrincipal; the string matchers of pilot/pkg/security/authz/matcher/string.go): the value
+ * splits at its LAST `/` into iss and sub, matched as two separate claims of jwt_authn's metadata, so
+ * no token (no metadata) matches nothing. `*` alone is any non-empty iss and sub (regex `.+`); a
+ * leading `*` makes iss a suffix match (`*` alone: any) with sub exact, or, without a `/`, sub a
+ * suffix match with any iss; a trailing `*` makes sub a prefix match (`*` alone: any) with iss exact,
+ * or, without a `/`, iss a prefix match with any sub; otherwise both are exact (no `/`: sub "").
+ */
+export function requestPrincipalMatches(value: string, claims: VerifiedClaims | undefined): boolean {
+  if (claims === undefined) return false;
+  const any = (v: string): boolean => v.length > 0;
+  const idx = value.lastIndexOf('/');
+  const found = idx >= 0;
+  const iss = found ? value.slice(0, idx) : value;
+  const sub = found ? value.slice(idx + 1) : '';
+  let matchIss: (v: string) => boolean;
+  let matchSub: (v: string) => boolean;
+  if (value === '*') {
+    matchIss = any;
+    matchSub = any;
+  } else if (value.startsWith('*')) {
+    if (found) {
+      matchIss = iss === '*' ? any : (v) => v.endsWith(iss.slice(1));
+      matchSub = (v) => v === sub;
+    } else {
+      matchIss = any;
+      matchSub = (v) => v.endsWith(value.slice(1));
+    }
+  } else if (value.endsWith('*')) {
+    if (found) {
+      matchIss = (v) => v === iss;
+      matchSub = sub === '*' ? any : (v) => v.startsWith(sub.slice(0, -1));
+    } else {
+      matchIss = (v) => v.startsWith(value.slice(0, -1));
+      matchSub = any;
+    }
+  } else {
+    matchIss = (v) => v === iss;
+    matchSub = (v) => v === sub;
+  }
+  return matchIss(claims.iss) && matchSub(claims.sub);
 }

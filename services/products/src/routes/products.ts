@@ -31,7 +31,7 @@ const listQuery = z.strictObject({
   cursor: cursor.optional(),
 });
 
-// `?sku=a&sku=b`: the batched lookup orders prices an order with (a GET, so the mesh may retry it).
+// `/internal/products?sku=a&sku=b`: the batched lookup orders prices an order with (a GET, so the mesh may retry it).
 const lookupQuery = z.strictObject({
   sku: z.preprocess(
     (v) => (Array.isArray(v) ? v : [v]),
@@ -55,18 +55,21 @@ const view = (p: Product): Product => ({
 export function productsRouter(store: ProductStore): Router {
   const router = Router();
 
+  // The list only: `?sku=` is an unknown parameter here (400), the batched lookup is internal.
   router.get('/products', async (req, res) => {
-    if (req.query.sku !== undefined) {
-      const { sku: skus } = parseInput(lookupQuery, req.query, 'query');
-      res.json({ items: (await store.findMany(skus)).map(view) });
-      return;
-    }
     const { limit, cursor: after } = parseInput(listQuery, req.query, 'query');
     const page = await store.list(limit, after);
     res.json({
       items: page.items.map(view),
       nextCursor: page.next === undefined ? null : Buffer.from(page.next, 'utf8').toString('base64url'),
     });
+  });
+
+  // orders' batched lookup: not under the gateway's /products rewrite, and products'
+  // AuthorizationPolicy admits only orders on it (the catalog's call graph).
+  router.get('/internal/products', async (req, res) => {
+    const { sku: skus } = parseInput(lookupQuery, req.query, 'query');
+    res.json({ items: (await store.findMany(skus)).map(view) });
   });
 
   router.get('/products/:sku', async (req, res) => {

@@ -2,7 +2,7 @@ import { context, SpanKind, SpanStatusCode, trace, type Span } from '@openteleme
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { activeTraceId, extractContext, REQUEST_ID_HEADER } from '../trace-context.js';
+import { acceptRequestId, activeTraceId, extractContext, REQUEST_ID_HEADER } from '../trace-context.js';
 import type { EventsConnection } from './connection.js';
 import type { EventEnvelope } from './contract.js';
 import { fromNatsHeaders, toNatsHeaders } from './headers.js';
@@ -149,8 +149,11 @@ async function handleMessage<S extends z.ZodType<EventEnvelope>>(
 /** Handles one message inside a consumer span that continues the publisher's trace. */
 async function deliver<S extends z.ZodType<EventEnvelope>>(scope: EventConsumerOptions<S>, msg: JsMsg): Promise<void> {
   const headers = fromNatsHeaders(msg.headers);
-  const requestId = headers[REQUEST_ID_HEADER];
-  const parent = extractContext(headers, typeof requestId === 'string' ? requestId : undefined);
+  // A malformed request id (whoever published it) is dropped, not carried on ('' means none).
+  const parent = extractContext(
+    headers,
+    acceptRequestId(headers[REQUEST_ID_HEADER], () => ''),
+  );
   const span = tracer.startSpan(
     `${msg.subject} process`,
     {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { MAX_USER_ID_LENGTH } from '../identity.js';
 
 /** The subject orders publishes to once an order is committed. */
 export const ORDER_PLACED_SUBJECT = 'orders.placed';
@@ -32,7 +33,7 @@ export const orderPlacedEventSchema = eventEnvelopeSchema.extend({
   version: z.literal(1),
   order: z.object({
     id: z.string().min(1).max(200),
-    userId: z.string().min(1).max(200),
+    userId: z.string().min(1).max(MAX_USER_ID_LENGTH),
     items: z.array(orderLineSchema).min(1),
     totalCents: z.number().int().nonnegative(),
     /** ISO 4217 code of `totalCents` and the unit prices. */

@@ -1,14 +1,25 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { HttpProblem, parseInput, requireUserId, USER_ID_HEADER } from '@mesh-kit/runtime';
+import {
+  CONTROL_CHARACTERS_MESSAGE,
+  HttpProblem,
+  MAX_USER_ID_LENGTH,
+  NO_CONTROL_CHARACTERS,
+  parseInput,
+  requireUserId,
+  USER_ID_HEADER,
+} from '@mesh-kit/runtime';
 import type { User, UserStore } from '../user-store.js';
 
 const newUser = z.strictObject({
-  name: z.string().trim().min(1).max(200),
-  email: z.email().max(320),
+  name: z.string().trim().min(1).max(200).regex(NO_CONTROL_CHARACTERS, CONTROL_CHARACTERS_MESSAGE),
+  email: z.email().max(320).regex(NO_CONTROL_CHARACTERS, CONTROL_CHARACTERS_MESSAGE),
 });
-/** The token subject the gateway copied into x-user-id: the profile's id. */
-const subject = z.string().min(1).max(200);
+/**
+ * The token subject the gateway copied into x-user-id: the profile's id. The limit is every
+ * service's (payments' included), so a subject that registers can also order.
+ */
+const subject = z.string().min(1).max(MAX_USER_ID_LENGTH).regex(NO_CONTROL_CHARACTERS, CONTROL_CHARACTERS_MESSAGE);
 
 const sameProfile = (a: User, b: { name: string; email: string }): boolean =>
   a.name === b.name && a.email.toLowerCase() === b.email.toLowerCase();
