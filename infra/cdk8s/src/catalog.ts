@@ -91,11 +91,12 @@ export interface CallSpec {
  * How the ingress gateway authenticates a route: `jwt` needs a verified token from
  * `Authorization: Bearer` (the caller's identity reaches the service as the identity header);
  * `apiKey` needs an `x-api-key` the apikeys service checks through ext_authz, with `scopes`;
- * `public` needs none and forwards GET requests only.
+ * `public` needs none and forwards GET requests only; it alone may lie outside
+ * `ingress.jwt.protectedPrefix` (web's pages at `/`).
  */
 export type GatewayAuth = 'jwt' | 'apiKey' | 'public';
 
-/** A public route at the ingress gateway: `/api/users/*` → users `/users/*`. */
+/** A public route at the ingress gateway: `/api/users/*` → users `/users/*` (`prefix` = `rewrite`: no rewrite). */
 export interface GatewayRoute {
   readonly prefix: string;
   readonly rewrite: string;
@@ -550,6 +551,38 @@ export const catalog: Catalog = {
       gateway: [],
       callsGateway: true,
       env: { LOADGEN_RATE_PER_SECOND: '1' },
+    },
+    {
+      // The browser shop: the built single-page app and the client routes it renders itself. Every
+      // path is a public GET outside /api/ (the app calls the API from the browser with the user's token).
+      name: 'web',
+      port: 3011,
+      replicas: 1,
+      autoscaling: { minReplicas: 1, maxReplicas: 3, cpuTargetPercent: 70 },
+      resources: { cpuRequestMilli: 20, cpuLimitMilli: 200, memoryRequestMi: 48, memoryLimitMi: 128 },
+      routes: [
+        '/',
+        '/config.json',
+        '/favicon.svg',
+        '/assets/:file',
+        '/products/:sku',
+        '/cart',
+        '/checkout',
+        '/orders',
+        '/orders/:id',
+        '/notifications',
+        '/account',
+        '/callback',
+      ].map(readRoute),
+      calls: [],
+      publishes: [],
+      consumes: [],
+      gateway: [{ prefix: '/', rewrite: '/', auth: 'public' }],
+      env: {
+        WEB_OIDC_ISSUER: 'http://localhost:8080/auth',
+        WEB_OIDC_CLIENT_ID: 'shop-web',
+        WEB_JAEGER_URL: 'http://localhost:16686/jaeger',
+      },
     },
   ],
   defaults: {

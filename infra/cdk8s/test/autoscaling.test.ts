@@ -19,7 +19,7 @@ interface HpaSpec {
 
 describe('autoscaling from the catalog', () => {
   it('the shop autoscales some services and not others', () => {
-    expect(autoscaled.map((s) => s.name)).toEqual(['users', 'payments', 'orders', 'storefront']);
+    expect(autoscaled.map((s) => s.name)).toEqual(['users', 'payments', 'orders', 'storefront', 'web']);
     expect(ofKind(objects, 'HorizontalPodAutoscaler').map((h) => h.metadata.name)).toEqual(
       autoscaled.map((s) => s.name),
     );
