@@ -45,14 +45,14 @@ describe('browser: accounts', () => {
     const person = newPerson();
     await page.goto('/account');
     await signUp(page, person);
-    expect(new URL(page.url()).pathname).toBe('/account');
     await page.getByRole('heading', { name: 'My account' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/account');
     await expect.poll(() => page.getByText(person.email.split('@')[0]!, { exact: true }).isVisible()).toBe(true);
     await expectAccessible(page);
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Yes, sign me out' }).click();
-    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
     await page.goto('/orders');
     await page.getByRole('button', { name: 'Sign in again' }).waitFor();
 
@@ -83,7 +83,7 @@ describe('browser: accounts', () => {
     if (await page.getByLabel('Password').isVisible()) {
       await page.getByLabel('Email').fill(person.email);
       await page.getByLabel('Password').fill(person.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     }
     await page.getByText('No orders yet.').waitFor();
     expect(new URL(page.url()).pathname).toBe('/orders');

@@ -82,7 +82,7 @@ export function newPerson(): { email: string; password: string } {
 
 /** From the shop's Sign in button through the provider's sign-up form, back to the page the person was on. */
 export async function signUp(page: Page, person: { email: string; password: string }): Promise<void> {
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('link', { name: 'Sign up' }).click();
   await page.getByLabel('Email').fill(person.email);
   await page.getByLabel('Password').fill(person.password);
@@ -91,10 +91,10 @@ export async function signUp(page: Page, person: { email: string; password: stri
 }
 
 export async function signIn(page: Page, person: { email: string; password: string }): Promise<void> {
-  await page.getByRole('button', { name: /^Sign in/ }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByLabel('Email').fill(person.email);
   await page.getByLabel('Password').fill(person.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect.poll(() => page.getByText(person.email).isVisible(), { timeout: 15_000 }).toBe(true);
 }
 
