@@ -91,8 +91,12 @@ jaeger: ## Open Jaeger on localhost:16686
 	scripts/dashboard.sh jaeger
 
 .PHONY: grafana
-grafana: ## Open Grafana on localhost:3000
+grafana: ## Open Grafana on localhost:3000 (the shop dashboard: folder mesh-kit)
 	scripts/dashboard.sh grafana
+
+.PHONY: prometheus
+prometheus: ## Open Prometheus on localhost:9090
+	scripts/dashboard.sh prometheus
 
 .PHONY: token
 token: ## Print a dev JWT for curl (SUB=<user id>)

@@ -3,16 +3,42 @@ import { defineConfig } from 'vitest/config';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
+/**
+ * The edit loop's tier (`npm run test:unit`): tests that need no PostgreSQL, NATS, Docker,
+ * browser or running shop — the catalog, the manifests and their models, the verify checks' pure
+ * parts, the docs and pins, the services that own no state. Everything else is the integration
+ * tier. `npm test` runs both; test/test-tiers.test.ts keeps the unit tier free of backing services.
+ */
+export const UNIT_TESTS = [
+  'infra/*/test/**/*.test.ts',
+  'services/loadgen/test/**/*.test.ts',
+  'services/payments/test/**/*.test.ts',
+  'services/storefront/test/**/*.test.ts',
+  'services/runtime/test/{runtime,logger-redaction,span-export,shutdown}.test.ts',
+  'test/{access-table,bench-attribution,bench-table,catalog-values,diagram,docs,grafana-config,istio-overlay,kiali-config,models-table,pins,resilience,shop-dashboard,traffic,typecheck-coverage,workflows}.test.ts',
+];
+const ALL_TESTS = ['services/*/test/**/*.test.ts', 'infra/*/test/**/*.test.ts', 'test/**/*.test.ts'];
+
 export default defineConfig({
   resolve: {
     // Tests run on the TypeScript sources; the services themselves run from dist/.
     alias: [{ find: /^@mesh-kit\/runtime$/, replacement: here('./services/runtime/src/index.ts') }],
   },
   test: {
-    globalSetup: [here('./test-support/global-setup.ts')],
-    include: ['services/*/test/**/*.test.ts', 'infra/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'unit', include: UNIT_TESTS } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ALL_TESTS,
+          exclude: UNIT_TESTS,
+          globalSetup: [here('./test-support/global-setup.ts')],
+        },
+      },
+    ],
   },
 });

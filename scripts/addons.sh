@@ -3,8 +3,10 @@
 # --kubelet-insecure-tls) so the HorizontalPodAutoscalers get CPU figures; other clusters bring theirs.
 # Applies the dashboards listed in mesh/istio/addons.txt from the pinned Istio release's
 # samples/addons and waits for each to roll out. Kiali gets mesh/istio/kiali-config.yaml merged into
-# its config (trace links to Jaeger; the sample has tracing off). ADDONS=0 skips them (e.g. a
-# cluster that has its own).
+# its config (trace links to Jaeger; the sample has tracing off); Grafana gets the kit's dashboards
+# (mesh/grafana/*.json, the shop's from `npm run dashboard`) in a folder `mesh-kit`, provisioned as
+# the addon provisions its own (scripts/grafana-config.ts). ADDONS=0 skips them (e.g. a cluster
+# that has its own).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -34,6 +36,10 @@ grep -v '^#' mesh/istio/addons.txt | while read -r file deployment version_var; 
   if [ "$file" = kiali.yaml ]; then
     manifest=$tmp/$file
     node_run node --import tsx scripts/kiali-config.ts "$samples/$file" mesh/istio/kiali-config.yaml >"$manifest" </dev/null
+  fi
+  if [ "$file" = grafana.yaml ]; then
+    manifest=$tmp/$file
+    node_run node --import tsx scripts/grafana-config.ts "$samples/$file" mesh/grafana >"$manifest" </dev/null
   fi
   apply_changed "$file ($deployment $version)" -f "$manifest"
 done

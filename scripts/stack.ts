@@ -1,9 +1,16 @@
 /**
- * `npm run stack`: every catalog service as a local process against local PostgreSQL and NATS.
- * Prints `NAME URL` per service, then `stack ready`; SIGINT/SIGTERM stops all of them cleanly.
- * Service logs go to STACK_LOG_DIR (default .stack/logs), one file per service.
+ * `npm run stack`: every catalog service as a local process against local PostgreSQL and NATS, and
+ * the ingress gateway in front of them on http://127.0.0.1:8080 (STACK_GATEWAY_PORT), the same
+ * routes and auth rules as on a cluster (scripts/stack/gateway.ts).
+ * Prints `NAME URL` per service and `gateway URL`, then `stack ready`; SIGINT/SIGTERM stops all of
+ * them cleanly. Service logs go to STACK_LOG_DIR (default .stack/logs), one file per service.
  */
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { catalog } from '../infra/cdk8s/src/catalog.js';
+import { extAuthzProvidersOf } from '../infra/cdk8s/src/gateway-model/ext-authz-providers.js';
+import { type LocalGateway, startGateway } from './stack/gateway.js';
+import { gatewayObjects } from './stack/gateway-objects.js';
 import { ensureDatabases } from './stack/databases.js';
 import { stackOptions } from './stack/options.js';
 import { planStack } from './stack/plan.js';
@@ -11,12 +18,14 @@ import { startService, stopAll, waitReady, type RunningService } from './stack/p
 
 const logDir = resolve(process.env.STACK_LOG_DIR ?? '.stack/logs');
 let running: RunningService[] = [];
+let gateway: LocalGateway | undefined;
 let stopping = false;
 
 async function shutdown(reason: string, exitCode: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     process.stderr.write(`stack: stopping (${reason})\n`);
+    await gateway?.close();
     const codes = await stopAll(running, 15_000);
     const unclean = running.filter((_, i) => codes[i] !== 0).map((s, i) => `${s.service.name}=${String(codes[i])}`);
     if (unclean.length > 0) {
@@ -32,6 +41,8 @@ async function shutdown(reason: string, exitCode: number): Promise<never> {
 try {
   const options = stackOptions(process.env);
   const plan = planStack(options);
+  const objects =
+    options.gatewayPort === undefined ? [] : gatewayObjects(catalog, resolve(options.secretsDir ?? '.secrets'));
   await ensureDatabases(
     options.postgresAdminUrl,
     plan.flatMap((s) => (s.database === undefined ? [] : [s.database])),
@@ -44,8 +55,25 @@ try {
       if (!stopping) void shutdown(`${r.service.name} exited unexpectedly (${String(code)}); see ${r.logFile}`, 1);
     });
   }
-  await Promise.all(running.map((r) => waitReady(r, 30_000)));
+  await Promise.all(running.map((r) => waitReady(r, 90_000)));
   for (const r of running) process.stdout.write(`${r.service.name} ${r.service.url}\n`);
+  if (options.gatewayPort !== undefined) {
+    const suffix = `.${catalog.namespace}.svc.cluster.local`;
+    const urls = new Map(plan.map((s) => [`${s.name}${suffix}`, s.url]));
+    gateway = await startGateway({
+      objects,
+      host: options.host,
+      port: options.gatewayPort,
+      identityHeader: catalog.ingress.jwt.identityHeader,
+      providers: extAuthzProvidersOf(fileURLToPath(new URL('../mesh/istio/istio-operator.yaml', import.meta.url))),
+      upstream: (host) => urls.get(host),
+    }).catch((error: unknown) => {
+      throw new Error(
+        `gateway: cannot listen on ${options.host}:${options.gatewayPort} (${error instanceof Error ? error.message : String(error)}); set STACK_GATEWAY_PORT`,
+      );
+    });
+    process.stdout.write(`gateway ${gateway.url}\n`);
+  }
   process.stdout.write('stack ready\n');
 } catch (error) {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);

@@ -7,14 +7,20 @@ import { catalog } from '../infra/cdk8s/src/catalog.js';
 /** A port offset held for one local shop; `release()` gives it back. */
 export interface PortOffset {
   readonly offset: number;
+  /** Where this shop's local gateway listens: one above its highest catalog port. */
+  readonly gatewayPort: number;
   release(): void;
 }
 
-/** A shop at offset `o` listens on each catalog port plus `o`. */
+/** A shop at offset `o` listens on each catalog port plus `o`, and its gateway one above the highest. */
 const CATALOG_PORTS = catalog.services.map((s) => s.port);
-/** Offsets from 10 000 in steps of 10, every port below the ephemeral range (32 768+). */
+const LOWEST = Math.min(...CATALOG_PORTS);
+const GATEWAY_PORT = Math.max(...CATALOG_PORTS) + 1;
+/** Blocks of whole tens that hold every port of one shop, so offsets in these steps never overlap. */
+const STEP = Math.ceil((GATEWAY_PORT - LOWEST + 1) / 10) * 10;
+/** Offsets from 10 000, every port below the ephemeral range (32 768+). */
 const FIRST = 10_000;
-const SLOTS = Math.floor((32_768 - Math.max(...CATALOG_PORTS) - FIRST) / 10);
+const SLOTS = Math.floor((32_768 - GATEWAY_PORT - FIRST) / STEP);
 const LOCKS = join(tmpdir(), 'mesh-kit-test-port-offsets');
 
 function bindable(port: number): Promise<boolean> {
@@ -54,8 +60,8 @@ function lock(offset: number): boolean {
 }
 
 /**
- * An offset for a whole local shop (catalog ports 3000–3009 apart by one each, so offsets in steps
- * of 10 never overlap), held against every other test file of the run (vitest runs
+ * An offset for a whole local shop (its catalog ports and its gateway, in blocks that never
+ * overlap), held against every other test file of the run (vitest runs
  * them in parallel processes): one lock file per offset, created exclusively, and every catalog
  * port at that offset bindable when it is taken. Picking at random without holding anything let
  * two files start shops on the same ports.
@@ -63,11 +69,15 @@ function lock(offset: number): boolean {
 export async function reservePortOffset(): Promise<PortOffset> {
   mkdirSync(LOCKS, { recursive: true });
   for (let attempt = 0; attempt < 100; attempt++) {
-    const offset = FIRST + Math.floor(Math.random() * SLOTS) * 10;
+    const offset = FIRST + Math.floor(Math.random() * SLOTS) * STEP;
     if (!lock(offset)) continue;
-    const free = await Promise.all(CATALOG_PORTS.map((port) => bindable(port + offset)));
+    const free = await Promise.all([...CATALOG_PORTS, GATEWAY_PORT].map((port) => bindable(port + offset)));
     if (free.every(Boolean)) {
-      return { offset, release: () => rmSync(join(LOCKS, String(offset)), { force: true }) };
+      return {
+        offset,
+        gatewayPort: GATEWAY_PORT + offset,
+        release: () => rmSync(join(LOCKS, String(offset)), { force: true }),
+      };
     }
     rmSync(join(LOCKS, String(offset)), { force: true });
   }

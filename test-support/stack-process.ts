@@ -14,7 +14,10 @@ import { reservePortOffset } from './port-offset.js';
 const root = fileURLToPath(new URL('../', import.meta.url));
 
 export interface StackProcess {
+  /** Each service's URL by name, and the local gateway's as `gateway`. */
   readonly urls: Readonly<Record<string, string>>;
+  /** Where the stack keeps the issuers' keys (`make token` reads them with SECRETS_DIR). */
+  readonly secretsDir: string;
   readonly logDir: string;
   readonly databasePrefix: string;
   readonly portOffset: number;
@@ -43,6 +46,8 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       STACK_LOG_DIR: logDir,
       STACK_LOG_LEVEL: 'debug',
       STACK_EVENTS_NAMESPACE: databasePrefix.replace(/_+$/, ''),
+      STACK_GATEWAY_PORT: String(ports.gatewayPort),
+      SECRETS_DIR: join(logDir, 'secrets'),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -71,6 +76,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   );
   return {
     urls,
+    secretsDir: join(logDir, 'secrets'),
     logDir,
     databasePrefix,
     portOffset,

@@ -147,6 +147,23 @@ describe('the Dockerfile rules', () => {
     expect(dockerfileProblems(text.join('\n'))).toEqual([]);
   });
 
+  it('join continued lines as BuildKit does: comments and empty lines inside skipped, nothing added', () => {
+    const text = [
+      'FROM node:24-alpine',
+      'RUN npm ci \\  ',
+      '  # only what the image runs',
+      '',
+      '  --omit=dev && \\',
+      'echo done',
+      'USER 1000',
+    ];
+    const [stage] = parseDockerfile(text.join('\n'));
+    expect(stage!.instructions.map((i) => [i.keyword, i.args, i.line])).toEqual([
+      ['RUN', 'npm ci   --omit=dev && echo done', 2],
+      ['USER', '1000', 7],
+    ]);
+  });
+
   it('reject root, unpinned bases, shell-form entrypoints and dev dependencies', () => {
     const bad = [
       'FROM node AS deps',

@@ -5,8 +5,16 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { mergeTrees } from '../scripts/kiali-config.js';
 
-// istioctl merges the -f files of an install map by map and replaces lists whole, so a list in
-// the kind overlay must carry every field of the entry it replaces in the base install.
+/**
+ * @models istioctl's merge of several `-f` IstioOperator files
+ *
+ * istioctl merges the -f files of an install map by map and replaces lists whole (mergeTrees does
+ * the same): operator/pkg/render/manifest.go @ 1.30.3 (MergeInputs: each file in order, then the
+ * profile beneath) and operator/pkg/values/map.go @ 1.30.3 (Map.MergeFrom: maps merge key by key,
+ * anything else, lists included, is replaced). So a list in the kind overlay must carry every field
+ * of the entry it replaces in the base install. Not modelled: the profile and cluster-detected
+ * settings beneath, --set flags, translation to Helm values, validation.
+ */
 const root = fileURLToPath(new URL('..', import.meta.url));
 const read = (file: string): Record<string, unknown> =>
   parse(readFileSync(join(root, 'mesh', 'istio', file), 'utf8')) as Record<string, unknown>;

@@ -27,6 +27,7 @@ const TARGETS = [
   'kiali',
   'jaeger',
   'grafana',
+  'prometheus',
   'token',
   'apikey',
   'apikey-revoke',
@@ -76,6 +77,10 @@ describe('make', () => {
         .trim()
         .split('\n'),
     ).toEqual([first, 'scripts/synth.sh', 'scripts/apply.sh']);
+  });
+
+  it.each(['kiali', 'jaeger', 'grafana', 'prometheus'])('make -n %s opens that dashboard', (name) => {
+    expect(make('-n', name).trim()).toBe(`scripts/dashboard.sh ${name}`);
   });
 
   it('deploy runs tools, cluster, istio, addons, images, load, secrets, synth, then apply, in that order', () => {

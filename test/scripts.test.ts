@@ -7,8 +7,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { catalog } from '../infra/cdk8s/src/catalog.js';
 import { writeIstioRelease } from './support/istio-release.js';
 
-// The scripts run for real against stand-ins for kubectl, kind, docker and istioctl that record
-// each call: this proves what runs on kind versus another cluster without a cluster.
+/**
+ * @models kubectl, kind, docker, istioctl and helm as recording stubs (STUB below)
+ *
+ * The scripts run for real against stand-ins for kubectl, kind, docker and istioctl that record
+ * each call: this proves what runs on kind versus another cluster without a cluster. The stubs keep
+ * no rule of those tools beyond the exit status and output each case below gives.
+ */
 const root = fileURLToPath(new URL('..', import.meta.url));
 let bin: string;
 let log: string;
@@ -161,6 +166,26 @@ describe('addons', () => {
     const elsewhere = run('addons.sh', { ADDONS: '0', CONTEXT: 'prod' });
     expect(elsewhere.status).toBe(0);
     expect(elsewhere.calls).toEqual([]);
+  });
+});
+
+describe('dashboards', () => {
+  it.each([
+    ['kiali', 'svc/kiali 20001:20001'],
+    ['jaeger', 'svc/tracing 16686:80'],
+    ['grafana', 'svc/grafana 3000:3000'],
+    ['prometheus', 'svc/prometheus 9090:9090'],
+  ])('dashboard.sh %s port-forwards the addon on 127.0.0.1', (name, forward) => {
+    rmSync(log, { force: true });
+    const result = spawnSync('bash', ['scripts/dashboard.sh', name], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', TOOLS_BIN: bin, STUB_LOG: log },
+    });
+    expect(result.status, result.stderr).toBe(0);
+    expect(readFileSync(log, 'utf8').trim().split('\n').at(-1)).toBe(
+      `kubectl --context kind-mesh-kit -n istio-system port-forward --address 127.0.0.1 ${forward}`,
+    );
   });
 });
 

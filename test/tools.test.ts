@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+// @models curl and the tools' release downloads (a stand-in curl)
 // scripts/tools.sh against a stand-in curl that serves "fake <url>" for a binary and the right
 // checksum file beside it: the checksum logic, without the network.
 const root = fileURLToPath(new URL('..', import.meta.url));

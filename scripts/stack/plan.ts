@@ -22,6 +22,10 @@ export interface StackOptions {
   readonly eventsNamespace?: string;
   /** Run only these services (their callees' URLs are still wired). @default every local service */
   readonly only?: readonly string[];
+  /** Where the local ingress gateway listens. @default none: no gateway */
+  readonly gatewayPort?: number;
+  /** The issuers' keys for the local gateway (as `make secrets` writes them). @default '.secrets' */
+  readonly secretsDir?: string;
 }
 
 export interface PlannedService {

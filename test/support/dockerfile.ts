@@ -1,4 +1,13 @@
-/** A small Dockerfile reader and the rules every service image must meet (test/dockerfiles.test.ts). */
+/**
+ * @models Dockerfile syntax as BuildKit's parser reads it (stages, line continuations, comments)
+ *
+ * Line handling from moby/buildkit frontend/dockerfile/parser/parser.go (Parse,
+ * trimContinuationCharacter, isComment, isEmptyContinuationLine; read at a stored version: the kit
+ * pins no BuildKit, Docker brings its own). Not modelled: parser directives (`# escape=`), heredocs,
+ * variable expansion, JSON-form parsing beyond exec-form detection.
+ *
+ * A small Dockerfile reader and the rules every service image must meet (test/dockerfiles.test.ts).
+ */
 
 export interface Instruction {
   readonly keyword: string;
@@ -16,13 +25,23 @@ export interface Stage {
 export function parseDockerfile(text: string): Stage[] {
   const stages: { from: string; name: string | undefined; instructions: Instruction[] }[] = [];
   const lines = text.split('\n');
+  // parser.go: a line continues when it ends in one backslash (then optional blanks), which is
+  // removed; the next line is appended as it is (no space added, its indentation kept); comment and
+  // empty lines inside a continuation are skipped.
+  const continuation = /([^\\])\\[ \t]*$|^\\[ \t]*$/;
+  const skipped = (line: string): boolean => /^\s*(#|$)/.test(line);
   for (let index = 0; index < lines.length; index += 1) {
     const start = index + 1;
     let current = lines[index] ?? '';
-    if (/^\s*(#|$)/.test(current)) continue;
-    while (current.endsWith('\\') && index + 1 < lines.length) {
+    if (skipped(current)) continue;
+    let open = continuation.test(current);
+    current = current.replace(continuation, '$1');
+    while (open && index + 1 < lines.length) {
       index += 1;
-      current = `${current.slice(0, -1)} ${(lines[index] ?? '').trim()}`;
+      const next = lines[index] ?? '';
+      if (skipped(next)) continue;
+      open = continuation.test(next);
+      current += next.replace(continuation, '$1');
     }
     const match = /^\s*(\w+)\s+(.*)$/.exec(current);
     if (match === null) throw new Error(`line ${start}: cannot read '${current}'`);

@@ -69,6 +69,15 @@ describe("the API server's built-in checks (Kubernetes 1.35)", () => {
       for (const v of valid) expect(check(v), `${JSON.stringify(v)} should be valid`).toEqual([]);
       for (const v of invalid) expect(check(v).length, `${JSON.stringify(v)} should be invalid`).toBeGreaterThan(0);
     });
+
+    it('counts length in bytes as Go does, with the message of the package each check comes from', () => {
+      // content/kube.go (label keys and values): "bytes"; validation.go (DNS names, port names): "characters".
+      expect(isLabelValue('é'.repeat(32))).toContain('must be no more than 63 bytes');
+      expect(isQualifiedName(`${'x'.repeat(64)}`)).toContain('name part must be no more than 63 bytes');
+      expect(isQualifiedName(`${'a'.repeat(254)}/x`)).toContain('prefix part must be no more than 253 bytes');
+      expect(isDNS1123Label('a'.repeat(64))).toContain('must be no more than 63 characters');
+      expect(isValidPortName('x'.repeat(16))).toContain('must be no more than 15 characters');
+    });
   });
 
   it('object names: a subdomain in general, a DNS-1123 label for a Namespace, a DNS-1035 label for a Service', () => {
@@ -102,9 +111,7 @@ describe("the API server's built-in checks (Kubernetes 1.35)", () => {
     expect(problems).toMatch(
       /spec\.template\.metadata\.labels\[version\]: Invalid value: "v1 beta": a valid label must be/,
     );
-    expect(problems).toMatch(
-      /spec\.selector\.matchLabels\[app\]: Invalid value: "o+": must be no more than 63 characters/,
-    );
+    expect(problems).toMatch(/spec\.selector\.matchLabels\[app\]: Invalid value: "o+": must be no more than 63 bytes/);
     const svc = clone(find(objects, 'Service', 'orders'));
     (svc.spec as { selector: Json }).selector['app.kubernetes.io/'] = 'orders';
     expect(problemsOf(svc)).toMatch(

@@ -180,10 +180,10 @@ describe('API keys at the gateway: a CUSTOM policy on exactly the API-key routes
   it('would let a user token with a valid key through if apikeys trusted a token-derived header instead (the old design)', async () => {
     // What apikeys decided before: refuse only when x-user-id is set. At check time jwt_authn has not
     // run and the strip removed the client's copy, so that header is never there.
-    const old: ExtAuthzService = (check) => {
+    const old: ExtAuthzService = (check, provider) => {
       if (check.headers['x-user-id'] !== undefined) return { status: 403 };
       const headers = Object.fromEntries(Object.entries(check.headers).filter(([h]) => h !== 'authorization'));
-      return apikeys({ ...check, headers });
+      return apikeys({ ...check, headers }, provider);
     };
     const withOld = gatewayModel(objects, {
       issuer,

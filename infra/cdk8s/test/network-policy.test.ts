@@ -1,102 +1,12 @@
 /**
- * The synthesized NetworkPolicies, evaluated the way the API defines them (a pod selected by a
- * policy of a type is isolated for that direction; traffic passes when the sender's egress and the
- * receiver's ingress both allow it), against what the catalog declares: for every pair of pods and
+ * The synthesized NetworkPolicies, evaluated on the model of the API's semantics
+ * (support/network-policy-model.ts), against what the catalog declares: for every pair of pods and
  * every port that matters, a connection is allowed if and only if the catalog declares it.
  */
 import { describe, expect, it } from 'vitest';
 import { type Catalog, catalog, usesBroker } from '../src/catalog.js';
-import { ofKind, synthObjects, type KubeObject } from './support/shop.js';
-
-interface Pod {
-  readonly name: string;
-  readonly namespace: string;
-  readonly labels: Readonly<Record<string, string>>;
-}
-interface Port {
-  readonly port: number;
-  readonly protocol: 'TCP' | 'UDP';
-}
-interface Peer {
-  namespaceSelector?: { matchLabels?: Record<string, string> };
-  podSelector?: { matchLabels?: Record<string, string> };
-  ipBlock?: unknown;
-}
-interface Rule {
-  from?: Peer[];
-  to?: Peer[];
-  ports?: { port?: number; protocol?: string }[];
-}
-interface PolicySpec {
-  podSelector: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
-  policyTypes: ('Ingress' | 'Egress')[];
-  ingress?: Rule[];
-  egress?: Rule[];
-}
-
-const matches = (selector: Record<string, string> | undefined, labels: Readonly<Record<string, string>>): boolean =>
-  Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
-
-const namespaceLabels = (namespace: string): Record<string, string> => ({ 'kubernetes.io/metadata.name': namespace });
-
-function peerMatches(peer: Peer, policyNamespace: string, pod: Pod): boolean {
-  if (peer.ipBlock !== undefined) throw new Error('the model does not evaluate ipBlock peers');
-  const inNamespace =
-    peer.namespaceSelector === undefined
-      ? pod.namespace === policyNamespace
-      : matches(peer.namespaceSelector.matchLabels, namespaceLabels(pod.namespace));
-  return inNamespace && (peer.podSelector === undefined || matches(peer.podSelector.matchLabels, pod.labels));
-}
-
-function ruleMatches(rule: Rule, peers: Peer[] | undefined, policyNamespace: string, other: Pod, port: Port): boolean {
-  const portOk =
-    rule.ports === undefined ||
-    rule.ports.some((p) => (p.protocol ?? 'TCP') === port.protocol && (p.port === undefined || p.port === port.port));
-  const peerOk = peers === undefined || peers.some((peer) => peerMatches(peer, policyNamespace, other));
-  return portOk && peerOk;
-}
-
-/** Whether the policies let `pod` send (Egress) to or receive (Ingress) from `other` on `port`. */
-function permits(
-  policies: readonly KubeObject[],
-  direction: 'Ingress' | 'Egress',
-  pod: Pod,
-  other: Pod,
-  port: Port,
-): boolean {
-  const selecting = policies.filter((p) => {
-    const spec = p.spec as unknown as PolicySpec;
-    if (spec.podSelector.matchExpressions !== undefined)
-      throw new Error('the model does not evaluate matchExpressions');
-    return (
-      p.metadata.namespace === pod.namespace &&
-      spec.policyTypes.includes(direction) &&
-      matches(spec.podSelector.matchLabels, pod.labels)
-    );
-  });
-  if (selecting.length === 0) return true;
-  return selecting.some((p) => {
-    const spec = p.spec as unknown as PolicySpec;
-    const rules = (direction === 'Ingress' ? spec.ingress : spec.egress) ?? [];
-    return rules.some((rule) =>
-      ruleMatches(rule, direction === 'Ingress' ? rule.from : rule.to, p.metadata.namespace!, other, port),
-    );
-  });
-}
-
-const allowed = (policies: readonly KubeObject[], from: Pod, to: Pod, port: Port): boolean =>
-  permits(policies, 'Egress', from, to, port) && permits(policies, 'Ingress', to, from, port);
-
-/** The pods of the namespace, with the labels their templates really give them. */
-function shopPods(objects: readonly KubeObject[], namespace: string): Pod[] {
-  return objects
-    .filter((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o.kind))
-    .map((o) => {
-      const labels = (o.spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata
-        .labels;
-      return { name: labels.app!, namespace, labels };
-    });
-}
+import { type Pod, type Port, allowed, workloadPods as shopPods } from './support/network-policy-model.js';
+import { ofKind, synthObjects } from './support/shop.js';
 
 /** The platform's pods, as the Istio addons, istioctl and kube-dns label them. */
 function platformPods(source: Catalog): Pod[] {

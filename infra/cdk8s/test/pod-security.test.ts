@@ -35,4 +35,20 @@ describe('Pod Security Standard restricted', () => {
       'orders: capabilities must drop ALL',
     ]);
   });
+
+  it('follows the checks of pod-security-admission v0.35.0: probe hosts, hostProcess, the 1.32 sysctls', () => {
+    const pod = structuredClone(podSpecOf(find(objects, 'Deployment', 'orders'))!);
+    const container = (pod.containers as Record<string, Record<string, unknown>>[])[0]!;
+    container.readinessProbe = { httpGet: { host: '10.0.0.1', path: '/readyz', port: 3000 } };
+    container.lifecycle = { preStop: { tcpSocket: { host: 'metadata', port: 80 } } };
+    (container.securityContext as Record<string, unknown>).windowsOptions = { hostProcess: true };
+    (pod.securityContext as Record<string, unknown>).sysctls = [
+      { name: 'net.ipv4.tcp_rmem', value: '4096 87380 6291456' },
+    ];
+    expect(restrictedViolations(pod)).toEqual([
+      'orders: windowsOptions.hostProcess must not be true',
+      'orders: probe or lifecycle host 10.0.0.1',
+      'orders: probe or lifecycle host metadata',
+    ]);
+  });
 });

@@ -11,6 +11,8 @@ import { Gateway } from '../src/gateway.js';
 import { offlineKubeConfig } from './support/offline-kubeconfig.js';
 
 /**
+ * @models a cluster replacing a deleted PostgreSQL pod, and the shop behind the gateway meanwhile
+ *
  * The pod-loss check's own steps (load, delete, wait for the replacement, read back, wait for
  * notifications, compare restarts) against a stand-in: a cluster whose PostgreSQL pod is replaced
  * a moment after it is deleted, and a gateway in front of a shop that answers 503 while it is

@@ -6,6 +6,8 @@ import { Cluster } from '../src/cluster.js';
 import { VerifyContext } from '../src/context.js';
 
 /**
+ * @models the Kubernetes API server's REST routes the cluster layer calls
+ *
  * A stand-in for the Kubernetes API server with the few routes the cluster layer uses. It checks
  * what client-node 1.x actually sends (method, path, content type, patch body), which a typed
  * call alone does not prove.

@@ -6,6 +6,8 @@ import { WebSocketServer } from 'ws';
 import { Cluster } from '../src/cluster.js';
 
 /**
+ * @models the API server's pods/exec websocket (v4.channel.k8s.io)
+ *
  * A stand-in for the API server's exec endpoint speaking the channel.k8s.io websocket protocol:
  * a first byte per frame names the stream (1 stdout, 2 stderr, 3 status). It answers according
  * to the command it is asked to run, and records the query the client sent.

@@ -1,3 +1,6 @@
+/**
+ * @models istio-proxy's access log, Envoy's admin /stats and /clusters text, and Jaeger's query API (fixtures/)
+ */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAccessLog, parseAccessLogLine } from '../src/access-log.js';

@@ -6,6 +6,8 @@ import { WebSocketServer } from 'ws';
 import { Cluster } from '../src/cluster.js';
 
 /**
+ * @models the API server's pods/portforward websocket (v4.channel.k8s.io)
+ *
  * A stand-in API server: serves a Service and its pods, and bridges `pods/…/portforward`
  * websockets (channel.k8s.io framing: stream byte, then the port number first on each stream)
  * to a local HTTP server playing the pod.

@@ -28,6 +28,24 @@ function fromBodyParser(error: { type?: unknown; limit?: unknown }): HttpProblem
   }
 }
 
+/**
+ * Any other client error Express or its body parsers raise carries its status (http-errors'
+ * convention: a path segment that is not valid percent-encoding, a body whose content-encoding does
+ * not inflate): the client gets that status, never a 500 the mesh would retry and count against
+ * the pod for outlier ejection. The message is shown only where the error says it may be.
+ */
+function fromClientError(error: { status?: unknown; expose?: unknown; name?: unknown }): HttpProblem | undefined {
+  const { status } = error;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 499) return undefined;
+  if (error.name === 'URIError') return new HttpProblem(status, 'The request path is not valid percent-encoding.');
+  if (status === 400 && error.expose === true) {
+    return new HttpProblem(400, 'The request body could not be read: its content-encoding does not decode.', {
+      errors: [{ field: 'content-encoding', message: 'the body does not decode' }],
+    });
+  }
+  return new HttpProblem(status, 'The request was not accepted.');
+}
+
 export function notFoundHandler(): RequestHandler {
   return (req, res) => {
     sendProblem(res, new HttpProblem(404, `No route for ${req.method} ${req.path}.`), req.originalUrl);
@@ -53,7 +71,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.setHeader('retry-after', '1');
     } else {
       problem =
-        (typeof error === 'object' && error !== null ? fromBodyParser(error) : undefined) ??
+        (typeof error === 'object' && error !== null ? (fromBodyParser(error) ?? fromClientError(error)) : undefined) ??
         new HttpProblem(500, 'An unexpected error occurred.');
       if (problem.status === 500) logger.error({ err: error }, 'unhandled error');
     }

@@ -117,6 +117,7 @@ describe('body limit', () => {
 describe('problem+json', () => {
   const routes = Router();
   routes.post('/echo', (req, res) => void res.json(req.body));
+  routes.get('/items/:sku', (req, res) => void res.json({ sku: req.params.sku }));
   routes.get('/boom', () => {
     throw new Error('secret internals');
   });
@@ -134,6 +135,27 @@ describe('problem+json', () => {
       413,
     ],
     ['malformed JSON', () => request(app).post('/echo').set('content-type', 'application/json').send('{'), 400],
+    ['a path that is not percent-encoding', () => request(app).get('/items/%FF'), 400],
+    [
+      'a gzip body that does not inflate',
+      () =>
+        request(app)
+          .post('/echo')
+          .set('content-type', 'application/json')
+          .set('content-encoding', 'gzip')
+          .send('{"not":"gzip"}'),
+      400,
+    ],
+    [
+      'a brotli body that does not inflate',
+      () =>
+        request(app)
+          .post('/echo')
+          .set('content-type', 'application/json')
+          .set('content-encoding', 'br')
+          .send(Buffer.from([1, 2, 3, 4, 5])),
+      400,
+    ],
   ])('%s → %d', async (_name, send, status) => {
     const res = await send();
     expect(res.status).toBe(status);

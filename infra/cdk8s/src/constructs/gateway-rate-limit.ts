@@ -20,7 +20,10 @@ export interface GatewayRateLimitProps {
   readonly perClient: TokenBucket;
   /** The bucket shared by requests that carry none of the client headers. */
   readonly anonymous: TokenBucket;
-  /** At most this many per-client buckets per pod; the least recently used is dropped (and restarts full). */
+  /**
+   * At most this many buckets per client header per pod (Envoy keeps one LRU per wildcard
+   * descriptor); the least recently used is dropped (and restarts full).
+   */
   readonly maxClients: number;
   /**
    * Headers naming a verified client. They must be set only by the gateway (jwt_authn's claim

@@ -1,4 +1,6 @@
 /**
+ * @models the API server's create-time checks in Go (names, labels, ports, env) — Kubernetes 1.35
+ *
  * The checks the Kubernetes 1.35 API server makes in Go code on create, which the OpenAPI schemas
  * (and so the schema validator) do not carry, for the fields the kit uses. Sources, in
  * kubernetes/kubernetes: pkg/apis/core/validation/validation.go (ValidateObjectMeta, ValidateService,

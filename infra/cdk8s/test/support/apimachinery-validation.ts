@@ -1,7 +1,11 @@
 /**
+ * @models the API server's name and format checks (k8s.io/apimachinery)
+ *
  * The string formats the Kubernetes API server enforces in Go code (not in its OpenAPI schema), with
  * the regexes and messages of Kubernetes 1.35's k8s.io/apimachinery (tag v0.35.0):
- * pkg/util/validation/validation.go and pkg/api/validate/content/{dns,kube}.go.
+ * pkg/util/validation/validation.go (V: DNS-1123/1035 names, port names, env var names; its
+ * MaxLenError says "characters") and pkg/api/validate/content/{dns,kube,errors}.go (C: label keys and
+ * values, whose MaxLenError says "bytes"). Go's len() counts UTF-8 bytes, so lengths here do too.
  * Each function returns the problems, empty when the value is valid.
  */
 
@@ -20,16 +24,21 @@ const dns1035Label = anchored(dns1035LabelFmt);
 const labelKeyName = anchored(labelKeyFmt);
 const labelValue = anchored(labelValueFmt);
 
+/** Go's len(): UTF-8 bytes. */
+const len = (value: string): number => Buffer.byteLength(value, 'utf8');
+/** V: MaxLenError. */
 const maxLen = (n: number): string => `must be no more than ${n} characters`;
+/** C: MaxLenError. */
+const maxLenBytes = (n: number): string => `must be no more than ${n} bytes`;
 const regexError = (msg: string, fmt: string, ...examples: string[]): string =>
   examples.length === 0
     ? `${msg} (regex used for validation is '${fmt}')`
     : `${msg} (e.g. ${examples.map((e) => `'${e}'`).join(' or ')}, regex used for validation is '${fmt}')`;
 
-/** IsDNS1123Label: lower-case alphanumerics and '-', alphanumeric at both ends, ≤ 63. */
+/** V: IsDNS1123Label: lower-case alphanumerics and '-', alphanumeric at both ends, ≤ 63. */
 export function isDNS1123Label(value: string): string[] {
   const errs: string[] = [];
-  if (value.length > 63) errs.push(maxLen(63));
+  if (len(value) > 63) errs.push(maxLen(63));
   if (!dns1123Label.test(value)) {
     errs.push(
       dns1123Subdomain.test(value)
@@ -45,10 +54,10 @@ export function isDNS1123Label(value: string): string[] {
   return errs;
 }
 
-/** IsDNS1123Subdomain: dot-separated DNS-1123 labels, ≤ 253. */
-export function isDNS1123Subdomain(value: string): string[] {
+/** V and C: IsDNS1123Subdomain: dot-separated DNS-1123 labels, ≤ 253 (C's message says bytes). */
+export function isDNS1123Subdomain(value: string, tooLong = maxLen): string[] {
   const errs: string[] = [];
-  if (value.length > 253) errs.push(maxLen(253));
+  if (len(value) > 253) errs.push(tooLong(253));
   if (!dns1123Subdomain.test(value)) {
     errs.push(
       regexError(
@@ -61,10 +70,10 @@ export function isDNS1123Subdomain(value: string): string[] {
   return errs;
 }
 
-/** IsDNS1035Label: like a DNS-1123 label, but starting with a letter. */
+/** V: IsDNS1035Label: like a DNS-1123 label, but starting with a letter. */
 export function isDNS1035Label(value: string): string[] {
   const errs: string[] = [];
-  if (value.length > 63) errs.push(maxLen(63));
+  if (len(value) > 63) errs.push(maxLen(63));
   if (!dns1035Label.test(value)) {
     errs.push(
       regexError(
@@ -78,7 +87,7 @@ export function isDNS1035Label(value: string): string[] {
   return errs;
 }
 
-/** IsLabelKey (IsQualifiedName): an optional DNS-1123 subdomain prefix and '/', then a name ≤ 63. */
+/** C: IsLabelKey (IsQualifiedName): an optional DNS-1123 subdomain prefix and '/', then a name ≤ 63. */
 export function isQualifiedName(value: string): string[] {
   const errs: string[] = [];
   const parts = value.split('/');
@@ -89,14 +98,14 @@ export function isQualifiedName(value: string): string[] {
     const prefix = parts[0]!;
     name = parts[1]!;
     if (prefix.length === 0) errs.push('prefix part must be non-empty');
-    else errs.push(...isDNS1123Subdomain(prefix).map((m) => `prefix part ${m}`));
+    else errs.push(...isDNS1123Subdomain(prefix, maxLenBytes).map((m) => `prefix part ${m}`));
   } else {
     return [
       `a valid label key ${regexError("must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character", labelKeyFmt, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
     ];
   }
   if (name.length === 0) errs.push('name part must be non-empty');
-  else if (name.length > 63) errs.push(`name part ${maxLen(63)}`);
+  else if (len(name) > 63) errs.push(`name part ${maxLenBytes(63)}`);
   if (!labelKeyName.test(name)) {
     errs.push(
       `name part ${regexError("must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character", labelKeyFmt, 'MyName', 'my.name', '123-abc')}`,
@@ -105,10 +114,10 @@ export function isQualifiedName(value: string): string[] {
   return errs;
 }
 
-/** IsLabelValue: empty, or a label-key name of ≤ 63. */
+/** C: IsLabelValue: empty, or a label-key name of ≤ 63 bytes. */
 export function isLabelValue(value: string): string[] {
   const errs: string[] = [];
-  if (value.length > 63) errs.push(maxLen(63));
+  if (len(value) > 63) errs.push(maxLenBytes(63));
   if (!labelValue.test(value)) {
     errs.push(
       regexError(
@@ -123,10 +132,10 @@ export function isLabelValue(value: string): string[] {
   return errs;
 }
 
-/** IsValidPortName (IANA_SVC_NAME): ≤ 15, [-a-z0-9], at least one letter, no '--', no '-' at either end. */
+/** V: IsValidPortName (IANA_SVC_NAME): ≤ 15, [-a-z0-9], at least one letter, no '--', no '-' at either end. */
 export function isValidPortName(port: string): string[] {
   const errs: string[] = [];
-  if (port.length > 15) errs.push(maxLen(15));
+  if (len(port) > 15) errs.push(maxLen(15));
   if (!/^[-a-z0-9]+$/.test(port)) errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
   if (!/[a-z]/.test(port)) errs.push('must contain at least one letter (a-z)');
   if (port.includes('--')) errs.push('must not contain consecutive hyphens');
@@ -135,7 +144,7 @@ export function isValidPortName(port: string): string[] {
 }
 
 /**
- * IsRelaxedEnvVarName: non-empty, printable ASCII other than '='. Kubernetes 1.35 applies this one:
+ * V: IsRelaxedEnvVarName: non-empty, printable ASCII other than '='. Kubernetes 1.35 applies this one:
  * the RelaxedEnvironmentVariableValidation gate is GA and locked on since 1.34
  * (kubernetes/kubernetes pkg/features/kube_features.go).
  */

@@ -1,4 +1,6 @@
 /**
+ * @models the API server's evaluation of CRD `x-kubernetes-validations` (apiextensions-apiserver)
+ *
  * Evaluates the CEL rules (`x-kubernetes-validations`) of the pinned Istio CRDs
  * (imports/istio-crds.yaml) the way the API server does on create:
  * - a rule applies at the schema node that declares it, with `self` bound to the value there,

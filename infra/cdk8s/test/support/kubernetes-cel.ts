@@ -1,10 +1,13 @@
 /**
+ * @models the Kubernetes CEL URL library (k8s.io/apiserver pkg/cel/library/urls.go)
+ *
  * A CEL environment for the `x-kubernetes-validations` rules of the pinned CRDs: the standard
  * library of @bufbuild/cel plus the few functions of the Kubernetes CEL libraries that those rules
  * call. Only what the rules use is implemented; `unimplementedFunctions` names any other function
  * a rule calls, so a rule is never silently half-evaluated.
  *
- * Implemented from the Kubernetes URL library (k8s.io/apiserver/pkg/cel/library/urls.go):
+ * Implemented from the Kubernetes URL library (k8s.io/apiserver/pkg/cel/library/urls.go @ v0.35.0,
+ * read at the nearest stored version):
  *   url(string) -> URL      parses like Go's url.ParseRequestURI (an absolute URI or an absolute path)
  *   URL.getScheme() -> string   the scheme, lower-cased; '' for an absolute path
  */
@@ -43,18 +46,36 @@ const urlDesc = registry.getMessage('kubernetes.URL');
 if (urlDesc === undefined) throw new Error('kubernetes.URL was not registered');
 const URL_TYPE = objectType(urlDesc);
 
-// Go's url.ParseRequestURI: a scheme (RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )) and ':',
-// or an absolute path; no ASCII control characters or spaces.
+// Go's url.ParseRequestURI (net/url/url.go, parse with viaRequest; the Kubernetes URL library's
+// url() calls it): no ASCII control character anywhere (a space is not one); a scheme (RFC 3986:
+// ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )) and ':', or else an absolute path; after "//" an
+// authority whose host has no space and whose port is digits only; every '%' starts an escape of
+// two hex digits, outside the query.
 const schemePrefix = /^([A-Za-z][A-Za-z0-9+.-]*):/;
 // eslint-disable-next-line no-control-regex
-const forbidden = /[\u0000-\u0020\u007f]/;
+const controlCharacter = /[\u0000-\u001f\u007f]/;
+const badEscape = /%(?![0-9A-Fa-f]{2})/;
 
 function parseRequestUri(raw: string): string {
-  if (forbidden.test(raw)) throw new Error(`URL parse error during conversion from string: ${raw}`);
+  const fail = (why: string): never => {
+    throw new Error(`URL parse error during conversion from string: parse "${raw}": ${why}`);
+  };
+  if (controlCharacter.test(raw)) fail('net/url: invalid control character in URL');
   const scheme = schemePrefix.exec(raw)?.[1];
-  if (scheme !== undefined) return scheme.toLowerCase();
-  if (raw.startsWith('/')) return '';
-  throw new Error(`URL parse error during conversion from string: parse "${raw}": invalid URI for request`);
+  const rest = (scheme === undefined ? raw : raw.slice(scheme.length + 1)).split('?')[0]!;
+  if (scheme === undefined && !rest.startsWith('/')) fail('invalid URI for request');
+  let path = rest;
+  if (scheme !== undefined && rest.startsWith('//')) {
+    const end = rest.indexOf('/', 2);
+    const authority = end < 0 ? rest.slice(2) : rest.slice(2, end);
+    path = end < 0 ? '' : rest.slice(end);
+    const host = authority.slice(authority.lastIndexOf('@') + 1);
+    const port = /^(?:\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(host)?.[1];
+    if (port !== undefined && !/^\d*$/.test(port)) fail(`invalid port ":${port}" after host`);
+    if (/\s/.test(host) || badEscape.test(host)) fail('invalid host');
+  }
+  if (badEscape.test(path)) fail('invalid URL escape');
+  return (scheme ?? '').toLowerCase();
 }
 
 const kubernetesFuncs = [

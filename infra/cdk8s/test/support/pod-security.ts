@@ -1,6 +1,12 @@
 /**
+ * @models Pod Security Admission at level `restricted` (k8s.io/pod-security-admission)
+ *
  * The Pod Security Standard `restricted` (kubernetes.io/docs/concepts/security/pod-security-standards),
- * written from its rules: baseline controls plus the restricted ones. Returns each violation.
+ * as Kubernetes 1.35's admission plugin checks it at `enforce-version: latest`: each rule from
+ * k8s.io/pod-security-admission policy/check_*.go @ v0.35.0 (the baseline checks plus the restricted
+ * ones, at their newest version). Returns each violation. Not modelled: the AppArmor annotations on
+ * the pod's metadata (only the appArmorProfile fields), Windows-only exemptions (spec.os.name), and
+ * user-namespace pods (hostUsers: false), whose baseline procMount rule is looser.
  */
 type Json = Record<string, unknown>;
 
@@ -25,6 +31,9 @@ const SAFE_SYSCTLS = [
   'net.ipv4.tcp_fin_timeout',
   'net.ipv4.tcp_keepalive_intvl',
   'net.ipv4.tcp_keepalive_probes',
+  // check_sysctls.go: sysctlsAllowedV1Dot32
+  'net.ipv4.tcp_rmem',
+  'net.ipv4.tcp_wmem',
 ];
 
 export function restrictedViolations(pod: Json): string[] {
@@ -66,6 +75,9 @@ export function restrictedViolations(pod: Json): string[] {
   };
   if (seccompOk(podSc) === false) out.push('pod seccompProfile must be RuntimeDefault or Localhost');
   if (podSc.runAsUser === 0) out.push('pod runAsUser must not be 0');
+  // check_windowsHostProcess.go
+  const hostProcess = (sc: Json): boolean => (sc.windowsOptions as Json | undefined)?.hostProcess === true;
+  if (hostProcess(podSc)) out.push('pod windowsOptions.hostProcess must not be true');
 
   for (const c of containers) {
     const name = String(c.name);
@@ -76,6 +88,21 @@ export function restrictedViolations(pod: Json): string[] {
     if (!seLinuxOk(sc)) out.push(`${name}: seLinuxOptions not allowed`);
     if (!appArmorOk(sc)) out.push(`${name}: appArmorProfile Unconfined`);
     if (sc.procMount !== undefined && sc.procMount !== 'Default') out.push(`${name}: procMount must be Default`);
+    if (hostProcess(sc)) out.push(`${name}: windowsOptions.hostProcess must not be true`);
+    // check_hostProbesAndhostLifecycle.go (1.34+): no host in probes and lifecycle handlers.
+    const handlers = [
+      c.livenessProbe,
+      c.readinessProbe,
+      c.startupProbe,
+      (c.lifecycle as Json | undefined)?.postStart,
+      (c.lifecycle as Json | undefined)?.preStop,
+    ] as (Json | undefined)[];
+    for (const handler of handlers) {
+      for (const kind of ['httpGet', 'tcpSocket']) {
+        const host = (handler?.[kind] as Json | undefined)?.host;
+        if (host !== undefined && host !== '') out.push(`${name}: probe or lifecycle host ${String(host)}`);
+      }
+    }
     // Restricted
     if (sc.allowPrivilegeEscalation !== false) out.push(`${name}: allowPrivilegeEscalation must be false`);
     const runAsNonRoot = sc.runAsNonRoot ?? podSc.runAsNonRoot;

@@ -1,4 +1,6 @@
 /**
+ * @models the API server's schema validation with strict field validation (kubectl's default)
+ *
  * Strict validation of synthesized objects against upstream schemas, unknown fields rejected:
  * - Istio kinds: the openAPIV3Schema of the pinned CRDs (imports/istio-crds.yaml) with
  *   `additionalProperties: false` added wherever the schema does not preserve unknown fields;

@@ -4,14 +4,8 @@ import { App } from 'cdk8s';
 import { type Catalog, catalog as shopCatalog } from '../../src/catalog.js';
 import { addShopCharts } from '../../src/charts/shop-app.js';
 
-/** A Kubernetes object as synthesized. */
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec?: Record<string, unknown>;
-  [key: string]: unknown;
-}
+export type { KubeObject } from '../../src/gateway-model/kube-object.js';
+import type { KubeObject } from '../../src/gateway-model/kube-object.js';
 
 const fixture = (name: string): string =>
   readFileSync(fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url)), 'utf8');
