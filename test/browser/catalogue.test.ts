@@ -16,7 +16,7 @@ afterAll(async () => {
   if (typeof shop !== 'string') await shop.stop();
 });
 
-describe('browser: the catalogue, signed out', () => {
+describe('browser: the catalogue, signed out', { timeout: 120_000 }, () => {
   it('is usable quickly, within the script budget, browsable page by page, accessible, without CSP violations', async (ctx) => {
     if (typeof shop === 'string') return ctx.skip(shop);
     const { context, page, errors } = await freshPage(shop);

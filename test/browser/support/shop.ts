@@ -12,6 +12,8 @@ export const GATEWAY = 'gateway';
 export interface BrowserShop {
   readonly url: string;
   readonly browser: Browser;
+  /** Why nobody can sign in through this shop, or undefined when its OpenID provider answers. */
+  readonly signInMissing: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -33,15 +35,30 @@ export async function startBrowserShop(): Promise<BrowserShop | string> {
       return `the local stack printed no '${GATEWAY}' URL (it serves the shop's gateway once the gateway model runs in it)`;
     }
   }
+  url = url.replace(/\/$/, '');
   const browser = await launchChromium();
   return {
-    url: url.replace(/\/$/, ''),
+    url,
     browser,
+    signInMissing: await signInMissing(url),
     async stop() {
       await browser.close();
       await stack?.stop();
     },
   };
+}
+
+/**
+ * The app signs in at the issuer web's /config.json names, sending the browser back to
+ * `<its origin>/callback`: that works only when the provider answers there, on the shop's origin.
+ */
+async function signInMissing(url: string): Promise<string | undefined> {
+  const { issuer } = (await (await fetch(`${url}/config.json`)).json()) as { issuer: string };
+  if (new URL(issuer).origin !== new URL(url).origin) {
+    return `the shop at ${url} signs in at ${issuer}, another origin than its own`;
+  }
+  const discovery = await fetch(`${issuer}/.well-known/openid-configuration`);
+  return discovery.ok ? undefined : `no OpenID provider answers at ${issuer} (discovery: ${discovery.status})`;
 }
 
 /** A page in a fresh context (axe-core needs one from browser.newContext()), failing on script errors and CSP reports. */
