@@ -6,7 +6,7 @@ export type Problem =
   | { readonly kind: 'signIn' }
   | { readonly kind: 'notFound'; readonly detail: string }
   | { readonly kind: 'refused'; readonly status: number; readonly detail: string; readonly skus: readonly string[] }
-  | { readonly kind: 'slowDown'; readonly retryAfterSeconds: number | undefined }
+  | { readonly kind: 'slowDown'; readonly waitSeconds: number | undefined }
   | { readonly kind: 'unavailable'; readonly status: number }
   | { readonly kind: 'network' };
 
@@ -34,13 +34,13 @@ export interface CallOptions {
   readonly quiet?: boolean;
 }
 
-function problemOf(status: number, body: ProblemBody, retryAfter: string | null): Problem {
+function problemOf(status: number, body: ProblemBody, waitHeader: string | null): Problem {
   const detail = body.detail ?? body.title ?? `The shop answered ${status}.`;
   if (status === 401) return { kind: 'signIn' };
   if (status === 404) return { kind: 'notFound', detail };
   if (status === 429) {
-    const seconds = Number(retryAfter);
-    return { kind: 'slowDown', retryAfterSeconds: Number.isFinite(seconds) && seconds > 0 ? seconds : undefined };
+    const seconds = Number(waitHeader);
+    return { kind: 'slowDown', waitSeconds: Number.isFinite(seconds) && seconds > 0 ? seconds : undefined };
   }
   if (status >= 500) return { kind: 'unavailable', status };
   return { kind: 'refused', status, detail, skus: Array.isArray(body.skus) ? body.skus : [] };

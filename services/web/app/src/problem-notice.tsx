@@ -61,7 +61,7 @@ export function ProblemNotice({ problem, onRetry, nameOf = (sku) => sku }: Probl
         <div role="alert" className="notice">
           <p>
             You are going a little fast for the shop. Please wait
-            {problem.retryAfterSeconds === undefined ? ' a moment' : ` ${problem.retryAfterSeconds} s`} and try again.
+            {problem.waitSeconds === undefined ? ' a moment' : ` ${problem.waitSeconds} s`} and try again.
           </p>
           {retry}
         </div>
