@@ -14,6 +14,7 @@ export const UNIT_TESTS = [
   'services/loadgen/test/**/*.test.ts',
   'services/payments/test/**/*.test.ts',
   'services/storefront/test/**/*.test.ts',
+  'services/web/test/**/*.test.ts',
   'services/runtime/test/{runtime,logger-redaction,span-export,shutdown}.test.ts',
   'test/{access-table,bench-attribution,bench-table,catalog-values,diagram,docs,grafana-config,istio-overlay,kiali-config,models-table,pins,resilience,shop-dashboard,traffic,typecheck-coverage,workflows}.test.ts',
 ];
