@@ -1,5 +1,11 @@
+import { readFileSync } from 'node:fs';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+/** Law 1's forbidden packages: the one list scripts/check-resilience.ts reads too. */
+const resiliencePackages = JSON.parse(
+  readFileSync(new globalThis.URL('./scripts/resilience-packages.json', import.meta.url), 'utf8'),
+).packages;
 
 // One import style for workspace packages: the runtime is the one library and is imported by its
 // name everywhere (the services' images install it as a package); the other workspaces are
@@ -44,16 +50,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [
-            'p-retry',
-            'async-retry',
-            'retry',
-            'promise-retry',
-            'exponential-backoff',
-            'opossum',
-            'cockatiel',
-            'axios-retry',
-          ].map((name) => ({
+          paths: resiliencePackages.map((name) => ({
             name,
             message: 'No resilience code in services: the Istio sidecar retries and breaks circuits.',
           })),

@@ -4,10 +4,13 @@
  * refuses it; nothing is redeployed). Only the key's SHA-256 is stored, in the apikeys database.
  *
  * Where the database is: with APIKEYS_DATABASE_URL (a local stack: postgres://…/meshkit_apikeys)
- * through that URL; otherwise in the cluster, through `kubectl exec` into the PostgreSQL pod, psql
- * reading the statement on stdin (nothing on a command line; the key never leaves this process).
+ * this script connects through that URL (`apikey.ts create|revoke`); otherwise it only plans
+ * (`apikey.ts plan create|revoke`: shell assignments of the statement, the key and the messages)
+ * and scripts/apikey.sh runs the statement through `kubectl exec` into the PostgreSQL pod, on the
+ * user's machine — this script may run in a container without kubectl. psql reads the statement on
+ * stdin, so neither the key nor its hash is on any command line. NAME and SCOPES are checked first,
+ * before anything connects.
  */
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -20,6 +23,7 @@ import {
   insertStatement,
   revokeStatement,
 } from '../services/apikeys/src/api-key.js';
+import { shellAssignments } from './catalog-values.js';
 
 export { insertStatement };
 
@@ -48,17 +52,23 @@ export function parseScopes(scopes: string | undefined): string[] {
   return [...new Set(list)];
 }
 
+/** What a second active key for one name is refused with: the flag and the way out. */
+export const activeKeyMessage = (name: string): string =>
+  `NAME: '${name}' already has an active key; revoke it first (make apikey-revoke NAME=${name})`;
+/** The unique index a second active key for one name violates. */
+export const ACTIVE_NAME_INDEX = 'api_keys_active_name';
+const announce = (name: string, scopes: readonly string[]): string =>
+  `API key for '${name}' (${scopes.join(' ')}); shown once, only its hash is kept:`;
+const revokedMessage = (name: string): string => `revoked the key of '${name}'`;
+const noKeyMessage = (name: string): string => `'${name}' has no active key`;
+
 /** Stores a new key's hash and returns the key, which exists nowhere else afterwards. */
 export async function createApiKey(run: SqlRunner, name: string, scopes: readonly string[]): Promise<string> {
   const key = generateApiKey();
   try {
     await run(insertStatement(name, scopes, hashApiKey(key)));
   } catch (error) {
-    if (/api_keys_active_name/.test((error as Error).message)) {
-      throw new ApiKeyInputError(
-        `NAME: '${name}' already has an active key; revoke it first (make apikey-revoke NAME=${name})`,
-      );
-    }
+    if ((error as Error).message.includes(ACTIVE_NAME_INDEX)) throw new ApiKeyInputError(activeKeyMessage(name));
     throw error;
   }
   return key;
@@ -69,76 +79,92 @@ export async function revokeApiKey(run: SqlRunner, name: string): Promise<number
   return (await run(revokeStatement(name))).length;
 }
 
+/** A client that connects on the first statement, so bad input never opens a connection. */
 export function urlRunner(url: string): { run: SqlRunner; close: () => Promise<void> } {
-  const client = new pg.Client({ connectionString: url });
-  const connected = client.connect();
+  let client: pg.Client | undefined;
   return {
     async run(sql) {
-      await connected;
+      if (client === undefined) {
+        client = new pg.Client({ connectionString: url });
+        await client.connect();
+      }
       const result = await client.query<Record<string, unknown>>(sql);
       return result.rows.map((row) => String(Object.values(row)[0]));
     },
-    close: () => client.end(),
+    close: async () => {
+      await client?.end().catch(() => undefined);
+    },
   };
 }
 
-/** psql inside the cluster's PostgreSQL pod, as the superuser over its local socket. */
-export function kubectlRunner(context: string, namespace: string, database: string): SqlRunner {
-  return (sql) =>
-    new Promise((resolvePromise, reject) => {
-      const child = spawn(
-        'kubectl',
-        [
-          '--context',
-          context,
-          '-n',
-          namespace,
-          'exec',
-          '-i',
-          `statefulset/${catalog.postgres.name}`,
-          '-c',
-          catalog.postgres.name,
-          '--',
-          ...superuserPsql(database),
-        ],
-        { stdio: ['pipe', 'pipe', 'pipe'] },
-      );
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-      child.on('error', (error) => reject(new Error(`kubectl: ${error.message} (run \`make tools\`)`)));
-      child.on('close', (code) => {
-        if (code === 0) resolvePromise(out.split('\n').filter((line) => line !== ''));
-        else reject(new Error(`psql in ${namespace}/${catalog.postgres.name} failed: ${err.trim() || `exit ${code}`}`));
-      });
-      child.stdin.end(`${sql}\n`);
-    });
+/**
+ * For scripts/apikey.sh on a cluster: the statement to pipe into psql inside the PostgreSQL pod,
+ * the key (create), and what to print, as shell assignments. Validates NAME and SCOPES first.
+ */
+export function clusterPlan(command: string, env: NodeJS.ProcessEnv, source = catalog): Record<string, string> {
+  if (command !== 'create' && command !== 'revoke') {
+    throw new ApiKeyInputError(`usage: apikey.ts plan create|revoke (NAME=, SCOPES=), got '${command}'`);
+  }
+  const name = parseName(env['NAME']);
+  const target = {
+    APIKEY_NAMESPACE: source.namespace,
+    APIKEY_TARGET: `statefulset/${source.postgres.name}`,
+    APIKEY_CONTAINER: source.postgres.name,
+    APIKEY_PSQL: superuserPsql(apiKeysDatabase(source)).join(' '),
+  };
+  if (command === 'revoke') {
+    return {
+      ...target,
+      APIKEY_SQL: revokeStatement(name),
+      APIKEY_DONE: revokedMessage(name),
+      APIKEY_NONE: noKeyMessage(name),
+    };
+  }
+  const scopes = parseScopes(env['SCOPES']);
+  const key = generateApiKey();
+  return {
+    ...target,
+    APIKEY_SQL: insertStatement(name, scopes, hashApiKey(key)),
+    APIKEY_KEY: key,
+    APIKEY_DONE: announce(name, scopes),
+    APIKEY_CONFLICT_INDEX: ACTIVE_NAME_INDEX,
+    APIKEY_CONFLICT: activeKeyMessage(name),
+  };
+}
+
+/** `create` or `revoke` against APIKEYS_DATABASE_URL; input is checked before the first connection. */
+async function againstUrl(command: string | undefined, url: string): Promise<void> {
+  const name = parseName(process.env.NAME);
+  if (command !== 'create' && command !== 'revoke') {
+    throw new ApiKeyInputError(`usage: apikey.ts create|revoke (NAME=, SCOPES=), got '${command ?? ''}'`);
+  }
+  const scopes = command === 'create' ? parseScopes(process.env.SCOPES) : [];
+  const local = urlRunner(url);
+  try {
+    if (command === 'create') {
+      const key = await createApiKey(local.run, name, scopes);
+      process.stderr.write(`${announce(name, scopes)}\n`);
+      process.stdout.write(`${key}\n`);
+    } else {
+      console.log((await revokeApiKey(local.run, name)) === 0 ? noKeyMessage(name) : revokedMessage(name));
+    }
+  } finally {
+    await local.close();
+  }
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const [command] = process.argv.slice(2);
-  const database = apiKeysDatabase(catalog);
-  const url = process.env.APIKEYS_DATABASE_URL ?? '';
-  const local = url === '' ? undefined : urlRunner(url);
-  const run = local?.run ?? kubectlRunner(process.env.KUBE_CONTEXT ?? 'kind-mesh-kit', catalog.namespace, database);
+  const [command, planned] = process.argv.slice(2);
   try {
-    const name = parseName(process.env.NAME);
-    if (command === 'create') {
-      const scopes = parseScopes(process.env.SCOPES);
-      const key = await createApiKey(run, name, scopes);
-      process.stderr.write(`API key for '${name}' (${scopes.join(' ')}); shown once, only its hash is kept:\n`);
-      process.stdout.write(`${key}\n`);
-    } else if (command === 'revoke') {
-      const revoked = await revokeApiKey(run, name);
-      console.log(revoked === 0 ? `'${name}' has no active key` : `revoked the key of '${name}'`);
+    if (command === 'plan') {
+      process.stdout.write(shellAssignments(clusterPlan(planned ?? '', process.env)));
     } else {
-      throw new ApiKeyInputError(`usage: apikey.ts create|revoke (NAME=, SCOPES=), got '${command ?? ''}'`);
+      const url = process.env.APIKEYS_DATABASE_URL ?? '';
+      if (url === '') throw new ApiKeyInputError('APIKEYS_DATABASE_URL is required (or run `apikey.ts plan`)');
+      await againstUrl(command, url);
     }
   } catch (error) {
     console.error(`error: ${(error as Error).message}`);
     process.exitCode = 1;
-  } finally {
-    await local?.close();
   }
 }

@@ -18,7 +18,21 @@ export function catalogValues(source: Catalog = catalog): Record<string, string>
     SERVICES: source.services.map((s) => s.name).join(' '),
     POSTGRES_ADMIN_SECRET: source.secrets.postgresAdmin,
     DATABASE_SECRET_SUFFIX: source.secrets.databaseSuffix,
+    LOG_STREAMS: String(logStreams(source)),
   };
+}
+
+/**
+ * The most pods `make logs` may follow at once: each service at its autoscaler's maximum (or its
+ * replicas), twice for a service with a v2 (a canary may grow as far as v1), one more per service
+ * (a rollout's surge pod or a faulty replica), PostgreSQL, NATS and the database init Job.
+ */
+export function logStreams(source: Catalog = catalog): number {
+  const services = source.services.reduce((sum, spec) => {
+    const most = Math.max(spec.replicas, spec.autoscaling?.maxReplicas ?? 0);
+    return sum + most * (spec.v2 === undefined ? 1 : 2) + 1;
+  }, 0);
+  return services + 3;
 }
 
 /** `NAME='value'` lines, single-quoted so that `eval` takes each value literally. */

@@ -14,22 +14,10 @@ export interface Finding {
   readonly text: string;
 }
 
-const FORBIDDEN_PACKAGES = [
-  'p-retry',
-  'async-retry',
-  'retry',
-  'promise-retry',
-  'exponential-backoff',
-  'opossum',
-  'cockatiel',
-  'axios-retry',
-  'fetch-retry',
-  'got',
-  'brakes',
-  'hystrixjs',
-  'p-timeout',
-  'promise-timeout',
-];
+/** The one list of Law 1's forbidden packages, shared with the lint rule (eslint.config.js). */
+const FORBIDDEN_PACKAGES: readonly string[] = (
+  JSON.parse(readFileSync(new URL('./resilience-packages.json', import.meta.url), 'utf8')) as { packages: string[] }
+).packages;
 
 const CODE_RULES: readonly { rule: string; pattern: RegExp }[] = [
   {

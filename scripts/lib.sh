@@ -54,14 +54,19 @@ kube() { kubectl --context "$KUBE_CONTEXT" "$@"; }
 
 # apply_changed WHAT -f FILE|DIR: server-side apply (the kit's files are the truth for the objects
 # they name), but only when `kubectl diff` finds a difference, so a second run changes nothing.
+# Sets APPLIED to 1 when it applied, 0 when nothing changed.
+APPLIED=0
+# shellcheck disable=SC2034 # APPLIED is read by the scripts that source this file
 apply_changed() {
   local what=$1
   shift
   if kube diff --server-side --force-conflicts --field-manager=mesh-kit "$@" >/dev/null 2>&1; then
     step "$what: no changes"
+    APPLIED=0
   else
     step "$what: applying"
     kube apply --server-side --force-conflicts --field-manager=mesh-kit "$@"
+    APPLIED=1
   fi
 }
 
@@ -75,7 +80,7 @@ need_cluster() {
     die "no cluster answers on kube context '$KUBE_CONTEXT' (run \`make cluster\`, or give CONTEXT=<your context>)"
 }
 
-# load_catalog: sets NAMESPACE, PART_OF_LABEL, TIER_LABEL, SERVICES, POSTGRES_ADMIN_SECRET and
+# load_catalog: sets NAMESPACE, PART_OF_LABEL, TIER_LABEL, SERVICES, POSTGRES_ADMIN_SECRET, LOG_STREAMS and
 # DATABASE_SECRET_SUFFIX from the catalog (through
 # scripts/catalog-values.ts), the only place they are written. Only the scripts that use them call
 # it: it starts Node.
@@ -85,8 +90,24 @@ load_catalog() {
   eval "$values"
 }
 
+# The environment the Node scripts read (process.env): node_run hands each one into the container.
+NODE_RUN_ENV=(IMAGE_REGISTRY IMAGE_TAG JWKS_FILE LOADGEN_JWKS_FILE DB_CREDENTIALS_REVISION NAME SCOPES SUB
+  KUBE_CONTEXT APIKEYS_DATABASE_URL SECRETS_DIR TRAFFIC_FILE MANIFESTS_DIR)
+
+# credentials_revision: a SHA-256 over the database credential files under SECRETS_DIR (empty before
+# `make secrets`); its first digits name the database init Job, so new credentials re-run it and
+# only the digest leaves .secrets/. Needs load_catalog.
+credentials_revision() {
+  if [ -f "$SECRETS_DIR/$POSTGRES_ADMIN_SECRET.json" ]; then
+    cat "$SECRETS_DIR/$POSTGRES_ADMIN_SECRET.json" "$SECRETS_DIR"/*"$DATABASE_SECRET_SUFFIX".json | sha256_stdin
+  fi
+}
+
 # Runs a Node script from the repository: with the local node when it is new enough, otherwise
-# inside the same node image the services use, so Docker and make are the only prerequisites.
+# inside the same node image the services use, so Docker and make are the only prerequisites. The
+# container sees the repository and, at the same paths, the folder of every absolute path among
+# the arguments and the path variables (a temporary file, SECRETS_DIR=/elsewhere). It has no
+# kubectl: what talks to the cluster runs here, not there.
 node_run() {
   if command -v node >/dev/null 2>&1 &&
     node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>20||(a===20&&b>=19)?0:1)'; then
@@ -94,7 +115,7 @@ node_run() {
     "$@"
   else
     need docker "install Docker, or Node >= 20.19"
-    local cluster_access=()
+    local cluster_access=() mounts=(-v "$ROOT:$ROOT") mounted=" $ROOT " env_args=() path dir name
     # Only `make verify` talks to the cluster. kind's API server listens on the host's 127.0.0.1,
     # which a container reaches only with host networking — and Docker Desktop (macOS, Windows)
     # gives containers no such network by default.
@@ -103,10 +124,17 @@ node_run() {
         die "this step talks to the cluster, which a container on Docker Desktop cannot reach: install Node >= 20.19 (https://nodejs.org, or \`brew install node\`) and run it again"
       cluster_access=(--network host -e KUBECONFIG=/tmp/.kube/config -v "${KUBECONFIG:-$HOME/.kube/config}:/tmp/.kube/config:ro")
     fi
+    for path in "$@" "${JWKS_FILE:-}" "${LOADGEN_JWKS_FILE:-}" "${SECRETS_DIR:-}" "${TRAFFIC_FILE:-}" "${MANIFESTS_DIR:-}"; do
+      case "$path" in /*) ;; *) continue ;; esac
+      case "$path/" in "$ROOT"/*) continue ;; esac
+      if [ -d "$path" ]; then dir=$path; else dir=$(dirname "$path"); fi
+      case "$mounted" in *" $dir "*) continue ;; esac
+      mounted="$mounted$dir "
+      mounts+=(-v "$dir:$dir")
+    done
+    for name in "${NODE_RUN_ENV[@]}"; do env_args+=(-e "$name"); done
     docker run --rm ${cluster_access[@]+"${cluster_access[@]}"} --user "$(id -u):$(id -g)" -e HOME=/tmp \
-      -e IMAGE_REGISTRY -e IMAGE_TAG -e JWKS_FILE -e LOADGEN_JWKS_FILE -e DB_CREDENTIALS_REVISION \
-      -e NAME -e SCOPES -e KUBE_CONTEXT -e APIKEYS_DATABASE_URL \
-      -v "$ROOT:$ROOT" -w "$ROOT" \
+      "${env_args[@]}" "${mounts[@]}" -w "$ROOT" \
       node:24-alpine sh -c '[ -d node_modules ] || npm ci --no-audit --no-fund >&2; exec "$@"' sh "$@"
   fi
 }

@@ -1,15 +1,18 @@
 /**
  * Reads the synthesized manifests (dist/manifests/*.yaml, `npm run synth`) as objects.
- * CLI for scripts/apply.sh, `node --import tsx scripts/manifests.ts <command> [dir or file]`:
- * - `namespaces` prints the Namespace objects, applied first so that their labels (sidecar
+ * CLI for scripts/apply.sh, `node --import tsx scripts/manifests.ts split <dir or file> <outdir>`,
+ * which writes into <outdir>, in one start of Node:
+ * - `namespaces.yaml`: the Namespace objects, applied first so that their labels (sidecar
  *   injection, Pod Security) are in place before any pod is created;
- * - `data` prints the data tier (objects labelled `mesh-kit.dev/tier: data`), applied and waited
+ * - `data.yaml`: the data tier (objects labelled `mesh-kit.dev/tier: data`), applied and waited
  *   for before the services;
- * - `jobs` prints `job.batch/<name>` for each Job, one per line;
- * - `workloads` prints `<kind>.<group>/<name>` (kubectl's `-o name`) for each Deployment,
+ * - `workloads.yaml`: every object but the routes, `routes-subsets.yaml` (DestinationRules) and
+ *   `routes-weights.yaml` (VirtualServices), so that a version is running before any route names it;
+ * - `jobs`: `job.batch/<name>` for each Job, one per line, and `data-jobs` for those of the data tier;
+ * - `prunable`: `<kind>.<group>/<name>` (kubectl's `-o name`) for each Deployment,
  *   PodDisruptionBudget and HorizontalPodAutoscaler: what a rollback or promotion may leave behind.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -64,28 +67,35 @@ export function readObjects(path: string): KubeObject[] {
 const labels = (object: KubeObject): Readonly<Record<string, string>> =>
   (object.metadata['labels'] as Record<string, string> | undefined) ?? {};
 
-const COMMANDS: Readonly<Record<string, (objects: KubeObject[]) => string>> = {
-  namespaces: (objects) =>
-    objects
-      .filter((object) => object.kind === 'Namespace')
-      .map((object) => stringify(object))
-      .join('---\n'),
-  data: (objects) =>
-    objects
-      .filter((object) => labels(object)[TIER_LABEL] === 'data')
-      .map((object) => stringify(object))
-      .join('---\n'),
-  jobs: (objects) =>
-    objects
-      .filter((object) => object.kind === 'Job')
-      .map((object) => `job.batch/${object.metadata.name}\n`)
-      .join(''),
-  workloads: (objects) =>
-    objects
+const documents = (objects: readonly KubeObject[]): string => objects.map((object) => stringify(object)).join('---\n');
+const isRoute = (object: KubeObject, kind: string): boolean =>
+  object.kind === kind && object.apiVersion.startsWith('networking.istio.io/');
+
+const inDataTier = (object: KubeObject): boolean => labels(object)[TIER_LABEL] === 'data';
+const jobNames = (objects: readonly KubeObject[]): string =>
+  objects
+    .filter((object) => object.kind === 'Job')
+    .map((object) => `job.batch/${object.metadata.name}\n`)
+    .join('');
+
+/** The files `split` writes, by name. */
+export function splitManifests(objects: readonly KubeObject[]): Record<string, string> {
+  return {
+    'namespaces.yaml': documents(objects.filter((object) => object.kind === 'Namespace')),
+    'data.yaml': documents(objects.filter(inDataTier)),
+    'workloads.yaml': documents(
+      objects.filter((object) => !isRoute(object, 'VirtualService') && !isRoute(object, 'DestinationRule')),
+    ),
+    'routes-subsets.yaml': documents(objects.filter((object) => isRoute(object, 'DestinationRule'))),
+    'routes-weights.yaml': documents(objects.filter((object) => isRoute(object, 'VirtualService'))),
+    jobs: jobNames(objects),
+    'data-jobs': jobNames(objects.filter(inDataTier)),
+    prunable: objects
       .filter((object) => PRUNABLE[object.kind] !== undefined)
       .map((object) => `${PRUNABLE[object.kind]}/${object.metadata.name}\n`)
       .join(''),
-};
+  };
+}
 
 /** The kinds a version change adds and removes, as kubectl names them (`-o name`). */
 export const PRUNABLE: Readonly<Record<string, string>> = {
@@ -99,14 +109,14 @@ export const objectKey = (object: KubeObject): string =>
   `${object.apiVersion}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const [command = '', path = DEFAULT_MANIFESTS_DIR] = process.argv.slice(2);
-  const render = COMMANDS[command];
-  if (render === undefined) {
-    console.error(`usage: manifests.ts ${Object.keys(COMMANDS).join('|')} [dir or file]`);
+  const [command, path = DEFAULT_MANIFESTS_DIR, outdir] = process.argv.slice(2);
+  if (command !== 'split' || outdir === undefined) {
+    console.error('usage: manifests.ts split <dir or file> <outdir>');
     process.exit(2);
   }
   try {
-    process.stdout.write(render(readObjects(path)));
+    for (const [name, text] of Object.entries(splitManifests(readObjects(path))))
+      writeFileSync(join(outdir, name), text);
   } catch (error) {
     console.error(`manifests.ts: ${(error as Error).message}`);
     process.exit(1);

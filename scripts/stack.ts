@@ -5,6 +5,7 @@
  * Prints `NAME URL` per service and `gateway URL`, then `stack ready`; SIGINT/SIGTERM stops all of
  * them cleanly. Service logs go to STACK_LOG_DIR (default .stack/logs), one file per service.
  */
+import { connect as tcpConnect } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { catalog } from '../infra/cdk8s/src/catalog.js';
@@ -17,6 +18,21 @@ import { planStack } from './stack/plan.js';
 import { startService, stopAll, waitReady, type RunningService } from './stack/processes.js';
 
 const logDir = resolve(process.env.STACK_LOG_DIR ?? '.stack/logs');
+/** Whether something accepts TCP connections at a URL's host and port. */
+function answers(url: string, defaultPort: number): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolveAnswer) => {
+    const socket = tcpConnect({ host: hostname, port: Number(port || defaultPort) });
+    socket.setTimeout(2_000, () => socket.destroy());
+    socket.once('connect', () => {
+      socket.destroy();
+      resolveAnswer(true);
+    });
+    socket.once('error', () => resolveAnswer(false));
+    socket.once('close', () => resolveAnswer(false));
+  });
+}
+
 let running: RunningService[] = [];
 let gateway: LocalGateway | undefined;
 let stopping = false;
@@ -47,6 +63,12 @@ try {
     options.postgresAdminUrl,
     plan.flatMap((s) => (s.database === undefined ? [] : [s.database])),
   );
+  if (plan.some((s) => s.env.NATS_URL !== undefined) && !(await answers(options.natsUrl, 4222))) {
+    const { host } = new URL(options.natsUrl);
+    process.stderr.write(
+      `stack: NATS does not answer at ${host}: the services that need it wait (not ready) until it does; start nats-server -js, or set NATS_URL\n`,
+    );
+  }
   process.once('SIGINT', () => void shutdown('SIGINT', 0));
   process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
   running = plan.map((service) => startService(service, logDir));

@@ -32,7 +32,13 @@ export function devTokenSigner(dir: string, lifetimeSeconds = 3600, source: Cata
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
     const signer = devTokenSigner(resolve(process.env['SECRETS_DIR'] ?? '.secrets'));
-    console.log(await signer.sign(process.env['SUB'] || randomUUID()));
+    const given = process.env['SUB'] ?? '';
+    const subject = given === '' ? randomUUID() : given;
+    // stderr, so `$(make -s token)` still captures the token alone.
+    console.error(
+      `token for sub ${subject}${given === '' ? ' (a random one: SUB=<user id> names it)' : ''}, valid 1 h`,
+    );
+    console.log(await signer.sign(subject));
   } catch (error) {
     console.error(`error: ${(error as Error).message}`);
     process.exit(1);

@@ -96,4 +96,22 @@ describe('make apikey / make apikey-revoke (scripts/apikey.ts)', () => {
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain("NAME: 'Bad Name'");
   });
+
+  it('checks NAME and SCOPES before it connects: one line naming the flag, no stack trace', () => {
+    for (const [target, vars, flag] of [
+      ['apikey', { NAME: 'Bad Name', SCOPES: 'stats:read' }, "NAME: 'Bad Name'"],
+      ['apikey', { NAME: 'fine' }, 'SCOPES is required'],
+      ['apikey-revoke', {}, 'NAME is required'],
+    ] as const) {
+      const result = spawnSync('make', ['-s', target, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`)], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        // Nothing listens on port 1: a connection attempt would fail with ECONNREFUSED.
+        env: { ...process.env, APIKEYS_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' },
+      });
+      expect(result.status).not.toBe(0);
+      expect(result.stderr.split('\n')[0]).toContain(`error: ${flag}`);
+      expect(result.stderr).not.toMatch(/ECONNREFUSED|Unhandled|\n\s+at /);
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,11 @@ import {
   type ChartInputs,
 } from '../scripts/chart.js';
 import { generateSigningKeys } from '../scripts/secrets.js';
+import {
+  CREDENTIALS_ANNOTATION,
+  credentialsDigest,
+  readCredentialDigests,
+} from '../infra/cdk8s/src/credentials-digest.js';
 import { objectKey, parseManifests, type KubeObject } from '../scripts/manifests.js';
 
 const fixture: ChartInputs = {
@@ -82,6 +87,47 @@ describe('the chart generator', () => {
     ]);
   });
 
+  it("turns a pod template's credentials digest into the helper that hashes the cluster's Secrets", () => {
+    const pod = (digest: string): ChartInputs['files'][number] => ({
+      name: '30-orders.k8s.yaml',
+      objects: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'orders', namespace: 'shop' },
+          spec: {
+            template: {
+              metadata: { annotations: { [CREDENTIALS_ANNOTATION]: digest } },
+              spec: {
+                containers: [
+                  {
+                    name: 'orders',
+                    env: [
+                      { name: 'B', valueFrom: { secretKeyRef: { name: 'orders-nats', key: 'password' } } },
+                      { name: 'A', valueFrom: { secretKeyRef: { name: 'orders-db', key: 'url' } } },
+                    ],
+                  },
+                ],
+              },
+            },
+          },
+        },
+      ],
+    });
+    const files = buildChart({
+      ...fixture,
+      files: [...fixture.files, pod(credentialsDigest(['orders-db', 'orders-nats'], {}))],
+    });
+    expect(files.get('templates/30-orders.k8s.yaml')).toContain(
+      `${CREDENTIALS_ANNOTATION}: {{ include "mesh-kit.credentials" (list .Values.credentialDigests "orders-db" "orders-nats") | quote }}`,
+    );
+    expect(files.get('templates/_helpers.tpl')).toContain('get $digests $name | default "unknown"');
+    // Synthesized with local digests: the chart would carry them, so it refuses.
+    expect(() =>
+      buildChart({ ...fixture, files: [pod(credentialsDigest(['orders-db'], { 'orders-db': 'x' }))] }),
+    ).toThrow(/is not the digest of the Secrets its env reads \(orders-db, orders-nats\)/);
+  });
+
   it('fails when no object carries the JWKS', () => {
     expect(() => buildChart({ ...fixture, jwks: { ...fixture.jwks, loadgen: '{"keys":[1]}' } })).toThrow(
       /no object carries the JWKS of loadgen/,
@@ -140,17 +186,25 @@ describe('charts/mesh-kit', () => {
       expect(sorted(render())).toEqual(sorted(synthesized));
     });
 
-    it('renders, with a registry, tag and JWKS given, what synth makes of the same inputs', () => {
+    it('renders, with a registry, tag, JWKS and credential digests given, what synth makes of the same inputs', () => {
       const jwksFile = join(scratch, 'jwks.json');
       const loadgenJwksFile = join(scratch, 'loadgen-jwks.json');
       writeFileSync(jwksFile, JSON.stringify(generateSigningKeys().jwks));
       writeFileSync(loadgenJwksFile, JSON.stringify(generateSigningKeys().jwks));
+      // Credential files as `make secrets` writes them, and the values scripts/apply.sh makes of them.
+      const secretsDir = join(scratch, 'secrets');
+      mkdirSync(secretsDir);
+      writeFileSync(join(secretsDir, 'orders-db.json'), '{"password":"one"}');
+      writeFileSync(join(secretsDir, 'orders-nats.json'), '{"password":"two"}');
+      const digests = readCredentialDigests(secretsDir);
       const synthesized = synthesize({
         registry: 'ghcr.io/me',
         tag: '1.2.3',
         jwksFiles: { users: jwksFile, loadgen: loadgenJwksFile },
+        secretsDir,
       }).flatMap((f) => f.objects);
       const rendered = render(
+        ...Object.entries(digests).flatMap(([name, digest]) => ['--set-string', `credentialDigests.${name}=${digest}`]),
         '--set-string',
         'image.registry=ghcr.io/me',
         '--set-string',
@@ -162,6 +216,33 @@ describe('charts/mesh-kit', () => {
       );
       expect(sorted(rendered)).toEqual(sorted(synthesized));
       expect(JSON.stringify(rendered)).toContain('"image":"ghcr.io/me/orders:1.2.3"');
+      // The digests reached the pod templates that read those Secrets (orders', NATS'), not others.
+      const digestOf = (objects: readonly KubeObject[], kind: string, name: string): string | undefined =>
+        (
+          objects.find((o) => o.kind === kind && o.metadata.name === name)?.spec as {
+            template: { metadata: { annotations?: Record<string, string> } };
+          }
+        ).template.metadata.annotations?.[CREDENTIALS_ANNOTATION];
+      const defaults = render();
+      expect(digestOf(rendered, 'Deployment', 'orders')).not.toBe(digestOf(defaults, 'Deployment', 'orders'));
+      expect(digestOf(rendered, 'StatefulSet', 'nats')).not.toBe(digestOf(defaults, 'StatefulSet', 'nats'));
+      expect(digestOf(rendered, 'Deployment', 'users')).toBe(digestOf(defaults, 'Deployment', 'users'));
+    });
+
+    it('names the database init Job after the credentials revision as synth does, so new credentials re-run it', () => {
+      const revision = 'c0ffee'.repeat(10) + 'beef';
+      const job = (objects: readonly KubeObject[]): string =>
+        objects.find((object) => object.kind === 'Job')?.metadata.name ?? 'no Job';
+      const synthesized = synthesize({ registry: 'mesh-kit', tag: rootVersion(), credentialsRevision: revision });
+      const rendered = render('--set-string', `database.credentialsRevision=${revision}`);
+      expect(job(rendered)).toMatch(/^postgres-init-[0-9a-f]{8}-c0ffeec0$/);
+      expect(job(rendered)).toBe(job(synthesized.flatMap((file) => file.objects)));
+      expect(job(rendered)).not.toBe(job(render()));
+      expect(JSON.stringify(rendered)).not.toContain(revision);
+    });
+
+    it('takes --take-ownership, which scripts/apply.sh passes to adopt what kubectl created (Helm >= 3.17)', () => {
+      expect(execFileSync(helm, ['upgrade', '--help'], { encoding: 'utf8' })).toContain('--take-ownership');
     });
 
     it('refuses the tag latest', () => {

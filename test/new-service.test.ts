@@ -130,6 +130,7 @@ describe('npm run new-service: what it writes', () => {
     expect(entry).toContain("gateway: [{ prefix: '/api/gift-cards', rewrite: '/gift-cards' }],");
     // Without the catalog's helpers in scope, literals stand in for them.
     expect(entry).toContain('resources: { cpuRequestMilli: 50,');
+    expect(entry).toContain('autoscaling: { minReplicas: 1, maxReplicas: 3, cpuTargetPercent: 70 },');
     expect(entry).not.toContain('readRoute(');
   });
 
@@ -146,12 +147,13 @@ describe('npm run new-service: what it writes', () => {
   it('inserts the entry as the last service, whatever the formatting and with or without a trailing comma', () => {
     const empty: Catalog = { ...catalog, services: [] };
     const text = (services: string): string =>
-      `const small = {};\nconst readRoute = (p: string) => p;\nexport const catalog: Catalog = {\n  namespace: 'shop',\n  services: [${services}],\n  version: 'v1',\n};\n`;
+      `const small = {};\nconst scaledFromOne = {};\nconst readRoute = (p: string) => p;\nexport const catalog: Catalog = {\n  namespace: 'shop',\n  services: [${services}],\n  version: 'v1',\n};\n`;
     const gifts = options(['gifts']);
     const once = insertCatalogEntry(text("\n    { name: 'a' }\n  "), gifts, empty);
     expect(once).toMatch(/\{ name: 'a' \},\n\{\nname: 'gifts',[^]*gateway: [^\n]*\n\},\n {2}\],\n {2}version: 'v1',/);
     expect(once).toContain("routes: [readRoute('/gifts')],");
     expect(once).toContain('resources: small,');
+    expect(once).toContain('autoscaling: scaledFromOne,');
     const trailing = insertCatalogEntry(text("{ name: 'a' },"), gifts, empty);
     expect(trailing).toMatch(/\{ name: 'a' \},\n\{\nname: 'gifts',[^]*\n\},\],/);
     expect(insertCatalogEntry(text(''), gifts, empty)).toMatch(/services: \[\{\nname: 'gifts',/);

@@ -13,10 +13,12 @@ const DEPLOY_STEPS = ['tools', 'cluster', 'istio', 'addons', 'images', 'load', '
 const SERVICES = catalog.services.length;
 
 const matching = (run: MakeRun, pattern: RegExp): string[] => run.calls.filter((call) => pattern.test(call));
-const CHANGES = /^(kind create|kind load|istioctl install|docker (buildx )?build|kubectl .* apply )/;
+const CHANGES = /^(kind create|kind load|istioctl install|docker (buildx )?build|kubectl .* apply |helm .*upgrade )/;
+const applyIndex = (run: MakeRun, file: string): number =>
+  run.calls.findIndex((call) => / apply /.test(call) && call.endsWith(`/${file}`));
 const jobName = (clone: string): string => {
   const data = readFileSync(join(clone, 'dist', 'manifests', '20-data.k8s.yaml'), 'utf8');
-  return /name: (postgres-init-[0-9a-f]{8})/.exec(data)?.[1] ?? 'none';
+  return /name: (postgres-init-[0-9a-f]{8}(?:-[0-9a-f]{8})?)\n/.exec(data)?.[1] ?? 'none';
 };
 
 beforeAll(() => {
@@ -59,7 +61,7 @@ describe('a fresh clone, through make', { timeout: 300_000 }, () => {
   it('applies the data tier and waits for it before the services', () => {
     const applies = first.calls.flatMap((call, index) => (/ apply /.test(call) ? [{ call, index }] : []));
     const data = applies.findIndex(({ call }) => call.includes('/data.yaml'));
-    const all = applies.findIndex(({ call }) => call.endsWith('-f dist/manifests'));
+    const all = applies.findIndex(({ call }) => call.endsWith('/workloads.yaml'));
     expect(data).toBeGreaterThan(-1);
     expect(all).toBeGreaterThan(data);
     const job = jobName(user.clone);
@@ -90,17 +92,22 @@ describe('a fresh clone, through make', { timeout: 300_000 }, () => {
     expect(images()).not.toEqual(before);
     expect(matching(code, /^docker buildx build /)).toHaveLength(SERVICES);
     expect(matching(code, /^kind load image-archive /)).toHaveLength(SERVICES);
-    expect(matching(code, /^kubectl .* apply .* -f dist\/manifests$/)).toHaveLength(1);
+    expect(matching(code, /^kubectl .* apply .* -f \S+\/workloads\.yaml$/)).toHaveLength(1);
   });
 
-  it('new database credentials re-run the database init Job without naming them', () => {
+  it('new database credentials re-run the database init Job and roll their service, without naming them', () => {
     const before = jobName(user.clone);
+    const manifest = (name: string): string => readFileSync(join(user.clone, 'dist', 'manifests', name), 'utf8');
+    const [orders, users] = [manifest('30-orders.k8s.yaml'), manifest('30-users.k8s.yaml')];
     const secret = join(user.clone, '.secrets', 'orders-db.json');
     rmSync(secret);
     const run = user.make('deploy');
     expect(run.status, run.output).toBe(0);
     const after = jobName(user.clone);
     expect(after).not.toBe(before);
+    // orders' pod template carries a digest of the Secrets it reads: a new one rolls it, and only it.
+    expect(manifest('30-orders.k8s.yaml')).not.toBe(orders);
+    expect(manifest('30-users.k8s.yaml')).toBe(users);
     expect(matching(run, new RegExp(`^kubectl .* get job.batch/${after} `))).not.toEqual([]);
     const password = (JSON.parse(readFileSync(secret, 'utf8')) as { password: string }).password;
     const manifests = join(user.clone, 'dist', 'manifests');
@@ -114,7 +121,7 @@ describe('a fresh clone, through make', { timeout: 300_000 }, () => {
     const started = Date.now();
     const run = user.make('deploy', { STANDIN_JOB_STATE: 'Failed' });
     expect(run.status).not.toBe(0);
-    expect(run.output).toMatch(/error: job\.batch\/postgres-init-[0-9a-f]{8} failed/);
+    expect(run.output).toMatch(/error: job\.batch\/postgres-init-[0-9a-f]{8}-[0-9a-f]{8} failed/);
     expect(run.output).toContain('password authentication failed');
     expect(Date.now() - started).toBeLessThan(60_000);
   });
@@ -122,12 +129,21 @@ describe('a fresh clone, through make', { timeout: 300_000 }, () => {
   it('make canary shifts traffic through synth and apply, once; a bad WEIGHT is named; rollback removes the v2', () => {
     const storefront = (): string =>
       readFileSync(join(user.clone, 'dist', 'manifests', '30-storefront.k8s.yaml'), 'utf8');
-    const canary = user.make('canary', { SERVICE: 'storefront', WEIGHT: '20' });
+    const canary = user.make('canary', {
+      SERVICE: 'storefront',
+      WEIGHT: '20',
+      STANDIN_EXTRA_WORKLOADS: 'deployment.apps/storefront-v2',
+    });
     expect(canary.status, canary.output).toBe(0);
     expect(canary.steps).toEqual(['traffic', 'synth', 'apply']);
     expect(storefront()).toContain('name: storefront-v2');
     expect(storefront()).toMatch(/subset: v2\n\s+weight: 20/);
-    expect(matching(canary, /^kubectl .* apply .* -f dist\/manifests$/)).toHaveLength(1);
+    // Make-before-break: the v2 Deployment, then its rollout, then the v2 subset, then the weights.
+    const rolledOut = canary.calls.findIndex((call) => call.includes('rollout status deployment.apps/storefront-v2 '));
+    expect(applyIndex(canary, 'workloads.yaml')).toBeGreaterThan(-1);
+    expect(rolledOut).toBeGreaterThan(applyIndex(canary, 'workloads.yaml'));
+    expect(applyIndex(canary, 'routes-subsets.yaml')).toBeGreaterThan(rolledOut);
+    expect(applyIndex(canary, 'routes-weights.yaml')).toBeGreaterThan(applyIndex(canary, 'routes-subsets.yaml'));
 
     const again = user.make('canary', { SERVICE: 'storefront', WEIGHT: '20' });
     expect(again.status, again.output).toBe(0);
@@ -145,11 +161,37 @@ describe('a fresh clone, through make', { timeout: 300_000 }, () => {
     });
     expect(back.status, back.output).toBe(0);
     expect(storefront()).not.toContain('storefront-v2');
+    // Break after make: no route names v2 before its subset goes, and v2 goes last.
+    expect(applyIndex(back, 'routes-weights.yaml')).toBeGreaterThan(-1);
+    expect(applyIndex(back, 'routes-subsets.yaml')).toBeGreaterThan(applyIndex(back, 'routes-weights.yaml'));
+    expect(back.calls.findIndex((call) => / delete deployment/.test(call))).toBeGreaterThan(
+      applyIndex(back, 'routes-subsets.yaml'),
+    );
     expect(matching(back, / delete /)).toEqual([
       'kubectl --context kind-mesh-kit -n shop delete deployment.apps/storefront-v2 --ignore-not-found',
       'kubectl --context kind-mesh-kit -n shop delete poddisruptionbudget.policy/storefront-v2 --ignore-not-found',
     ]);
   }, 300_000);
+
+  it('make canary rolls v2 out before any route names it; a v2 that never becomes ready leaves the routes alone', () => {
+    const traffic = join(user.clone, '.traffic.json');
+    const failed = user.make('canary', {
+      SERVICE: 'storefront',
+      WEIGHT: '20',
+      STANDIN_EXTRA_WORKLOADS: 'deployment.apps/storefront-v2',
+      STANDIN_ROLLOUT_FAIL: 'deployment.apps/storefront-v2',
+    });
+    expect(failed.status).not.toBe(0);
+    expect(failed.output).toContain('error: deployment.apps/storefront-v2 did not become ready within 300s');
+    expect(failed.output).toContain('the routes (VirtualServices, DestinationRules) were left as they were');
+    expect(applyIndex(failed, 'workloads.yaml')).toBeGreaterThan(-1);
+    expect(applyIndex(failed, 'routes-subsets.yaml')).toBe(-1);
+    expect(applyIndex(failed, 'routes-weights.yaml')).toBe(-1);
+    // What the error suggests puts v1 alone back.
+    const back = user.make('rollback', { SERVICE: 'storefront' });
+    expect(back.status, back.output).toBe(0);
+    expect(readFileSync(traffic, 'utf8')).toContain('"stage": "stable"');
+  });
 
   it('make chaos SCENARIO=payments-replica-down adds payments-faulty through synth and apply, once; chaos-off removes it', () => {
     const payments = (): string => readFileSync(join(user.clone, 'dist', 'manifests', '30-payments.k8s.yaml'), 'utf8');
@@ -157,7 +199,7 @@ describe('a fresh clone, through make', { timeout: 300_000 }, () => {
     expect(on.status, on.output).toBe(0);
     expect(on.steps).toEqual(['traffic', 'synth', 'apply']);
     expect(payments()).toContain('name: payments-faulty');
-    expect(matching(on, /^kubectl .* apply .* -f dist\/manifests$/)).toHaveLength(1);
+    expect(matching(on, /^kubectl .* apply .* -f \S+\/workloads\.yaml$/)).toHaveLength(1);
 
     const again = user.make('chaos', { SCENARIO: 'payments-replica-down' });
     expect(again.status, again.output).toBe(0);
@@ -174,6 +216,45 @@ describe('a fresh clone, through make', { timeout: 300_000 }, () => {
       'kubectl --context kind-mesh-kit -n shop delete poddisruptionbudget.policy/payments-faulty --ignore-not-found',
     ]);
   }, 300_000);
+
+  it('make canary without a reachable cluster changes nothing and says so', () => {
+    const stateFiles = (): string => user.git('status', '--porcelain', '--ignored', '.traffic.json', 'dist');
+    const before = stateFiles();
+    const manifests = readFileSync(join(user.clone, 'dist', 'manifests', '30-storefront.k8s.yaml'), 'utf8');
+    const run = user.make('canary', { SERVICE: 'storefront', WEIGHT: '30', CONTEXT: 'nowhere' });
+    expect(run.status).not.toBe(0);
+    expect(run.output).toContain("no cluster answers on kube context 'nowhere'");
+    expect(stateFiles()).toBe(before);
+    expect(readFileSync(join(user.clone, 'dist', 'manifests', '30-storefront.k8s.yaml'), 'utf8')).toBe(manifests);
+    expect(run.steps).toEqual([]);
+  });
+
+  it("make logs follows as many pods as the autoscalers allow (kubectl's --max-log-requests)", () => {
+    const run = user.make('logs', {}, 60_000);
+    expect(run.status, run.output).toBe(0);
+    const cap = Number(/--max-log-requests=(\d+)/.exec(run.calls.at(-1) ?? '')?.[1]);
+    const ceiling = catalog.services.reduce(
+      (sum, s) => sum + Math.max(s.replicas, s.autoscaling?.maxReplicas ?? 0) * (s.v2 === undefined ? 1 : 2),
+      0,
+    );
+    expect(cap).toBeGreaterThanOrEqual(ceiling);
+  });
+
+  it('DEPLOY_WITH=helm make deploy on a cluster deployed from manifests adopts its objects', () => {
+    const run = user.make('deploy', { DEPLOY_WITH: 'helm' });
+    expect(run.status, run.output).toBe(0);
+    expect(
+      matching(
+        run,
+        /^helm --kube-context kind-mesh-kit upgrade --install mesh-kit charts\/mesh-kit .*--take-ownership/,
+      ),
+    ).toHaveLength(1);
+    // The chart names the database init Job after the credentials as synth does.
+    expect(matching(run, new RegExp(`get job\\.batch/${jobName(user.clone)} `))).not.toEqual([]);
+    const again = user.make('deploy', { DEPLOY_WITH: 'helm' });
+    expect(again.status, again.output).toBe(0);
+    expect(again.calls.filter((call) => CHANGES.test(call))).toEqual([]);
+  });
 
   it('make port-forward forwards localhost:8080 to the ingress gateway', () => {
     const run = user.make('port-forward', {}, 30_000);

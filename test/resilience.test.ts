@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 import { findResilienceCode } from '../scripts/check-resilience.js';
 
@@ -26,5 +28,22 @@ describe('Law 1: no resilience code in services', () => {
     expect(findings.some((f) => f.text.includes("'retry-after'"))).toBe(false);
     expect(findings.find((f) => f.text.includes('withBackoff'))).toMatchObject({ file: 'bad/src/client.ts', line: 8 });
     expect(findings.some((f) => f.file === 'bad/package.json' && f.text === 'opossum')).toBe(true);
+  });
+
+  it('lint refuses every package of the one list in service code, and allows it elsewhere', async () => {
+    const { packages } = JSON.parse(readFileSync(here('../scripts/resilience-packages.json'), 'utf8')) as {
+      packages: string[];
+    };
+    expect(packages.length).toBeGreaterThan(10);
+    const eslint = new ESLint({ cwd: here('..') });
+    const lint = async (filePath: string) =>
+      Promise.all(
+        packages.map(async (name) => {
+          const [result] = await eslint.lintText(`import x from '${name}';\nexport const y = x;\n`, { filePath });
+          return result!.messages.some((m) => m.ruleId === 'no-restricted-imports');
+        }),
+      );
+    expect(await lint(here('../services/orders/src/law1-probe.ts'))).toEqual(packages.map(() => true));
+    expect(await lint(here('../scripts/law1-probe.ts'))).toEqual(packages.map(() => false));
   });
 });

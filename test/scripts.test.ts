@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +28,6 @@ case "$(basename "$0") $*" in
   "docker save -o "*) echo image >"$4" ;;
   *"get deployment istiod"*) printf '%s' "\${STUB_ISTIOD_IMAGE:-}"; [ -n "\${STUB_ISTIOD_IMAGE:-}" ] ;;
   *" diff --server-side"*) exit "\${STUB_DIFF_RC:-1}" ;;
-  *" get deployments -l "*) printf '%b' "\${STUB_DEPLOYMENT_VERSIONS:-}" ;;
   "helm template"*) cat "\${STUB_HELM_TEMPLATE:-/dev/null}" ;;
   "helm --kube-context"*" get manifest"*) cat "\${STUB_HELM_MANIFEST:-/dev/null}" ;;
   *"get deployments,statefulsets"*) echo deployment.apps/orders ;;
@@ -272,25 +272,14 @@ describe('apply', () => {
       .filter((call) => call.includes(' apply '))
       .map((call) => call.replace(work, '<work>').replace(/-f \S+namespaces\.yaml/, '-f <namespaces>'));
 
-  it('replaces a Deployment whose selector predates versions before applying, and no other', () => {
-    const { status, calls, output } = run('apply.sh', { ...env, STUB_DEPLOYMENT_VERSIONS: 'users=\\norders=v1\\n' });
-    expect(status, output).toBe(0);
-    expect(calls.filter((call) => / delete deployment/.test(call))).toEqual([
-      'kubectl --context kind-mesh-kit -n shop delete deployment.apps/users --ignore-not-found',
-    ]);
-    const deleted = calls.findIndex((call) => call.includes('delete deployment.apps/users'));
-    const applied = calls.findIndex((call) => / apply .*manifests$/.test(call));
-    expect(deleted).toBeLessThan(applied);
-  });
-
   it('applies namespaces, secrets, the data tier (and waits for it), then the manifests; drops replaced Jobs', () => {
     const { status, calls, output } = run('apply.sh', env);
     expect(status, output).toBe(0);
-    expect(applied(calls).map((call) => call.replace(/-f \S+\/data\.yaml/, '-f <data>'))).toEqual([
+    expect(applied(calls).map((call) => call.replace(/-f \S+\/(\w+)\.yaml$/, '-f <$1>'))).toEqual([
       'kubectl --context kind-mesh-kit apply --server-side --force-conflicts --field-manager=mesh-kit -f <namespaces>',
-      'kubectl --context kind-mesh-kit apply --server-side --force-conflicts --field-manager=mesh-kit -f <work>/secrets.yaml',
+      'kubectl --context kind-mesh-kit apply --server-side --force-conflicts --field-manager=mesh-kit -f <secrets>',
       'kubectl --context kind-mesh-kit apply --server-side --force-conflicts --field-manager=mesh-kit -f <data>',
-      'kubectl --context kind-mesh-kit apply --server-side --force-conflicts --field-manager=mesh-kit -f <work>/manifests',
+      'kubectl --context kind-mesh-kit apply --server-side --force-conflicts --field-manager=mesh-kit -f <workloads>',
     ]);
     expect(calls).toContain(
       'kubectl --context kind-mesh-kit -n shop rollout status deployment.apps/orders --timeout=300s',
@@ -310,7 +299,7 @@ describe('apply', () => {
     expect(status).toBe(0);
     expect(applied(calls)).toEqual([]);
     expect(calls.filter((call) => call.includes(' diff --server-side'))).toHaveLength(4);
-    expect(output).toContain('manifests: no changes');
+    expect(output).toContain('manifests without routes: no changes');
   });
 
   it('with DEPLOY_WITH=helm upgrades the release only when its manifest would change', () => {
@@ -320,6 +309,20 @@ describe('apply', () => {
     expect(unchanged.output).toContain('already matches charts/mesh-kit: no changes');
     const changed = run('apply.sh', { ...env, DEPLOY_WITH: 'helm', STUB_HELM_MANIFEST: '/dev/null' });
     expect(changed.calls.filter((call) => call.includes('upgrade'))).toHaveLength(1);
+  });
+
+  it('with DEPLOY_WITH=helm hands the chart the digest of each credential file, never the file', () => {
+    const credentials = '{"password":"a-password-that-must-not-leave"}';
+    writeFileSync(join(work, 'orders-db.json'), credentials);
+    const { status, output, calls } = run('apply.sh', { ...env, DEPLOY_WITH: 'helm', STUB_HELM_MANIFEST: '/dev/null' });
+    expect(status, output).toBe(0);
+    const digest = createHash('sha256').update(credentials).digest('hex');
+    const helm = calls.filter((call) => /^helm .*(template|upgrade)/.test(call));
+    expect(helm).toHaveLength(2);
+    for (const call of helm) {
+      expect(call).toContain(`--set-string credentialDigests.orders-db=${digest}`);
+      expect(call).not.toContain('a-password');
+    }
   });
 
   it('refuses to run before make secrets', () => {

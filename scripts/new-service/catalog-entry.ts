@@ -10,6 +10,7 @@ import type { NewServiceOptions } from './options.js';
 
 /** The helpers catalog.ts declares at its top level that an entry may use, with their literal stand-ins. */
 const SMALL_LITERAL = '{ cpuRequestMilli: 50, cpuLimitMilli: 500, memoryRequestMi: 64, memoryLimitMi: 192 }';
+const SCALED_FROM_ONE_LITERAL = '{ minReplicas: 1, maxReplicas: 3, cpuTargetPercent: 70 }';
 const readRouteLiteral = (path: string): string =>
   `{ method: 'GET', path: '${path}', idempotent: true, timeoutMs: 900, retries: { attempts: 2, perTryTimeoutMs: 300, retryOn: 'connect-failure,refused-stream,5xx' } }`;
 
@@ -87,6 +88,8 @@ export function catalogEntry(options: NewServiceOptions, catalog: Catalog, helpe
     `name: '${n.name}',`,
     `port: ${nextPort(catalog)},`,
     'replicas: 1,',
+    // Every service autoscales or says why not (the catalog check); one pod at rest fits the budget.
+    `autoscaling: ${helpers.has('scaledFromOne') ? 'scaledFromOne' : SCALED_FROM_ONE_LITERAL},`,
     `resources: ${helpers.has('small') ? 'small' : SMALL_LITERAL},`,
     options.database ? `database: '${n.snake}',` : '',
     `routes: [${routes.join(', ')}],`,

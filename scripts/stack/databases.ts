@@ -4,7 +4,16 @@ import pg from 'pg';
 export async function ensureDatabases(adminUrl: string, names: readonly string[]): Promise<void> {
   if (names.length === 0) return;
   const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (error) {
+    const { hostname, port } = new URL(adminUrl);
+    throw new Error(
+      `stack: PostgreSQL does not answer at ${hostname}:${port || 5432} (${error instanceof Error ? error.message : String(error)}): ` +
+        'start it, or set STACK_POSTGRES_URL to a server whose role may create databases',
+      { cause: error },
+    );
+  }
   try {
     for (const name of names) {
       const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);

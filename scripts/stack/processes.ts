@@ -44,6 +44,7 @@ export async function waitReady(running: RunningService, withinMs: number): Prom
   let exitedWith: number | string | undefined;
   void running.exited.then((code) => (exitedWith = code));
   const deadline = Date.now() + withinMs;
+  let lastAnswer = 'no answer on /readyz yet';
   while (Date.now() < deadline) {
     if (exitedWith !== undefined) {
       throw new Error(`${running.service.name} exited (${exitedWith}) before it was ready:\n${tail(running.logFile)}`);
@@ -51,12 +52,15 @@ export async function waitReady(running: RunningService, withinMs: number): Prom
     try {
       const res = await fetch(`${running.service.url}/readyz`);
       if (res.status === 200) return;
+      lastAnswer = `/readyz answered ${res.status}: ${(await res.text()).slice(0, 300)}`;
     } catch {
       // not listening yet
     }
     await sleep(100);
   }
-  throw new Error(`${running.service.name} was not ready within ${withinMs} ms:\n${tail(running.logFile)}`);
+  throw new Error(
+    `${running.service.name} was not ready within ${withinMs} ms (${lastAnswer}):\n${tail(running.logFile)}`,
+  );
 }
 
 /** SIGTERM to each, then SIGKILL to any still running after `graceMs`. */

@@ -2,11 +2,16 @@
  * A user's machine in a folder: a fresh `git clone` of this repository (file modes and ignored
  * files as a user gets them), `make tools` already done with recording stand-ins for kind,
  * kubectl, docker, istioctl and helm in its ./bin, and make run the way a user types it.
+ *
+ * `dockerOnly`: the README's minimum, Docker and make. The machine's node is too old (a stand-in
+ * that fails node_run's version check), so every Node step goes through `docker run`, which the
+ * docker stand-in runs with only the container's mounts, variables and tools (node and a shell).
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
+  symlinkSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -15,7 +20,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readVersions, writeIstioRelease } from '../support/istio-release.js';
 
@@ -39,7 +44,24 @@ export interface Rehearsal {
   remove(): void;
 }
 
-export function cloneForRehearsal(): Rehearsal {
+/** What the node image's container has on its PATH: node, npm and a shell with its basic tools. */
+const CONTAINER_TOOLS = ['sh', 'cat', 'ls', 'mkdir', 'rm', 'cp', 'mv', 'env', 'dirname', 'basename', 'sed', 'grep'];
+
+function containerPath(home: string): string {
+  const dir = join(home, 'container-bin');
+  mkdirSync(dir);
+  symlinkSync(process.execPath, join(dir, 'node'));
+  const npmBin = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin');
+  symlinkSync(join(npmBin, 'npm-cli.js'), join(dir, 'npm'));
+  symlinkSync(join(npmBin, 'npx-cli.js'), join(dir, 'npx'));
+  for (const tool of CONTAINER_TOOLS) {
+    const found = ['/bin', '/usr/bin'].map((d) => join(d, tool)).find((path) => existsSync(path));
+    if (found !== undefined) symlinkSync(found, join(dir, tool));
+  }
+  return dir;
+}
+
+export function cloneForRehearsal(options: { dockerOnly?: boolean } = {}): Rehearsal {
   const home = mkdtempSync(join(tmpdir(), 'mesh-kit-rehearsal-'));
   const clone = join(home, 'mesh-kit');
   const state = join(home, 'stand-in-state');
@@ -71,6 +93,17 @@ export function cloneForRehearsal(): Rehearsal {
     writeFileSync(join(bin, `.${tool}-${versions[key]}`), '');
   }
   writeIstioRelease(bin);
+  const dockerOnly: Record<string, string> = {};
+  if (options.dockerOnly === true) {
+    // Older than node_run's minimum (20.19), so node_run takes the docker path.
+    writeFileSync(join(bin, 'node'), '#!/bin/sh\nexit 1\n');
+    chmodSync(join(bin, 'node'), 0o755);
+    dockerOnly['STANDIN_CONTAINER_PATH'] = containerPath(home);
+  }
+
+  // The helm stand-in renders with the real helm (what CI's chart tests use).
+  const helm = process.env['HELM'] ?? join(root, 'bin', 'ci', 'helm');
+  if (!existsSync(helm)) execFileSync('bash', ['scripts/ci-helm.sh'], { cwd: root, stdio: 'ignore' });
 
   const callsLog = join(state, 'calls.log');
   return {
@@ -86,6 +119,8 @@ export function cloneForRehearsal(): Rehearsal {
           PATH: `${bin}:${process.env['PATH'] ?? ''}`,
           HOME: home,
           STANDIN_STATE: state,
+          STANDIN_HELM: helm,
+          ...dockerOnly,
           ...env,
         },
       });

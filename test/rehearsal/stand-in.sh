@@ -1,27 +1,29 @@
 #!/usr/bin/env bash
-# @models kind, kubectl, docker, istioctl, helm and curl as a user's cluster path meets them
 # A recording, stateful stand-in for kind, kubectl, docker, istioctl, helm and curl, installed under
 # each of those names by test/rehearsal/rehearsal.ts. Every call is appended to
 # $STANDIN_STATE/calls.log; what a call creates (a cluster, Istio, applied objects, built and
 # loaded images) is kept under $STANDIN_STATE, so a second `make deploy` sees what the first made.
-# STANDIN_JOB_STATE=Failed makes every Job fail.
-#
-# helm models one rule of Helm v4.1.4 (docs/testing.md, "Models and what they imitate"): an install
-# or upgrade refuses to adopt an object that exists in the cluster without its ownership metadata
-# (pkg/action/validate.go @ v4.1.4: existingResourceConflict, checkOwnership; install.go and
-# upgrade.go: only --take-ownership skips the check). The objects are read from the files kubectl
-# applied and from the chart's templates (names there are not templated), as `Kind|name|namespace`.
+# STANDIN_JOB_STATE=Failed makes every Job fail; STANDIN_ROLLOUT_FAIL=deployment.apps/<name> makes
+# that rollout time out; STANDIN_EXTRA_WORKLOADS adds objects to what the cluster lists. `docker
+# run` runs its command as a container would (container_run); helm keeps a release (below).
 set -euo pipefail
 tool=$(basename "$0")
 state=${STANDIN_STATE:?STANDIN_STATE is not set}
 mkdir -p "$state"
 printf '%s %s\n' "$tool" "$*" >>"$state/calls.log"
-touch "$state/clusters" "$state/applied" "$state/images" "$state/node-images" "$state/objects" \
-  "$state/helm-labelled" "$state/helm-annotated" "$state/helm-releases" "$state/helm-release-objects"
+touch "$state/clusters" "$state/applied" "$state/images" "$state/node-images"
 
 has_line() { grep -qxF -- "$1" "$2"; }
 
-# The content of every -f FILE|DIR argument: what `kubectl diff` compares with what was applied.
+# The name of the -f FILE|DIR argument (its last part: scripts/apply.sh's files live in a new
+# temporary folder each run) and the content of every one: `kubectl diff` compares the content with
+# what the last apply of the same name applied.
+applied_as() {
+  local args=("$@") i
+  for ((i = 0; i < ${#args[@]}; i++)); do
+    if [ "${args[$i]}" = -f ]; then basename "${args[$((i + 1))]}" && return; fi
+  done
+}
 content_key() {
   local args=("$@") i path
   for ((i = 0; i < ${#args[@]}; i++)); do
@@ -33,70 +35,53 @@ content_key() {
 
 cluster_up() { has_line mesh-kit "$state/clusters"; }
 
-# The YAML files named by the -f FILE|DIR arguments.
-yaml_files() {
-  local args=("$@") i path
-  for ((i = 0; i < ${#args[@]}; i++)); do
-    [ "${args[$i]}" = -f ] || continue
-    path=${args[$((i + 1))]}
-    if [ -d "$path" ]; then find "$path" -type f -name '*.yaml' -print | LC_ALL=C sort; else echo "$path"; fi
-  done
-}
-
-# `Kind|name|namespace` of every object in the given YAML files.
-objects_in() {
-  [ $# -gt 0 ] || return 0
-  awk '
-    function emit() { if (kind != "" && name != "") print kind "|" name "|" ns; kind = ""; name = ""; ns = ""; meta = 0 }
-    FNR == 1 { emit() }
-    /^---/ { emit(); next }
-    /^metadata:/ { meta = 1; next }
-    /^[^ #]/ { meta = 0 }
-    /^kind: / { kind = $2 }
-    meta && /^  name: / { name = $2; gsub(/"/, "", name) }
-    meta && /^  namespace: / { ns = $2; gsub(/"/, "", ns) }
-    END { emit() }
-  ' "$@"
-}
-
-# helm upgrade --install RELEASE CHART --namespace NS [--take-ownership]: Helm's ownership check.
-helm_upgrade_install() {
-  local args=("$@") i release="" chart="" namespace=default take=false positional=()
-  for ((i = 0; i < ${#args[@]}; i++)); do
-    case "${args[$i]}" in
-      --kube-context | --set-string | --set-file | --set | -f | --values) i=$((i + 1)) ;;
-      --namespace | -n) namespace=${args[$((i + 1))]}; i=$((i + 1)) ;;
-      --take-ownership) take=true ;;
-      upgrade | --install) ;;
-      -*) ;;
-      *) positional+=("${args[$i]}") ;;
+# `docker run` of a node image, as a container would run it: in the -w folder, with only the -e
+# variables and a PATH of STANDIN_CONTAINER_PATH (node and a shell, no kubectl or other host
+# tools), and refusing any absolute path, among the arguments and the variables, that no -v mount
+# makes visible inside (a real container would find no such file there).
+container_run() {
+  local mounts=() env=(HOME=/tmp "PATH=${STANDIN_CONTAINER_PATH:?the rehearsal sets STANDIN_CONTAINER_PATH}")
+  local workdir=/ path passed=()
+  shift
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --rm) shift ;;
+      --user | --network) shift 2 ;;
+      -e)
+        case "$2" in
+          HOME=*) ;;
+          *=*) env+=("$2") && passed+=("${2#*=}") ;;
+          *) if [ -n "${!2+set}" ]; then env+=("$2=${!2}") && passed+=("${!2}"); fi ;;
+        esac
+        shift 2
+        ;;
+      -v)
+        path=${2#*:}
+        mounts+=("${path%%:*}")
+        shift 2
+        ;;
+      -w) workdir=$2; shift 2 ;;
+      -*) echo "docker stand-in: unexpected run option $1" >&2; exit 1 ;;
+      *) break ;;
     esac
   done
-  release=${positional[0]:?helm stand-in: no release name}
-  chart=${positional[1]:?helm stand-in: no chart}
-  local action=install object kind name ns problems templates
-  mapfile -t templates < <(find "$chart/templates" -type f -name '*.yaml' -print | LC_ALL=C sort)
-  if has_line "$release" "$state/helm-releases"; then action=update; fi
-  while IFS= read -r object; do
-    # upgrade.go: only objects the release does not hold yet are checked.
-    if has_line "$release $object" "$state/helm-release-objects"; then continue; fi
-    "$take" && continue
-    problems=()
-    has_line "$object" "$state/helm-labelled" ||
-      problems+=('label validation error: missing key "app.kubernetes.io/managed-by": must be set to "Helm"')
-    if ! has_line "$object $release $namespace" "$state/helm-annotated"; then
-      problems+=("annotation validation error: missing key \"meta.helm.sh/release-name\": must be set to \"$release\"")
-      problems+=("annotation validation error: missing key \"meta.helm.sh/release-namespace\": must be set to \"$namespace\"")
-    fi
-    [ ${#problems[@]} -eq 0 ] && continue
-    IFS='|' read -r kind name ns <<<"$object"
-    local joined
-    joined=$(printf '%s; ' "${problems[@]}")
-    echo "Error: unable to continue with $action: $kind \"$name\" in namespace \"$ns\" exists and cannot be imported into the current release: invalid ownership metadata; ${joined%; }" >&2
+  shift # the image
+  visible() {
+    local mount
+    for mount in "${mounts[@]}"; do
+      case "$1/" in "$mount"/*) return 0 ;; esac
+    done
     return 1
-  done < <(objects_in "${templates[@]}" | grep -Fxf "$state/objects" || true)
-  echo "$release" >>"$state/helm-releases"
-  objects_in "${templates[@]}" | sed "s/^/$release /" >>"$state/helm-release-objects"
+  }
+  for path in "$@" ${passed[@]+"${passed[@]}"}; do
+    case "$path" in /*) ;; *) continue ;; esac
+    visible "$path" || {
+      echo "docker stand-in: $path is outside every -v mount: the container cannot see it" >&2
+      exit 1
+    }
+  done
+  cd "$workdir"
+  exec env -i "${env[@]}" "$@"
 }
 
 case "$tool" in
@@ -105,7 +90,6 @@ case "$tool" in
       "get clusters") cat "$state/clusters" ;;
       "create cluster --name "*) echo "$4" >>"$state/clusters" ;;
       "delete cluster --name "*) grep -vxF "$4" "$state/clusters" >"$state/clusters.new" || true; mv "$state/clusters.new" "$state/clusters" ;;
-      # kind names the single node <cluster>-control-plane (pkg/cluster/internal/providers/common/namer.go @ v0.31.0).
       "get nodes --name "*) cluster_up && echo "$4-control-plane" ;;
       "load image-archive "*) cat "${*: -1}" >>"$state/node-images" ;;
       *) echo "kind stand-in: unexpected call: $*" >&2; exit 1 ;;
@@ -123,6 +107,7 @@ case "$tool" in
       "image inspect "*) has_line "$3" "$state/images" ;;
       "save -o "*) has_line "$4" "$state/images" && echo "$4" >"$3" ;;
       "exec "*" crictl inspecti "*) has_line "${*: -1}" <(sed 's|^|docker.io/|' "$state/node-images") ;;
+      "run "*) container_run "$@" ;;
       *) echo "docker stand-in: unexpected call: $*" >&2; exit 1 ;;
     esac
     ;;
@@ -133,37 +118,42 @@ case "$tool" in
     esac
     ;;
   kubectl)
-    # Drop the global flags the scripts pass first.
+    # Drop the global flags the scripts pass first; only kind's context has a cluster behind it.
+    context=kind-mesh-kit
     while [ $# -gt 0 ]; do
       case "$1" in
-        --context | -n) shift 2 ;;
+        --context) context=$2 && shift 2 ;;
+        -n) shift 2 ;;
         *) break ;;
       esac
     done
     case "$*" in
-      "get --raw /readyz") cluster_up ;;
+      "get --raw /readyz") cluster_up && [ "$context" = kind-mesh-kit ] ;;
       "get deployment istiod "*) [ -f "$state/istio" ] && printf 'docker.io/istio/pilot:1.30.3' ;;
-      "diff "*) has_line "$(content_key "$@")" "$state/applied" ;;
+      "diff "*) [ "$(grep "^$(applied_as "$@") " "$state/applied" | tail -n 1)" = "$(applied_as "$@") $(content_key "$@")" ] ;;
       "apply "*)
-        content_key "$@" >>"$state/applied"
-        mapfile -t files < <(yaml_files "$@")
-        objects_in "${files[@]}" >>"$state/objects"
+        echo "$(applied_as "$@") $(content_key "$@")" >>"$state/applied"
+        # What kubectl creates carries no Helm ownership metadata (see helm below).
+        case "$*" in
+          *"/namespaces.yaml") touch "$state/unowned-namespaces" ;;
+          *"/secrets.yaml") ;;
+          *"/data.yaml" | *"/workloads.yaml" | *"/routes-"*".yaml" | *" -f dist/manifests") touch "$state/unowned-objects" ;;
+        esac
         ;;
-      "label "*)
-        mapfile -t files < <(yaml_files "$@")
-        if [[ " $* " == *" app.kubernetes.io/managed-by=Helm "* ]]; then objects_in "${files[@]}" >>"$state/helm-labelled"; fi
+      "label "*"app.kubernetes.io/managed-by=Helm"*) case "$*" in *"/namespaces.yaml"*) rm -f "$state/unowned-namespaces" ;; esac ;;
+      "rollout status "*)
+        # STANDIN_ROLLOUT_FAIL=deployment.apps/<name>: that rollout never becomes ready.
+        [ "$3" != "${STANDIN_ROLLOUT_FAIL:-}" ] || {
+          echo "error: timed out waiting for the condition" >&2
+          exit 1
+        }
         ;;
-      "annotate "*)
-        mapfile -t files < <(yaml_files "$@")
-        release=$(grep -o 'meta\.helm\.sh/release-name=[^ ]*' <<<"$*" | cut -d= -f2 || true)
-        namespace=$(grep -o 'meta\.helm\.sh/release-namespace=[^ ]*' <<<"$*" | cut -d= -f2 || true)
-        if [ -n "$release" ] && [ -n "$namespace" ]; then
-          objects_in "${files[@]}" | sed "s/\$/ $release $namespace/" >>"$state/helm-annotated"
-        fi
+      "wait "* | "label "* | "annotate "* | "delete "*) ;;
+      "get deployments,statefulsets "*"mesh-kit.dev/tier=data "*) printf 'statefulset.apps/postgres\n' ;;
+      "get deployments,statefulsets "*)
+        printf 'deployment.apps/orders\nstatefulset.apps/postgres\n'
+        if [ -n "${STANDIN_EXTRA_WORKLOADS:-}" ]; then grep '^deployment\.apps/' <<<"$STANDIN_EXTRA_WORKLOADS" || true; fi
         ;;
-      "rollout status "* | "wait "* | "delete "*) ;;
-      "get deployments,statefulsets "*) printf 'deployment.apps/orders\nstatefulset.apps/postgres\n' ;;
-      "get deployments -l "*) ;; # every Deployment already selects by version
       "get deployments,poddisruptionbudgets,horizontalpodautoscalers "*)
         # What the cluster runs: the shop's Deployments, plus STANDIN_EXTRA_WORKLOADS (e.g. a v2 left over).
         printf 'deployment.apps/%s\n' users payments orders notifications analytics storefront loadgen
@@ -171,6 +161,28 @@ case "$tool" in
         ;;
       "get jobs "*) if [ -n "${STANDIN_JOBS:-}" ]; then printf '%s\n' "$STANDIN_JOBS"; fi ;;
       "get job.batch/"*) printf '%s ' "${STANDIN_JOB_STATE:-Complete}" ;;
+      "exec -i statefulset/postgres "*)
+        # psql reading one statement on stdin against the apikeys table: an active key per name.
+        sql=$(cat)
+        printf '%s\n' "$sql" >>"$state/sql.log"
+        name=$(sed -n "s/.* name = '\([^']*\)'.*/\1/p; s/.*VALUES ('\([^']*\)'.*/\1/p" <<<"$sql")
+        touch "$state/apikeys"
+        case "$sql" in
+          INSERT*)
+            if has_line "$name" "$state/apikeys"; then
+              echo 'ERROR:  duplicate key value violates unique constraint "api_keys_active_name"' >&2
+              exit 1
+            fi
+            echo "$name" >>"$state/apikeys" && echo 1
+            ;;
+          UPDATE*)
+            if has_line "$name" "$state/apikeys"; then
+              grep -vxF "$name" "$state/apikeys" >"$state/apikeys.new" || true
+              mv "$state/apikeys.new" "$state/apikeys" && echo 1
+            fi
+            ;;
+        esac
+        ;;
       "logs "*) echo "psql: error: password authentication failed for user \"orders\"" ;;
       "api-resources "*) printf 'pods\nevents\nnamespaces\ndeployments.apps\n' ;;
       "config view "*)
@@ -182,9 +194,34 @@ case "$tool" in
     esac
     ;;
   helm)
-    case " $* " in
-      *" upgrade "*" --install "* | *" upgrade --install "*) helm_upgrade_install "$@" ;;
-      *) ;;
+    # A release in $STANDIN_STATE: `template` renders with the real helm (STANDIN_HELM), `upgrade
+    # --install` keeps what it rendered for `get manifest`. Helm refuses to adopt objects without
+    # its ownership metadata unless --take-ownership (Helm >= 3.17) is given: pkg/action/validate.go
+    # (existingResourceConflict, checkOwnership) and install.go/upgrade.go (TakeOwnership →
+    # requireAdoption) at v4.1.4. Not modelled: the per-object check (any unowned object fails).
+    render() { if [ -n "${STANDIN_HELM:-}" ]; then "$STANDIN_HELM" template "$@"; fi; }
+    args=("$@")
+    [ "${args[0]}" != --kube-context ] || args=("${args[@]:2}")
+    case "${args[0]}" in
+      template) render "${args[@]:1}" ;;
+      get) if [ -f "$state/helm-manifest" ]; then cat "$state/helm-manifest"; else echo "Error: release: not found" >&2 && exit 1; fi ;;
+      upgrade)
+        rest=() adopt=0
+        for arg in "${args[@]:1}"; do
+          case "$arg" in
+            --install) ;;
+            --take-ownership) adopt=1 ;;
+            *) rest+=("$arg") ;;
+          esac
+        done
+        if [ "$adopt" = 0 ] && { [ -f "$state/unowned-namespaces" ] || [ -f "$state/unowned-objects" ]; }; then
+          echo 'Error: UPGRADE FAILED: Unable to continue with install: ServiceAccount "users" in namespace "shop" exists and cannot be imported into the current release: invalid ownership metadata; label validation error: missing key "app.kubernetes.io/managed-by": must be set to "Helm"' >&2
+          exit 1
+        fi
+        render "${rest[@]}" >"$state/helm-manifest"
+        rm -f "$state/unowned-namespaces" "$state/unowned-objects"
+        ;;
+      *) echo "helm stand-in: unexpected call: $*" >&2; exit 1 ;;
     esac
     ;;
   curl)

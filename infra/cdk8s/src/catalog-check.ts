@@ -7,8 +7,8 @@ const SCOPE = /^[a-z][a-z0-9_-]*:[a-z][a-z0-9_-]*$/;
 
 /**
  * Problems that would make the catalog's manifests inconsistent, each naming the field:
- * duplicate names or ports, calls to unknown services or routes, route calls not declared in the
- * service's `calls`, gateway prefixes that expose no route or lie outside the JWT-protected prefix,
+ * duplicate names or ports, a service that neither autoscales nor says why not (or both), calls to
+ * unknown services or routes, route calls not declared in the service's `calls`, gateway prefixes that expose no route or lie outside the JWT-protected prefix,
  * event subjects that no single stream stores, and traffic settings that do not hold together (traffic-check.ts).
  */
 export function catalogProblems(source: Catalog): string[] {
@@ -40,6 +40,15 @@ export function catalogProblems(source: Catalog): string[] {
     const other = ports.get(s.port);
     if (other !== undefined) problems.push(`${at}.port: ${s.port} is also ${other}'s port`);
     ports.set(s.port, s.name);
+    const reason = s.fixedReplicasReason?.trim() ?? '';
+    if (s.autoscaling === undefined && reason === '') {
+      problems.push(
+        `${at}.autoscaling: declare it, or say in fixedReplicasReason why the service keeps fixed replicas`,
+      );
+    }
+    if (s.autoscaling !== undefined && s.fixedReplicasReason !== undefined) {
+      problems.push(`${at}.fixedReplicasReason: the service declares autoscaling; drop one of the two`);
+    }
   }
   for (const [i, s] of source.services.entries()) {
     const at = `services[${i}] (${s.name})`;

@@ -164,9 +164,15 @@ export interface ServiceSpec {
   /**
    * A HorizontalPodAutoscaler per Deployment: `minReplicas` replaces `replicas` (the Deployment
    * leaves its count to the autoscaler), the PodDisruptionBudget follows the minimum, and analyze
-   * holds the minimum to the request budget and reports the maximum. @default fixed `replicas`
+   * holds the minimum to the request budget and reports the maximum. A service without it must
+   * say why in `fixedReplicasReason`. @default fixed `replicas`
    */
   readonly autoscaling?: Autoscaling;
+  /**
+   * Why the service keeps its fixed `replicas` instead of autoscaling (the catalog check refuses a
+   * service with neither, and one with both). @default none: the service declares `autoscaling`
+   */
+  readonly fixedReplicasReason?: string;
 }
 
 /** CPU-based horizontal autoscaling of a service. */
@@ -345,6 +351,8 @@ export interface Catalog {
 }
 
 const autoscaled: Autoscaling = { minReplicas: 2, maxReplicas: 4, cpuTargetPercent: 70 };
+/** For services that keep one pod at rest (the request budget) and still scale out under load. */
+const scaledFromOne: Autoscaling = { minReplicas: 1, maxReplicas: 3, cpuTargetPercent: 70 };
 
 const small: Resources = { cpuRequestMilli: 50, cpuLimitMilli: 500, memoryRequestMi: 64, memoryLimitMi: 192 };
 
@@ -455,6 +463,8 @@ export const catalog: Catalog = {
       name: 'notifications',
       port: 3004,
       replicas: 1,
+      // Its pods share one durable consumer: JetStream hands each message to one of them.
+      autoscaling: scaledFromOne,
       resources: small,
       database: 'notifications',
       routes: [readRoute('/notifications')],
@@ -467,6 +477,8 @@ export const catalog: Catalog = {
       name: 'analytics',
       port: 3005,
       replicas: 1,
+      // Its pods share one durable consumer: JetStream hands each message to one of them.
+      autoscaling: scaledFromOne,
       resources: small,
       database: 'analytics',
       routes: [readRoute('/stats')],
@@ -510,9 +522,10 @@ export const catalog: Catalog = {
     {
       name: 'products',
       port: 3008,
-      // One replica keeps the namespace within its request budget (analyze); orders' retries of the
-      // idempotent lookup cover a restart, not a lost node.
+      // One replica at rest keeps the namespace within its request budget (analyze); orders' retries
+      // of the idempotent lookup cover a restart, not a lost node.
       replicas: 1,
+      autoscaling: scaledFromOne,
       resources: small,
       database: 'products',
       // GET /products is the list, and with `?sku=…` the batched lookup orders prices with.
@@ -528,9 +541,10 @@ export const catalog: Catalog = {
       // callers are the gateway, on the check paths, derived from the API-key routes.
       name: 'apikeys',
       port: 3009,
-      // One replica keeps the namespace within its request budget; a check it cannot answer fails
-      // the API-key route (closed), never another route.
+      // One replica at rest keeps the namespace within its request budget; a check it cannot answer
+      // fails the API-key route (closed), never another route.
       replicas: 1,
+      autoscaling: scaledFromOne,
       resources: small,
       database: 'apikeys',
       routes: [],
@@ -551,6 +565,8 @@ export const catalog: Catalog = {
       gateway: [],
       callsGateway: true,
       env: { LOADGEN_RATE_PER_SECOND: '1' },
+      fixedReplicasReason:
+        'each pod sends LOADGEN_RATE_PER_SECOND on its own: more pods would multiply the demo traffic, not share it',
     },
     {
       // The browser shop: the built single-page app and the client routes it renders itself. Every

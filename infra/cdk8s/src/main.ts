@@ -1,13 +1,14 @@
 /**
  * `npm run synth`: writes the shop's manifests to dist/manifests/ at the repository root,
  * deterministically and offline. Inputs: IMAGE_REGISTRY, IMAGE_TAG, JWKS_FILE, LOADGEN_JWKS_FILE,
- * DB_CREDENTIALS_REVISION, MANIFESTS_DIR (see docs/architecture.md, "Manifests and mesh policy"),
+ * DB_CREDENTIALS_REVISION, SECRETS_DIR, MANIFESTS_DIR (see docs/architecture.md, "Manifests and mesh policy"),
  * TRAFFIC_FILE (docs/try-the-mesh.md).
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { catalog as declared } from './catalog.js';
+import { readCredentialDigests } from './credentials-digest.js';
 import { defaultJwksFile, jwksFileVariable } from './jwks.js';
 import { createShopApp } from './charts/shop-app.js';
 import { DEFAULT_TRAFFIC_FILE, withTrafficFile } from './traffic-file.js';
@@ -34,6 +35,12 @@ for (const issuer of declared.ingress.jwt.issuers) {
     process.exit(1);
   }
 }
+
+// Digests of the credentials `make secrets` wrote (SECRETS_DIR, default .secrets/): new ones roll
+// the pods that read them. Without the directory, or with SECRETS_DIR= (empty, as the Helm chart is
+// made), every Secret counts as `unknown`.
+const secretsDir = process.env.SECRETS_DIR ?? '.secrets';
+const credentialDigests = secretsDir === '' ? {} : readCredentialDigests(resolve(repoRoot, secretsDir));
 
 const credentialsRevision = process.env.DB_CREDENTIALS_REVISION ?? '';
 if (credentialsRevision !== '' && !/^[0-9a-f]{64}$/.test(credentialsRevision)) {
@@ -64,6 +71,7 @@ try {
       imageRegistry: process.env.IMAGE_REGISTRY ?? 'mesh-kit',
       imageTag: process.env.IMAGE_TAG ?? rootPackage.version,
       jwks,
+      credentialDigests,
       ...(credentialsRevision === '' ? {} : { credentialsRevision }),
     },
     outdir,

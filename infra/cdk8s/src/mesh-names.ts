@@ -62,6 +62,25 @@ export function sidecarAnnotations(r: Resources): Record<string, string> {
   };
 }
 
+/**
+ * Pod annotation listing outbound ports the sidecar does not capture (istio-cni reads it:
+ * cni/pkg/plugin/sidecar_redirect.go, `excludeOutboundPorts`, at Istio 1.30.3; the injection
+ * template, manifests/charts/istio-control/istio-discovery/files/injection-template.yaml, passes it
+ * to istio-init where CNI is off).
+ */
+export const EXCLUDE_OUTBOUND_PORTS = 'traffic.sidecar.istio.io/excludeOutboundPorts';
+
+/**
+ * Keeps a service's own span export out of the mesh: its POSTs to the collector bypass the sidecar,
+ * so they are neither traced (at 100 % sampling each would be a trace of its own) nor drawn as an
+ * edge to the collector. The port is the span collector URL's.
+ */
+export function spanExportAnnotations(spanCollectorUrl: string): Record<string, string> {
+  const url = new URL(spanCollectorUrl);
+  const port = url.port === '' ? (url.protocol === 'https:' ? '443' : '80') : url.port;
+  return { [EXCLUDE_OUTBOUND_PORTS]: port };
+}
+
 /** Annotations under the kit's own prefix (read back by `npm run analyze`). */
 export const ANNOTATION = {
   routes: 'mesh-kit.dev/routes',

@@ -15,6 +15,11 @@ export interface DeployedVersion {
   /** `<service>` for the catalog's version, `<service>-<version>` for a second one. */
   readonly deploymentName: string;
   readonly replicas: number;
+  /**
+   * The version that carries the service's traffic: v1, or v2 once promoted. It keeps the
+   * catalog's replicas and autoscaler floor; a canary or faulty version starts from its own.
+   */
+  readonly primary: boolean;
   /** @default the release's image tag */
   readonly imageTag?: string;
   readonly env: Readonly<Record<string, string>>;
@@ -66,21 +71,36 @@ export function scenarioEnv(catalog: Catalog, spec: ServiceSpec): Readonly<Recor
 export function routingOf(catalog: Catalog, spec: ServiceSpec): ServiceRouting {
   const v1 = catalog.version;
   const release = releaseOf(catalog, spec);
-  const first: DeployedVersion = { version: v1, deploymentName: spec.name, replicas: spec.replicas, env: {} };
+  const first: DeployedVersion = {
+    version: v1,
+    deploymentName: spec.name,
+    replicas: spec.replicas,
+    primary: true,
+    env: {},
+  };
   const deployed: DeployedVersion[] = [];
   if (release?.stage !== 'promoted') deployed.push(first);
   if (spec.v2 !== undefined && release !== undefined && release.stage !== 'stable') {
+    const promoted = release.stage === 'promoted';
     deployed.push({
       version: V2,
       deploymentName: `${spec.name}-${V2}`,
-      replicas: spec.v2.replicas ?? 1,
+      // Promoted, v2 takes v1's place, and its replicas (v1's go only once v2's are ready).
+      replicas: promoted ? spec.replicas : (spec.v2.replicas ?? 1),
+      primary: promoted,
       ...(spec.v2.imageTag === undefined ? {} : { imageTag: spec.v2.imageTag }),
       env: spec.v2.env ?? {},
     });
   }
   const mechanism = activeScenario(catalog)?.mechanism;
   if (mechanism?.kind === 'faulty-replica' && mechanism.service === spec.name) {
-    deployed.push({ version: FAULTY, deploymentName: `${spec.name}-${FAULTY}`, replicas: 1, env: mechanism.env });
+    deployed.push({
+      version: FAULTY,
+      deploymentName: `${spec.name}-${FAULTY}`,
+      replicas: 1,
+      primary: false,
+      env: mechanism.env,
+    });
   }
   const mirror = trafficOf(catalog).mirrors[spec.name];
   return {

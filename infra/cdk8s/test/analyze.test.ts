@@ -226,7 +226,8 @@ describe('npm run analyze', () => {
 
   it('fails when the namespace requests exceed the budget', () => {
     const findings = findingsAfter((c) => {
-      service(c, 'notifications').replicas = 8;
+      // The autoscaler's minimum is what the budget holds.
+      service(c, 'notifications').autoscaling = { minReplicas: 8, maxReplicas: 8, cpuTargetPercent: 70 };
     });
     expect(findings.join('\n')).toMatch(
       /namespace shop: requests \d+m CPU \/ \d+Mi exceed the budget of 1000m \/ 1768Mi/,

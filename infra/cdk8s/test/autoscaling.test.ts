@@ -1,6 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { catalog } from '../src/catalog.js';
+import { catalog, findService } from '../src/catalog.js';
 import { analyze } from '../src/analyze/analyze.js';
 import { formatReport } from '../src/analyze/report.js';
 import { ServiceAutoscaler } from '../src/constructs/service-autoscaler.js';
@@ -18,8 +18,9 @@ interface HpaSpec {
 }
 
 describe('autoscaling from the catalog', () => {
-  it('the shop autoscales some services and not others', () => {
-    expect(autoscaled.map((s) => s.name)).toEqual(['users', 'payments', 'orders', 'storefront', 'web']);
+  it('every service but loadgen autoscales; loadgen says why not', () => {
+    expect(catalog.services.filter((s) => s.autoscaling === undefined).map((s) => s.name)).toEqual(['loadgen']);
+    expect(findService('loadgen').fixedReplicasReason).toMatch(/multiply/);
     expect(ofKind(objects, 'HorizontalPodAutoscaler').map((h) => h.metadata.name)).toEqual(
       autoscaled.map((s) => s.name),
     );
@@ -53,7 +54,8 @@ describe('autoscaling from the catalog', () => {
   );
 
   it('a service without autoscaling keeps its fixed replicas and has no HPA', () => {
-    expect((find(objects, 'Deployment', 'notifications').spec as { replicas?: number }).replicas).toBe(1);
+    expect((find(objects, 'Deployment', 'loadgen').spec as { replicas?: number }).replicas).toBe(1);
+    expect(ofKind(objects, 'HorizontalPodAutoscaler').some((h) => h.metadata.name === 'loadgen')).toBe(false);
   });
 
   it('a canary v2 gets its own HPA from its replicas up to the same maximum', () => {

@@ -25,6 +25,19 @@ describe('catalog check', () => {
     expect(() => synthObjects(bad as Catalog)).toThrow(/invalid catalog:\n {2}services\[1\] \(payments\)\.port/);
   });
 
+  it('needs every service to autoscale or to say why it keeps fixed replicas, not both', () => {
+    const bad = structuredClone(catalog) as Mutable<Catalog>;
+    delete bad.services.find((s) => s.name === 'analytics')!.autoscaling;
+    bad.services.find((s) => s.name === 'loadgen')!.fixedReplicasReason = ' ';
+    bad.services.find((s) => s.name === 'users')!.fixedReplicasReason = 'it is small';
+    const index = (name: string): number => bad.services.findIndex((s) => s.name === name);
+    expect(catalogProblems(bad as Catalog)).toEqual([
+      `services[${index('users')}] (users).fixedReplicasReason: the service declares autoscaling; drop one of the two`,
+      `services[${index('analytics')}] (analytics).autoscaling: declare it, or say in fixedReplicasReason why the service keeps fixed replicas`,
+      `services[${index('loadgen')}] (loadgen).autoscaling: declare it, or say in fixedReplicasReason why the service keeps fixed replicas`,
+    ]);
+  });
+
   it('needs exactly one stream for every subject a service publishes or consumes', () => {
     const bad = structuredClone(catalog) as Mutable<Catalog>;
     bad.services.find((s) => s.name === 'analytics')!.consumes = ['payments.settled'];

@@ -11,6 +11,7 @@ const reviews: ServiceSpec = {
   name: 'reviews',
   port: 3018,
   replicas: 1,
+  autoscaling: { minReplicas: 1, maxReplicas: 2, cpuTargetPercent: 70 },
   resources: { cpuRequestMilli: 20, cpuLimitMilli: 200, memoryRequestMi: 48, memoryLimitMi: 128 },
   database: 'reviews',
   routes: [
@@ -52,6 +53,7 @@ describe('the example entry of docs/architecture.md', () => {
       `name: ${literal(reviews.name)}`,
       `port: ${literal(reviews.port)}`,
       `replicas: ${literal(reviews.replicas)}`,
+      `autoscaling: ${literal(reviews.autoscaling)}`,
       `resources: ${literal(reviews.resources)}`,
       `database: ${literal(reviews.database)}`,
       `method: ${literal(route.method)}`,
@@ -86,6 +88,7 @@ describe('adding a service is one catalog entry', () => {
       'AuthorizationPolicy/reviews',
       'Deployment/reviews',
       'DestinationRule/reviews',
+      'HorizontalPodAutoscaler/reviews',
       `Job/${after.find((o) => o.kind === 'Job')!.metadata.name}`,
       'NetworkPolicy/reviews',
       'PodDisruptionBudget/reviews',

@@ -290,6 +290,20 @@ describe('what each traffic variant deploys', () => {
     expect(on.cpuMilli).toBeGreaterThan(off.cpuMilli);
   });
 
+  it("promotion gives v2 what v1 had: its replicas and its autoscaler's floor", () => {
+    const storefront = catalog.services.find((s) => s.name === 'storefront');
+    const stable = objectsOf('rolled back');
+    const promoted = objectsOf('promoted with payments-flaky');
+    const replicas = (objects: readonly KubeObject[], name: string): unknown =>
+      (find(objects, 'Deployment', name).spec as { replicas?: number }).replicas;
+    const floor = (objects: readonly KubeObject[], name: string): unknown =>
+      (find(objects, 'HorizontalPodAutoscaler', name).spec as { minReplicas?: number }).minReplicas;
+    expect(storefront?.autoscaling).toBeDefined();
+    expect(floor(promoted, 'storefront-v2')).toBe(floor(stable, 'storefront'));
+    expect(floor(promoted, 'storefront-v2')).toBe(storefront?.autoscaling?.minReplicas);
+    expect(replicas(promoted, 'storefront-v2')).toBe(replicas(stable, 'storefront'));
+  });
+
   it('promotion leaves v2 alone, every route on subset v2; a rollback leaves v1 alone on subset v1', () => {
     const promoted = objectsOf('promoted with payments-flaky');
     expect(deployments(promoted)).toEqual(['storefront-v2']);

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { type Catalog, type ServiceSpec, catalog } from '../../cdk8s/src/catalog.js';
 import { DEFAULT_TRAFFIC_FILE, withTrafficFile } from '../../cdk8s/src/traffic-file.js';
 import type { Sample } from './evaluate-traffic.js';
+import type { ClientPacer } from './client-pacer.js';
 import type { Gateway } from './gateway.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -23,10 +24,19 @@ export function publicGetPath(spec: ServiceSpec): { publicPath: string; serviceP
   return undefined;
 }
 
-/** Sends `count` requests one after another and records status, time and what the body says. */
-export async function sample(count: number, send: () => ReturnType<Gateway['send']>): Promise<Sample[]> {
+/**
+ * Sends `count` requests one after another, each when `pacer` allows (one client's pacer, from
+ * `clientIntervalMs`, keeps it under the gateway's per-client rate), and records status, time and
+ * what the body says.
+ */
+export async function sample(
+  count: number,
+  send: () => ReturnType<Gateway['send']>,
+  pacer: ClientPacer,
+): Promise<Sample[]> {
   const samples: Sample[] = [];
   for (let n = 0; n < count; n += 1) {
+    await pacer.next();
     const started = Date.now();
     const answer = await send();
     const body = (typeof answer.body === 'object' && answer.body !== null ? answer.body : {}) as {

@@ -4,6 +4,7 @@ import { type Catalog, apiKeyRoutes, databaseSecretName, natsSecretName, usesBro
 import { brokerUsers } from '../broker-permissions.js';
 import { assertValidCatalog } from '../catalog-check.js';
 import { BrokerConfig } from '../constructs/broker-config.js';
+import { credentialsAnnotations } from '../credentials-digest.js';
 import { GatewayApiKeys } from '../constructs/gateway-api-keys.js';
 import { GatewayAuthentication } from '../constructs/gateway-authentication.js';
 import { GatewayRateLimit } from '../constructs/gateway-rate-limit.js';
@@ -36,6 +37,13 @@ export interface ShopOptions {
    * @default none: the Job re-runs only when its script, image or env change
    */
   readonly credentialsRevision?: string;
+  /**
+   * SHA-256 of each Secret's content by Secret name (never the content): every pod template that
+   * reads Secrets carries a digest over those it reads (credentials-digest.ts), so new credentials
+   * roll exactly the pods that use them (the services' and NATS').
+   * @default none: each Secret counts as `unknown`, so the templates stay the same until digests are given
+   */
+  readonly credentialDigests?: Readonly<Record<string, string>>;
 }
 
 const NATS_CONFIG = 'nats-config';
@@ -79,6 +87,7 @@ export function addShopCharts(app: App, options: ShopOptions): void {
       catalog,
       spec,
       image: `${options.imageRegistry}/${spec.name}:${options.imageTag}`,
+      credentialDigests: options.credentialDigests ?? {},
     });
     networkPolicy(scope, spec.name);
   }
@@ -155,7 +164,14 @@ function addData(scope: Construct, catalog: Catalog, options: ShopOptions): void
       valueFrom: { secretKeyRef: { name: natsSecretName(u.user, catalog), key: 'password' } },
     })),
     configMap: { name: NATS_CONFIG, mountPath: '/etc/nats' },
-    podAnnotations: { 'mesh-kit.dev/config-digest': brokerConfig.digest },
+    podAnnotations: {
+      'mesh-kit.dev/config-digest': brokerConfig.digest,
+      // The server reads every broker user's password from its env once, at start.
+      ...credentialsAnnotations(
+        brokerUsers(catalog).map((u) => natsSecretName(u.user, catalog)),
+        options.credentialDigests ?? {},
+      ),
+    },
     dataPath: '/data',
     extraPorts: [{ name: 'http-monitor', containerPort: 8222 }],
     readiness: { httpGet: { path: '/healthz?js-enabled-only=true', port: 8222 }, periodSeconds: 5 },

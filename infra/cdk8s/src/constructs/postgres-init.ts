@@ -24,9 +24,10 @@ export interface PostgresInitProps {
   /** `<namespace>/<host>` entries the Job's proxy may reach. */
   readonly egress: readonly string[];
   /**
-   * A digest of the credentials in the Secrets; part of the Job's name, so new credentials make a
-   * new Job that runs `ALTER ROLE` again.
-   * @default none
+   * A SHA-256 (hex) of the credentials in the Secrets; its first 8 digits end the Job's name, so new
+   * credentials make a new Job that runs `ALTER ROLE` again. The Helm chart appends the same digits
+   * from `database.credentialsRevision` (scripts/chart.ts), so both paths name the Job alike.
+   * @default none: the name ends with the digest of the Job's script, env and image only
    */
   readonly credentialsRevision?: string;
 }
@@ -69,6 +70,10 @@ export function postgresInitScript(databases: readonly OwnedDatabase[]): string 
   return `${lines.join('\n')}\n`;
 }
 
+/** `<name>-<8 digits of what the Job does>[-<8 digits of the credentials' digest>]`. */
+export const jobName = (name: string, digest: string, credentialsRevision: string): string =>
+  `${name}-${digest.slice(0, 8)}${credentialsRevision === '' ? '' : `-${credentialsRevision.slice(0, 8)}`}`;
+
 /** A Job, in the mesh, that creates one database and role per owning service from its Secret. */
 export class PostgresInit extends Construct {
   constructor(scope: Construct, id: string, props: PostgresInitProps) {
@@ -98,12 +103,16 @@ export class PostgresInit extends Construct {
     // catalog re-applies as no change at all, a changed one (a new database) is a new Job that runs.
     const script = postgresInitScript(props.databases);
     const digest = createHash('sha256')
-      .update(JSON.stringify({ script, env, image: props.image, credentials: props.credentialsRevision ?? null }))
+      .update(JSON.stringify({ script, env, image: props.image }))
       .digest('hex');
+    const revision = props.credentialsRevision ?? '';
+    if (revision !== '' && !/^[0-9a-f]{64}$/.test(revision)) {
+      throw new Error(`${name}: credentialsRevision must be a SHA-256 in hex, got '${revision}'`);
+    }
     new ApiObject(this, 'job', {
       apiVersion: 'batch/v1',
       kind: 'Job',
-      metadata: { ...metadata, name: `${name}-${digest.slice(0, 8)}` },
+      metadata: { ...metadata, name: jobName(name, digest, revision) },
       spec: {
         // The script itself waits for PostgreSQL, so a failure is real (a refused password, bad SQL):
         // two retries, then Failed, which scripts/apply.sh reports at once.

@@ -44,6 +44,11 @@ export interface ServiceWorkloadProps {
    * @default one, named `name`, from `version`, `image`, `replicas` and `env`
    */
   readonly versions?: readonly WorkloadVersion[];
+  /**
+   * Further annotations on every version's pod template (a change rolls the pods).
+   * @default none
+   */
+  readonly podAnnotations?: Readonly<Record<string, string>>;
   /** How long the app drains after SIGTERM (its SHUTDOWN_TIMEOUT_MS). */
   readonly shutdownTimeoutMs: number;
   /**
@@ -153,6 +158,7 @@ export class ServiceWorkload extends Construct {
           ...sidecarAnnotations(props.sidecar),
           // Clusters without native sidecars: start the app only once its proxy is up.
           'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}',
+          ...props.podAnnotations,
         },
       },
       securityContext: { ensureNonRoot: true, user: uid, group: uid, fsGroup: uid },

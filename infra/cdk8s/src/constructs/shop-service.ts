@@ -13,7 +13,8 @@ import {
   usesBroker,
   findService,
 } from '../catalog.js';
-import { authorizationPath, principal, serviceHost } from '../mesh-names.js';
+import { credentialsAnnotations } from '../credentials-digest.js';
+import { authorizationPath, principal, serviceHost, spanExportAnnotations } from '../mesh-names.js';
 import { type AllowedCaller, ServiceAuthorization } from './service-authorization.js';
 import { ServiceEgress } from './service-egress.js';
 import { ServiceTraffic } from './service-traffic.js';
@@ -26,6 +27,12 @@ export interface ShopServiceProps {
   readonly spec: ServiceSpec;
   /** Full image reference, `${registry}/${name}:${tag}`. */
   readonly image: string;
+  /**
+   * SHA-256 of each Secret by name: the pods carry a digest over the Secrets their env reads, so
+   * new credentials roll them.
+   * @default none: each Secret counts as `unknown`
+   */
+  readonly credentialDigests?: Readonly<Record<string, string>>;
 }
 
 /** The container env of a service, derived from the catalog (the env contract is its config schema). */
@@ -128,6 +135,15 @@ export class ShopService extends Construct {
       resources: spec.resources,
       sidecar: sidecarOf(spec, catalog),
       env,
+      podAnnotations: {
+        ...credentialsAnnotations(
+          Object.values(env).flatMap((source) => ('secret' in source ? [source.secret] : [])),
+          props.credentialDigests ?? {},
+        ),
+        ...(env.OTEL_EXPORTER_ZIPKIN_ENDPOINT === undefined
+          ? {}
+          : spanExportAnnotations(catalog.telemetry.spanCollectorUrl)),
+      },
       version: catalog.version,
       versions: routing.deployed.map((d) => ({
         version: d.version,
@@ -141,8 +157,9 @@ export class ShopService extends Construct {
           : {
               autoscaling: {
                 ...spec.autoscaling,
-                // A second version starts from its own replicas and may grow as far as the first.
-                minReplicas: d.version === catalog.version ? spec.autoscaling.minReplicas : d.replicas,
+                // A canary starts from its own replicas and may grow as far as the first; the
+                // version carrying the traffic (v1, or a promoted v2) keeps the catalog's floor.
+                minReplicas: d.primary ? spec.autoscaling.minReplicas : d.replicas,
               },
             }),
       })),

@@ -17,9 +17,18 @@ export const fixtureJwksByIssuer: Readonly<Record<string, string>> = {
 };
 
 /** Synthesizes the shop (or `catalog`) in memory and returns every object. */
-export function synthObjects(catalog: Catalog = shopCatalog): KubeObject[] {
+export function synthObjects(
+  catalog: Catalog = shopCatalog,
+  options: { credentialDigests?: Readonly<Record<string, string>> } = {},
+): KubeObject[] {
   const app = new App({ outdir: '/nonexistent' });
-  addShopCharts(app, { catalog, imageRegistry: 'mesh-kit', imageTag: '0.1.0', jwks: fixtureJwksByIssuer });
+  addShopCharts(app, {
+    catalog,
+    imageRegistry: 'mesh-kit',
+    imageTag: '0.1.0',
+    jwks: fixtureJwksByIssuer,
+    ...options,
+  });
   return app.charts.flatMap((chart) => chart.toJson() as KubeObject[]);
 }
 

@@ -1,4 +1,6 @@
 import { skip } from '../check-result.js';
+import { clientIntervalMs } from '../client-load.js';
+import { ClientPacer } from '../client-pacer.js';
 import { evaluateCanary } from '../evaluate-traffic.js';
 import { deployedCatalog, publicGetPath, sample } from '../traffic-state.js';
 import { releaseOf } from '../../../cdk8s/src/traffic-plan.js';
@@ -23,13 +25,18 @@ export const canaryCheck: Check = {
     if (path === undefined) return skip(`${spec.name} has no public GET route without parameters to sample`);
     const gateway = await ctx.gateway();
     const user = await gateway.newUser();
-    const pinned = await sample(PINNED, () =>
-      gateway.send('GET', path.publicPath, {
-        token: user.token,
-        headers: { [CANARY_HEADER.name]: CANARY_HEADER.value },
-      }),
+    // One client: paced under the gateway's per-client rate, so no answer is a 429.
+    const pacer = new ClientPacer(clientIntervalMs(ctx.catalog));
+    const pinned = await sample(
+      PINNED,
+      () =>
+        gateway.send('GET', path.publicPath, {
+          token: user.token,
+          headers: { [CANARY_HEADER.name]: CANARY_HEADER.value },
+        }),
+      pacer,
     );
-    const unpinned = await sample(UNPINNED, () => gateway.send('GET', path.publicPath, { token: user.token }));
+    const unpinned = await sample(UNPINNED, () => gateway.send('GET', path.publicPath, { token: user.token }), pacer);
     return evaluateCanary(release.weightPercent, pinned, unpinned);
   },
 };

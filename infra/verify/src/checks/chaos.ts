@@ -1,4 +1,6 @@
 import { skip } from '../check-result.js';
+import { clientIntervalMs } from '../client-load.js';
+import { ClientPacer } from '../client-pacer.js';
 import { evaluateScenario } from '../evaluate-traffic.js';
 import { deployedCatalog, sample } from '../traffic-state.js';
 import { activeScenario } from '../../../cdk8s/src/traffic-plan.js';
@@ -28,11 +30,15 @@ export const chaosCheck: Check = {
     }
     const gateway = await ctx.gateway();
     const user = await gateway.newUser();
+    // One client: paced under the gateway's per-client rate, so no answer is a 429.
+    const pacer = new ClientPacer(clientIntervalMs(ctx.catalog));
     const samples =
       outcome.kind === 'success-rate' && outcome.method === 'POST'
-        ? await sample(ORDERS, () => gateway.placeOrder(user.token))
-        : await sample(outcome.kind === 'success-rate' ? ORDERS : READS, () =>
-            gateway.send('GET', outcome.path, { token: user.token }),
+        ? await sample(ORDERS, () => gateway.placeOrder(user.token), pacer)
+        : await sample(
+            outcome.kind === 'success-rate' ? ORDERS : READS,
+            () => gateway.send('GET', outcome.path, { token: user.token }),
+            pacer,
           );
     const result = evaluateScenario(outcome, samples, SLACK_MS);
     return { ...result, detail: `${scenario.name}: ${result.detail}` };

@@ -1,4 +1,6 @@
 import { parseAccessLog } from '../access-log.js';
+import { clientIntervalMs } from '../client-load.js';
+import { ClientPacer } from '../client-pacer.js';
 import type { CheckResult } from '../check-result.js';
 import type { VerifyContext } from '../context.js';
 import { type Sample, evaluateEjection } from '../evaluate-traffic.js';
@@ -46,16 +48,18 @@ export async function runEjection(
     outcome.method === 'POST' && outcome.path === '/api/orders'
       ? gateway.placeOrder(user.token)
       : gateway.send(outcome.method, outcome.path, { token: user.token });
+  // One client: paced under the gateway's per-client rate, so no answer is a 429.
+  const pacer = new ClientPacer(clientIntervalMs(ctx.catalog));
   const started = Date.now();
   const during: Sample[] = [];
-  while (Date.now() - started < outlier.intervalMs + SLACK_MS) during.push(...(await sample(1, send)));
+  while (Date.now() - started < outlier.intervalMs + SLACK_MS) during.push(...(await sample(1, send, pacer)));
   const sinceStart = (): number => Math.ceil((Date.now() - started) / 1000) + 2;
   const faultyDuring = await faultyArrivals(ctx, spec, sinceStart());
   const afterStarted = Date.now();
   const after: Sample[] = [];
   // Stop short of the ejection time: a re-admitted pod would take requests again, by design.
   while (after.length < AFTER && Date.now() - afterStarted < outlier.baseEjectionTimeMs / 2) {
-    after.push(...(await sample(1, send)));
+    after.push(...(await sample(1, send, pacer)));
   }
   const afterMs = Date.now() - afterStarted;
   const faultyAfter = (await faultyArrivals(ctx, spec, sinceStart())) - faultyDuring;

@@ -1,4 +1,6 @@
 import { parseAccessLog } from '../access-log.js';
+import { clientIntervalMs } from '../client-load.js';
+import { ClientPacer } from '../client-pacer.js';
 import { skip } from '../check-result.js';
 import { evaluateMirror } from '../evaluate-traffic.js';
 import { deployedCatalog, publicGetPath, sample } from '../traffic-state.js';
@@ -25,7 +27,12 @@ export const mirrorCheck: Check = {
     const gateway = await ctx.gateway();
     const user = await gateway.newUser();
     const started = Date.now();
-    const sent = await sample(REQUESTS, () => gateway.send('GET', path.publicPath, { token: user.token }));
+    // One client: paced under the gateway's per-client rate, so no answer is a 429.
+    const sent = await sample(
+      REQUESTS,
+      () => gateway.send('GET', path.publicPath, { token: user.token }),
+      new ClientPacer(clientIntervalMs(ctx.catalog)),
+    );
     const since = Math.ceil((Date.now() - started) / 1000) + 2;
     let arrivedAtV2 = 0;
     for (const pod of await ctx.cluster.pods(ctx.namespace, `app=${spec.name},version=${V2}`)) {

@@ -1,4 +1,6 @@
 import { parseAccessLog } from '../access-log.js';
+import { clientIntervalMs } from '../client-load.js';
+import { ClientPacer } from '../client-pacer.js';
 import { evaluateRetries } from '../evaluate.js';
 import { declaredRoute } from '../expectations.js';
 import type { Check } from './check.js';
@@ -24,7 +26,11 @@ export const retriesCheck: Check = {
       const before = await snapshotStats(ctx, orders);
       const started = Date.now();
       const statuses: number[] = [];
-      for (let n = 0; n < ORDERS; n += 1) statuses.push((await gateway.placeOrder(user.token)).status);
+      const pacer = new ClientPacer(clientIntervalMs(ctx.catalog));
+      for (let n = 0; n < ORDERS; n += 1) {
+        await pacer.next();
+        statuses.push((await gateway.placeOrder(user.token)).status);
+      }
       const after = await snapshotStats(ctx, orders);
       const since = Math.ceil((Date.now() - started) / 1000) + 2;
       let payments503 = 0;
