@@ -12,7 +12,7 @@ export function CataloguePage() {
   const cursor = params.get('cursor');
   const page = Number(params.get('page') ?? '1');
   const query = `limit=${PAGE_SIZE}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
-  const { data, problem, reload } = useLoad(
+  const { data, problem, loading, reload } = useLoad(
     () => api.call<ProductPage>(`/products?${query}`, { label: 'the catalogue page' }),
     [api, query],
   );
@@ -20,7 +20,8 @@ export function CataloguePage() {
     <section aria-labelledby="catalogue">
       <h1 id="catalogue">Catalogue</h1>
       {problem !== undefined ? <ProblemNotice problem={problem} onRetry={reload} /> : null}
-      {data === undefined ? (
+      {/* A page being fetched shows no stale items: the page number and the list change together. */}
+      {data === undefined || loading ? (
         problem === undefined ? (
           <p>Loading…</p>
         ) : null
