@@ -75,6 +75,11 @@ export function planStack(options: StackOptions, catalog: Catalog = shopCatalog)
     }
     for (const call of spec.calls) env[serviceUrlVariable(call.service)] = urlOf(call.service);
     if (spec.name === catalog.ingress.apiKeys.service) env.EXT_AUTHZ_SETTINGS = apiKeyCheckSettings(catalog);
+    // The browser shop signs in through this stack's gateway: the issuer keeps its path, on the
+    // gateway's origin (what the browser opens), so the provider sends it back to the same origin.
+    if (options.gatewayPort !== undefined && env.WEB_OIDC_ISSUER !== undefined) {
+      env.WEB_OIDC_ISSUER = `http://${options.host}:${options.gatewayPort}${new URL(env.WEB_OIDC_ISSUER).pathname}`;
+    }
     return {
       name: spec.name,
       url: urlOf(spec.name),
