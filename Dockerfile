@@ -23,7 +23,8 @@ COPY services/${SERVICE}/package.json services/${SERVICE}/
 RUN npm ci --workspace=services/${SERVICE} --include-workspace-root --no-audit --no-fund
 COPY services/runtime/ services/runtime/
 COPY services/${SERVICE}/ services/${SERVICE}/
-RUN npx tsc -b services/${SERVICE}
+# A workspace with a `build` script (web: its browser app) runs it too.
+RUN npx tsc -b services/${SERVICE} && npm run build --if-present --workspace=services/${SERVICE}
 # What the image runs, gathered in out/: each workspace's package.json and dist, and the
 # service's migrations when it owns a database (services without one have no migrations/).
 RUN mkdir -p out/services/runtime out/services/${SERVICE} \

@@ -24,7 +24,7 @@ install: ## Install the npm workspaces from the lockfile
 	npm ci
 
 .PHONY: build
-build: ## Compile every workspace (tsc -b)
+build: ## Compile every workspace (tsc -b) and bundle the browser shop (vite build)
 	npm run build
 
 .PHONY: test

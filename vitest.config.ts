@@ -12,8 +12,8 @@ const here = (path: string): string => fileURLToPath(new URL(path, import.meta.u
 export const UNIT_TESTS = [
   'infra/*/test/**/*.test.ts',
   'services/loadgen/test/**/*.test.ts',
-  'services/payments/test/**/*.test.ts',
   'services/storefront/test/**/*.test.ts',
+  'services/web/test/**/*.test.ts',
   'services/runtime/test/{runtime,logger-redaction,span-export,shutdown}.test.ts',
   'test/{house,test-tiers,access-table,bench-attribution,bench-table,catalog-values,diagram,docs,grafana-config,istio-overlay,kiali-config,models-table,pins,resilience,shop-dashboard,traffic,typecheck-coverage,workflows}.test.ts',
 ];

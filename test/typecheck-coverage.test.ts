@@ -39,9 +39,9 @@ function buildGraph(): Project[] {
   return [...projects.values()];
 }
 
-/** The .ts files git knows: tracked, plus new ones not ignored (so a missing glob shows before the commit). */
+/** The .ts and .tsx files git knows: tracked, plus new ones not ignored (so a missing glob shows before the commit). */
 function repositoryTypeScript(): string[] {
-  const out = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '--', '*.ts'], {
+  const out = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '--', '*.ts', '*.tsx'], {
     cwd: root,
     encoding: 'utf8',
   });

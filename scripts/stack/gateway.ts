@@ -7,7 +7,7 @@
  * in real time. What it does not do (the mesh does it on a cluster): retries, mTLS, the sidecars'
  * authorization, tracing spans, canary weights (the first destination of a route takes everything).
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -156,6 +156,14 @@ export async function startGateway(props: LocalGatewayProps): Promise<LocalGatew
     headers['x-request-id'] = randomUUID();
     headers['x-forwarded-proto'] = 'http';
     headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
+    // The mesh's tracer (Zipkin, B3 headers; the catalog samples every request) starts a trace at the
+    // edge for a request that carries none: the services continue it and name it in `traceresponse`,
+    // which the browser shop links to Jaeger.
+    if (headers['x-b3-traceid'] === undefined && headers.traceparent === undefined) {
+      headers['x-b3-traceid'] = randomBytes(16).toString('hex');
+      headers['x-b3-spanid'] = randomBytes(8).toString('hex');
+      headers['x-b3-sampled'] = '1';
+    }
     model.send({ method: req.method ?? 'GET', path: req.url ?? '/', headers }).then(
       (outcome) => (outcome.by === 'upstream' ? forward(req, res, outcome) : localReply(res, outcome)),
       (error: unknown) => reply(res, 500, `gateway: ${error instanceof Error ? error.message : String(error)}`),
@@ -167,7 +175,9 @@ export async function startGateway(props: LocalGatewayProps): Promise<LocalGatew
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${props.host}:${port}`,
+    // The browser's address: the shop's provider issues under `http://localhost:<port>/auth` and sends
+    // the browser back to that origin (scripts/stack/gateway-objects.ts, stackCatalog).
+    url: `http://localhost:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

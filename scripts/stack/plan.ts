@@ -97,6 +97,12 @@ export function planStack(options: StackOptions, catalog: Catalog = shopCatalog)
       env.IDENTITY_SIGNING_KEY = options.identitySigningKey ?? ephemeralKey();
       env.TRUSTED_PROXY_HOPS = options.gatewayPort === undefined ? '0' : '1';
     }
+    // The browser shop signs in with the shop's provider as this stack runs it: behind the local
+    // gateway, the catalog's issuer (stackCatalog put it on the gateway's origin, what the browser opens).
+    const provider = catalog.ingress.jwt.issuers.find((i) => i.service !== undefined);
+    if (options.gatewayPort !== undefined && env.WEB_OIDC_ISSUER !== undefined && provider !== undefined) {
+      env.WEB_OIDC_ISSUER = provider.issuer;
+    }
     return {
       name: spec.name,
       url: urlOf(spec.name),

@@ -1,5 +1,6 @@
 import { type Catalog, subjectMatches } from './catalog.js';
 import { trafficProblems } from './traffic-check.js';
+import { isUnder } from './constructs/shop-service.js';
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const SCOPE = /^[a-z][a-z0-9_-]*:[a-z][a-z0-9_-]*$/;
@@ -131,7 +132,7 @@ export function catalogProblems(source: Catalog): string[] {
         problems.push(`${at}.gateway[${j}]: no route under '${g.rewrite}'`);
       }
       if (g.auth === 'public') {
-        for (const r of s.routes.filter((r) => r.path === g.rewrite || r.path.startsWith(`${g.rewrite}/`))) {
+        for (const r of s.routes.filter((r) => isUnder(r.path, g.rewrite))) {
           if (r.method !== 'GET') {
             problems.push(`${at}.gateway[${j}].auth: public routes are GET only; ${r.method} ${r.path} is under it`);
           }
@@ -158,7 +159,8 @@ export function catalogProblems(source: Catalog): string[] {
             `${at}.gateway[${j}].rewrite: a provider builds its URLs from the path it is reached at; use '${g.prefix}'`,
           );
         }
-      } else if (!g.prefix.startsWith(protectedPrefix)) {
+      } else if (g.auth !== 'public' && !g.prefix.startsWith(protectedPrefix)) {
+        // Only a public route (no credentials, GET only) may lie outside: every token route needs the 401 there.
         problems.push(
           `${at}.gateway[${j}].prefix: '${g.prefix}' is outside ingress.jwt.protectedPrefix '${protectedPrefix}'`,
         );

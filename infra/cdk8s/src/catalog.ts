@@ -95,12 +95,13 @@ export interface CallSpec {
  * (its issuer names it as `service`): no credentials, GET and POST, since browsers post the sign-in
  * form and clients exchange codes there before they hold any token. The provider authenticates
  * those requests itself (password, PKCE, CSRF tokens).
+ * `public` alone (besides `signIn`) may lie outside `ingress.jwt.protectedPrefix` (web's pages at `/`).
  */
 export type GatewayAuth = 'jwt' | 'apiKey' | 'public' | 'signIn';
 
 /**
- * A public route at the ingress gateway: `/api/users/*` → users `/users/*`. Every route but a
- * `signIn` route lies under `ingress.jwt.protectedPrefix`.
+ * A public route at the ingress gateway: `/api/users/*` → users `/users/*` (`prefix` = `rewrite`: no
+ * rewrite). Every route but a `signIn` or `public` one lies under `ingress.jwt.protectedPrefix`.
  */
 export interface GatewayRoute {
   readonly prefix: string;
@@ -632,6 +633,38 @@ export const catalog: Catalog = {
       publishes: [],
       consumes: [],
       gateway: [{ prefix: '/auth', rewrite: '/auth', auth: 'signIn' }],
+    },
+    {
+      // The browser shop: the built single-page app and the client routes it renders itself. Every
+      // path is a public GET outside /api/ (the app calls the API from the browser with the user's token).
+      name: 'web',
+      port: 3011,
+      replicas: 1,
+      autoscaling: { minReplicas: 1, maxReplicas: 3, cpuTargetPercent: 70 },
+      resources: { cpuRequestMilli: 20, cpuLimitMilli: 200, memoryRequestMi: 48, memoryLimitMi: 128 },
+      routes: [
+        '/',
+        '/config.json',
+        '/favicon.svg',
+        '/assets/:file',
+        '/products/:sku',
+        '/cart',
+        '/checkout',
+        '/orders',
+        '/orders/:id',
+        '/notifications',
+        '/account',
+        '/callback',
+      ].map(readRoute),
+      calls: [],
+      publishes: [],
+      consumes: [],
+      gateway: [{ prefix: '/', rewrite: '/', auth: 'public' }],
+      env: {
+        WEB_OIDC_ISSUER: 'http://localhost:8080/auth',
+        WEB_OIDC_CLIENT_ID: 'shop-web',
+        WEB_JAEGER_URL: 'http://localhost:16686/jaeger',
+      },
     },
   ],
   defaults: {

@@ -27,9 +27,9 @@ describe('npm run analyze', () => {
     expect(shop.findings).toEqual([]);
   });
 
-  it('keeps the namespace within 1.04 CPU and 1.8 GiB of requests, sidecars included', () => {
-    expect(shop.totals.cpuMilli).toBeLessThanOrEqual(1040);
-    expect(shop.totals.memoryMi).toBeLessThanOrEqual(1816);
+  it("keeps the namespace within the catalog's request budget, sidecars included", () => {
+    expect(shop.totals.cpuMilli).toBeLessThanOrEqual(catalog.requestBudget.cpuMilli);
+    expect(shop.totals.memoryMi).toBeLessThanOrEqual(catalog.requestBudget.memoryMi);
     expect(shop.totals.sidecarCpuMilli).toBeGreaterThan(0);
     expect(formatReport(shop)).toMatch(/Namespace requests \(\d+ pods, sidecars included\): CPU \d+m, memory \d+Mi/);
   });

@@ -164,6 +164,12 @@ describe('cross-references', () => {
             expect(catalog.ingress.jwt.issuers.map((i) => i.issuer)).toContain(e.value);
             continue;
           }
+          // web hands these to the browser: the provider through the gateway's port-forward, Jaeger through `make jaeger`.
+          if (e.name === 'WEB_OIDC_ISSUER' || e.name === 'WEB_JAEGER_URL') {
+            expect(url.hostname, `${w.metadata.name} ${e.name}`).toBe('localhost');
+            if (e.name === 'WEB_OIDC_ISSUER') expect(catalog.ingress.jwt.issuers.map((i) => i.issuer)).toContain(e.value);
+            continue;
+          }
           // The span collector is Istio's tracing addon, outside the shop's manifests.
           if (e.name === 'OTEL_EXPORTER_ZIPKIN_ENDPOINT') {
             expect(`${url.hostname.split('.')[1]}/${url.hostname}`).toBe(catalog.telemetry.collectorHost);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Catalog, catalog } from '../src/catalog.js';
 import { gatewayPaths } from '../src/gateway-paths.js';
+import { authorizationPath } from '../src/mesh-names.js';
 import { unauthorizedRoute } from '../src/token-required.js';
 import { find, ofKind, synthObjects } from './support/shop.js';
 
@@ -56,6 +57,10 @@ describe('gateway identity: the claim-derived x-user-id reaches services, a clie
 
   it('requests to /api/* that carry credentials but no verified principal are denied (403), public GETs aside', () => {
     const policy = find(objects, 'AuthorizationPolicy', 'shop-require-jwt');
+    const publicPaths = gatewayPaths(catalog)
+      .filter((p) => p.auth === 'public')
+      .map((p) => authorizationPath(p.path));
+    expect(publicPaths).toEqual(expect.arrayContaining(['/api/products', '/api/products/{*}', '/', '/assets/{*}']));
     expect(policy.spec).toEqual({
       selector: { matchLabels: catalog.ingress.selector },
       action: 'DENY',
@@ -63,8 +68,8 @@ describe('gateway identity: the claim-derived x-user-id reaches services, a clie
         {
           from: [{ source: { notRequestPrincipals: ['*'] } }],
           to: [
-            { operation: { paths: ['/api/*'], notPaths: ['/api/products', '/api/products/{*}'] } },
-            { operation: { paths: ['/api/products', '/api/products/{*}'], notMethods: ['GET'] } },
+            { operation: { paths: ['/api/*'], notPaths: publicPaths } },
+            { operation: { paths: publicPaths, notMethods: ['GET'] } },
           ],
           when: [{ key: 'request.headers[authorization]', values: ['*'] }],
         },
@@ -99,7 +104,7 @@ describe('gateway identity: the claim-derived x-user-id reaches services, a clie
     });
   });
 
-  it('every forwarding ingress route but the API-key, public and sign-in ones requires a verified sub claim; all but sign-in lie under the protected prefix', () => {
+  it('every forwarding ingress route but the API-key, public and sign-in ones requires a verified sub claim; all but sign-in and public ones lie under the protected prefix', () => {
     const forwarding = ingressRoutes().filter((r) => r.route !== undefined);
     const exposed = gatewayPaths(catalog);
     expect(forwarding.length).toBe(exposed.length);
@@ -129,7 +134,7 @@ describe('gateway identity: the claim-derived x-user-id reaches services, a clie
         } else {
           expect(match.headers, route.name).toEqual({ '@request.auth.claims.sub': { regex: '.+' } });
         }
-        expect(match.uri.regex, route.name).toMatch(/^\^\/api\//);
+        if (!isPublic) expect(match.uri.regex, route.name).toMatch(/^\^\/api\//);
       }
     }
   });

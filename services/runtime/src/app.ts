@@ -14,7 +14,7 @@ import { errorHandler, notFoundHandler, requireJsonBody } from './errors.js';
 import { healthRouter, Lifecycle, type HealthDetail, type ReadinessCheck } from './health.js';
 import { HttpProblem } from './problem.js';
 import { createMetrics, recordRequest, type ServiceMetrics } from './metrics.js';
-import { acceptRequestId, extractContext, installTracePropagation, REQUEST_ID_HEADER } from './trace-context.js';
+import { acceptRequestId, extractContext, installTracePropagation, REQUEST_ID_HEADER, traceResponse } from './trace-context.js';
 
 export interface ServiceAppOptions {
   readonly logger: Logger;
@@ -137,6 +137,8 @@ export function servicePipeline(
     res.setHeader(REQUEST_ID_HEADER, requestId);
     if (lifecycle.isDraining) res.setHeader('connection', 'close');
     const ctx = extractContext(req.headers, requestId);
+    const joined = traceResponse(ctx);
+    if (joined !== undefined) res.setHeader('traceresponse', joined);
     res.once('finish', () => {
       recordRequest(metrics, req, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
       // 'finish' fires outside the request's context; the log line must still carry its trace id.

@@ -75,6 +75,18 @@ export function activeTraceId(): string | undefined {
   return spanContext === undefined ? undefined : spanContext.traceId;
 }
 
+/**
+ * The W3C Trace Context Level 2 `traceresponse` value (version-traceid-spanid-flags) for `ctx`: the
+ * trace the request joined, so a browser can link an action to its trace. Undefined when the
+ * request arrived without a valid trace context (this service starts no traces of its own).
+ */
+export function traceResponse(ctx: Context): string | undefined {
+  const spanContext = trace.getSpanContext(ctx);
+  if (spanContext === undefined || !trace.isSpanContextValid(spanContext)) return undefined;
+  const flags = spanContext.traceFlags.toString(16).padStart(2, '0');
+  return `00-${spanContext.traceId}-${spanContext.spanId}-${flags}`;
+}
+
 export function activeRequestId(): string | undefined {
   const value = context.active().getValue(requestIdKey);
   return typeof value === 'string' ? value : undefined;

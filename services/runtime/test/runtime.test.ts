@@ -227,6 +227,19 @@ describe('trace propagation', () => {
     expect(logged.some((id) => id.includes(' ') || id.length > 128)).toBe(false);
   });
 
+  it('answers with a W3C traceresponse naming the trace the request joined, and none without one', async () => {
+    const { app } = appWith(routes);
+    const traced = await request(app)
+      .get('/no-such-path')
+      .set('x-b3-traceid', '463ac35c9f6413ad48485a3953bb6124')
+      .set('x-b3-spanid', 'a2fb4a1d1a96d312')
+      .set('x-b3-sampled', '1');
+    expect(traced.status).toBe(404);
+    expect(traced.headers.traceresponse).toBe('00-463ac35c9f6413ad48485a3953bb6124-a2fb4a1d1a96d312-01');
+    const untraced = await request(app).get('/outgoing');
+    expect(untraced.headers.traceresponse).toBeUndefined();
+  });
+
   it('validates with zod: parseInput names nested fields', async () => {
     const { parseInput } = await import('@mesh-kit/runtime');
     expect(() => parseInput(z.object({ a: z.object({ b: z.number() }) }), { a: { b: 'x' } })).toThrow(/a\.b/);

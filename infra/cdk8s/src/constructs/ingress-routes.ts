@@ -22,8 +22,9 @@ export interface IngressRoutesProps {
  * route per public service route (`/api/orders/:id` → orders `/orders/:id`), each carrying that
  * route's timeout and retry policy, and scrubbing internal response headers.
  *
- * Auth is per gateway route, from the catalog. Routes with `auth: 'apiKey'`, `'public'` (GET only) or
- * `'signIn'` (the identity provider's GETs and POSTs, outside the protected prefix) come first and
+ * Auth is per gateway route, from the catalog. Routes with `auth: 'apiKey'`, `'public'` (GET only; with
+ * `'signIn'` the only ones that may lie outside the protected prefix: web's pages) or `'signIn'` (the
+ * identity provider's GETs and POSTs) come first and
  * require no claim: the CUSTOM policy (GatewayApiKeys) guards API-key routes before
  * the router runs, and the key header is removed here, in the router, after the check has read it,
  * so no service ever sees a key; a public route matches with or without a token. Every JWT route
@@ -60,7 +61,7 @@ export class IngressRoutes extends Construct {
         const auth = gatewayAuthOf(g);
         for (const r of spec.routes.filter((route) => isUnder(route.path, g.rewrite))) {
           const publicPath = g.prefix + r.path.slice(g.rewrite.length);
-          if (auth !== 'signIn' && !publicPath.startsWith(protectedPrefix)) {
+          if (auth !== 'signIn' && auth !== 'public' && !publicPath.startsWith(protectedPrefix)) {
             throw new Error(
               `${spec.name}: gateway path '${publicPath}' is outside the protected prefix '${protectedPrefix}'`,
             );
@@ -80,7 +81,11 @@ export class IngressRoutes extends Construct {
                   ...(auth === 'jwt' ? { headers: { ...verified } } : {}),
                 },
               ],
-              rewrite: { uriRegexRewrite: { match: pathRegex(g.prefix).replace(/\$$/, ''), rewrite: g.rewrite } },
+              ...(g.prefix === g.rewrite
+                ? {}
+                : {
+                    rewrite: { uriRegexRewrite: { match: pathRegex(g.prefix).replace(/\$$/, ''), rewrite: g.rewrite } },
+                  }),
               ...routePolicy(r),
               headers: {
                 ...(auth === 'apiKey' ? { request: { remove: [catalog.ingress.apiKeys.keyHeader] } } : {}),

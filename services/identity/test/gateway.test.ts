@@ -17,7 +17,7 @@ import { createLocalJWKSet, decodeJwt, jwtVerify, SignJWT, type JSONWebKeySet } 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '@mesh-kit/runtime';
 import { generateSigningKeys, type SigningKeys } from '../../../scripts/secrets.js';
-import { Browser, pkce } from '../../../services/identity/test/browser.js';
+import { Browser, pkce } from './browser.js';
 import {
   exchange,
   signUp,
@@ -26,10 +26,10 @@ import {
 } from '../../../services/identity/test/provider-harness.js';
 import { createTestDatabase, type TestDatabase } from '../../../test-support/databases.js';
 import { silentLogger } from '../../../test-support/silent-logger.js';
-import { catalog } from '../src/catalog.js';
-import { addShopCharts } from '../src/charts/shop-app.js';
-import { gatewayModel, type GatewayModel } from './support/gateway-model.js';
-import { fixtureJwksByIssuer, type KubeObject } from './support/shop.js';
+import { catalog } from '../../../infra/cdk8s/src/catalog.js';
+import { addShopCharts } from '../../../infra/cdk8s/src/charts/shop-app.js';
+import { gatewayModel, type GatewayModel } from '../../../infra/cdk8s/test/support/gateway-model.js';
+import { fixtureJwksByIssuer, type KubeObject } from '../../../infra/cdk8s/test/support/shop.js';
 
 const identityIssuer = catalog.ingress.jwt.issuers.find((i) => i.service === 'identity')!;
 const migrations = fileURLToPath(new URL('../../../services/identity/migrations', import.meta.url));
