@@ -167,7 +167,8 @@ describe('cross-references', () => {
           // web hands these to the browser: the provider through the gateway's port-forward, Jaeger through `make jaeger`.
           if (e.name === 'WEB_OIDC_ISSUER' || e.name === 'WEB_JAEGER_URL') {
             expect(url.hostname, `${w.metadata.name} ${e.name}`).toBe('localhost');
-            if (e.name === 'WEB_OIDC_ISSUER') expect(catalog.ingress.jwt.issuers.map((i) => i.issuer)).toContain(e.value);
+            if (e.name === 'WEB_OIDC_ISSUER')
+              expect(catalog.ingress.jwt.issuers.map((i) => i.issuer)).toContain(e.value);
             continue;
           }
           // The span collector is Istio's tracing addon, outside the shop's manifests.

@@ -14,7 +14,13 @@ import { errorHandler, notFoundHandler, requireJsonBody } from './errors.js';
 import { healthRouter, Lifecycle, type HealthDetail, type ReadinessCheck } from './health.js';
 import { HttpProblem } from './problem.js';
 import { createMetrics, recordRequest, type ServiceMetrics } from './metrics.js';
-import { acceptRequestId, extractContext, installTracePropagation, REQUEST_ID_HEADER, traceResponse } from './trace-context.js';
+import {
+  acceptRequestId,
+  extractContext,
+  installTracePropagation,
+  REQUEST_ID_HEADER,
+  traceResponse,
+} from './trace-context.js';
 
 export interface ServiceAppOptions {
   readonly logger: Logger;
