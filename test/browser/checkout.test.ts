@@ -48,7 +48,7 @@ describe('browser: shopping', { timeout: 120_000 }, () => {
     const orderLink = page.getByRole('link', { name: /^[0-9a-f-]{36}$/ });
     const orderId = await orderLink.innerText();
     await orderLink.click();
-    await page.getByText(`Order ${orderId}`).waitFor();
+    await page.getByText(new RegExp(`^Order ${orderId}`)).waitFor();
     await expectAccessible(page);
 
     await page.goto('/notifications');
