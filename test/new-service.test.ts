@@ -227,6 +227,8 @@ describe('npm run new-service in a copy of the repository', () => {
       `charts/mesh-kit/templates/30-${NAME}.k8s.yaml`,
       'charts/mesh-kit/templates/30-users.k8s.yaml',
       'charts/mesh-kit/templates/40-ingress.k8s.yaml',
+      // Each service's own image tag is a value of the chart (image.tags.<service>).
+      'charts/mesh-kit/values.schema.json',
       'infra/cdk8s/src/catalog.ts',
       'package-lock.json',
       'tsconfig.json',
