@@ -4,6 +4,7 @@ import { request, Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { catalog } from '../infra/cdk8s/src/catalog.js';
+import { createTestDatabase } from '../test-support/databases.js';
 import { reservePortOffset } from '../test-support/port-offset.js';
 
 const entry = fileURLToPath(new URL('../services/payments/dist/server.js', import.meta.url));
@@ -44,10 +45,14 @@ describe('graceful shutdown', () => {
   it('finishes every in-flight request after SIGTERM under load, then exits 0', async () => {
     const ports = await reservePortOffset();
     onTestFinished(() => ports.release());
+    // payments keeps its authorizations in its own database (it migrates it at start).
+    const database = await createTestDatabase('payments');
+    onTestFinished(() => database.drop());
     const port = ports.offset + catalog.services.find((s) => s.name === 'payments')!.port;
     const child = spawn(process.execPath, [entry], {
       env: {
         ...process.env,
+        DATABASE_URL: database.url,
         PORT: String(port),
         HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
