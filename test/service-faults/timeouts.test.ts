@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { generateSigningKeys } from '../../scripts/secrets.js';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { apiKeyCheckSettings, catalog } from '../../infra/cdk8s/src/catalog.js';
@@ -20,6 +21,10 @@ async function configOf(service: string, env: Record<string, string>): Promise<R
     PRODUCTS_URL: 'http://products',
     PAYMENTS_URL: 'http://payments',
     EXT_AUTHZ_SETTINGS: apiKeyCheckSettings(catalog),
+    // The identity provider's issuer and key (from its catalog issuer and its Secret on a cluster).
+    IDENTITY_ISSUER: 'http://localhost:8080/auth',
+    IDENTITY_AUDIENCE: 'shop',
+    IDENTITY_SIGNING_KEY: generateSigningKeys().privatePem,
     ...env,
   }) as Record<string, unknown>;
 }

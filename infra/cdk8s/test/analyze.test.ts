@@ -229,8 +229,9 @@ describe('npm run analyze', () => {
       // The autoscaler's minimum is what the budget holds.
       service(c, 'notifications').autoscaling = { minReplicas: 8, maxReplicas: 8, cpuTargetPercent: 70 };
     });
+    const { cpuMilli, memoryMi } = catalog.requestBudget;
     expect(findings.join('\n')).toMatch(
-      /namespace shop: requests \d+m CPU \/ \d+Mi exceed the budget of 1120m \/ 1976Mi/,
+      new RegExp(`namespace shop: requests \\d+m CPU / \\d+Mi exceed the budget of ${cpuMilli}m / ${memoryMi}Mi`),
     );
   });
 
