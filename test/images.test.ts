@@ -169,7 +169,7 @@ describe.skipIf(!dockerRuns)('every service image, built through make and run as
           database = await createTestDatabase(`image_${spec.name}`);
           databases.push(database);
           value = database.url;
-        } else if (name === 'JWT_SIGNING_KEY') value = signingKey;
+        } else if (name === 'JWT_SIGNING_KEY' || name === 'IDENTITY_SIGNING_KEY') value = signingKey;
         else if (name === 'NATS_URL') value = natsUrl;
         else if (name === 'GATEWAY_URL') value = gatewayUrl;
         else if (name === 'PORT') value = String(portOf(spec.name));

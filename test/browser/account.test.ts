@@ -26,6 +26,12 @@ interface WebStorage {
 
 /** Rewrites the tokens oidc-client-ts keeps in sessionStorage (`oidc.user:<issuer>:<client>`). */
 async function editStoredUser(page: Page, change: { expired?: boolean; refreshToken?: string }): Promise<void> {
+  // A refresh may be replacing the stored user right now (a busy machine makes that window wider).
+  await page.waitForFunction(() =>
+    Object.keys((globalThis as unknown as { sessionStorage: WebStorage }).sessionStorage).some((k) =>
+      k.startsWith('oidc.user:'),
+    ),
+  );
   await page.evaluate((c) => {
     // Runs in the page; the tests' own types have no DOM.
     const sessionStorage = (globalThis as unknown as { sessionStorage: WebStorage }).sessionStorage;
