@@ -36,12 +36,23 @@ describe('browser: the catalogue, signed out', { timeout: 120_000 }, () => {
     const first = await page.locator('.products li a').allInnerTexts();
     await page.getByRole('link', { name: 'Next page' }).click();
     await page.getByText('Page 2').waitFor();
+    // The page number shows before the next page's items have arrived: wait for them.
+    const items = page.locator('.products li a');
+    await expect
+      .poll(
+        async () => {
+          const names = await items.allInnerTexts();
+          return names.length > 0 && names.every((name) => !first.includes(name));
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(true);
     const second = await page.locator('.products li a').allInnerTexts();
     expect(second.length).toBeGreaterThan(0);
     expect(second.filter((name) => first.includes(name))).toEqual([]);
     await page.getByRole('link', { name: 'First page' }).click();
     await page.getByText('Page 1').waitFor();
-    expect(await page.locator('.products li a').allInnerTexts()).toEqual(first);
+    await expect.poll(() => page.locator('.products li a').allInnerTexts(), { timeout: 10_000 }).toEqual(first);
 
     await page.getByRole('link', { name: first[0]! }).click();
     await page.getByRole('heading', { name: first[0]! }).waitFor();
