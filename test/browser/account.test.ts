@@ -89,7 +89,11 @@ describe('browser: accounts', { timeout: 120_000 }, () => {
     await page.getByRole('button', { name: 'Sign in again' }).click();
     // The provider's session is still open: it sends the browser straight back, or asks once more.
     // Wait for whichever comes (checking at once raced the provider's page on a busy machine).
-    await Promise.race([page.getByLabel('Password').waitFor(), page.getByText('No orders yet.').waitFor()]);
+    const settle = (p: Promise<void>): Promise<void> => p.catch(() => undefined);
+    await Promise.race([
+      settle(page.getByLabel('Password').waitFor()),
+      settle(page.getByText('No orders yet.').waitFor()),
+    ]);
     if (await page.getByLabel('Password').isVisible()) {
       await page.getByLabel('Email').fill(person.email);
       await page.getByLabel('Password').fill(person.password);
