@@ -12,6 +12,8 @@ interface SignInState {
  */
 export class Auth {
   readonly manager: UserManager;
+  /** The refresh under way: a page's calls share it (the provider rotates refresh tokens, and revokes the grant when one is used twice). */
+  private refreshing: Promise<User | null> | undefined;
 
   constructor(site: Site) {
     const origin = window.location.origin;
@@ -39,7 +41,14 @@ export class Auth {
   }
 
   /** Trades the refresh token for new tokens; null (and signed out here) when the provider refuses. */
-  async refresh(): Promise<User | null> {
+  refresh(): Promise<User | null> {
+    this.refreshing ??= this.refreshOnce().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async refreshOnce(): Promise<User | null> {
     const user = await this.manager.getUser();
     if (user?.refresh_token === undefined) {
       if (user !== null) await this.manager.removeUser();
