@@ -83,7 +83,8 @@ describe('browser: accounts', { timeout: 120_000 }, () => {
     // when one is used twice (seen on a busy machine as a signed-out person after a reload).
     const refreshes: string[] = [];
     page.on('request', (request) => {
-      if (request.method() === 'POST' && new URL(request.url()).pathname.endsWith('/token')) refreshes.push(request.url());
+      if (request.method() === 'POST' && new URL(request.url()).pathname.endsWith('/token'))
+        refreshes.push(request.url());
     });
     await editStoredUser(page, { expired: true });
     await page.reload();
