@@ -74,8 +74,9 @@ try {
       `stack: NATS does not answer at ${host}: the services that need it wait (not ready) until it does; start nats-server -js, or set NATS_URL\n`,
     );
   }
-  process.once('SIGINT', () => void shutdown('SIGINT', 0));
-  process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
+  // A closed terminal (SIGHUP) or a reader that went away (stdout a broken pipe) must still stop the services.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => void shutdown(signal, 0));
   running = plan.map((service) => startService(service, logDir));
   for (const r of running) {
     void r.exited.then((code) => {

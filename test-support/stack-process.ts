@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,14 +28,37 @@ export interface StackProcess {
   stop(): Promise<{ code: number | null; stderr: string }>;
 }
 
+export interface StackOptions {
+  /**
+   * Start it the way a person does, through npm (`npm run stack`'s command after its build step, run
+   * by `npm exec -c`, which runs it and forwards signals as `npm run` does); `stop()` then sends
+   * SIGINT to npm, as Ctrl-C or an IDE's stop button does.
+   * @default false: node runs scripts/stack.ts directly and `stop()` sends SIGTERM
+   */
+  readonly viaNpm?: boolean;
+}
+
+/** npm run stack's command without its build step (the tests run after `npm run build`). */
+export function stackCommandAfterBuild(): string {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const [build, ...rest] = pkg.scripts.stack!.split(' && ');
+  if (build !== 'npm run build' || rest.length === 0)
+    throw new Error(`npm run stack no longer starts with its build: ${pkg.scripts.stack}`);
+  return rest.join(' && ');
+}
+
 /** Runs `scripts/stack.ts` exactly as `npm run stack` does, on its own ports and databases. */
-export async function startStack(env: Record<string, string> = {}): Promise<StackProcess> {
+export async function startStack(env: Record<string, string> = {}, options: StackOptions = {}): Promise<StackProcess> {
   const { postgresAdminUrl, natsUrl } = inject('backing');
   const logDir = mkdtempSync(join(tmpdir(), 'mesh-kit-stack-'));
   const databasePrefix = `e2e_${randomBytes(3).toString('hex')}_`;
   const ports = await reservePortOffset();
   const portOffset = ports.offset;
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/stack.ts')], {
+  const [command, args] =
+    options.viaNpm === true
+      ? ['npm', ['exec', '--yes=false', '-c', stackCommandAfterBuild()]]
+      : [process.execPath, ['--import', 'tsx', join(root, 'scripts/stack.ts')]];
+  const child = spawn(command, args, {
     cwd: root,
     env: {
       ...process.env,
@@ -85,7 +108,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       return readJsonLog(join(logDir, `${service}.log`));
     },
     async stop() {
-      child.kill('SIGTERM');
+      child.kill(options.viaNpm === true ? 'SIGINT' : 'SIGTERM');
       const code = await exited;
       ports.release();
       await dropDatabases(postgresAdminUrl, await databasesWithPrefix(postgresAdminUrl, databasePrefix));
