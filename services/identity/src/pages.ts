@@ -52,31 +52,41 @@ const credentials = (
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="${passwordAutocomplete}" required>`;
 
-export function signInPage(options: FormPageOptions, base: string): string {
-  const uid = encodeURIComponent(options.uid);
+/** The two forms: where each posts, what the password field fills in, and where the other one is. */
+const FORMS = {
+  'sign-in': {
+    title: 'Sign in',
+    action: 'sign-in',
+    autocomplete: 'current-password',
+    button: 'Sign in',
+    other: (link: string) => `<p>No account yet? <a href="${link}/sign-up">Sign up</a></p>`,
+  },
+  'sign-up': {
+    title: 'Sign up',
+    action: 'sign-up',
+    autocomplete: 'new-password',
+    button: 'Create account',
+    other: (link: string) => `<p>Have an account? <a href="${link}">Sign in</a></p>`,
+  },
+} as const;
+
+function formPage(kind: keyof typeof FORMS, options: FormPageOptions, base: string): string {
+  const form = FORMS[kind];
+  const link = `${base}/interaction/${encodeURIComponent(options.uid)}`;
   return page(
-    'Sign in',
-    `${errorLine(options.error)}<form method="post" action="${base}/interaction/${uid}/sign-in">
+    form.title,
+    `${errorLine(options.error)}<form method="post" action="${link}/${form.action}">
 <input type="hidden" name="csrf" value="${escapeHtml(options.csrf)}">
-${credentials(options.email, 'current-password')}
-<button type="submit">Sign in</button>
+${credentials(options.email, form.autocomplete)}
+<button type="submit">${form.button}</button>
 </form>
-<p>No account yet? <a href="${base}/interaction/${uid}/sign-up">Sign up</a></p>`,
+${form.other(link)}`,
   );
 }
 
-export function signUpPage(options: FormPageOptions, base: string): string {
-  const uid = encodeURIComponent(options.uid);
-  return page(
-    'Sign up',
-    `${errorLine(options.error)}<form method="post" action="${base}/interaction/${uid}/sign-up">
-<input type="hidden" name="csrf" value="${escapeHtml(options.csrf)}">
-${credentials(options.email, 'new-password')}
-<button type="submit">Create account</button>
-</form>
-<p>Have an account? <a href="${base}/interaction/${uid}">Sign in</a></p>`,
-  );
-}
+export const signInPage = (options: FormPageOptions, base: string): string => formPage('sign-in', options, base);
+
+export const signUpPage = (options: FormPageOptions, base: string): string => formPage('sign-up', options, base);
 
 /** oidc-provider's sign-out confirmation: `form` is its own form (with its xsrf field), submitted by these buttons. */
 export function signOutPage(form: string): string {
