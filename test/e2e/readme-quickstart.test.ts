@@ -21,15 +21,15 @@ let stack: StackProcess;
 /** The sh block that follows the HTML comment `<!-- marker: … -->` in a Markdown file. */
 function block(file: string, marker: string): string {
   const text = readFileSync(`${root}${file}`, 'utf8');
-  const at = text.indexOf(`<!-- ${marker}:`);
-  if (at < 0) throw new Error(`${file} has no <!-- ${marker}: --> block`);
+  const at = text.indexOf(`<!-- ${marker}`);
+  if (at < 0) throw new Error(`${file} has no <!-- ${marker} --> block`);
   const match = /```sh\n([\s\S]*?)```/.exec(text.slice(at));
   if (match === null) throw new Error(`${file}: no sh block after <!-- ${marker}: -->`);
   return match[1]!;
 }
 
 /** Runs a snippet with bash, its `localhost:<port>` moved to this stack's ports. */
-function run(snippet: string): string[] {
+function run(snippet: string, env: Record<string, string> = {}): string[] {
   const gatewayPort = new URL(stack.urls.gateway!).port;
   const script = snippet.replace(/localhost:(\d+)/g, (_, port: string) =>
     port === '8080' ? `127.0.0.1:${gatewayPort}` : `127.0.0.1:${Number(port) + stack.portOffset}`,
@@ -37,7 +37,7 @@ function run(snippet: string): string[] {
   const result = spawnSync('bash', ['-euo', 'pipefail', '-c', script], {
     cwd: root,
     encoding: 'utf8',
-    env: { ...process.env, SECRETS_DIR: stack.secretsDir },
+    env: { ...process.env, SECRETS_DIR: stack.secretsDir, ...env },
     timeout: 120_000,
   });
   expect(result.status, result.stderr).toBe(0);
@@ -69,11 +69,22 @@ describe('the README quickstart against npm run stack', () => {
   });
 
   it("runs the operations guide's direct calls as written", () => {
-    const [user, order, overview] = run(block('docs/operations.md', 'stack-direct'));
+    const [user, order, overview] = run(block('docs/operations.md', 'generated:stack-direct'));
     expect(JSON.parse(user!)).toMatchObject({ id: 'ada', name: 'Ada' });
     expect(JSON.parse(order!)).toMatchObject({ userId: 'ada', status: 'confirmed' });
     expect(JSON.parse(overview!)).toMatchObject({ user: { id: 'ada' } });
   });
+  it.each(['docs/operations.md', 'docs/security.md'])(
+    "runs %s's API-key commands as written: create, use, revoke, refused",
+    (file) => {
+      const database = `${stack.databasePrefix}${catalog.services.find((s) => s.name === 'apikeys')!.database!}`;
+      const url = withDatabase(inject('backing').postgresAdminUrl, database);
+      const [stats, revoked, refused] = run(block(file, 'stack-apikey'), { APIKEYS_DATABASE_URL: url });
+      expect(JSON.parse(stats!)).toMatchObject({ orders: expect.any(Number) });
+      expect(revoked).toMatch(/back-office/);
+      expect(refused).toBe('401');
+    },
+  );
 });
 
 describe("the local gateway applies the cluster gateway's rules", () => {
