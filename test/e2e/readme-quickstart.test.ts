@@ -4,7 +4,8 @@
  * and straight at the services. Then the gateway's other rules as a client meets them: the API-key
  * route, the 401 for a missing token, the anonymous rate limit, the client-identity strip.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -16,6 +17,7 @@ import { inject } from 'vitest';
 import { withDatabase } from '../../scripts/stack/plan.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+const execFileAsync = promisify(execFile);
 let stack: StackProcess;
 
 /** The sh block that follows the HTML comment `<!-- marker: … -->` in a Markdown file. */
@@ -90,14 +92,15 @@ describe('the README quickstart against npm run stack', () => {
 describe("the local gateway applies the cluster gateway's rules", () => {
   const gateway = (path: string, headers: Record<string, string> = {}) =>
     fetch(`${stack.urls.gateway}${path}`, { headers });
-  const token = (sub: string): string => {
-    const result = spawnSync('make', ['-s', 'token', `SUB=${sub}`], {
+  // Asynchronous, unlike run(): a blocked event loop would miss the gateway closing an idle
+  // kept-alive connection, and the next fetch would reuse the closed socket.
+  const token = async (sub: string): Promise<string> => {
+    const { stdout } = await execFileAsync('make', ['-s', 'token', `SUB=${sub}`], {
       cwd: root,
       encoding: 'utf8',
       env: { ...process.env, SECRETS_DIR: stack.secretsDir },
     });
-    expect(result.status, result.stderr).toBe(0);
-    return result.stdout.trim();
+    return stdout.trim();
   };
 
   it('the API-key route takes a key with its scope and refuses a user token beside it', async () => {
@@ -110,7 +113,7 @@ describe("the local gateway applies the cluster gateway's rules", () => {
     ]);
     await client.end();
     expect((await gateway('/api/stats', { 'x-api-key': key })).status).toBe(200);
-    const both = await gateway('/api/stats', { 'x-api-key': key, authorization: `Bearer ${token('reader')}` });
+    const both = await gateway('/api/stats', { 'x-api-key': key, authorization: `Bearer ${await token('reader')}` });
     expect(both.status).toBe(403);
     expect(both.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     const none = await gateway('/api/stats');
@@ -119,7 +122,10 @@ describe("the local gateway applies the cluster gateway's rules", () => {
   });
 
   it('a client-sent x-user-id never reaches a service: the token decides who the caller is', async () => {
-    const res = await gateway('/api/overview', { authorization: `Bearer ${token('mallory')}`, 'x-user-id': 'ada' });
+    const res = await gateway('/api/overview', {
+      authorization: `Bearer ${await token('mallory')}`,
+      'x-user-id': 'ada',
+    });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { user: unknown }).user).toBeNull();
   });
