@@ -126,9 +126,11 @@ describe.skipIf(natsServerBinary === undefined)('events over the shop processes'
       const good = [await client.placeOrder(userId), await client.placeOrder(userId)];
       const mine = await eventually(
         async () =>
-          (await client.call('notifications', 'GET', '/notifications', { 'x-user-id': userId })).body as {
-            orderId: string;
-          }[],
+          (
+            (await client.call('notifications', 'GET', '/notifications', { 'x-user-id': userId })).body as {
+              items: { orderId: string }[];
+            }
+          ).items,
         (list) => list.length === 2,
       );
       expect(new Set(mine.map((n) => n.orderId))).toEqual(new Set(good));
