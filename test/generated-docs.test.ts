@@ -63,7 +63,7 @@ describe('npm run generate', () => {
     const changed = structuredClone(catalog) as Mutable<Catalog>;
     const service = (name: string) => changed.services.find((s) => s.name === name)!;
     service('users').port = 3901;
-    service('orders').routes.find((r) => r.method === 'POST')!.timeoutMs = 7_600;
+    service('users').routes.find((r) => r.method === 'GET')!.timeoutMs = 950;
     const storefront = service('storefront');
     storefront.calls.push({ service: 'products', methods: ['GET'], paths: ['/products/:sku'] });
     storefront.routes[0]!.calls = [
@@ -81,10 +81,13 @@ describe('npm run generate', () => {
       expect(diff('docs/operations.md')).toContainEqual(expect.stringContaining('localhost:3901/users'));
     });
 
-    it("shows a route's new timeout in the route table and the analyze excerpt", () => {
+    it("shows a route's new timeout in the route table and in the analyze excerpt of each route that waits for it", () => {
       const lines = diff('docs/architecture.md');
-      expect(lines).toContainEqual(expect.stringMatching(/^\| orders \| POST `\/orders` \| yes \| 7\.6 s \|/));
-      expect(lines.some((l) => l.startsWith('POST orders /orders: one try'))).toBe(false); // the try, not the timeout
+      expect(lines).toContainEqual(expect.stringMatching(/^\| users \| GET `\/users\/:id` \| yes \| 950 ms \|/));
+      expect(lines).toContainEqual(expect.stringMatching(/^ {2}POST orders \/orders: .*GET users \/users\/:id 950ms/));
+      expect(lines).toContainEqual(
+        expect.stringMatching(/^ {2}GET storefront \/overview: .*GET users \/users\/:id 950ms/),
+      );
     });
 
     it('shows a new call in the shop table, the route table, the analyze excerpt, the diagram and the access table', () => {
