@@ -1,9 +1,9 @@
 /**
  * `npm run generate`: renders everything generated, in one go — the Helm chart (`npm run chart`),
- * the Istio CRD types (`npm run import -w @mesh-kit/infra`), then in memory (scripts/generated/
- * registry.ts) the README's diagram and access table, the bench tables, the Grafana dashboard and
- * every `<!-- generated:<name> -->` block in README.md and docs/ (tables and excerpts that restate
- * the catalog, `npm run analyze` or the Makefile). `--check` writes nothing and exits 1 naming
+ * then in memory (scripts/generated/registry.ts) the README's diagram and access table, the bench
+ * tables, the Grafana dashboard and every `<!-- generated:<name> -->` block in README.md and docs/
+ * (tables and excerpts that restate the catalog, `npm run analyze` or the Makefile), then the Istio
+ * CRD types (`npm run import -w @mesh-kit/infra`). `--check` writes nothing and exits 1 naming
  * each file that differs. `--skip-crd-types` leaves the CRD types alone: they follow the pinned
  * Istio release, not the catalog, and their import reads Istio's CRDs (from the network when no
  * local copy is there), so `npm run new-service` skips them.
