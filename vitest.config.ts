@@ -15,7 +15,7 @@ export const UNIT_TESTS = [
   'services/storefront/test/**/*.test.ts',
   'services/web/test/**/*.test.ts',
   'services/runtime/test/{runtime,logger-redaction,span-export,shutdown}.test.ts',
-  'test/{house,test-tiers,access-table,bench-attribution,bench-table,catalog-values,diagram,docs,grafana-config,istio-overlay,kiali-config,models-table,pins,resilience,shop-dashboard,traffic,typecheck-coverage,workflows}.test.ts',
+  'test/{house,test-tiers,access-table,generated-docs,bench-attribution,bench-table,catalog-values,diagram,docs,grafana-config,istio-overlay,kiali-config,models-table,pins,resilience,shop-dashboard,traffic,typecheck-coverage,workflows}.test.ts',
 ];
 const ALL_TESTS = ['services/*/test/**/*.test.ts', 'infra/*/test/**/*.test.ts', 'test/**/*.test.ts'];
 

@@ -4,7 +4,8 @@
  * with config, server and a router, plus an app, or a consumer service definition and its handler;
  * a test; a store and migration when it owns a database), adds it to the root tsconfig's
  * references and to package-lock.json (npm install), appends its entry to the catalog, and
- * regenerates the Helm chart and the diagram. What is left is editing that catalog entry and the
+ * regenerates what derives from it (`npm run generate`: the chart, the dashboard, the diagram and the
+ * docs' tables). What is left is editing that catalog entry and the
  * code (docs/adding-a-service.md).
  */
 import { execFileSync } from 'node:child_process';
@@ -87,14 +88,13 @@ async function main(): Promise<void> {
   }
   // package-lock.json learns the workspace, and node_modules links it; nothing new is downloaded.
   run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], ROOT);
-  run('npm', ['run', '--silent', 'chart'], ROOT);
-  run('npm', ['run', '--silent', 'diagram'], ROOT);
+  run('npm', ['run', '--silent', 'generate', '--', '--skip-crd-types'], ROOT);
   console.log(
     [
       '',
-      `new-service: ${options.name} is in the catalog (${CATALOG}), the chart and the diagram.`,
+      `new-service: ${options.name} is in the catalog (${CATALOG}) and everything generated from it.`,
       'Next: edit its catalog entry (routes, timeouts, calls, gateway, resources) and its code, then',
-      '  npm run chart && npm run diagram   (after each catalog change)',
+      '  npm run generate   (after each catalog change)',
       `  npx tsc -b && npx vitest run services/${options.name}`,
       "  npm run analyze   (fails when the new pod's requests exceed the catalog's requestBudget: raise it on purpose)",
       'See docs/adding-a-service.md.',

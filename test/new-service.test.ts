@@ -211,7 +211,7 @@ describe('npm run new-service in a copy of the repository', () => {
   }, 300_000);
   afterAll(() => copy?.remove());
 
-  it('adds the workspace, registers it and regenerates the chart and the diagram', () => {
+  it('adds the workspace, registers it and regenerates the chart, the dashboard, the diagram and the docs', () => {
     expect(scaffolded.status, scaffolded.output).toBe(0);
     const status = copy.run('git', ['status', '--porcelain', '--untracked-files=all']).output;
     const changed = status
@@ -229,7 +229,11 @@ describe('npm run new-service in a copy of the repository', () => {
       'charts/mesh-kit/templates/40-ingress.k8s.yaml',
       // Each service's own image tag is a value of the chart (image.tags.<service>).
       'charts/mesh-kit/values.schema.json',
+      // The shop, readiness, route, circuit-breaker and autoscaling tables and the analyze excerpt.
+      'docs/architecture.md',
+      'docs/try-the-mesh.md',
       'infra/cdk8s/src/catalog.ts',
+      'mesh/grafana/shop.json',
       'package-lock.json',
       'tsconfig.json',
     ]);
@@ -260,6 +264,7 @@ describe('npm run new-service in a copy of the repository', () => {
         'infra/cdk8s/test/cross-references.test.ts',
         'test/chart.test.ts',
         'test/diagram.test.ts',
+        'test/generated-docs.test.ts',
         'test/typecheck-coverage.test.ts',
         // helm's own checks of the chart need the helm binary; the drift test is what a new service can break.
         '--testNamePattern',

@@ -4,7 +4,8 @@
  * and straight at the services. Then the gateway's other rules as a client meets them: the API-key
  * route, the 401 for a missing token, the anonymous rate limit, the client-identity strip.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -16,20 +17,21 @@ import { inject } from 'vitest';
 import { withDatabase } from '../../scripts/stack/plan.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
+const execFileAsync = promisify(execFile);
 let stack: StackProcess;
 
 /** The sh block that follows the HTML comment `<!-- marker: … -->` in a Markdown file. */
 function block(file: string, marker: string): string {
   const text = readFileSync(`${root}${file}`, 'utf8');
-  const at = text.indexOf(`<!-- ${marker}:`);
-  if (at < 0) throw new Error(`${file} has no <!-- ${marker}: --> block`);
+  const at = text.indexOf(`<!-- ${marker}`);
+  if (at < 0) throw new Error(`${file} has no <!-- ${marker} --> block`);
   const match = /```sh\n([\s\S]*?)```/.exec(text.slice(at));
   if (match === null) throw new Error(`${file}: no sh block after <!-- ${marker}: -->`);
   return match[1]!;
 }
 
 /** Runs a snippet with bash, its `localhost:<port>` moved to this stack's ports. */
-function run(snippet: string): string[] {
+function run(snippet: string, env: Record<string, string> = {}): string[] {
   const gatewayPort = new URL(stack.urls.gateway!).port;
   const script = snippet.replace(/localhost:(\d+)/g, (_, port: string) =>
     port === '8080' ? `127.0.0.1:${gatewayPort}` : `127.0.0.1:${Number(port) + stack.portOffset}`,
@@ -37,7 +39,7 @@ function run(snippet: string): string[] {
   const result = spawnSync('bash', ['-euo', 'pipefail', '-c', script], {
     cwd: root,
     encoding: 'utf8',
-    env: { ...process.env, SECRETS_DIR: stack.secretsDir },
+    env: { ...process.env, SECRETS_DIR: stack.secretsDir, ...env },
     timeout: 120_000,
   });
   expect(result.status, result.stderr).toBe(0);
@@ -69,24 +71,36 @@ describe('the README quickstart against npm run stack', () => {
   });
 
   it("runs the operations guide's direct calls as written", () => {
-    const [user, order, overview] = run(block('docs/operations.md', 'stack-direct'));
+    const [user, order, overview] = run(block('docs/operations.md', 'generated:stack-direct'));
     expect(JSON.parse(user!)).toMatchObject({ id: 'ada', name: 'Ada' });
     expect(JSON.parse(order!)).toMatchObject({ userId: 'ada', status: 'confirmed' });
     expect(JSON.parse(overview!)).toMatchObject({ user: { id: 'ada' } });
   });
+  it.each(['docs/operations.md', 'docs/security.md'])(
+    "runs %s's API-key commands as written: create, use, revoke, refused",
+    (file) => {
+      const database = `${stack.databasePrefix}${catalog.services.find((s) => s.name === 'apikeys')!.database!}`;
+      const url = withDatabase(inject('backing').postgresAdminUrl, database);
+      const [stats, revoked, refused] = run(block(file, 'stack-apikey'), { APIKEYS_DATABASE_URL: url });
+      expect(JSON.parse(stats!)).toMatchObject({ orders: expect.any(Number) });
+      expect(revoked).toMatch(/back-office/);
+      expect(refused).toBe('401');
+    },
+  );
 });
 
 describe("the local gateway applies the cluster gateway's rules", () => {
   const gateway = (path: string, headers: Record<string, string> = {}) =>
     fetch(`${stack.urls.gateway}${path}`, { headers });
-  const token = (sub: string): string => {
-    const result = spawnSync('make', ['-s', 'token', `SUB=${sub}`], {
+  // Asynchronous, unlike run(): a blocked event loop would miss the gateway closing an idle
+  // kept-alive connection, and the next fetch would reuse the closed socket.
+  const token = async (sub: string): Promise<string> => {
+    const { stdout } = await execFileAsync('make', ['-s', 'token', `SUB=${sub}`], {
       cwd: root,
       encoding: 'utf8',
       env: { ...process.env, SECRETS_DIR: stack.secretsDir },
     });
-    expect(result.status, result.stderr).toBe(0);
-    return result.stdout.trim();
+    return stdout.trim();
   };
 
   it('the API-key route takes a key with its scope and refuses a user token beside it', async () => {
@@ -99,7 +113,7 @@ describe("the local gateway applies the cluster gateway's rules", () => {
     ]);
     await client.end();
     expect((await gateway('/api/stats', { 'x-api-key': key })).status).toBe(200);
-    const both = await gateway('/api/stats', { 'x-api-key': key, authorization: `Bearer ${token('reader')}` });
+    const both = await gateway('/api/stats', { 'x-api-key': key, authorization: `Bearer ${await token('reader')}` });
     expect(both.status).toBe(403);
     expect(both.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     const none = await gateway('/api/stats');
@@ -108,7 +122,10 @@ describe("the local gateway applies the cluster gateway's rules", () => {
   });
 
   it('a client-sent x-user-id never reaches a service: the token decides who the caller is', async () => {
-    const res = await gateway('/api/overview', { authorization: `Bearer ${token('mallory')}`, 'x-user-id': 'ada' });
+    const res = await gateway('/api/overview', {
+      authorization: `Bearer ${await token('mallory')}`,
+      'x-user-id': 'ada',
+    });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { user: unknown }).user).toBeNull();
   });

@@ -70,7 +70,7 @@ describe.skipIf(natsServerBinary === undefined)('events over the shop processes'
     const stats = await client.call('analytics', 'GET', '/stats', { 'x-user-id': users[0]! });
     expect(stats.body).toMatchObject({ orders: ORDERS, revenueCents: ORDERS * 900, user: { orders: ORDERS / 10 } });
     const mine = await client.call('notifications', 'GET', '/notifications?limit=100', { 'x-user-id': users[0]! });
-    expect(mine.body).toHaveLength(ORDERS / 10);
+    expect(mine.body.items).toHaveLength(ORDERS / 10);
 
     // The consumer's log lines carry the publisher's trace id and request id.
     const [someOrder, someTrace] = [...traces.entries()][0]!;
@@ -126,9 +126,11 @@ describe.skipIf(natsServerBinary === undefined)('events over the shop processes'
       const good = [await client.placeOrder(userId), await client.placeOrder(userId)];
       const mine = await eventually(
         async () =>
-          (await client.call('notifications', 'GET', '/notifications', { 'x-user-id': userId })).body as {
-            orderId: string;
-          }[],
+          (
+            (await client.call('notifications', 'GET', '/notifications', { 'x-user-id': userId })).body as {
+              items: { orderId: string }[];
+            }
+          ).items,
         (list) => list.length === 2,
       );
       expect(new Set(mine.map((n) => n.orderId))).toEqual(new Set(good));

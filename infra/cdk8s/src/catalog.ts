@@ -675,7 +675,7 @@ export const catalog: Catalog = {
     ownWorkMarginPercent: 20,
   },
   maxRetryAmplification: 6,
-  // Room for one more small service beside the shop (the README's "Adding a service" example) or a
+  // Room for one more small service beside the shop (docs/architecture.md's "A catalog entry") or a
   // canary's v2 (`make canary`), with identity's two pods and web's one counted in.
   requestBudget: { cpuMilli: 1_200, memoryMi: 2_100 },
   ingress: {

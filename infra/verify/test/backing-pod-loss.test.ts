@@ -84,10 +84,9 @@ const shop: Server = createServer((req, res) => {
     }
     if (req.method === 'GET' && url.pathname === '/api/notifications') {
       const mine = [...orders].filter(([, o]) => o.user === user && !o.lost && now - o.at > 100);
-      return json(
-        200,
-        mine.slice(-Number(url.searchParams.get('limit') ?? 50)).map(([id]) => ({ orderId: id })),
-      );
+      // A page of the newest, as the service answers (`{items, nextCursor}`).
+      const items = mine.slice(-Number(url.searchParams.get('limit') ?? 50)).map(([id]) => ({ orderId: id }));
+      return json(200, { items, nextCursor: mine.length > items.length ? 'older' : null });
     }
     json(404, {});
   });

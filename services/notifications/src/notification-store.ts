@@ -16,6 +16,36 @@ interface NotificationRow {
   channel: 'email';
   message: string;
   sent_at: Date;
+  /** `sent_at` in UTC to the microsecond: a JavaScript Date keeps milliseconds only. */
+  sent_at_key: string;
+}
+
+/** Where a page ends: the last notification's exact time and id (the list's order). */
+export interface PagePosition {
+  readonly sentAt: string;
+  readonly id: string;
+}
+
+export interface NotificationPage {
+  readonly items: readonly Notification[];
+  /** Where the next page starts; undefined on the last page. */
+  readonly next?: PagePosition;
+}
+
+const SENT_AT_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The cursor: `<sentAt>_<id>`, base64url-encoded. */
+export function encodeCursor(position: PagePosition): string {
+  return Buffer.from(`${position.sentAt}_${position.id}`, 'utf8').toString('base64url');
+}
+
+/** The position a cursor names, or undefined when this service did not issue it. */
+export function decodeCursor(cursor: string): PagePosition | undefined {
+  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+  const [sentAt = '', id = '', ...rest] = decoded.split('_');
+  if (rest.length > 0 || !SENT_AT_KEY.test(sentAt) || !UUID.test(id)) return undefined;
+  return encodeCursor({ sentAt, id }) === cursor ? { sentAt, id } : undefined;
 }
 
 function toNotification(row: NotificationRow): Notification {
@@ -52,12 +82,22 @@ export class NotificationStore {
     return result.rowCount === 1;
   }
 
-  async listFor(userId: string, limit: number): Promise<Notification[]> {
+  /** A page of the caller's notifications, newest first, after `after` (keyset: no offset scan). */
+  async listFor(userId: string, limit: number, after?: PagePosition): Promise<NotificationPage> {
     const result = await this.pool.query<NotificationRow>(
-      `SELECT id, order_id, channel, message, sent_at FROM notifications
-       WHERE user_id = $1 ORDER BY sent_at DESC, id LIMIT $2`,
-      [userId, limit],
+      `SELECT id, order_id, channel, message, sent_at,
+              to_char(sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sent_at_key
+         FROM notifications
+        WHERE user_id = $1 AND ($3::timestamptz IS NULL OR (sent_at, id) < ($3::timestamptz, $4::uuid))
+        ORDER BY sent_at DESC, id DESC
+        LIMIT $2`,
+      [userId, limit + 1, after?.sentAt ?? null, after?.id ?? null],
     );
-    return result.rows.map(toNotification);
+    const rows = result.rows.slice(0, limit);
+    const last = rows[rows.length - 1];
+    return {
+      items: rows.map(toNotification),
+      ...(result.rows.length > limit && last !== undefined ? { next: { sentAt: last.sent_at_key, id: last.id } } : {}),
+    };
   }
 }

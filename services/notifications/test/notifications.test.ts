@@ -45,15 +45,18 @@ describe('notifications', () => {
     await service.settled(3);
     const list = await request(app).get('/notifications').set('x-user-id', userId);
     expect(list.status).toBe(200);
-    expect(list.body).toEqual([
-      {
-        id: expect.any(String),
-        orderId: event.order.id,
-        channel: 'email',
-        message: `Order ${event.order.id} confirmed: 2 items, total 25.00.`,
-        sentAt: expect.any(String),
-      },
-    ]);
+    expect(list.body).toEqual({
+      items: [
+        {
+          id: expect.any(String),
+          orderId: event.order.id,
+          channel: 'email',
+          message: `Order ${event.order.id} confirmed: 2 items, total 25.00.`,
+          sentAt: expect.any(String),
+        },
+      ],
+      nextCursor: null,
+    });
     expect((await request(app).get('/metrics')).text).toMatch(
       /events_processed_total\{consumer="notifications",service="notifications"\} 3/,
     );
@@ -68,6 +71,67 @@ describe('notifications', () => {
     const bad = await request(service.app).get('/notifications?limit=0').set('x-user-id', 'u');
     expect(bad.status).toBe(400);
     expect(bad.body.errors).toEqual([expect.objectContaining({ field: 'query.limit' })]);
+  });
+
+  it("pages the caller's notifications newest first with a cursor: every one once, ties in time included", async () => {
+    const userId = randomUUID();
+    // Seven rows, three of them sent in the same microsecond: the id orders those.
+    const times = ['2026-01-01T10:00:00.000001Z', '2026-01-01T10:00:00.000002Z'];
+    const sentAt = [times[0], times[0], times[1], times[1], times[1], '2026-01-02T00:00:00Z', '2026-01-03T00:00:00Z'];
+    for (const [i, at] of sentAt.entries()) {
+      await service.pool.query(
+        `INSERT INTO notifications (id, event_id, order_id, user_id, channel, message, occurred_at, sent_at)
+         VALUES ($1, $2, $3, $4, 'email', $5, $6, $6)`,
+        [randomUUID(), randomUUID(), randomUUID(), userId, `n${i}`, at],
+      );
+    }
+    const { rows } = await service.pool.query<{ id: string }>(
+      'SELECT id FROM notifications WHERE user_id = $1 ORDER BY sent_at DESC, id DESC',
+      [userId],
+    );
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await request(service.app)
+        .get('/notifications')
+        .query({ limit: 2, ...(cursor === null ? {} : { cursor }) })
+        .set('x-user-id', userId);
+      expect(res.status).toBe(200);
+      expect(res.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...(res.body.items as { id: string }[]).map((n) => n.id));
+      cursor = res.body.nextCursor as string | null;
+      pages += 1;
+    } while (cursor !== null && pages < 10);
+    expect(pages).toBe(4);
+    expect(seen).toEqual(rows.map((r) => r.id));
+    // A page ends exactly at the limit: the last full page says there is nothing after it.
+    const all = await request(service.app).get('/notifications?limit=7').set('x-user-id', userId);
+    expect(all.body.items).toHaveLength(7);
+    expect(all.body.nextCursor).toBeNull();
+    // Another caller's cursor position shows them nothing of this user's.
+    const first = await request(service.app).get('/notifications?limit=1').set('x-user-id', userId);
+    const other = await request(service.app)
+      .get('/notifications')
+      .query({ cursor: first.body.nextCursor })
+      .set('x-user-id', randomUUID());
+    expect(other.body).toEqual({ items: [], nextCursor: null });
+  });
+
+  it.each([
+    ['a forged cursor', { cursor: 'not a cursor' }, 'query.cursor'],
+    [
+      'a cursor naming no time',
+      { cursor: Buffer.from(`yesterday_${randomUUID()}`).toString('base64url') },
+      'query.cursor',
+    ],
+    ['a limit above 100', { limit: 101 }, 'query.limit'],
+    ['an unknown parameter', { sort: 'oldest' }, 'query.sort'],
+  ])('answers 400 problem+json naming the parameter for %s', async (_name, query, field) => {
+    const res = await request(service.app).get('/notifications').query(query).set('x-user-id', 'u');
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.errors).toEqual([expect.objectContaining({ field })]);
   });
 
   it('is ready while PostgreSQL and NATS answer', async () => {

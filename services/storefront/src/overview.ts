@@ -19,10 +19,14 @@ export interface OverviewClients {
 /** What one part contributes: its value, or undefined when its service did not answer. */
 type Fetched = { readonly value: unknown } | undefined;
 
-async function fetchPart(call: Promise<ServiceResponse>, absentOn404: boolean): Promise<Fetched> {
+async function fetchPart(
+  call: Promise<ServiceResponse>,
+  absentOn404: boolean,
+  select: (body: unknown) => unknown = (body) => body,
+): Promise<Fetched> {
   try {
     const response = await call;
-    if (response.status === 200) return { value: response.body ?? null };
+    if (response.status === 200) return { value: select(response.body ?? null) };
     if (absentOn404 && response.status === 404) return { value: null };
     return undefined;
   } catch {
@@ -30,13 +34,17 @@ async function fetchPart(call: Promise<ServiceResponse>, absentOn404: boolean): 
   }
 }
 
+/** notifications answers a page (`{items, nextCursor}`); the overview shows its newest page's items. */
+const pageItems = (body: unknown): unknown =>
+  typeof body === 'object' && body !== null && 'items' in body ? (body as { items: unknown }).items : body;
+
 /** Asks the three services in parallel; a failed part never fails the whole overview. */
 export async function buildOverview(clients: OverviewClients, userId: string): Promise<Overview> {
   const asCaller = { [USER_ID_HEADER]: userId };
   const [user, orders, notifications] = await Promise.all([
     fetchPart(clients.users.get(`/users/${encodeURIComponent(userId)}`, asCaller), true),
     fetchPart(clients.orders.get('/orders', asCaller), false),
-    fetchPart(clients.notifications.get('/notifications', asCaller), false),
+    fetchPart(clients.notifications.get('/notifications', asCaller), false, pageItems),
   ]);
   const parts: Record<Part, Fetched> = { user, orders, notifications };
   return {

@@ -59,6 +59,22 @@ describe('GET /overview', () => {
     expect(seen.every((s) => s.userId === 'u1')).toBe(true);
   });
 
+  it("shows the newest page of the caller's notifications (notifications answers a page with a cursor)", async () => {
+    const page = { items: [{ id: 'n2' }, { id: 'n1' }], nextCursor: 'older' };
+    const notifications = await listen(peer((_req, res) => void res.json(page)));
+    try {
+      const deps = { logger: silentLogger(), usersUrl: users.url, ordersUrl: orders.url };
+      const res = await request(createApp({ ...deps, notificationsUrl: notifications.url }).app)
+        .get('/overview')
+        .set('x-user-id', 'u1');
+      expect(res.status).toBe(200);
+      expect(res.body.notifications).toEqual(page.items);
+      expect(res.body.missing).toEqual([]);
+    } finally {
+      await notifications.close();
+    }
+  });
+
   it('treats an unreachable service as missing and an unknown user as an answer', async () => {
     const { app } = createApp({
       logger: silentLogger(),

@@ -39,8 +39,8 @@ export const POD_LOSS_TIMING: PodLossTiming = {
 };
 
 /**
- * GET /api/notifications lists a caller's latest 50 by default; orders are spread over users below
- * that, so no query string has to pass the gateway's path matching.
+ * GET /api/notifications answers a caller's newest page, 50 by default; orders are spread over users
+ * below that, so one page holds them all and no query string has to pass the gateway's path matching.
  */
 const ORDERS_PER_USER = 45;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -212,8 +212,9 @@ async function waitForNotifications(
       const ids = waiting.get(user.id)!;
       if (ids.size === 0) continue;
       const answer = await gateway.send('GET', '/api/notifications', { token: user.token });
-      if (answer.status !== 200 || !Array.isArray(answer.body)) continue;
-      for (const n of answer.body as { orderId?: unknown }[]) if (typeof n.orderId === 'string') ids.delete(n.orderId);
+      const items = (answer.body as { items?: unknown } | undefined)?.items;
+      if (answer.status !== 200 || !Array.isArray(items)) continue;
+      for (const n of items as { orderId?: unknown }[]) if (typeof n.orderId === 'string') ids.delete(n.orderId);
     }
     const missing = [...waiting.values()].flatMap((ids) => [...ids]);
     if (missing.length === 0) return { missing, afterMs: Date.now() - started };

@@ -34,6 +34,12 @@ export interface ShopNotification {
   readonly sentAt: string;
 }
 
+/** A page of the caller's notifications, newest first; `nextCursor` fetches the older ones. */
+export interface NotificationPage {
+  readonly items: readonly ShopNotification[];
+  readonly nextCursor: string | null;
+}
+
 export interface Overview {
   readonly user: { readonly id: string; readonly name: string; readonly email: string } | null;
   readonly orders: readonly Order[] | null;

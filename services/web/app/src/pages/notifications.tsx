@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import type { ShopNotification } from '../model.js';
+import { Link, useSearchParams } from 'react-router';
+import type { NotificationPage } from '../model.js';
 import { ProblemNotice } from '../problem-notice.js';
 import { useLoad, useShop } from '../shop.js';
 
@@ -7,14 +8,19 @@ import { useLoad, useShop } from '../shop.js';
 const POLL_MS = 2_000;
 const POLLS = 15;
 
+/** The newest notifications first, a page at a time (the API's opaque cursor); older pages by link. */
 export function NotificationsPage() {
   const { api } = useShop();
+  const [params] = useSearchParams();
+  const cursor = params.get('cursor');
+  const path = `/notifications${cursor === null ? '' : `?cursor=${encodeURIComponent(cursor)}`}`;
   const [round, setRound] = useState(0);
   const { data, problem, reload } = useLoad(
-    () => api.call<ShopNotification[]>('/notifications', { signedIn: true, label: 'my notifications' }),
-    [api, round],
+    () => api.call<NotificationPage>(path, { signedIn: true, label: 'my notifications' }),
+    [api, path, round],
   );
-  const watching = round < POLLS && problem === undefined;
+  // Only the newest page gains notifications: an older one is watched no more.
+  const watching = cursor === null && round < POLLS && problem === undefined;
   useEffect(() => {
     if (!watching) return;
     const timer = window.setTimeout(() => setRound((r) => r + 1), POLL_MS);
@@ -33,16 +39,24 @@ export function NotificationsPage() {
           }}
         />
       ) : null}
-      {data === undefined ? null : data.length === 0 ? (
+      {data === undefined ? null : data.items.length === 0 ? (
         <p>No notifications yet.</p>
       ) : (
         <ul className="notifications">
-          {data.map((n) => (
+          {data.items.map((n) => (
             <li key={n.id}>
               {n.message} <time dateTime={n.sentAt}>{new Date(n.sentAt).toLocaleString('en')}</time>
             </li>
           ))}
         </ul>
+      )}
+      {data === undefined || (cursor === null && data.nextCursor === null) ? null : (
+        <nav aria-label="Pages" className="pager">
+          {cursor === null ? null : <Link to="/notifications">Newest</Link>}
+          {data.nextCursor === null ? null : (
+            <Link to={`/notifications?cursor=${encodeURIComponent(data.nextCursor)}`}>Older notifications</Link>
+          )}
+        </nav>
       )}
     </section>
   );
