@@ -210,59 +210,64 @@ describe('the build context', () => {
           .replace(/\/$/, ''),
       );
 
-  it("each image's tag (scripts/lib.sh) hashes the Dockerfile, the runtime and its own service's sources, not their tests", () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mesh-kit-tag-'));
-    try {
-      for (const file of [
-        'scripts/lib.sh',
-        'versions.env',
-        'package.json',
-        'package-lock.json',
-        'tsconfig.base.json',
-      ]) {
-        mkdirSync(join(dir, file, '..'), { recursive: true });
-        writeFileSync(join(dir, file), readFileSync(new URL(file, root)));
+  // A dozen runs of bash hashing the tree: on a busy machine they take longer than the default 30 s.
+  it(
+    "each image's tag (scripts/lib.sh) hashes the Dockerfile, the runtime and its own service's sources, not their tests",
+    { timeout: 120_000 },
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'mesh-kit-tag-'));
+      try {
+        for (const file of [
+          'scripts/lib.sh',
+          'versions.env',
+          'package.json',
+          'package-lock.json',
+          'tsconfig.base.json',
+        ]) {
+          mkdirSync(join(dir, file, '..'), { recursive: true });
+          writeFileSync(join(dir, file), readFileSync(new URL(file, root)));
+        }
+        writeFileSync(join(dir, 'Dockerfile'), dockerfile);
+        writeFileSync(join(dir, '.dockerignore'), readFileSync(new URL('.dockerignore', root)));
+        for (const workspace of ['users', 'orders', 'runtime']) {
+          mkdirSync(join(dir, `services/${workspace}/src`), { recursive: true });
+          writeFileSync(join(dir, `services/${workspace}/src/index.ts`), 'one');
+        }
+        mkdirSync(join(dir, 'services/users/test'));
+        writeFileSync(join(dir, 'services/users/src/server.ts'), 'one');
+        const tag = (service = 'users', env: Record<string, string> = {}): string => {
+          const run = spawnSync('bash', ['-c', `. scripts/lib.sh && image_tag ${service}`], {
+            cwd: dir,
+            encoding: 'utf8',
+            env: { PATH: process.env['PATH'] ?? '', ...env },
+          });
+          expect(run.status, run.stderr).toBe(0);
+          return run.stdout;
+        };
+        const first = tag();
+        expect(first).toMatch(/^0\.1\.0-[0-9a-f]{12}$/);
+        writeFileSync(join(dir, 'services/users/test/users.test.ts'), 'a test');
+        expect(tag()).toBe(first);
+        writeFileSync(join(dir, 'Dockerfile'), `${dockerfile}# changed\n`);
+        const second = tag();
+        expect(second).not.toBe(first);
+        writeFileSync(join(dir, 'services/users/src/server.ts'), 'two');
+        const third = tag();
+        expect(third).not.toBe(second);
+        // Another service's change leaves this image's tag alone; the runtime's changes every image's.
+        const orders = tag('orders');
+        writeFileSync(join(dir, 'services/orders/src/index.ts'), 'two');
+        expect(tag()).toBe(third);
+        expect(tag('orders')).not.toBe(orders);
+        writeFileSync(join(dir, 'services/runtime/src/index.ts'), 'two');
+        expect(tag()).not.toBe(third);
+        // Another base image (CI's stand-in) is another image.
+        expect(tag('users', { NODE_IMAGE: 'mesh-kit-ci/node:24' })).not.toBe(tag());
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
-      writeFileSync(join(dir, 'Dockerfile'), dockerfile);
-      writeFileSync(join(dir, '.dockerignore'), readFileSync(new URL('.dockerignore', root)));
-      for (const workspace of ['users', 'orders', 'runtime']) {
-        mkdirSync(join(dir, `services/${workspace}/src`), { recursive: true });
-        writeFileSync(join(dir, `services/${workspace}/src/index.ts`), 'one');
-      }
-      mkdirSync(join(dir, 'services/users/test'));
-      writeFileSync(join(dir, 'services/users/src/server.ts'), 'one');
-      const tag = (service = 'users', env: Record<string, string> = {}): string => {
-        const run = spawnSync('bash', ['-c', `. scripts/lib.sh && image_tag ${service}`], {
-          cwd: dir,
-          encoding: 'utf8',
-          env: { PATH: process.env['PATH'] ?? '', ...env },
-        });
-        expect(run.status, run.stderr).toBe(0);
-        return run.stdout;
-      };
-      const first = tag();
-      expect(first).toMatch(/^0\.1\.0-[0-9a-f]{12}$/);
-      writeFileSync(join(dir, 'services/users/test/users.test.ts'), 'a test');
-      expect(tag()).toBe(first);
-      writeFileSync(join(dir, 'Dockerfile'), `${dockerfile}# changed\n`);
-      const second = tag();
-      expect(second).not.toBe(first);
-      writeFileSync(join(dir, 'services/users/src/server.ts'), 'two');
-      const third = tag();
-      expect(third).not.toBe(second);
-      // Another service's change leaves this image's tag alone; the runtime's changes every image's.
-      const orders = tag('orders');
-      writeFileSync(join(dir, 'services/orders/src/index.ts'), 'two');
-      expect(tag()).toBe(third);
-      expect(tag('orders')).not.toBe(orders);
-      writeFileSync(join(dir, 'services/runtime/src/index.ts'), 'two');
-      expect(tag()).not.toBe(third);
-      // Another base image (CI's stand-in) is another image.
-      expect(tag('users', { NODE_IMAGE: 'mesh-kit-ci/node:24' })).not.toBe(tag());
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 
   it('leaves out everything .gitignore names', () => {
     const ignored = new Set(entries('.dockerignore'));
