@@ -7,13 +7,17 @@ const resiliencePackages = JSON.parse(
   readFileSync(new globalThis.URL('./scripts/resilience-packages.json', import.meta.url), 'utf8'),
 ).packages;
 
-// One import style for workspace packages: the runtime is the one library and is imported by its
-// name everywhere (the services' images install it as a package); the other workspaces are
-// applications that export nothing, so a script, test or verify imports the file it needs relatively.
+// One import style for workspace packages: the libraries (the runtime, and the catalog with the
+// contracts the parts share) are imported by name everywhere (the services' images install them as
+// packages); the other workspaces are applications that export nothing to the rest.
 const workspaceImports = [
   {
-    group: ['@mesh-kit/*', '!@mesh-kit/runtime'],
-    message: 'Only @mesh-kit/runtime is imported by package name: import the file of another workspace relatively.',
+    group: ['@mesh-kit/*', '!@mesh-kit/runtime', '!@mesh-kit/catalog', '!@mesh-kit/catalog/*'],
+    message: 'Only the libraries @mesh-kit/runtime and @mesh-kit/catalog are imported by package name.',
+  },
+  {
+    group: ['**/packages/catalog/src', '**/packages/catalog/src/**'],
+    message: "Import the catalog and the contracts by name, '@mesh-kit/catalog[/<contract>]'.",
   },
   {
     group: ['**/runtime/src', '**/runtime/src/**'],

@@ -4,7 +4,7 @@ import pg from 'pg';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '@mesh-kit/runtime';
-import { apiKeyCheckSettings, catalog } from '../infra/cdk8s/src/catalog.js';
+import { apiKeyCheckSettings, catalog } from '@mesh-kit/catalog';
 import { createApp } from '../services/apikeys/src/app.js';
 import { checkSettingsSchema } from '../services/apikeys/src/config.js';
 import { createTestDatabase, type TestDatabase } from '../test-support/databases.js';

@@ -29,7 +29,7 @@ import {
   type OrderPlacedEvent,
   type RunningConsumer,
 } from '@mesh-kit/runtime';
-import { catalog } from '../infra/cdk8s/src/catalog.js';
+import { catalog } from '@mesh-kit/catalog';
 import { brokerUsers, inboxPrefix } from '../infra/cdk8s/src/broker-permissions.js';
 import { createShopApp } from '../infra/cdk8s/src/charts/shop-app.js';
 import { analytics as analyticsService } from '../services/analytics/src/service.js';

@@ -1,7 +1,7 @@
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { IntOrString } from '../../imports/k8s.js';
-import { type Catalog, apiKeyRoutes, databaseSecretName, natsSecretName, usesBroker } from '../catalog.js';
+import { type Catalog, apiKeyRoutes, databaseSecretName, natsSecretName, usesBroker } from '@mesh-kit/catalog';
 import { brokerUsers } from '../broker-permissions.js';
 import { assertValidCatalog } from '../catalog-check.js';
 import { BrokerConfig } from '../constructs/broker-config.js';

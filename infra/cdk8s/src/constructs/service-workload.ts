@@ -2,7 +2,7 @@ import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { IntOrString, KubePodDisruptionBudget } from '../../imports/k8s.js';
-import type { Resources } from '../catalog.js';
+import type { Resources } from '@mesh-kit/catalog';
 import { PART_OF, podLabels, sidecarAnnotations } from '../mesh-names.js';
 import { ServiceAutoscaler } from './service-autoscaler.js';
 

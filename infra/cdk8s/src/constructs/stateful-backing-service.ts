@@ -8,7 +8,7 @@ import {
   type Probe,
   Quantity,
 } from '../../imports/k8s.js';
-import type { BackingServiceSpec, Resources } from '../catalog.js';
+import type { BackingServiceSpec, Resources } from '@mesh-kit/catalog';
 import { PART_OF, podLabels, sidecarAnnotations } from '../mesh-names.js';
 import { type AllowedCaller, ServiceAuthorization } from './service-authorization.js';
 import { ServiceEgress } from './service-egress.js';

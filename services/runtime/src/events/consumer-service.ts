@@ -19,7 +19,7 @@ import {
 } from './config.js';
 import { openEvents, type EventsConnection } from './connection.js';
 import { startConsumer, type Delivery, type RunningConsumer } from './consumer.js';
-import type { EventContract, EventEnvelope } from './contract.js';
+import type { EventContract, EventEnvelope } from '@mesh-kit/catalog/events';
 import { eventMetrics } from './metrics.js';
 import { wireSubject, type ConsumerPolicy, type EventTopology } from './topology.js';
 

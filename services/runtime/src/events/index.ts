@@ -31,7 +31,7 @@ export {
   type EventEnvelope,
   type OrderPlacedEvent,
   type PlacedOrder,
-} from './contract.js';
+} from '@mesh-kit/catalog/events';
 export { fromNatsHeaders, toNatsHeaders } from './headers.js';
 export { eventMetrics, type EventMetrics } from './metrics.js';
 export { EventPublisher, type PublishResult } from './publisher.js';
