@@ -15,7 +15,7 @@ export const UNIT_TESTS = [
   'services/loadgen/test/**/*.test.ts',
   'services/storefront/test/**/*.test.ts',
   'services/web/test/**/*.test.ts',
-  'services/runtime/test/{runtime,logger-redaction,span-export,shutdown}.test.ts',
+  'services/runtime/test/{runtime,logger-redaction,span-export,shutdown,event-topology}.test.ts',
   'test/{house,test-tiers,access-table,bench-attribution,bench-table,catalog-values,diagram,docs,grafana-config,istio-overlay,kiali-config,models-table,pins,resilience,shop-dashboard,traffic,typecheck-coverage,workflows}.test.ts',
 ];
 const ALL_TESTS = [

@@ -15,7 +15,7 @@ import {
   brokerCredentialsFromConfig,
   consumerPolicyConfigSchema,
   consumerPolicyFromConfig,
-  ordersTopologyFromConfig,
+  topologyFromConfig,
 } from './config.js';
 import { openEvents, type EventsConnection } from './connection.js';
 import { startConsumer, type Delivery, type RunningConsumer } from './consumer.js';
@@ -132,7 +132,7 @@ export function startConsumerService<S extends z.ZodType<EventEnvelope>>(
   const consume = (connection: EventsConnection): Promise<RunningConsumer> =>
     consumeEvents(definition, {
       events: connection,
-      topology: ordersTopologyFromConfig(config),
+      topology: topologyFromConfig(config, definition.consumes.subject),
       policy: consumerPolicyFromConfig(config),
       pool: database.pool,
       logger,

@@ -41,6 +41,7 @@ export {
   ensureStreams,
   namespacedTopology,
   ORDERS_TOPOLOGY,
+  topologyOf,
   wireSubject,
   validatePolicy,
   type ConsumerPolicy,
@@ -52,4 +53,5 @@ export {
   consumerPolicyFromConfig,
   eventsConfigSchema,
   ordersTopologyFromConfig,
+  topologyFromConfig,
 } from './config.js';
