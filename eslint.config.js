@@ -12,16 +12,18 @@ const resiliencePackages = JSON.parse(
 // packages); the other workspaces are applications that export nothing to the rest.
 const workspaceImports = [
   {
-    group: ['@mesh-kit/*', '!@mesh-kit/runtime', '!@mesh-kit/catalog', '!@mesh-kit/catalog/*'],
-    message: 'Only the libraries @mesh-kit/runtime and @mesh-kit/catalog are imported by package name.',
+    regex: '^@mesh-kit/(?!runtime$|catalog$|[a-z-]+/[a-z-]+$)',
+    message:
+      "Import the libraries @mesh-kit/runtime and @mesh-kit/catalog by name, and another service only through an entry its package.json exports ('@mesh-kit/users/app').",
+  },
+  {
+    group: ['**/services/*/src', '**/services/*/src/**'],
+    message:
+      "Another workspace's src is private: import the entry its package.json exports ('@mesh-kit/<service>/<entry>').",
   },
   {
     group: ['**/packages/catalog/src', '**/packages/catalog/src/**'],
     message: "Import the catalog and the contracts by name, '@mesh-kit/catalog[/<contract>]'.",
-  },
-  {
-    group: ['**/runtime/src', '**/runtime/src/**'],
-    message: "Import the runtime by its name, '@mesh-kit/runtime'.",
   },
 ];
 

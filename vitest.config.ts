@@ -16,7 +16,7 @@ export const UNIT_TESTS = [
   'services/storefront/test/**/*.test.ts',
   'services/web/test/**/*.test.ts',
   'services/runtime/test/{runtime,logger-redaction,span-export,shutdown,event-topology}.test.ts',
-  'test/{house,test-tiers,access-table,bench-attribution,bench-table,catalog-values,diagram,docs,grafana-config,istio-overlay,kiali-config,models-table,pins,resilience,shop-dashboard,traffic,typecheck-coverage,workflows}.test.ts',
+  'test/{boundaries,house,test-tiers,access-table,bench-attribution,bench-table,catalog-values,diagram,docs,grafana-config,istio-overlay,kiali-config,models-table,pins,resilience,shop-dashboard,traffic,typecheck-coverage,workflows}.test.ts',
 ];
 const ALL_TESTS = [
   'packages/*/test/**/*.test.ts',
@@ -32,6 +32,8 @@ export default defineConfig({
       { find: /^@mesh-kit\/runtime$/, replacement: here('./services/runtime/src/index.ts') },
       { find: /^@mesh-kit\/catalog$/, replacement: here('./packages/catalog/src/catalog.ts') },
       { find: /^@mesh-kit\/catalog\/([a-z-]+)$/, replacement: here('./packages/catalog/src/$1.ts') },
+      // A service's declared entry (`@mesh-kit/users/app`, its package.json exports): its source.
+      { find: /^@mesh-kit\/([a-z-]+)\/([a-z-]+)$/, replacement: here('./services/$1/src/$2.ts') },
     ],
   },
   test: {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findService } from '@mesh-kit/catalog';
-import { configSchema } from '../services/identity/src/config.js';
+import { configSchema } from '@mesh-kit/identity/config';
 import { stackCatalog } from '../scripts/stack/gateway-objects.js';
 import { catalog } from '@mesh-kit/catalog';
 import { planStack } from '../scripts/stack/plan.js';

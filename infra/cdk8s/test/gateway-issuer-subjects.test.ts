@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { configSchema as loadgenConfig } from '../../../services/loadgen/src/config.js';
+import { configSchema as loadgenConfig } from '@mesh-kit/loadgen/config';
 import { TokenSigner } from '@mesh-kit/catalog/token-signer';
 import { catalog, findService } from '@mesh-kit/catalog';
 import { serviceEnv } from '../src/constructs/shop-service.js';
