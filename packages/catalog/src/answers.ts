@@ -45,3 +45,41 @@ export function parseAnswer<S extends z.ZodType>(
     broken: parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
   };
 }
+
+/** users' answer to `GET /users/:id` (only the caller about themselves). */
+export const userAnswerSchema = z.object({ id: z.string().min(1), name: z.string(), email: z.string() });
+export type UserAnswer = z.output<typeof userAnswerSchema>;
+
+/** One order as orders answers it (`POST /orders`, `GET /orders/:id`, each of `GET /orders`). */
+export const orderAnswerSchema = z.object({
+  id: z.string().min(1),
+  userId: z.string().min(1),
+  items: z
+    .array(
+      z.object({
+        sku: z.string().min(1),
+        quantity: z.number().int().positive(),
+        unitPriceCents: z.number().int().nonnegative(),
+      }),
+    )
+    .readonly(),
+  totalCents: z.number().int().nonnegative(),
+  currency,
+  status: z.literal('confirmed'),
+  createdAt: z.string(),
+});
+export type OrderAnswer = z.output<typeof orderAnswerSchema>;
+/** orders' answer to `GET /orders`: the caller's orders. */
+export const ordersAnswerSchema = z.array(orderAnswerSchema);
+
+/** One notification as notifications answers it (each of `GET /notifications`). */
+export const notificationAnswerSchema = z.object({
+  id: z.string().min(1),
+  orderId: z.string().min(1),
+  channel: z.literal('email'),
+  message: z.string(),
+  sentAt: z.string(),
+});
+export type NotificationAnswer = z.output<typeof notificationAnswerSchema>;
+/** notifications' answer to `GET /notifications`: the caller's notifications. */
+export const notificationsAnswerSchema = z.array(notificationAnswerSchema);
