@@ -229,8 +229,8 @@ describe('npm run new-service in a copy of the repository', () => {
       'charts/mesh-kit/templates/40-ingress.k8s.yaml',
       // Each service's own image tag is a value of the chart (image.tags.<service>).
       'charts/mesh-kit/values.schema.json',
-      'packages/catalog/src/catalog.ts',
       'package-lock.json',
+      'packages/catalog/src/catalog.ts',
       'tsconfig.json',
     ]);
     expect(changed.filter((path) => path.startsWith(`services/${NAME}/`))).toHaveLength(10);
