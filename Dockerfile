@@ -18,16 +18,20 @@ ARG SERVICE
 RUN test -n "$SERVICE" || { echo 'build with --build-arg SERVICE=<a workspace under services/>' >&2; exit 1; }
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.base.json ./
+# The two libraries every service uses: the catalog with the shared contracts, and the runtime.
+COPY packages/catalog/package.json packages/catalog/
 COPY services/runtime/package.json services/runtime/
 COPY services/${SERVICE}/package.json services/${SERVICE}/
 RUN npm ci --workspace=services/${SERVICE} --include-workspace-root --no-audit --no-fund
+COPY packages/catalog/ packages/catalog/
 COPY services/runtime/ services/runtime/
 COPY services/${SERVICE}/ services/${SERVICE}/
 # A workspace with a `build` script (web: its browser app) runs it too.
 RUN npx tsc -b services/${SERVICE} && npm run build --if-present --workspace=services/${SERVICE}
 # What the image runs, gathered in out/: each workspace's package.json and dist, and the
 # service's migrations when it owns a database (services without one have no migrations/).
-RUN mkdir -p out/services/runtime out/services/${SERVICE} \
+RUN mkdir -p out/packages/catalog out/services/runtime out/services/${SERVICE} \
+  && cp -R packages/catalog/package.json packages/catalog/dist out/packages/catalog/ \
   && cp -R services/runtime/package.json services/runtime/dist out/services/runtime/ \
   && cp -R services/${SERVICE}/package.json services/${SERVICE}/dist out/services/${SERVICE}/ \
   && if [ -d services/${SERVICE}/migrations ]; then cp -R services/${SERVICE}/migrations out/services/${SERVICE}/; fi
@@ -37,16 +41,18 @@ FROM ${NODE_IMAGE} AS deps
 ARG SERVICE
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages/catalog/package.json packages/catalog/
 COPY services/runtime/package.json services/runtime/
 COPY services/${SERVICE}/package.json services/${SERVICE}/
 RUN npm ci --omit=dev --workspace=services/${SERVICE} --no-audit --no-fund \
-  && mkdir -p services/runtime/node_modules services/${SERVICE}/node_modules
+  && mkdir -p packages/catalog/node_modules services/runtime/node_modules services/${SERVICE}/node_modules
 
 FROM ${NODE_IMAGE}
 ARG SERVICE
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules node_modules/
+COPY --from=deps /app/packages/catalog/node_modules packages/catalog/node_modules/
 COPY --from=deps /app/services/runtime/node_modules services/runtime/node_modules/
 COPY --from=deps /app/services/${SERVICE}/node_modules services/${SERVICE}/node_modules/
 COPY --from=build /app/out/ ./

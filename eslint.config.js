@@ -7,17 +7,23 @@ const resiliencePackages = JSON.parse(
   readFileSync(new globalThis.URL('./scripts/resilience-packages.json', import.meta.url), 'utf8'),
 ).packages;
 
-// One import style for workspace packages: the runtime is the one library and is imported by its
-// name everywhere (the services' images install it as a package); the other workspaces are
-// applications that export nothing, so a script, test or verify imports the file it needs relatively.
+// One import style for workspace packages: the libraries (the runtime, and the catalog with the
+// contracts the parts share) are imported by name everywhere (the services' images install them as
+// packages); the other workspaces are applications that export nothing to the rest.
 const workspaceImports = [
   {
-    group: ['@mesh-kit/*', '!@mesh-kit/runtime'],
-    message: 'Only @mesh-kit/runtime is imported by package name: import the file of another workspace relatively.',
+    regex: '^@mesh-kit/(?!runtime$|catalog$|[a-z-]+/[a-z-]+$)',
+    message:
+      "Import the libraries @mesh-kit/runtime and @mesh-kit/catalog by name, and another service only through an entry its package.json exports ('@mesh-kit/users/app').",
   },
   {
-    group: ['**/runtime/src', '**/runtime/src/**'],
-    message: "Import the runtime by its name, '@mesh-kit/runtime'.",
+    group: ['**/services/*/src', '**/services/*/src/**'],
+    message:
+      "Another workspace's src is private: import the entry its package.json exports ('@mesh-kit/<service>/<entry>').",
+  },
+  {
+    group: ['**/packages/catalog/src', '**/packages/catalog/src/**'],
+    message: "Import the catalog and the contracts by name, '@mesh-kit/catalog[/<contract>]'.",
   },
 ];
 

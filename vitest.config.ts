@@ -11,18 +11,31 @@ const here = (path: string): string => fileURLToPath(new URL(path, import.meta.u
  */
 export const UNIT_TESTS = [
   'infra/*/test/**/*.test.ts',
+  'packages/*/test/**/*.test.ts',
   'services/loadgen/test/**/*.test.ts',
   'services/storefront/test/**/*.test.ts',
   'services/web/test/**/*.test.ts',
-  'services/runtime/test/{runtime,logger-redaction,span-export,shutdown}.test.ts',
-  'test/{house,test-tiers,access-table,generated-docs,bench-attribution,bench-table,catalog-values,diagram,docs,grafana-config,istio-overlay,kiali-config,models-table,pins,resilience,shop-dashboard,traffic,typecheck-coverage,workflows}.test.ts',
+  'services/runtime/test/{runtime,logger-redaction,span-export,shutdown,event-topology}.test.ts',
+  'packages/*/test/**/*.test.ts',
+  'test/{boundaries,house,test-tiers,access-table,generated-docs,bench-attribution,bench-table,catalog-values,diagram,docs,grafana-config,istio-overlay,kiali-config,models-table,pins,resilience,shop-dashboard,traffic,typecheck-coverage,workflows}.test.ts',
 ];
-const ALL_TESTS = ['services/*/test/**/*.test.ts', 'infra/*/test/**/*.test.ts', 'test/**/*.test.ts'];
+const ALL_TESTS = [
+  'packages/*/test/**/*.test.ts',
+  'services/*/test/**/*.test.ts',
+  'infra/*/test/**/*.test.ts',
+  'test/**/*.test.ts',
+];
 
 export default defineConfig({
   resolve: {
     // Tests run on the TypeScript sources; the services themselves run from dist/.
-    alias: [{ find: /^@mesh-kit\/runtime$/, replacement: here('./services/runtime/src/index.ts') }],
+    alias: [
+      { find: /^@mesh-kit\/runtime$/, replacement: here('./services/runtime/src/index.ts') },
+      { find: /^@mesh-kit\/catalog$/, replacement: here('./packages/catalog/src/catalog.ts') },
+      { find: /^@mesh-kit\/catalog\/([a-z-]+)$/, replacement: here('./packages/catalog/src/$1.ts') },
+      // A service's declared entry (`@mesh-kit/users/app`, its package.json exports): its source.
+      { find: /^@mesh-kit\/([a-z-]+)\/([a-z-]+)$/, replacement: here('./services/$1/src/$2.ts') },
+    ],
   },
   test: {
     testTimeout: 30_000,

@@ -3,7 +3,7 @@
  * service's gateway routes and what they require, the services that may call it (and how), and
  * its events. `npm run diagram` rewrites it; test/access-table.test.ts fails when it is stale.
  */
-import { catalog, type Catalog, type GatewayRoute } from '../infra/cdk8s/src/catalog.js';
+import { catalog, type Catalog, type GatewayRoute } from '@mesh-kit/catalog';
 
 export const START = '<!-- access:start (generated from the catalog by `npm run diagram`) -->';
 export const END = '<!-- access:end -->';

@@ -14,7 +14,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { apiKeysDatabase, catalog, superuserPsql } from '../infra/cdk8s/src/catalog.js';
+import { apiKeysDatabase, catalog, superuserPsql } from '@mesh-kit/catalog';
 import {
   CLIENT_NAME_PATTERN,
   SCOPE_PATTERN,
@@ -22,7 +22,7 @@ import {
   hashApiKey,
   insertStatement,
   revokeStatement,
-} from '../services/apikeys/src/api-key.js';
+} from '@mesh-kit/catalog/api-key';
 import { shellAssignments } from './catalog-values.js';
 
 export { insertStatement };

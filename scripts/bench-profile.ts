@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { catalog } from '../infra/cdk8s/src/catalog.js';
+import { catalog } from '@mesh-kit/catalog';
 import { selfTimeByOwner, type CpuProfile, type Window } from './bench/attribution.js';
 import { runUnderImageNode } from './bench/image-node.js';
 import { load } from './bench/measure.js';

@@ -20,7 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { catalog } from '../infra/cdk8s/src/catalog.js';
+import { catalog } from '@mesh-kit/catalog';
 import { runUnderImageNode } from './bench/image-node.js';
 import { findKnee } from './bench/knee.js';
 import { cpuSeconds, load, loadWithCpu, rssMiB } from './bench/measure.js';

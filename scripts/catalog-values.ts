@@ -1,11 +1,11 @@
 /**
  * The catalog's values the shell scripts need, printed as shell assignments for scripts/lib.sh's
- * `load_catalog` (`eval`). The catalog (infra/cdk8s/src/catalog.ts) is the only place they are
+ * `load_catalog` (`eval`). The catalog (packages/catalog/src/catalog.ts) is the only place they are
  * written; TypeScript imports the catalog itself.
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { catalog, type Catalog } from '../infra/cdk8s/src/catalog.js';
+import { catalog, type Catalog } from '@mesh-kit/catalog';
 import { PART_OF, TIER_LABEL } from '../infra/cdk8s/src/mesh-names.js';
 
 /** The values by shell variable name. */

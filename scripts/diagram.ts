@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { catalog, type Catalog } from '../infra/cdk8s/src/catalog.js';
+import { catalog, type Catalog } from '@mesh-kit/catalog';
 import { withAccessTable } from './access-table.js';
 
 export const START = '<!-- diagram:start (generated from the catalog by `npm run diagram`) -->';

@@ -23,14 +23,14 @@ sha256_files() { if command -v sha256sum >/dev/null 2>&1; then sha256sum "$@"; e
 sha256_stdin() { sha256_files - | cut -d' ' -f1; }
 
 # image_tag SERVICE: the package version plus a hash of everything SERVICE's image is built from —
-# the Dockerfile, .dockerignore, the root package files, the runtime workspace and the service's own
+# the Dockerfile, .dockerignore, the root package files, the catalog and runtime workspaces and the service's own
 # (minus what .dockerignore leaves out), and NODE_IMAGE when that build argument replaces the base —
 # so a code change rolls out the services it touches, and an unchanged tree rolls out nothing.
 image_tag() {
   local service=$1 version file files=()
   version=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$ROOT/package.json" | head -n 1)
   while IFS= read -r file; do files+=("$file"); done < <(
-    find Dockerfile .dockerignore package.json package-lock.json tsconfig.base.json services/runtime "services/$service" \
+    find Dockerfile .dockerignore package.json package-lock.json tsconfig.base.json packages/catalog services/runtime "services/$service" \
       -type f -not -path '*/node_modules/*' -not -path '*/dist/*' -not -path '*/test/*' -not -name '*.tsbuildinfo' \
       -print | LC_ALL=C sort
   )

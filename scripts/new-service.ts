@@ -13,13 +13,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as prettier from 'prettier';
-import { catalog as shopCatalog, type Catalog } from '../infra/cdk8s/src/catalog.js';
+import { catalog as shopCatalog, type Catalog } from '@mesh-kit/catalog';
 import { insertCatalogEntry } from './new-service/catalog-entry.js';
 import { parseNewServiceArgs, UsageError, type NewServiceOptions } from './new-service/options.js';
 import { workspaceFiles, type LibraryVersions } from './new-service/templates.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CATALOG = 'infra/cdk8s/src/catalog.ts';
+const CATALOG = 'packages/catalog/src/catalog.ts';
 
 async function formatted(path: string, text: string, root: string): Promise<string> {
   const file = join(root, path);

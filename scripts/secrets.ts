@@ -22,7 +22,7 @@ import {
   natsSecretName,
   usesBroker,
   type Catalog,
-} from '../infra/cdk8s/src/catalog.js';
+} from '@mesh-kit/catalog';
 import { defaultJwksFile } from '../infra/cdk8s/src/jwks.js';
 import { PART_OF } from '../infra/cdk8s/src/mesh-names.js';
 import { DEV_KEY_FILE } from './token.js';

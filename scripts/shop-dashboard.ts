@@ -13,7 +13,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { catalog, type Catalog, type ServiceSpec } from '../infra/cdk8s/src/catalog.js';
+import { catalog, type Catalog, type ServiceSpec } from '@mesh-kit/catalog';
 
 export const DASHBOARD_FILE = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'mesh/grafana/shop.json');
 /** The service whose POST route places orders, and that route (its requests are the orders). */

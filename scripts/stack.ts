@@ -8,7 +8,7 @@
 import { connect as tcpConnect } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { catalog } from '../infra/cdk8s/src/catalog.js';
+import { catalog } from '@mesh-kit/catalog';
 import { extAuthzProvidersOf } from '../infra/cdk8s/src/gateway-model/ext-authz-providers.js';
 import { type LocalGateway, startGateway } from './stack/gateway.js';
 import { gatewayObjects, identitySigningKey, stackCatalog } from './stack/gateway-objects.js';

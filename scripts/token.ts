@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { catalog, type Catalog } from '../infra/cdk8s/src/catalog.js';
-import { TokenSigner } from '../services/loadgen/src/token-signer.js';
+import { catalog, type Catalog } from '@mesh-kit/catalog';
+import { TokenSigner } from '@mesh-kit/catalog/token-signer';
 
 /** The users' issuer private key under the secrets directory: `make secrets` writes it, no Secret holds it. */
 export const DEV_KEY_FILE = 'dev-jwt.json';

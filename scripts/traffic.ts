@@ -8,8 +8,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Catalog, catalog as declared } from '../infra/cdk8s/src/catalog.js';
-import { EMPTY_TRAFFIC, type TrafficState } from '../infra/cdk8s/src/traffic.js';
+import { type Catalog, catalog as declared } from '@mesh-kit/catalog';
+import { EMPTY_TRAFFIC, type TrafficState } from '@mesh-kit/catalog/traffic';
 import { trafficProblems } from '../infra/cdk8s/src/traffic-check.js';
 import { DEFAULT_TRAFFIC_FILE, parseTrafficState } from '../infra/cdk8s/src/traffic-file.js';
 

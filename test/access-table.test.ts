@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { catalog, type Catalog } from '../infra/cdk8s/src/catalog.js';
+import { catalog, type Catalog } from '@mesh-kit/catalog';
 import { renderAccessTable, withAccessTable } from '../scripts/access-table.js';
 
 describe("the README's access table (who can call what)", () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { catalog } from '../infra/cdk8s/src/catalog.js';
+import { catalog } from '@mesh-kit/catalog';
 import { dropDatabases, ensureDatabases } from '../scripts/stack/databases.js';
 import { planStack, type PlannedService } from '../scripts/stack/plan.js';
 import { startService, stopAll, type RunningService } from '../scripts/stack/processes.js';

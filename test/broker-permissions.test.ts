@@ -29,11 +29,11 @@ import {
   type OrderPlacedEvent,
   type RunningConsumer,
 } from '@mesh-kit/runtime';
-import { catalog } from '../infra/cdk8s/src/catalog.js';
+import { catalog } from '@mesh-kit/catalog';
 import { brokerUsers, inboxPrefix } from '../infra/cdk8s/src/broker-permissions.js';
 import { createShopApp } from '../infra/cdk8s/src/charts/shop-app.js';
-import { analytics as analyticsService } from '../services/analytics/src/service.js';
-import { notifications as notificationsService } from '../services/notifications/src/service.js';
+import { analytics as analyticsService } from '@mesh-kit/analytics/service';
+import { notifications as notificationsService } from '@mesh-kit/notifications/service';
 import { answers } from '../test-support/backing-services.js';
 import { silentLogger } from '../test-support/silent-logger.js';
 import { brokerPassword } from '../scripts/secrets.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { catalog, type Catalog } from '../infra/cdk8s/src/catalog.js';
+import { catalog, type Catalog } from '@mesh-kit/catalog';
 import { renderDiagram, withDiagram } from '../scripts/diagram.js';
 
 describe('the architecture diagram', () => {

@@ -3,10 +3,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { catalog } from '../infra/cdk8s/src/catalog.js';
+import { catalog } from '@mesh-kit/catalog';
 import { dockerfileProblems, parseDockerfile, type Stage } from './support/dockerfile.js';
 
 const root = new URL('..', import.meta.url);
+/** The workspaces every image carries besides its service's own. */
+const LIBRARIES = ['@mesh-kit/catalog', '@mesh-kit/runtime'];
 const dockerfile = readFileSync(new URL('Dockerfile', root), 'utf8');
 const stages = parseDockerfile(dockerfile);
 const stage = (name: string | undefined): Stage => {
@@ -38,8 +40,9 @@ describe('the Dockerfile of every service', () => {
     expect(JSON.parse(args(final, 'ENTRYPOINT')[0] ?? '[]')).toEqual(['node', 'dist/server.js']);
   });
 
-  it("includes the runtime workspace's production dependencies beside the service's", () => {
+  it("includes the catalog's and the runtime's production dependencies beside the service's", () => {
     const copies = args(final, 'COPY');
+    expect(copies).toContain('--from=deps /app/packages/catalog/node_modules packages/catalog/node_modules/');
     expect(copies).toContain('--from=deps /app/services/runtime/node_modules services/runtime/node_modules/');
     expect(copies).toContain('--from=deps /app/services/${SERVICE}/node_modules services/${SERVICE}/node_modules/');
     expect(copies).toContain('--from=build /app/out/ ./');
@@ -52,7 +55,7 @@ describe('the Dockerfile of every service', () => {
     expect(run.stderr).toContain('--build-arg SERVICE=');
   });
 
-  it('builds every catalog service: a server in a workspace that needs no other workspace than the runtime', () => {
+  it('builds every catalog service: a server in a workspace that needs no other workspace than the two libraries', () => {
     for (const service of catalog.services) {
       const folder = new URL(`services/${service.name}/`, root);
       expect(existsSync(new URL('src/server.ts', folder)), `${service.name}: src/server.ts`).toBe(true);
@@ -60,7 +63,10 @@ describe('the Dockerfile of every service', () => {
         dependencies?: Record<string, string>;
       };
       const workspaces = Object.keys(manifest.dependencies ?? {}).filter((name) => name.startsWith('@mesh-kit/'));
-      expect(workspaces, service.name).toEqual(['@mesh-kit/runtime']);
+      expect(
+        workspaces.filter((name) => !LIBRARIES.includes(name)),
+        service.name,
+      ).toEqual([]);
     }
   });
 
@@ -82,12 +88,12 @@ describe("the build stage's image contents", () => {
 
   function gatherFor(service: string, withMigrations: boolean): string[] {
     app = mkdtempSync(join(tmpdir(), 'mesh-kit-image-'));
-    for (const workspace of ['runtime', service]) {
-      mkdirSync(join(app, 'services', workspace, 'dist'), { recursive: true });
-      mkdirSync(join(app, 'services', workspace, 'src'));
-      writeFileSync(join(app, 'services', workspace, 'package.json'), '{}');
-      writeFileSync(join(app, 'services', workspace, 'dist', 'server.js'), '');
-      writeFileSync(join(app, 'services', workspace, 'src', 'server.ts'), '');
+    for (const workspace of ['packages/catalog', 'services/runtime', `services/${service}`]) {
+      mkdirSync(join(app, workspace, 'dist'), { recursive: true });
+      mkdirSync(join(app, workspace, 'src'));
+      writeFileSync(join(app, workspace, 'package.json'), '{}');
+      writeFileSync(join(app, workspace, 'dist', 'server.js'), '');
+      writeFileSync(join(app, workspace, 'src', 'server.ts'), '');
     }
     if (withMigrations) {
       mkdirSync(join(app, 'services', service, 'migrations'));
@@ -111,8 +117,10 @@ describe("the build stage's image contents", () => {
     return found.sort();
   }
 
-  it('carries package.json and dist of the runtime and the service, and its migrations', () => {
+  it('carries package.json and dist of the catalog, the runtime and the service, and its migrations', () => {
     expect(gatherFor('users', true)).toEqual([
+      'packages/catalog/dist/server.js',
+      'packages/catalog/package.json',
       'services/runtime/dist/server.js',
       'services/runtime/package.json',
       'services/users/dist/server.js',
@@ -123,6 +131,8 @@ describe("the build stage's image contents", () => {
 
   it('leaves sources out, and a service without a database has no migrations folder', () => {
     expect(gatherFor('payments', false)).toEqual([
+      'packages/catalog/dist/server.js',
+      'packages/catalog/package.json',
       'services/payments/dist/server.js',
       'services/payments/package.json',
       'services/runtime/dist/server.js',
@@ -210,64 +220,62 @@ describe('the build context', () => {
           .replace(/\/$/, ''),
       );
 
-  // A dozen runs of bash hashing the tree: on a busy machine they take longer than the default 30 s.
-  it(
-    "each image's tag (scripts/lib.sh) hashes the Dockerfile, the runtime and its own service's sources, not their tests",
-    { timeout: 120_000 },
-    () => {
-      const dir = mkdtempSync(join(tmpdir(), 'mesh-kit-tag-'));
-      try {
-        for (const file of [
-          'scripts/lib.sh',
-          'versions.env',
-          'package.json',
-          'package-lock.json',
-          'tsconfig.base.json',
-        ]) {
-          mkdirSync(join(dir, file, '..'), { recursive: true });
-          writeFileSync(join(dir, file), readFileSync(new URL(file, root)));
-        }
-        writeFileSync(join(dir, 'Dockerfile'), dockerfile);
-        writeFileSync(join(dir, '.dockerignore'), readFileSync(new URL('.dockerignore', root)));
-        for (const workspace of ['users', 'orders', 'runtime']) {
-          mkdirSync(join(dir, `services/${workspace}/src`), { recursive: true });
-          writeFileSync(join(dir, `services/${workspace}/src/index.ts`), 'one');
-        }
-        mkdirSync(join(dir, 'services/users/test'));
-        writeFileSync(join(dir, 'services/users/src/server.ts'), 'one');
-        const tag = (service = 'users', env: Record<string, string> = {}): string => {
-          const run = spawnSync('bash', ['-c', `. scripts/lib.sh && image_tag ${service}`], {
-            cwd: dir,
-            encoding: 'utf8',
-            env: { PATH: process.env['PATH'] ?? '', ...env },
-          });
-          expect(run.status, run.stderr).toBe(0);
-          return run.stdout;
-        };
-        const first = tag();
-        expect(first).toMatch(/^0\.1\.0-[0-9a-f]{12}$/);
-        writeFileSync(join(dir, 'services/users/test/users.test.ts'), 'a test');
-        expect(tag()).toBe(first);
-        writeFileSync(join(dir, 'Dockerfile'), `${dockerfile}# changed\n`);
-        const second = tag();
-        expect(second).not.toBe(first);
-        writeFileSync(join(dir, 'services/users/src/server.ts'), 'two');
-        const third = tag();
-        expect(third).not.toBe(second);
-        // Another service's change leaves this image's tag alone; the runtime's changes every image's.
-        const orders = tag('orders');
-        writeFileSync(join(dir, 'services/orders/src/index.ts'), 'two');
-        expect(tag()).toBe(third);
-        expect(tag('orders')).not.toBe(orders);
-        writeFileSync(join(dir, 'services/runtime/src/index.ts'), 'two');
-        expect(tag()).not.toBe(third);
-        // Another base image (CI's stand-in) is another image.
-        expect(tag('users', { NODE_IMAGE: 'mesh-kit-ci/node:24' })).not.toBe(tag());
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
+  it("each image's tag (scripts/lib.sh) hashes the Dockerfile, the libraries and its own service's sources, not their tests", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mesh-kit-tag-'));
+    try {
+      for (const file of [
+        'scripts/lib.sh',
+        'versions.env',
+        'package.json',
+        'package-lock.json',
+        'tsconfig.base.json',
+      ]) {
+        mkdirSync(join(dir, file, '..'), { recursive: true });
+        writeFileSync(join(dir, file), readFileSync(new URL(file, root)));
       }
-    },
-  );
+      writeFileSync(join(dir, 'Dockerfile'), dockerfile);
+      writeFileSync(join(dir, '.dockerignore'), readFileSync(new URL('.dockerignore', root)));
+      for (const workspace of ['services/users', 'services/orders', 'services/runtime', 'packages/catalog']) {
+        mkdirSync(join(dir, `${workspace}/src`), { recursive: true });
+        writeFileSync(join(dir, `${workspace}/src/index.ts`), 'one');
+      }
+      mkdirSync(join(dir, 'services/users/test'));
+      writeFileSync(join(dir, 'services/users/src/server.ts'), 'one');
+      const tag = (service = 'users', env: Record<string, string> = {}): string => {
+        const run = spawnSync('bash', ['-c', `. scripts/lib.sh && image_tag ${service}`], {
+          cwd: dir,
+          encoding: 'utf8',
+          env: { PATH: process.env['PATH'] ?? '', ...env },
+        });
+        expect(run.status, run.stderr).toBe(0);
+        return run.stdout;
+      };
+      const first = tag();
+      expect(first).toMatch(/^0\.1\.0-[0-9a-f]{12}$/);
+      writeFileSync(join(dir, 'services/users/test/users.test.ts'), 'a test');
+      expect(tag()).toBe(first);
+      writeFileSync(join(dir, 'Dockerfile'), `${dockerfile}# changed\n`);
+      const second = tag();
+      expect(second).not.toBe(first);
+      writeFileSync(join(dir, 'services/users/src/server.ts'), 'two');
+      const third = tag();
+      expect(third).not.toBe(second);
+      // Another service's change leaves this image's tag alone; the runtime's changes every image's.
+      const orders = tag('orders');
+      writeFileSync(join(dir, 'services/orders/src/index.ts'), 'two');
+      expect(tag()).toBe(third);
+      expect(tag('orders')).not.toBe(orders);
+      writeFileSync(join(dir, 'services/runtime/src/index.ts'), 'two');
+      const fourth = tag();
+      expect(fourth).not.toBe(third);
+      writeFileSync(join(dir, 'packages/catalog/src/index.ts'), 'two');
+      expect(tag()).not.toBe(fourth);
+      // Another base image (CI's stand-in) is another image.
+      expect(tag('users', { NODE_IMAGE: 'mesh-kit-ci/node:24' })).not.toBe(tag());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000); // a dozen bash runs of lib.sh: slow on a busy machine, not a measured figure
 
   it('leaves out everything .gitignore names', () => {
     const ignored = new Set(entries('.dockerignore'));

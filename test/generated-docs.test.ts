@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { catalog, type Catalog } from '../infra/cdk8s/src/catalog.js';
+import { catalog, type Catalog } from '@mesh-kit/catalog';
 import { blockNames, replaceBlock } from '../scripts/generated/blocks.js';
 import { generatedBlocks, readInputs, renderAll, type GenerateInputs } from '../scripts/generated/registry.js';
 
@@ -48,7 +48,7 @@ describe('npm run generate', () => {
       'infra/cdk8s/imports/networking.istio.io.ts',
     ];
     for (const path of whole) expect(attribute(path)).toBe(`${path}: linguist-generated: true`);
-    for (const path of ['README.md', 'infra/cdk8s/src/catalog.ts', 'Makefile']) {
+    for (const path of ['README.md', 'packages/catalog/src/catalog.ts', 'Makefile']) {
       expect(attribute(path)).toBe(`${path}: linguist-generated: unspecified`);
     }
   });

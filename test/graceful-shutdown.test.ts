@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { request, Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { catalog } from '../infra/cdk8s/src/catalog.js';
+import { catalog } from '@mesh-kit/catalog';
 import { createTestDatabase } from '../test-support/databases.js';
 import { reservePortOffset } from '../test-support/port-offset.js';
 

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { catalog } from '../infra/cdk8s/src/catalog.js';
+import { catalog } from '@mesh-kit/catalog';
 import { synthesize } from '../scripts/chart.js';
 import type { KubeObject } from '../scripts/manifests.js';
 import { generateSigningKeys } from '../scripts/secrets.js';

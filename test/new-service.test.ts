@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { analyze } from '../infra/cdk8s/src/analyze/analyze.js';
-import { catalog, type Catalog } from '../infra/cdk8s/src/catalog.js';
+import { catalog, type Catalog } from '@mesh-kit/catalog';
 import { synthObjects } from '../infra/cdk8s/test/support/shop.js';
 import * as runtime from '@mesh-kit/runtime';
 import { catalogEntry, insertCatalogEntry, nextPort } from '../scripts/new-service/catalog-entry.js';
@@ -195,7 +195,7 @@ describe('npm run new-service in a copy of the repository', () => {
     // would set it: analyze then passes however full main's budget is, and fails if the scaffold
     // asks for more.
     const { totals } = analyze(synthObjects());
-    const catalogPath = join(copy.dir, 'infra/cdk8s/src/catalog.ts');
+    const catalogPath = join(copy.dir, 'packages/catalog/src/catalog.ts');
     const budget = {
       cpuMilli: totals.cpuMilli + 50 + catalog.defaults.sidecar.cpuRequestMilli,
       memoryMi: totals.memoryMi + 64 + catalog.defaults.sidecar.memoryRequestMi,
@@ -232,9 +232,9 @@ describe('npm run new-service in a copy of the repository', () => {
       // The shop, readiness, route, circuit-breaker and autoscaling tables and the analyze excerpt.
       'docs/architecture.md',
       'docs/try-the-mesh.md',
-      'infra/cdk8s/src/catalog.ts',
       'mesh/grafana/shop.json',
       'package-lock.json',
+      'packages/catalog/src/catalog.ts',
       'tsconfig.json',
     ]);
     expect(changed.filter((path) => path.startsWith(`services/${NAME}/`))).toHaveLength(10);
@@ -248,9 +248,9 @@ describe('npm run new-service in a copy of the repository', () => {
     // The root project builds the workspace (its reference) and type-checks its test (its globs).
     const build = copy.run('npx', ['tsc', '-b']);
     expect(build.status, build.output).toBe(0);
-    const lint = copy.run('npx', ['eslint', `services/${NAME}`, 'infra/cdk8s/src/catalog.ts']);
+    const lint = copy.run('npx', ['eslint', `services/${NAME}`, 'packages/catalog/src/catalog.ts']);
     expect(lint.status, lint.output).toBe(0);
-    const format = copy.run('npx', ['prettier', '--check', `services/${NAME}`, 'infra/cdk8s/src/catalog.ts']);
+    const format = copy.run('npx', ['prettier', '--check', `services/${NAME}`, 'packages/catalog/src/catalog.ts']);
     expect(format.status, format.output).toBe(0);
   }, 300_000);
 

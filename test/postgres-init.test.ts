@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalog } from '../infra/cdk8s/src/catalog.js';
+import { catalog } from '@mesh-kit/catalog';
 import { createShopApp } from '../infra/cdk8s/src/charts/shop-app.js';
 import { fixtureJwksByIssuer } from '../infra/cdk8s/test/support/shop.js';
 import {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, rmSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalog } from '../infra/cdk8s/src/catalog.js';
+import { catalog } from '@mesh-kit/catalog';
 import { cloneForRehearsal, type MakeRun, type Rehearsal } from './rehearsal/rehearsal.js';
 
 // The user's whole cluster path through make, from a fresh clone, against stand-ins that remember

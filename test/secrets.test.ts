@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { catalog, usesBroker } from '../infra/cdk8s/src/catalog.js';
+import { catalog, usesBroker } from '@mesh-kit/catalog';
 import { synthesize } from '../scripts/chart.js';
 import { brokerPassword, ensureSecrets, secretManifests } from '../scripts/secrets.js';
 import { devTokenSigner } from '../scripts/token.js';

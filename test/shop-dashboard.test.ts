@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { catalog, type Catalog } from '../infra/cdk8s/src/catalog.js';
+import { catalog, type Catalog } from '@mesh-kit/catalog';
 import { DASHBOARD_FILE, renderDashboard, shopDashboard, type Dashboard } from '../scripts/shop-dashboard.js';
 import { selectorsOf } from './support/promql.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { findService } from '../infra/cdk8s/src/catalog.js';
-import { configSchema } from '../services/identity/src/config.js';
+import { findService } from '@mesh-kit/catalog';
+import { configSchema } from '@mesh-kit/identity/config';
 import { stackCatalog } from '../scripts/stack/gateway-objects.js';
-import { catalog } from '../infra/cdk8s/src/catalog.js';
+import { catalog } from '@mesh-kit/catalog';
 import { planStack } from '../scripts/stack/plan.js';
 
 const options = {

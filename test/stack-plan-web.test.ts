@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catalog } from '../infra/cdk8s/src/catalog.js';
+import { catalog } from '@mesh-kit/catalog';
 import { stackCatalog } from '../scripts/stack/gateway-objects.js';
 import { planStack, type StackOptions } from '../scripts/stack/plan.js';
 

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'cdk8s';
-import type { Catalog } from '../../infra/cdk8s/src/catalog.js';
+import type { Catalog } from '@mesh-kit/catalog';
 import { addShopCharts } from '../../infra/cdk8s/src/charts/shop-app.js';
 import { analyze, type Analysis, type ManifestObject } from '../../infra/cdk8s/src/analyze/analyze.js';
 import { formatReport } from '../../infra/cdk8s/src/analyze/report.js';

@@ -1,5 +1,5 @@
 /** docs/security.md's table of the gateway's rate limits, from the catalog's `ingress.rateLimit`. */
-import type { Catalog, TokenBucket } from '../../infra/cdk8s/src/catalog.js';
+import type { Catalog, TokenBucket } from '@mesh-kit/catalog';
 
 const bucket = (b: TokenBucket): string =>
   `${b.maxTokens} | ${b.tokensPerFill} every ${b.fillIntervalMs === 1000 ? 'second' : `${b.fillIntervalMs} ms`}`;

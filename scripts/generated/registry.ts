@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { catalog as shopCatalog, type Catalog } from '../../infra/cdk8s/src/catalog.js';
+import { catalog as shopCatalog, type Catalog } from '@mesh-kit/catalog';
 import { withAccessTable, renderAccessTable } from '../access-table.js';
 import { BENCH_TABLE_DOCS, replaceBenchTable } from '../bench/table-block.js';
 import type { BenchResults } from '../bench/results.js';

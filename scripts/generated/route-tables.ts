@@ -2,7 +2,7 @@
  * docs/architecture.md's resilience tables, from the catalog: every route's timeout, tries and
  * retry conditions with the calls it waits for, and each service's circuit breaker.
  */
-import { circuitBreakerOf, type Catalog, type RouteSpec } from '../../infra/cdk8s/src/catalog.js';
+import { circuitBreakerOf, type Catalog, type RouteSpec } from '@mesh-kit/catalog';
 
 export const duration = (ms: number): string => (ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`);
 

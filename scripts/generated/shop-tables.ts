@@ -3,7 +3,7 @@
  * calls and events, and what each service's `/readyz` needs (derived the way the services wire their
  * checks: an owned database means PostgreSQL, a consumed subject means NATS).
  */
-import type { Catalog, ServiceSpec } from '../../infra/cdk8s/src/catalog.js';
+import type { Catalog, ServiceSpec } from '@mesh-kit/catalog';
 
 const code = (text: string): string => `\`${text}\``;
 const list = (items: readonly string[]): string => (items.length === 0 ? '—' : items.join('<br/>'));

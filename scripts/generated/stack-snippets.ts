@@ -2,7 +2,7 @@
  * docs/operations.md's commands straight at the local stack's services, on the ports the catalog
  * gives them (the stack listens there); test/e2e/readme-quickstart.test.ts runs the block as written.
  */
-import { findService, type Catalog } from '../../infra/cdk8s/src/catalog.js';
+import { findService, type Catalog } from '@mesh-kit/catalog';
 
 export function renderStackDirect(source: Catalog): string {
   const at = (service: string): string => `localhost:${findService(service, source).port}`;

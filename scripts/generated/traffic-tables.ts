@@ -3,8 +3,8 @@
  * mechanism and the outcome `make verify` checks, each service's autoscaling, and the load
  * verify's `scale-up` check plans from them.
  */
-import type { Catalog } from '../../infra/cdk8s/src/catalog.js';
-import type { FaultMechanism, ScenarioOutcome } from '../../infra/cdk8s/src/traffic.js';
+import type { Catalog } from '@mesh-kit/catalog';
+import type { FaultMechanism, ScenarioOutcome } from '@mesh-kit/catalog/traffic';
 import { perClientRatePerSecond, podCpuRequestMilli, scaleUpPlan } from '../../infra/verify/src/client-load.js';
 import { duration } from './route-tables.js';
 

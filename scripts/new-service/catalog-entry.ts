@@ -1,10 +1,10 @@
 /**
- * The new service's entry in infra/cdk8s/src/catalog.ts, and where it goes: found with the
+ * The new service's entry in packages/catalog/src/catalog.ts, and where it goes: found with the
  * TypeScript parser (the `services` array of the exported `catalog`), so formatting, comments
  * and the order of the catalog's other fields do not matter.
  */
 import ts from 'typescript';
-import type { Catalog, ServiceSpec } from '../../infra/cdk8s/src/catalog.js';
+import type { Catalog, ServiceSpec } from '@mesh-kit/catalog';
 import { namesOf } from './names.js';
 import type { NewServiceOptions } from './options.js';
 

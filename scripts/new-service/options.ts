@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { Catalog } from '../../infra/cdk8s/src/catalog.js';
+import type { Catalog } from '@mesh-kit/catalog';
 import { EVENT_CONTRACTS } from './event-contracts.js';
 
 /** What `npm run new-service` was asked for, checked against the catalog. */

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { App } from 'cdk8s';
-import { type Catalog, jwtSecretName } from '../../infra/cdk8s/src/catalog.js';
+import { type Catalog, jwtSecretName } from '@mesh-kit/catalog';
 import { addShopCharts } from '../../infra/cdk8s/src/charts/shop-app.js';
 import type { KubeObject } from '../../infra/cdk8s/src/gateway-model/kube-object.js';
 import { defaultJwksFile } from '../../infra/cdk8s/src/jwks.js';

@@ -6,7 +6,7 @@ import {
   serviceUrlVariable,
   usesBroker,
   type Catalog,
-} from '../../infra/cdk8s/src/catalog.js';
+} from '@mesh-kit/catalog';
 
 export interface StackOptions {
   /** A PostgreSQL URL whose role may create databases; each service gets its own database there. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { catalog } from '../../infra/cdk8s/src/catalog.js';
+import { catalog } from '@mesh-kit/catalog';
 import { startStack, type StackProcess } from '../../test-support/stack-process.js';
 
 let stack: StackProcess;

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { generateSigningKeys } from '../../scripts/secrets.js';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { apiKeyCheckSettings, catalog } from '../../infra/cdk8s/src/catalog.js';
+import { apiKeyCheckSettings, catalog } from '@mesh-kit/catalog';
 
 // The services' own waits, from their validated config, against the route timeouts in the catalog:
 // a request that cannot get a database connection must fail (503) before the sidecar gives up on it.

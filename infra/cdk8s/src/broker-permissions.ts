@@ -1,4 +1,4 @@
-import { type Catalog, type ServiceSpec, streamOf, usesBroker } from './catalog.js';
+import { type Catalog, type ServiceSpec, streamOf, usesBroker } from '@mesh-kit/catalog';
 
 /** One NATS user per service that publishes or consumes: what it may publish and subscribe to. */
 export interface BrokerUser {

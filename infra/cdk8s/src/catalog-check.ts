@@ -1,4 +1,4 @@
-import { type Catalog, subjectMatches } from './catalog.js';
+import { type Catalog, subjectMatches } from '@mesh-kit/catalog';
 import { trafficProblems } from './traffic-check.js';
 import { isUnder } from './constructs/shop-service.js';
 

@@ -1,4 +1,4 @@
-import type { Catalog, GatewayAuth, HttpMethod } from './catalog.js';
+import type { Catalog, GatewayAuth, HttpMethod } from '@mesh-kit/catalog';
 import { isUnder } from './constructs/shop-service.js';
 
 /** One route as the ingress gateway exposes it. */

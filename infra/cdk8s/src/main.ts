@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { catalog as declared } from './catalog.js';
+import { catalog as declared } from '@mesh-kit/catalog';
 import { readCredentialDigests } from './credentials-digest.js';
 import { parseImageTags } from './image-tags.js';
 import { defaultJwksFile, jwksFileVariable } from './jwks.js';

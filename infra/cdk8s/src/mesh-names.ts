@@ -1,4 +1,4 @@
-import type { Catalog, Resources } from './catalog.js';
+import type { Catalog, Resources } from '@mesh-kit/catalog';
 
 /** Labels every object of the kit carries (undeploy acts by `app.kubernetes.io/part-of`). */
 export const PART_OF = { 'app.kubernetes.io/part-of': 'mesh-kit' } as const;

@@ -1,4 +1,4 @@
-import { type Catalog, type PodsSpec, usesBroker } from './catalog.js';
+import { type Catalog, type PodsSpec, usesBroker } from '@mesh-kit/catalog';
 
 export type NetworkProtocol = 'TCP' | 'UDP';
 

@@ -1,5 +1,5 @@
-import { type Catalog, circuitBreakerOf } from './catalog.js';
-import type { Release, TrafficState } from './traffic.js';
+import { type Catalog, circuitBreakerOf } from '@mesh-kit/catalog';
+import type { Release, TrafficState } from '@mesh-kit/catalog/traffic';
 
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const isPercent = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n) && n > 0 && n <= 100;

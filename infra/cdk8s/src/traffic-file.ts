@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { Catalog } from './catalog.js';
-import type { Release, TrafficState } from './traffic.js';
+import type { Catalog } from '@mesh-kit/catalog';
+import type { Release, TrafficState } from '@mesh-kit/catalog/traffic';
 
 /** Where `make canary`/`chaos`/`mirror` keep the traffic state, relative to the repository (gitignored). */
 export const DEFAULT_TRAFFIC_FILE = '.traffic.json';

@@ -1,4 +1,4 @@
-import type { Catalog, ServiceSpec } from './catalog.js';
+import type { Catalog, ServiceSpec } from '@mesh-kit/catalog';
 import {
   CANARY_HEADER,
   EMPTY_TRAFFIC,
@@ -7,7 +7,7 @@ import {
   type Release,
   type TrafficState,
   V2,
-} from './traffic.js';
+} from '@mesh-kit/catalog/traffic';
 
 /** One Deployment of a service: its version label, name, replicas and the env on top of the service's. */
 export interface DeployedVersion {

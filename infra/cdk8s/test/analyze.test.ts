@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { type Catalog, catalog } from '../src/catalog.js';
+import { type Catalog, catalog } from '@mesh-kit/catalog';
 import { analyze } from '../src/analyze/analyze.js';
 import { formatReport } from '../src/analyze/report.js';
 import { synthObjects } from './support/shop.js';

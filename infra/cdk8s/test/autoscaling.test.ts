@@ -1,6 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { catalog, findService } from '../src/catalog.js';
+import { catalog, findService } from '@mesh-kit/catalog';
 import { analyze } from '../src/analyze/analyze.js';
 import { formatReport } from '../src/analyze/report.js';
 import { ServiceAutoscaler } from '../src/constructs/service-autoscaler.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catalog } from '../src/catalog.js';
+import { catalog } from '@mesh-kit/catalog';
 import { gatewayModel, type ModelRequest } from './support/gateway-model.js';
 import { extAuthzProviders } from './support/mesh-config.js';
 import { find, synthObjects } from './support/shop.js';

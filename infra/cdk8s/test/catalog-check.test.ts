@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Catalog, catalog } from '../src/catalog.js';
+import { type Catalog, catalog } from '@mesh-kit/catalog';
 import { catalogProblems } from '../src/catalog-check.js';
 import { synthObjects } from './support/shop.js';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { catalog, databaseSecretName, jwtSecretName, natsSecretName, usesBroker } from '../src/catalog.js';
+import { catalog, databaseSecretName, jwtSecretName, natsSecretName, usesBroker } from '@mesh-kit/catalog';
 import { CREDENTIALS_ANNOTATION, readCredentialDigests } from '../src/credentials-digest.js';
 import { type KubeObject, ofKind, synthObjects } from './support/shop.js';
 

@@ -5,7 +5,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { createServiceApp } from '@mesh-kit/runtime';
-import { catalog } from '../src/catalog.js';
+import { catalog } from '@mesh-kit/catalog';
 import { silentLogger } from '../../../test-support/silent-logger.js';
 import { type KubeObject, ofKind, synthObjects } from './support/shop.js';
 import { podSpecOf } from './support/pod-security.js';

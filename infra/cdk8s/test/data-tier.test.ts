@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { catalog } from '../src/catalog.js';
+import { catalog } from '@mesh-kit/catalog';
 import { addShopCharts } from '../src/charts/shop-app.js';
 import { TIER_LABEL } from '../src/mesh-names.js';
 import { fixtureJwksByIssuer, ofKind, synthObjects, type KubeObject } from './support/shop.js';

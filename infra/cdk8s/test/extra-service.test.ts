@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type Catalog, type ServiceSpec, catalog } from '../src/catalog.js';
+import { type Catalog, type ServiceSpec, catalog } from '@mesh-kit/catalog';
 import { analyze } from '../src/analyze/analyze.js';
 import { synthObjects } from './support/shop.js';
 import { validateObject } from './support/schema-validator.js';

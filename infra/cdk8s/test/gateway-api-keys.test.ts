@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { generateApiKey } from '../../../services/apikeys/src/api-key.js';
-import { checkSettingsSchema } from '../../../services/apikeys/src/config.js';
-import { decide } from '../../../services/apikeys/src/decision.js';
-import type { ApiClient } from '../../../services/apikeys/src/key-store.js';
-import { type Catalog, apiKeyCheckSettings, apiKeyRoutes, catalog, findService } from '../src/catalog.js';
+import { generateApiKey } from '@mesh-kit/catalog/api-key';
+import { checkSettingsSchema } from '@mesh-kit/apikeys/config';
+import { decide } from '@mesh-kit/apikeys/decision';
+import type { ApiClient } from '@mesh-kit/apikeys/key-store';
+import { type Catalog, apiKeyCheckSettings, apiKeyRoutes, catalog, findService } from '@mesh-kit/catalog';
 import { type ExtAuthzService, type ModelRequest, gatewayModel } from './support/gateway-model.js';
 import { extAuthzProviders } from './support/mesh-config.js';
 import { find, ofKind, synthObjects } from './support/shop.js';

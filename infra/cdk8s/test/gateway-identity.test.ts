@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Catalog, catalog } from '../src/catalog.js';
+import { type Catalog, catalog } from '@mesh-kit/catalog';
 import { gatewayPaths } from '../src/gateway-paths.js';
 import { authorizationPath } from '../src/mesh-names.js';
 import { unauthorizedRoute } from '../src/token-required.js';

@@ -1,9 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { configSchema as loadgenConfig } from '../../../services/loadgen/src/config.js';
-import { TokenSigner } from '../../../services/loadgen/src/token-signer.js';
-import { catalog, findService } from '../src/catalog.js';
+import { configSchema as loadgenConfig } from '@mesh-kit/loadgen/config';
+import { TokenSigner } from '@mesh-kit/catalog/token-signer';
+import { catalog, findService } from '@mesh-kit/catalog';
 import { serviceEnv } from '../src/constructs/shop-service.js';
 import { gatewayModel, type ModelRequest, requestPrincipalMatches } from './support/gateway-model.js';
 import { extAuthzProviders } from './support/mesh-config.js';

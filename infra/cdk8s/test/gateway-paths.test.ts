@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Catalog, catalog } from '../src/catalog.js';
+import { type Catalog, catalog } from '@mesh-kit/catalog';
 import { gatewayPaths } from '../src/gateway-paths.js';
 import { type ModelRequest, gatewayModel } from './support/gateway-model.js';
 import { extAuthzProviders } from './support/mesh-config.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catalog } from '../src/catalog.js';
+import { catalog } from '@mesh-kit/catalog';
 import { type CheckAnswer, type ModelRequest, gatewayModel } from './support/gateway-model.js';
 import { extAuthzProviders } from './support/mesh-config.js';
 import { rateLimitModel } from './support/rate-limit-model.js';

@@ -3,6 +3,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { USED_CRDS, generateTypes, importsDir, selectCrds, sharedCrdFile } from '../scripts/import-crds.js';
+import {
+  K8S_VERSION,
+  USED_KINDS,
+  definitionsFile,
+  generateK8sTypes,
+  selectDefinitions,
+} from '../scripts/import-k8s.js';
 
 const committedCrds = readFileSync(join(importsDir, 'istio-crds.yaml'), 'utf8');
 
@@ -35,6 +42,30 @@ describe('generated Istio CRD types (imports/)', () => {
     'match the upstream Istio 1.30.3 CRDs when ../shared/schemas is present',
     () => {
       expect(selectCrds(readFileSync(sharedCrdFile, 'utf8')) === committedCrds).toBe(true);
+    },
+  );
+});
+
+describe('generated Kubernetes types (imports/k8s.ts)', () => {
+  const committed = JSON.parse(readFileSync(definitionsFile, 'utf8')) as { definitions: Record<string, unknown> };
+
+  it(`match what \`cdk8s import k8s@${K8S_VERSION}\` generates from the committed definitions`, () => {
+    expect(
+      readFileSync(join(importsDir, 'k8s.ts'), 'utf8') === generateK8sTypes(definitionsFile),
+      'imports/k8s.ts drifted: run npm run import -w @mesh-kit/infra',
+    ).toBe(true);
+  }, 60_000);
+
+  it('hold the used kinds and only what they reference', () => {
+    expect(selectDefinitions(JSON.stringify(committed))).toBe(readFileSync(definitionsFile, 'utf8'));
+    expect(Object.keys(committed.definitions)).toEqual(expect.arrayContaining([...USED_KINDS]));
+  });
+
+  const upstream = process.env.K8S_DEFINITIONS_FILE;
+  it.skipIf(upstream === undefined || !existsSync(upstream))(
+    `match cdk8s's Kubernetes ${K8S_VERSION} schema when K8S_DEFINITIONS_FILE points at it`,
+    () => {
+      expect(selectDefinitions(readFileSync(upstream!, 'utf8')) === readFileSync(definitionsFile, 'utf8')).toBe(true);
     },
   );
 });

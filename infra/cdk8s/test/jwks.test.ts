@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { App } from 'cdk8s';
-import { catalog } from '../src/catalog.js';
+import { catalog } from '@mesh-kit/catalog';
 import { addShopCharts } from '../src/charts/shop-app.js';
 import { PRIVATE_JWK_MEMBERS, assertPublicJwks } from '../src/jwks.js';
 import { fixtureJwksByIssuer } from './support/shop.js';

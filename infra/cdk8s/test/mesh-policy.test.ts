@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catalog, circuitBreakerOf, findService } from '../src/catalog.js';
+import { catalog, circuitBreakerOf, findService } from '@mesh-kit/catalog';
 import { find, ofKind, synthObjects } from './support/shop.js';
 
 const objects = synthObjects();

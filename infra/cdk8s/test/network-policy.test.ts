@@ -4,7 +4,7 @@
  * every port that matters, a connection is allowed if and only if the catalog declares it.
  */
 import { describe, expect, it } from 'vitest';
-import { type Catalog, catalog, usesBroker } from '../src/catalog.js';
+import { type Catalog, catalog, usesBroker } from '@mesh-kit/catalog';
 import { type Pod, type Port, allowed, workloadPods as shopPods } from './support/network-policy-model.js';
 import { ofKind, synthObjects } from './support/shop.js';
 

@@ -5,7 +5,7 @@
  * authentication), so these tests do not depend on the gateway model.
  */
 import { describe, expect, it } from 'vitest';
-import { catalog } from '../src/catalog.js';
+import { catalog } from '@mesh-kit/catalog';
 import { rateLimitModel } from './support/rate-limit-model.js';
 import { synthObjects, type KubeObject } from './support/shop.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catalog, usesBroker } from '../src/catalog.js';
+import { catalog, usesBroker } from '@mesh-kit/catalog';
 import { EXCLUDE_OUTBOUND_PORTS } from '../src/mesh-names.js';
 import { find, ofKind, synthObjects } from './support/shop.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { type Catalog, type CircuitBreaker, catalog } from '../src/catalog.js';
+import { type Catalog, type CircuitBreaker, catalog } from '@mesh-kit/catalog';
 import { catalogProblems } from '../src/catalog-check.js';
 import { analyze } from '../src/analyze/analyze.js';
-import type { TrafficState } from '../src/traffic.js';
+import type { TrafficState } from '@mesh-kit/catalog/traffic';
 import { type KubeObject, find, ofKind, synthObjects } from './support/shop.js';
 import { validateObject } from './support/schema-validator.js';
 import { apiServerProblems } from './support/api-server-checks.js';

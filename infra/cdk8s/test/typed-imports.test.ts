@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const imports = fileURLToPath(new URL('../imports/networking.istio.io.js', import.meta.url));
+const k8sImports = fileURLToPath(new URL('../imports/k8s.js', import.meta.url));
 
 function typecheck(source: string): string {
   // Inside the workspace (dist/ is ignored) so `cdk8s` resolves as it does for src/.
@@ -50,5 +51,19 @@ new VirtualService(new Chart(new App(), 'c'), 'vs', {
     const errors = output.split('\n').filter((line) => line.includes('error TS'));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/'attemps' does not exist in type 'VirtualServiceSpecHttpRetries'/);
+  }, 60_000);
+
+  it('reject a misspelled field of a Kubernetes object at compile time (StatefulSet spec.replica)', () => {
+    const output = typecheck(`
+import { App, Chart } from 'cdk8s';
+import { KubeStatefulSet } from '${k8sImports}';
+new KubeStatefulSet(new Chart(new App(), 'c'), 'sts', {
+  metadata: { name: 'nats' },
+  spec: { replica: 1, selector: {}, template: {} },
+});
+`);
+    const errors = output.split('\n').filter((line) => line.includes('error TS'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/'replica' does not exist in type 'StatefulSetSpec'/);
   }, 60_000);
 });

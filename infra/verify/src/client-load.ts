@@ -1,4 +1,4 @@
-import type { Catalog, ServiceSpec } from '../../cdk8s/src/catalog.js';
+import type { Catalog, ServiceSpec } from '@mesh-kit/catalog';
 
 /**
  * The share of the gateway's per-client rate each of verify's clients uses: verify's clock and the

@@ -1,5 +1,5 @@
-import { TokenSigner } from '../../../services/loadgen/src/token-signer.js';
-import { gatewayTokenSigner, jwtSecretName, type Catalog } from '../../cdk8s/src/catalog.js';
+import { TokenSigner } from '@mesh-kit/catalog/token-signer';
+import { gatewayTokenSigner, jwtSecretName, type Catalog } from '@mesh-kit/catalog';
 import type { Cluster, Forward } from './cluster.js';
 import { outboundCluster } from './envoy-stats.js';
 import { catalog, ingress } from './expectations.js';

@@ -1,4 +1,4 @@
-import type { ScenarioOutcome } from '../../cdk8s/src/traffic.js';
+import type { ScenarioOutcome } from '@mesh-kit/catalog/traffic';
 import { fail, pass, type CheckResult } from './check-result.js';
 
 /** One answer at the gateway: its status, how long it took, and which version produced it. */

@@ -8,7 +8,7 @@ import {
   type HttpMethod,
   type IngressSpec,
   type RouteSpec,
-} from '../../cdk8s/src/catalog.js';
+} from '@mesh-kit/catalog';
 
 /** A route of a service as the catalog declares it, with the in-cluster URL to reach it. */
 export interface DeclaredRoute extends RouteSpec {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { TokenSigner } from '../../../services/loadgen/src/token-signer.js';
+import type { TokenSigner } from '@mesh-kit/catalog/token-signer';
 
 /** A sku the products service's migration seeds. */
 export const VERIFY_SKU = 'tea-01';

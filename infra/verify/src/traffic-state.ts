@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Catalog, type ServiceSpec, catalog } from '../../cdk8s/src/catalog.js';
+import { type Catalog, type ServiceSpec, catalog } from '@mesh-kit/catalog';
 import { DEFAULT_TRAFFIC_FILE, withTrafficFile } from '../../cdk8s/src/traffic-file.js';
 import type { Sample } from './evaluate-traffic.js';
 import type { ClientPacer } from './client-pacer.js';

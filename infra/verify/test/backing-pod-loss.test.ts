@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { V1Pod } from '@kubernetes/client-node';
-import { TokenSigner } from '../../../services/loadgen/src/token-signer.js';
+import { TokenSigner } from '@mesh-kit/catalog/token-signer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backingPodLossCheck, type PodLossTiming } from '../src/checks/backing-pod-loss.js';
 import { Cluster } from '../src/cluster.js';

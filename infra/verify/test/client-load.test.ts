@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Catalog, catalog, findService } from '../../cdk8s/src/catalog.js';
+import { type Catalog, catalog, findService } from '@mesh-kit/catalog';
 import {
   CLIENT_SHARE,
   CPU_MS_PER_READ,

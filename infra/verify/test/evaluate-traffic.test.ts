@@ -14,7 +14,7 @@ import {
 } from '../src/evaluate-traffic.js';
 import { deployedCatalog, publicGetPath } from '../src/traffic-state.js';
 import { breakerLimits } from '../src/expectations.js';
-import { catalog, findService } from '../../cdk8s/src/catalog.js';
+import { catalog, findService } from '@mesh-kit/catalog';
 import { activeScenario, releaseOf } from '../../cdk8s/src/traffic-plan.js';
 import { renderTable } from '../src/table.js';
 

@@ -13,7 +13,7 @@ import {
   worstCaseMs,
 } from '../src/expectations.js';
 import { renderTable } from '../src/table.js';
-import type { Catalog } from '../../cdk8s/src/catalog.js';
+import type { Catalog } from '@mesh-kit/catalog';
 
 describe('the printed table', () => {
   it('aligns columns, marks each row and ends with a summary', () => {
@@ -36,7 +36,7 @@ describe('the printed table', () => {
 });
 
 describe('expectations read from the catalog', () => {
-  it('takes routes, timeouts and the call graph from infra/cdk8s/src/catalog.ts', () => {
+  it('takes routes, timeouts and the call graph from packages/catalog/src/catalog.ts', () => {
     const auth = declaredRoute('payments', 'POST', '/authorizations');
     expect(auth.url).toBe('http://payments.shop.svc.cluster.local:3002/authorizations');
     expect(worstCaseMs(auth)).toBeLessThanOrEqual(auth.timeoutMs);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { baseConfigSchema, databaseConfigSchema } from '@mesh-kit/runtime';
-import { SCOPE_PATTERN } from './api-key.js';
+import { SCOPE_PATTERN } from '@mesh-kit/catalog/api-key';
 
 const headerName = z.string().regex(/^[a-z0-9-]+$/, { message: 'must be a lower-case header name' });
 

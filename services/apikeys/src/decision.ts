@@ -1,4 +1,4 @@
-import { API_KEY_PATTERN } from './api-key.js';
+import { API_KEY_PATTERN } from '@mesh-kit/catalog/api-key';
 import type { CheckSettings } from './config.js';
 import type { ApiClient } from './key-store.js';
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { hashApiKey } from './api-key.js';
+import { hashApiKey } from '@mesh-kit/catalog/api-key';
 
 /** An active key's client. */
 export interface ApiClient {

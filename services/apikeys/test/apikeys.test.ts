@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '@mesh-kit/runtime';
 import { createTestDatabase, type TestDatabase } from '../../../test-support/databases.js';
 import { silentLogger } from '../../../test-support/silent-logger.js';
-import { generateApiKey, hashApiKey } from '../src/api-key.js';
+import { generateApiKey, hashApiKey } from '@mesh-kit/catalog/api-key';
 import { createApp } from '../src/app.js';
 import type { CheckSettings } from '../src/config.js';
 

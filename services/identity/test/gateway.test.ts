@@ -26,7 +26,7 @@ import {
 } from '../../../services/identity/test/provider-harness.js';
 import { createTestDatabase, type TestDatabase } from '../../../test-support/databases.js';
 import { silentLogger } from '../../../test-support/silent-logger.js';
-import { catalog } from '../../../infra/cdk8s/src/catalog.js';
+import { catalog } from '@mesh-kit/catalog';
 import { addShopCharts } from '../../../infra/cdk8s/src/charts/shop-app.js';
 import { gatewayModel, type GatewayModel } from '../../../infra/cdk8s/test/support/gateway-model.js';
 import { fixtureJwksByIssuer, type KubeObject } from '../../../infra/cdk8s/test/support/shop.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DependencyUnreachable, type Logger, type ServiceClient, type ServiceResponse } from '@mesh-kit/runtime';
 import type { LoadgenMetrics, Step } from './metrics.js';
-import type { TokenSigner } from './token-signer.js';
+import type { TokenSigner } from '@mesh-kit/catalog/token-signer';
 
 export interface JourneyDeps {
   /** Points at the ingress gateway: every path starts with `/api/`. */

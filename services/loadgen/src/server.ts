@@ -3,7 +3,7 @@ import { createApp } from './app.js';
 import { configSchema } from './config.js';
 import { runJourney } from './journey.js';
 import { SteadyScheduler } from './scheduler.js';
-import { TokenSigner } from './token-signer.js';
+import { TokenSigner } from '@mesh-kit/catalog/token-signer';
 
 await runService({
   name: 'loadgen',

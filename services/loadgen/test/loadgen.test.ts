@@ -9,7 +9,7 @@ import { configSchema } from '../src/config.js';
 import { runJourney, type JourneyDeps } from '../src/journey.js';
 import { createLoadgenMetrics } from '../src/metrics.js';
 import { SteadyScheduler } from '../src/scheduler.js';
-import { TokenSigner } from '../src/token-signer.js';
+import { TokenSigner } from '@mesh-kit/catalog/token-signer';
 import { CATALOGUE, startFakeGateway, type FakeGateway } from './fake-gateway.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

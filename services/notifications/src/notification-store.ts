@@ -1,14 +1,10 @@
+import type { NotificationAnswer } from '@mesh-kit/catalog/answers';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { OrderPlacedEvent } from '@mesh-kit/runtime';
 
-export interface Notification {
-  readonly id: string;
-  readonly orderId: string;
-  readonly channel: 'email';
-  readonly message: string;
-  readonly sentAt: string;
-}
+/** A notification, as notifications answers it (the contract storefront parses). */
+export type Notification = NotificationAnswer;
 
 interface NotificationRow {
   id: string;

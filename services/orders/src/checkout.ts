@@ -1,12 +1,11 @@
+import {
+  authorizationAnswerSchema,
+  parseAnswer,
+  problemAnswerSchema,
+  productLookupAnswerSchema,
+} from '@mesh-kit/catalog/answers';
 import { HttpProblem, type ServiceClient, USER_ID_HEADER } from '@mesh-kit/runtime';
 import { type OrderLine, type PricedOrder, totalOf } from './order.js';
-
-interface CatalogueEntry {
-  readonly sku: string;
-  readonly priceCents: number;
-  readonly currency: string;
-  readonly active: boolean;
-}
 
 /**
  * The synchronous critical path of an order: the user must exist, products prices every line, and
@@ -39,9 +38,11 @@ export class Checkout {
   async price(lines: readonly OrderLine[]): Promise<PricedOrder> {
     const skus = [...new Set(lines.map((l) => l.sku))];
     const query = skus.map((sku) => `sku=${encodeURIComponent(sku)}`).join('&');
-    const answer = await this.products.get<{ items?: unknown }>(`/internal/products?${query}`);
-    if (answer.status !== 200 || !Array.isArray(answer.body?.items)) throw dependencyProblem('products', answer.status);
-    const bySku = new Map((answer.body.items as CatalogueEntry[]).map((p) => [p.sku, p]));
+    const answer = await this.products.get<unknown>(`/internal/products?${query}`);
+    if (answer.status !== 200) throw dependencyProblem('products', answer.status);
+    const lookup = parseAnswer(productLookupAnswerSchema, answer.body);
+    if ('broken' in lookup) throw brokenAnswer('products', lookup.broken);
+    const bySku = new Map(lookup.value.items.map((p) => [p.sku, p]));
 
     const refused = lines.flatMap((line, i) => {
       const product = bySku.get(line.sku);
@@ -78,26 +79,34 @@ export class Checkout {
    * is exactly that amount in that currency: anything else is refused, never confirmed.
    */
   async authorize(userId: string, orderId: string, amountCents: number, currency: string): Promise<string> {
-    const payment = await this.payments.post<{
-      id?: unknown;
-      detail?: unknown;
-      amountCents?: unknown;
-      currency?: unknown;
-    }>('/authorizations', { orderKey: orderId, userId, amountCents, currency });
+    const payment = await this.payments.post<unknown>('/authorizations', {
+      orderKey: orderId,
+      userId,
+      amountCents,
+      currency,
+    });
     if (payment.status === 402) {
-      const detail = typeof payment.body?.detail === 'string' ? payment.body.detail : 'Payment declined.';
+      const problem = problemAnswerSchema.safeParse(payment.body);
+      const detail = (problem.success ? problem.data.detail : undefined) ?? 'Payment declined.';
       throw new HttpProblem(402, detail, { title: 'Payment Declined' });
     }
-    if (payment.status !== 201 || typeof payment.body?.id !== 'string')
-      throw dependencyProblem('payments', payment.status);
-    if (payment.body.amountCents !== amountCents || payment.body.currency !== currency) {
+    if (payment.status !== 201) throw dependencyProblem('payments', payment.status);
+    const authorization = parseAnswer(authorizationAnswerSchema, payment.body);
+    if ('broken' in authorization) throw brokenAnswer('payments', authorization.broken);
+    const authorized = authorization.value;
+    if (authorized.amountCents !== amountCents || authorized.currency !== currency) {
       throw new HttpProblem(
         502,
-        `payments authorized ${String(payment.body.amountCents)} ${String(payment.body.currency)} for order ${orderId}, not ${amountCents} ${currency}: the order is not confirmed.`,
+        `payments authorized ${authorized.amountCents} ${authorized.currency} for order ${orderId}, not ${amountCents} ${currency}: the order is not confirmed.`,
       );
     }
-    return payment.body.id;
+    return authorized.id;
   }
+}
+
+/** A 2xx answer that breaks the provider's contract (@mesh-kit/catalog/answers): a bad gateway, not our fault. */
+function brokenAnswer(service: string, how: string): HttpProblem {
+  return new HttpProblem(502, `${service} answered outside its contract (${how}).`);
 }
 
 function dependencyProblem(service: string, status: number): HttpProblem {

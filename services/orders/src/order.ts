@@ -1,3 +1,4 @@
+import type { OrderAnswer } from '@mesh-kit/catalog/answers';
 import { z } from 'zod';
 
 /** One line as a client asks for it: what and how many. The price is the shop's, never the client's. */
@@ -31,15 +32,8 @@ export interface PricedOrder {
   readonly currency: string;
 }
 
-export interface Order {
-  readonly id: string;
-  readonly userId: string;
-  readonly items: readonly OrderItem[];
-  readonly totalCents: number;
-  readonly currency: string;
-  readonly status: 'confirmed';
-  readonly createdAt: string;
-}
+/** An order, as orders answers it (the contract storefront parses). */
+export type Order = OrderAnswer;
 
 export function totalOf(items: readonly OrderItem[]): number {
   return items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);

@@ -7,9 +7,9 @@ import { migrate, orderPlacedEventSchema } from '@mesh-kit/runtime';
 import { createTestDatabase, type TestDatabase } from '../../../test-support/databases.js';
 import { listen, type Listening } from '../../../test-support/listen.js';
 import { silentLogger } from '../../../test-support/silent-logger.js';
-import { createApp as createUsersApp } from '../../users/src/app.js';
-import { createApp as createPaymentsApp } from '../../payments/src/app.js';
-import { createApp as createProductsApp } from '../../products/src/app.js';
+import { createApp as createUsersApp } from '@mesh-kit/users/app';
+import { createApp as createPaymentsApp } from '@mesh-kit/payments/app';
+import { createApp as createProductsApp } from '@mesh-kit/products/app';
 import { createApp } from '../src/app.js';
 
 const dir = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
@@ -419,7 +419,13 @@ describe('payments bound to the order', () => {
         paymentsUrl: lying.url,
       }).app;
       const before = [await count('orders'), await count('outbox')];
-      for (let i = 0; i < 3; i += 1) {
+      const details = [
+        /payments authorized 2099 EUR .* not 2100 EUR/,
+        /payments authorized 2100 USD .* not 2100 EUR/,
+        // An answer that does not say is outside payments' contract (@mesh-kit/catalog/answers).
+        /payments answered outside its contract \(amountCents: .*; currency: /,
+      ];
+      for (const detail of details) {
         const res = await request(withLiar)
           .post('/orders')
           .set('x-user-id', userId)
@@ -427,7 +433,7 @@ describe('payments bound to the order', () => {
           .send({ items });
         expect(res.status).toBe(502);
         expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-        expect(res.body.detail).toMatch(/payments authorized .* not 2100 EUR/);
+        expect(res.body.detail).toMatch(detail);
       }
       expect([await count('orders'), await count('outbox')]).toEqual(before);
     } finally {

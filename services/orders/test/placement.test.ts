@@ -8,9 +8,9 @@ import { createPool, migrate, postgresProbe, type PostgresProbe } from '@mesh-ki
 import { createTestDatabase, type TestDatabase } from '../../../test-support/databases.js';
 import { listen, type Listening } from '../../../test-support/listen.js';
 import { silentLogger } from '../../../test-support/silent-logger.js';
-import { createApp as createUsersApp } from '../../users/src/app.js';
-import { createApp as createPaymentsApp } from '../../payments/src/app.js';
-import { createApp as createProductsApp } from '../../products/src/app.js';
+import { createApp as createUsersApp } from '@mesh-kit/users/app';
+import { createApp as createPaymentsApp } from '@mesh-kit/payments/app';
+import { createApp as createProductsApp } from '@mesh-kit/products/app';
 import { createApp } from '../src/app.js';
 import { OrderStore } from '../src/order-store.js';
 

@@ -1,3 +1,4 @@
+import type { AuthorizationAnswer } from '@mesh-kit/catalog/answers';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { PaymentRules } from './rules.js';
@@ -10,12 +11,8 @@ export interface AuthorizationRequest {
   readonly currency: string;
 }
 
-export interface Authorization {
-  readonly id: string;
-  readonly status: 'approved';
-  readonly amountCents: number;
-  readonly currency: string;
-}
+/** What payments answers for an approved authorization: the contract orders parses. */
+export type Authorization = AuthorizationAnswer;
 
 export type AuthorizeResult =
   | { readonly kind: 'approved'; readonly authorization: Authorization }

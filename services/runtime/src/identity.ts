@@ -1,3 +1,4 @@
+import { MAX_USER_ID_LENGTH } from '@mesh-kit/catalog/events';
 import type { Request } from 'express';
 import { HttpProblem } from './problem.js';
 
@@ -7,11 +8,8 @@ import { HttpProblem } from './problem.js';
  */
 export const USER_ID_HEADER = 'x-user-id';
 
-/**
- * The longest user id any service accepts (users, orders, payments, notifications, the events).
- * One limit for all: a `sub` that registers can also order.
- */
-export const MAX_USER_ID_LENGTH = 100;
+/** The longest user id any service accepts: part of the contracts (@mesh-kit/catalog/events). */
+export { MAX_USER_ID_LENGTH };
 
 /** The caller's user id, or a 401 problem when the gateway did not set one (400 when too long). */
 export function requireUserId(req: Request): string {

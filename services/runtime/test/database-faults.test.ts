@@ -14,7 +14,7 @@ import {
 import { createTestDatabase, type TestDatabase } from '../../../test-support/databases.js';
 import { silentLogger } from '../../../test-support/silent-logger.js';
 import { startTcpProxy, type TcpProxy } from '../../../test-support/tcp-proxy.js';
-import { createApp as createUsersApp } from '../../users/src/app.js';
+import { createApp as createUsersApp } from '@mesh-kit/users/app';
 
 // Database faults fail requests, never the process: real PostgreSQL behind a proxy the test
 // controls, and pg_terminate_backend on this test's own database.

@@ -1,11 +1,20 @@
+import {
+  type NotificationAnswer,
+  notificationPageAnswerSchema,
+  type OrderAnswer,
+  ordersAnswerSchema,
+  type UserAnswer,
+  userAnswerSchema,
+} from '@mesh-kit/catalog/answers';
 import { USER_ID_HEADER, type ServiceClient, type ServiceResponse } from '@mesh-kit/runtime';
+import type { z } from 'zod';
 
 export type Part = 'user' | 'orders' | 'notifications';
 
 export interface Overview {
-  readonly user: unknown;
-  readonly orders: unknown;
-  readonly notifications: unknown;
+  readonly user: UserAnswer | null;
+  readonly orders: readonly OrderAnswer[] | null;
+  readonly notifications: readonly NotificationAnswer[] | null;
   /** The parts whose service did not answer (unreachable, or 5xx): the page renders without them. */
   readonly missing: readonly Part[];
 }
@@ -17,40 +26,42 @@ export interface OverviewClients {
 }
 
 /** What one part contributes: its value, or undefined when its service did not answer. */
-type Fetched = { readonly value: unknown } | undefined;
+type Fetched<T> = { readonly value: T | null } | undefined;
 
-async function fetchPart(
+/**
+ * One part, parsed with its provider's answer schema (@mesh-kit/catalog/answers): an answer outside
+ * the contract counts as no answer, like a 5xx.
+ */
+async function fetchPart<S extends z.ZodType>(
   call: Promise<ServiceResponse>,
+  schema: S,
   absentOn404: boolean,
-  select: (body: unknown) => unknown = (body) => body,
-): Promise<Fetched> {
+): Promise<Fetched<z.output<S>>> {
   try {
     const response = await call;
-    if (response.status === 200) return { value: select(response.body ?? null) };
     if (absentOn404 && response.status === 404) return { value: null };
-    return undefined;
+    if (response.status !== 200) return undefined;
+    const parsed = schema.safeParse(response.body);
+    return parsed.success ? { value: parsed.data } : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** notifications answers a page (`{items, nextCursor}`); the overview shows its newest page's items. */
-const pageItems = (body: unknown): unknown =>
-  typeof body === 'object' && body !== null && 'items' in body ? (body as { items: unknown }).items : body;
-
 /** Asks the three services in parallel; a failed part never fails the whole overview. */
 export async function buildOverview(clients: OverviewClients, userId: string): Promise<Overview> {
   const asCaller = { [USER_ID_HEADER]: userId };
   const [user, orders, notifications] = await Promise.all([
-    fetchPart(clients.users.get(`/users/${encodeURIComponent(userId)}`, asCaller), true),
-    fetchPart(clients.orders.get('/orders', asCaller), false),
-    fetchPart(clients.notifications.get('/notifications', asCaller), false, pageItems),
+    fetchPart(clients.users.get(`/users/${encodeURIComponent(userId)}`, asCaller), userAnswerSchema, true),
+    fetchPart(clients.orders.get('/orders', asCaller), ordersAnswerSchema, false),
+    fetchPart(clients.notifications.get('/notifications', asCaller), notificationPageAnswerSchema, false),
   ]);
-  const parts: Record<Part, Fetched> = { user, orders, notifications };
+  const parts: Record<Part, Fetched<unknown>> = { user, orders, notifications };
   return {
     user: user?.value ?? null,
     orders: orders?.value ?? null,
-    notifications: notifications?.value ?? null,
+    // notifications answers a page (`{items, nextCursor}`); the overview shows its newest page's items.
+    notifications: notifications?.value?.items ?? null,
     missing: (Object.keys(parts) as Part[]).filter((part) => parts[part] === undefined),
   };
 }

@@ -18,21 +18,33 @@ function peer(handler: (req: Request, res: Response) => void): express.Express {
   return app;
 }
 
+// Answers in the providers' contracts (@mesh-kit/catalog/answers).
+const ada = { id: 'u1', name: 'Ada', email: 'ada@example.com' };
+const order = {
+  id: 'o1',
+  userId: 'u1',
+  items: [{ sku: 'tea-01', quantity: 2, unitPriceCents: 450 }],
+  totalCents: 900,
+  currency: 'EUR',
+  status: 'confirmed',
+  createdAt: '2026-01-01T00:00:00.000Z',
+};
+
 let users: Listening;
 let orders: Listening;
 let failingNotifications: Listening;
+let offContractNotifications: Listening;
 
 beforeAll(async () => {
   users = await listen(
-    peer(
-      (req, res) => void (req.path.endsWith('/u-404') ? res.status(404).json({}) : res.json({ id: 'u1', name: 'Ada' })),
-    ),
+    peer((req, res) => void (req.path.endsWith('/u-404') ? res.status(404).json({}) : res.json(ada))),
   );
-  orders = await listen(peer((_req, res) => void res.json([{ id: 'o1' }])));
+  orders = await listen(peer((_req, res) => void res.json([order])));
   failingNotifications = await listen(peer((_req, res) => void res.status(503).json({ title: 'down' })));
+  offContractNotifications = await listen(peer((_req, res) => void res.json({ items: [{ id: 'n1' }] })));
 });
 afterAll(async () => {
-  await Promise.all([users.close(), orders.close(), failingNotifications.close()]);
+  await Promise.all([users.close(), orders.close(), failingNotifications.close(), offContractNotifications.close()]);
 });
 
 describe('GET /overview', () => {
@@ -47,12 +59,7 @@ describe('GET /overview', () => {
     const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
     const res = await request(app).get('/overview').set('x-user-id', 'u1').set('traceparent', traceparent);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({
-      user: { id: 'u1', name: 'Ada' },
-      orders: [{ id: 'o1' }],
-      notifications: null,
-      missing: ['notifications'],
-    });
+    expect(res.body).toEqual({ user: ada, orders: [order], notifications: null, missing: ['notifications'] });
     expect(seen.map((s) => s.path).sort()).toEqual(['/notifications', '/orders', '/users/u1']);
     expect(seen.every((s) => s.traceparent === traceparent)).toBe(true);
     // Every part is asked as the caller: users, orders and notifications each check it is their own data.
@@ -60,7 +67,14 @@ describe('GET /overview', () => {
   });
 
   it("shows the newest page of the caller's notifications (notifications answers a page with a cursor)", async () => {
-    const page = { items: [{ id: 'n2' }, { id: 'n1' }], nextCursor: 'older' };
+    const note = (id: string) => ({
+      id,
+      orderId: `o-${id}`,
+      channel: 'email',
+      message: 'Order confirmed',
+      sentAt: '2026-12-07T10:00:00.000Z',
+    });
+    const page = { items: [note('n2'), note('n1')], nextCursor: 'older' };
     const notifications = await listen(peer((_req, res) => void res.json(page)));
     try {
       const deps = { logger: silentLogger(), usersUrl: users.url, ordersUrl: orders.url };
@@ -85,6 +99,18 @@ describe('GET /overview', () => {
     const res = await request(app).get('/overview').set('x-user-id', 'u-404');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ user: null, orders: null, notifications: null, missing: ['orders', 'notifications'] });
+  });
+
+  it("treats an answer outside its provider's contract as missing, never passing it on", async () => {
+    const { app } = createApp({
+      logger: silentLogger(),
+      usersUrl: users.url,
+      ordersUrl: orders.url,
+      notificationsUrl: offContractNotifications.url,
+    });
+    const res = await request(app).get('/overview').set('x-user-id', 'u1');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ user: ada, orders: [order], notifications: null, missing: ['notifications'] });
   });
 
   it('names its release in every overview when one is configured (a canary v2), and only then', async () => {

@@ -1,10 +1,8 @@
+import type { UserAnswer } from '@mesh-kit/catalog/answers';
 import type pg from 'pg';
 
-export interface User {
-  readonly id: string;
-  readonly name: string;
-  readonly email: string;
-}
+/** A profile, as users answers it to the other services (the contract storefront parses). */
+export type User = UserAnswer;
 
 /** Discriminated by `kind`, like every result in the kit. */
 export type CreateResult =

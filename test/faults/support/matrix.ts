@@ -1,4 +1,4 @@
-import { catalog } from '../../../infra/cdk8s/src/catalog.js';
+import { catalog } from '@mesh-kit/catalog';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultEnvironment } from './environment.js';
 import { SHOP_SERVICES, type ShopService } from './shop.js';

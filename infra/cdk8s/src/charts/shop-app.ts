@@ -1,6 +1,7 @@
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { type Catalog, apiKeyRoutes, databaseSecretName, natsSecretName, usesBroker } from '../catalog.js';
+import { IntOrString } from '../../imports/k8s.js';
+import { type Catalog, apiKeyRoutes, databaseSecretName, natsSecretName, usesBroker } from '@mesh-kit/catalog';
 import { brokerUsers } from '../broker-permissions.js';
 import { assertValidCatalog } from '../catalog-check.js';
 import { BrokerConfig } from '../constructs/broker-config.js';
@@ -183,8 +184,8 @@ function addData(scope: Construct, catalog: Catalog, options: ShopOptions): void
     },
     dataPath: '/data',
     extraPorts: [{ name: 'http-monitor', containerPort: 8222 }],
-    readiness: { httpGet: { path: '/healthz?js-enabled-only=true', port: 8222 }, periodSeconds: 5 },
-    liveness: { httpGet: { path: '/healthz', port: 8222 }, periodSeconds: 15, failureThreshold: 6 },
+    readiness: { httpGet: { path: '/healthz?js-enabled-only=true', port: IntOrString.fromNumber(8222) }, periodSeconds: 5 },
+    liveness: { httpGet: { path: '/healthz', port: IntOrString.fromNumber(8222) }, periodSeconds: 15, failureThreshold: 6 },
     sidecar,
     callers: brokerClients.map((s) => principal(namespace, s.name)),
     egress: [collector],

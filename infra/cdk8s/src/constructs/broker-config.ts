@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { KubeConfigMap } from '../../imports/k8s.js';
 import { type BrokerUser, natsAuthorizationConfig } from '../broker-permissions.js';
 import { PART_OF } from '../mesh-names.js';
 
@@ -27,9 +27,7 @@ export class BrokerConfig extends Construct {
     this.fileName = props.fileName ?? 'nats.conf';
     const text = natsAuthorizationConfig(props.users);
     this.digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
-    new ApiObject(this, 'config-map', {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
+    new KubeConfigMap(this, 'config-map', {
       metadata: { name: props.name, namespace: props.namespace, labels: { ...PART_OF, app: 'nats' } },
       data: { [this.fileName]: text },
     });

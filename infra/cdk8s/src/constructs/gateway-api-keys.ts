@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction } from '../../imports/security.istio.io.js';
-import type { ApiKeyRoute } from '../catalog.js';
+import type { ApiKeyRoute } from '@mesh-kit/catalog';
 import { authorizationPath } from '../mesh-names.js';
 
 export interface GatewayApiKeysProps {

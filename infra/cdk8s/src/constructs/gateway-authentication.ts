@@ -11,7 +11,7 @@ import {
   RequestAuthentication,
   type RequestAuthenticationSpecJwtRules,
 } from '../../imports/security.istio.io.js';
-import type { JwtIssuer } from '../catalog.js';
+import type { JwtIssuer } from '@mesh-kit/catalog';
 import { IDENTITY_CLAIM } from '../token-required.js';
 
 export interface GatewayAuthenticationProps {

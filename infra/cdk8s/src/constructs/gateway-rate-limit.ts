@@ -5,7 +5,7 @@ import {
   EnvoyFilterSpecConfigPatchesMatchContext,
   EnvoyFilterSpecConfigPatchesPatchOperation,
 } from '../../imports/networking.istio.io.js';
-import type { TokenBucket } from '../catalog.js';
+import type { TokenBucket } from '@mesh-kit/catalog';
 
 /** A header the gateway sets from verified credentials only, and the descriptor key it becomes. */
 export interface ClientHeader {

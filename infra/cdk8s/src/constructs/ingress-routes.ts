@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { type Catalog, gatewayAuthOf } from '../catalog.js';
+import { type Catalog, gatewayAuthOf } from '@mesh-kit/catalog';
 import { Gateway, VirtualService, type VirtualServiceSpecHttp } from '../../imports/networking.istio.io.js';
 import { ANNOTATION, pathRegex, routeName, serviceHost } from '../mesh-names.js';
 import { isUnder } from './shop-service.js';

@@ -1,5 +1,5 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { KubeNetworkPolicy } from '../../imports/k8s.js';
 import { PART_OF } from '../mesh-names.js';
 
 export interface NamespaceDefaultDenyProps {
@@ -18,9 +18,7 @@ export interface NamespaceDefaultDenyProps {
 export class NamespaceDefaultDeny extends Construct {
   constructor(scope: Construct, id: string, props: NamespaceDefaultDenyProps) {
     super(scope, id);
-    new ApiObject(this, 'network-policy', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
+    new KubeNetworkPolicy(this, 'network-policy', {
       metadata: { name: props.name ?? 'default-deny', namespace: props.namespace, labels: { ...PART_OF } },
       spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
     });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { KubeJob, KubeServiceAccount, Quantity } from '../../imports/k8s.js';
 import { PART_OF, podLabels } from '../mesh-names.js';
 import { ServiceEgress } from './service-egress.js';
 
@@ -93,9 +93,7 @@ export class PostgresInit extends Construct {
         })),
       ),
     ];
-    new ApiObject(this, 'service-account', {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
+    new KubeServiceAccount(this, 'service-account', {
       metadata,
       automountServiceAccountToken: false,
     });
@@ -109,9 +107,7 @@ export class PostgresInit extends Construct {
     if (revision !== '' && !/^[0-9a-f]{64}$/.test(revision)) {
       throw new Error(`${name}: credentialsRevision must be a SHA-256 in hex, got '${revision}'`);
     }
-    new ApiObject(this, 'job', {
-      apiVersion: 'batch/v1',
-      kind: 'Job',
+    new KubeJob(this, 'job', {
       metadata: { ...metadata, name: jobName(name, digest, revision) },
       spec: {
         // The script itself waits for PostgreSQL, so a failure is real (a refused password, bad SQL):
@@ -137,8 +133,8 @@ export class PostgresInit extends Construct {
                 command: ['sh', '-c', script],
                 env,
                 resources: {
-                  requests: { cpu: '10m', memory: '16Mi' },
-                  limits: { cpu: '200m', memory: '64Mi' },
+                  requests: { cpu: Quantity.fromString('10m'), memory: Quantity.fromString('16Mi') },
+                  limits: { cpu: Quantity.fromString('200m'), memory: Quantity.fromString('64Mi') },
                 },
                 securityContext: {
                   runAsNonRoot: true,

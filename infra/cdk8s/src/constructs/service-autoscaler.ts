@@ -1,5 +1,5 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { KubeHorizontalPodAutoscalerV2 } from '../../imports/k8s.js';
 import { PART_OF } from '../mesh-names.js';
 
 export interface ServiceAutoscalerProps {
@@ -38,9 +38,7 @@ export class ServiceAutoscaler extends Construct {
         `${props.deploymentName}: cpuTargetPercent must be a whole number from 1 to 100, got ${cpuTargetPercent}`,
       );
     }
-    new ApiObject(this, 'hpa', {
-      apiVersion: 'autoscaling/v2',
-      kind: 'HorizontalPodAutoscaler',
+    new KubeHorizontalPodAutoscalerV2(this, 'hpa', {
       metadata: { name: props.deploymentName, namespace: props.namespace, labels: { ...PART_OF, ...props.labels } },
       spec: {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: props.deploymentName },

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import type { CallOrder, CircuitBreaker, RouteSpec } from '../catalog.js';
+import type { CallOrder, CircuitBreaker, RouteSpec } from '@mesh-kit/catalog';
 import { DestinationRule, VirtualService } from '../../imports/networking.istio.io.js';
 import { ANNOTATION, duration, pathRegex, routeName } from '../mesh-names.js';
 import { type ServiceRouting, versionedRoutes } from '../traffic-plan.js';

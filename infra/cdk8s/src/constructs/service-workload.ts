@@ -1,7 +1,8 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import type { Resources } from '../catalog.js';
+import { IntOrString, KubePodDisruptionBudget } from '../../imports/k8s.js';
+import type { Resources } from '@mesh-kit/catalog';
 import { PART_OF, podLabels, sidecarAnnotations } from '../mesh-names.js';
 import { ServiceAutoscaler } from './service-autoscaler.js';
 
@@ -162,6 +163,7 @@ export class ServiceWorkload extends Construct {
         },
       },
       securityContext: { ensureNonRoot: true, user: uid, group: uid, fsGroup: uid },
+      terminationGracePeriod: Duration.seconds(preStopSeconds + Math.ceil(props.shutdownTimeoutMs / 1000) + 5),
       volumes: [tmp],
       containers: [
         {
@@ -202,17 +204,15 @@ export class ServiceWorkload extends Construct {
     });
     created.select(kplus.LabelSelector.of({ labels: selector }));
 
-    // What cdk8s-plus-27 cannot express: PSS `restricted` needs seccomp and dropped capabilities.
+    // What cdk8s-plus-27 cannot express. PSS `restricted` needs a seccomp profile (the pod security
+    // context has no field for it) and `capabilities.drop: [ALL]` (its Capability enum has no ALL).
     const deployment = ApiObject.of(created);
     deployment.addJsonPatch(
       JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
       JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['ALL'] }),
       // Selection is by `app` alone (set below); cdk8s-plus' own address label would only add noise.
       JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'),
-      JsonPatch.add(
-        '/spec/template/spec/terminationGracePeriodSeconds',
-        preStopSeconds + Math.ceil(props.shutdownTimeoutMs / 1000) + 5,
-      ),
+      // Its `spread` option writes pod anti-affinity, not a soft topology spread.
       JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [
         {
           maxSkew: 1,
@@ -234,14 +234,12 @@ export class ServiceWorkload extends Construct {
         ...v.autoscaling,
       });
     }
-    new ApiObject(scope, 'pdb', {
-      apiVersion: 'policy/v1',
-      kind: 'PodDisruptionBudget',
+    new KubePodDisruptionBudget(scope, 'pdb', {
       metadata,
       spec:
         fewest > 1
-          ? { minAvailable: 1, selector: { matchLabels: selector } }
-          : { maxUnavailable: 1, selector: { matchLabels: selector } },
+          ? { minAvailable: IntOrString.fromNumber(1), selector: { matchLabels: selector } }
+          : { maxUnavailable: IntOrString.fromNumber(1), selector: { matchLabels: selector } },
     });
     return created;
   }

@@ -1,5 +1,5 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { KubeNamespace } from '../../imports/k8s.js';
 import { ANNOTATION, PART_OF } from '../mesh-names.js';
 
 export interface ShopNamespaceProps {
@@ -20,9 +20,7 @@ export class ShopNamespace extends Construct {
   constructor(scope: Construct, id: string, props: ShopNamespaceProps) {
     super(scope, id);
     const level = props.podSecurity ?? 'restricted';
-    new ApiObject(this, 'namespace', {
-      apiVersion: 'v1',
-      kind: 'Namespace',
+    new KubeNamespace(this, 'namespace', {
       metadata: {
         name: props.name,
         labels: {

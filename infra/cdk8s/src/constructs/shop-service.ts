@@ -12,7 +12,7 @@ import {
   sidecarOf,
   usesBroker,
   findService,
-} from '../catalog.js';
+} from '@mesh-kit/catalog';
 import { credentialsAnnotations } from '../credentials-digest.js';
 import { authorizationPath, principal, serviceHost, spanExportAnnotations } from '../mesh-names.js';
 import { type AllowedCaller, ServiceAuthorization } from './service-authorization.js';
@@ -20,7 +20,7 @@ import { ServiceEgress } from './service-egress.js';
 import { ServiceTraffic } from './service-traffic.js';
 import { type EnvSource, ServiceWorkload } from './service-workload.js';
 import { routingOf, scenarioEnv } from '../traffic-plan.js';
-import { FAULTY } from '../traffic.js';
+import { FAULTY } from '@mesh-kit/catalog/traffic';
 
 export interface ShopServiceProps {
   readonly catalog: Catalog;

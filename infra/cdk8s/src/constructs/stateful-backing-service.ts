@@ -1,12 +1,20 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { BackingServiceSpec, Resources } from '../catalog.js';
+import {
+  type EnvVar,
+  IntOrString,
+  KubeService,
+  KubeServiceAccount,
+  KubeStatefulSet,
+  type Probe,
+  Quantity,
+} from '../../imports/k8s.js';
+import type { BackingServiceSpec, Resources } from '@mesh-kit/catalog';
 import { PART_OF, podLabels, sidecarAnnotations } from '../mesh-names.js';
 import { type AllowedCaller, ServiceAuthorization } from './service-authorization.js';
 import { ServiceEgress } from './service-egress.js';
 
-/** A probe, in the Kubernetes wire format. */
-export type ProbeSpec = Record<string, unknown>;
+/** A probe, as the Kubernetes 1.35 schema types it. */
+export type ProbeSpec = Probe;
 
 export interface StatefulBackingServiceProps {
   readonly spec: BackingServiceSpec;
@@ -23,7 +31,7 @@ export interface StatefulBackingServiceProps {
    * Container env, in the Kubernetes wire format (secrets by `secretKeyRef` only).
    * @default none
    */
-  readonly env?: readonly Record<string, unknown>[];
+  readonly env?: readonly EnvVar[];
   /** Where the PersistentVolumeClaim is mounted. */
   readonly dataPath: string;
   /**
@@ -70,24 +78,20 @@ export class StatefulBackingService extends Construct {
     const metadata = { name, namespace, labels: { ...PART_OF, app: name } };
     const scratch = ['/tmp', ...(props.scratchPaths ?? [])];
 
-    new ApiObject(this, 'service-account', {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
+    new KubeServiceAccount(this, 'service-account', {
       metadata,
       automountServiceAccountToken: false,
     });
-    new ApiObject(this, 'service', {
-      apiVersion: 'v1',
-      kind: 'Service',
+    new KubeService(this, 'service', {
       metadata,
       spec: {
         selector,
-        ports: [{ name: spec.portName, port: spec.port, targetPort: spec.port, protocol: 'TCP' }],
+        ports: [
+          { name: spec.portName, port: spec.port, targetPort: IntOrString.fromNumber(spec.port), protocol: 'TCP' },
+        ],
       },
     });
-    new ApiObject(this, 'stateful-set', {
-      apiVersion: 'apps/v1',
-      kind: 'StatefulSet',
+    new KubeStatefulSet(this, 'stateful-set', {
       metadata,
       spec: {
         serviceName: name,
@@ -125,10 +129,13 @@ export class StatefulBackingService extends Construct {
                 ],
                 resources: {
                   requests: {
-                    cpu: `${spec.resources.cpuRequestMilli}m`,
-                    memory: `${spec.resources.memoryRequestMi}Mi`,
+                    cpu: Quantity.fromString(`${spec.resources.cpuRequestMilli}m`),
+                    memory: Quantity.fromString(`${spec.resources.memoryRequestMi}Mi`),
                   },
-                  limits: { cpu: `${spec.resources.cpuLimitMilli}m`, memory: `${spec.resources.memoryLimitMi}Mi` },
+                  limits: {
+                    cpu: Quantity.fromString(`${spec.resources.cpuLimitMilli}m`),
+                    memory: Quantity.fromString(`${spec.resources.memoryLimitMi}Mi`),
+                  },
                 },
                 securityContext: {
                   runAsNonRoot: true,
@@ -151,7 +158,10 @@ export class StatefulBackingService extends Construct {
               },
             ],
             volumes: [
-              ...scratch.map((_, i) => ({ name: `scratch-${i}`, emptyDir: { sizeLimit: '64Mi' } })),
+              ...scratch.map((_, i) => ({
+                name: `scratch-${i}`,
+                emptyDir: { sizeLimit: Quantity.fromString('64Mi') },
+              })),
               ...(props.configMap === undefined ? [] : [{ name: 'config', configMap: { name: props.configMap.name } }]),
             ],
           },
@@ -161,7 +171,7 @@ export class StatefulBackingService extends Construct {
             metadata: { name: 'data', labels: { ...PART_OF, app: name } },
             spec: {
               accessModes: ['ReadWriteOnce'],
-              resources: { requests: { storage: `${spec.storageGi}Gi` } },
+              resources: { requests: { storage: Quantity.fromString(`${spec.storageGi}Gi`) } },
             },
           },
         ],

@@ -1,5 +1,5 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { IntOrString, KubeNetworkPolicy, type NetworkPolicyPeer, type NetworkPolicyPort } from '../../imports/k8s.js';
 import type { NetworkPeer, NetworkRule, WorkloadAllowance } from '../network-allowances.js';
 import { PART_OF } from '../mesh-names.js';
 
@@ -12,22 +12,20 @@ export interface WorkloadNetworkPolicyProps {
 /** The label every namespace carries with its own name (set by the API server). */
 const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
-const peer = (p: NetworkPeer): Record<string, unknown> => ({
+const peer = (p: NetworkPeer): NetworkPolicyPeer => ({
   ...(p.namespace === undefined ? {} : { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: p.namespace } } }),
   podSelector: { matchLabels: { ...p.podLabels } },
 });
 
-const ports = (rule: NetworkRule): Record<string, unknown>[] =>
-  rule.ports.map((p) => ({ protocol: p.protocol, port: p.port }));
+const ports = (rule: NetworkRule): NetworkPolicyPort[] =>
+  rule.ports.map((p) => ({ protocol: p.protocol, port: IntOrString.fromNumber(p.port) }));
 
 /** One workload's NetworkPolicy: exactly the ingress and egress its allowance lists. */
 export class WorkloadNetworkPolicy extends Construct {
   constructor(scope: Construct, id: string, props: WorkloadNetworkPolicyProps) {
     super(scope, id);
     const { allowance } = props;
-    new ApiObject(this, 'network-policy', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
+    new KubeNetworkPolicy(this, 'network-policy', {
       metadata: { name: allowance.name, namespace: props.namespace, labels: { ...PART_OF, app: allowance.name } },
       spec: {
         podSelector: { matchLabels: { ...allowance.selector } },

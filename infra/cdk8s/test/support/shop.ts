@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { App } from 'cdk8s';
-import { type Catalog, catalog as shopCatalog } from '../../src/catalog.js';
+import { type Catalog, catalog as shopCatalog } from '@mesh-kit/catalog';
 import { addShopCharts } from '../../src/charts/shop-app.js';
 
 export type { KubeObject } from '../../src/gateway-model/kube-object.js';

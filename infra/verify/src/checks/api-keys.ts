@@ -1,11 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  generateApiKey,
-  hashApiKey,
-  insertStatement,
-  revokeStatement,
-} from '../../../../services/apikeys/src/api-key.js';
-import { apiKeysDatabase, superuserPsql } from '../../../cdk8s/src/catalog.js';
+import { generateApiKey, hashApiKey, insertStatement, revokeStatement } from '@mesh-kit/catalog/api-key';
+import { apiKeysDatabase, superuserPsql } from '@mesh-kit/catalog';
 import { evaluateApiKeys } from '../evaluate.js';
 import type { VerifyContext } from '../context.js';
 import type { Check } from './check.js';

@@ -4,7 +4,7 @@ import { ClientPacer } from '../client-pacer.js';
 import { evaluateCanary } from '../evaluate-traffic.js';
 import { deployedCatalog, publicGetPath, sample } from '../traffic-state.js';
 import { releaseOf } from '../../../cdk8s/src/traffic-plan.js';
-import { CANARY_HEADER } from '../../../cdk8s/src/traffic.js';
+import { CANARY_HEADER } from '@mesh-kit/catalog/traffic';
 import type { Check } from './check.js';
 
 const PINNED = 20;

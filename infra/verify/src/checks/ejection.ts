@@ -6,8 +6,8 @@ import type { VerifyContext } from '../context.js';
 import { type Sample, evaluateEjection } from '../evaluate-traffic.js';
 import { breakerLimits } from '../expectations.js';
 import { sample } from '../traffic-state.js';
-import type { ServiceSpec } from '../../../cdk8s/src/catalog.js';
-import { FAULTY, type ScenarioOutcome } from '../../../cdk8s/src/traffic.js';
+import type { ServiceSpec } from '@mesh-kit/catalog';
+import { FAULTY, type ScenarioOutcome } from '@mesh-kit/catalog/traffic';
 
 /** Orders after the first interval: few enough to finish well inside the ejection time. */
 const AFTER = 60;

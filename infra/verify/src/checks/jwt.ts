@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { TokenSigner } from '../../../../services/loadgen/src/token-signer.js';
+import { TokenSigner } from '@mesh-kit/catalog/token-signer';
 import { evaluateJwt } from '../evaluate.js';
 import { ingress } from '../expectations.js';
 import type { Check } from './check.js';

@@ -5,7 +5,7 @@ import { skip } from '../check-result.js';
 import { evaluateMirror } from '../evaluate-traffic.js';
 import { deployedCatalog, publicGetPath, sample } from '../traffic-state.js';
 import { routingOf } from '../../../cdk8s/src/traffic-plan.js';
-import { V2 } from '../../../cdk8s/src/traffic.js';
+import { V2 } from '@mesh-kit/catalog/traffic';
 import type { Check } from './check.js';
 
 const REQUESTS = 100;

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { HttpProblem, parseInput } from '@mesh-kit/runtime';
+import type { ProductAnswer, ProductLookupAnswer } from '@mesh-kit/catalog/answers';
 import type { Product, ProductStore } from '../product-store.js';
 
 /** Most items one page or one lookup returns. */
@@ -44,7 +45,7 @@ const lookupQuery = z.strictObject({
 });
 const skuParam = z.strictObject({ sku });
 
-const view = (p: Product): Product => ({
+const view = (p: Product): ProductAnswer => ({
   sku: p.sku,
   name: p.name,
   priceCents: p.priceCents,
@@ -69,7 +70,8 @@ export function productsRouter(store: ProductStore): Router {
   // AuthorizationPolicy admits only orders on it (the catalog's call graph).
   router.get('/internal/products', async (req, res) => {
     const { sku: skus } = parseInput(lookupQuery, req.query, 'query');
-    res.json({ items: (await store.findMany(skus)).map(view) });
+    const answer: ProductLookupAnswer = { items: (await store.findMany(skus)).map(view) };
+    res.json(answer);
   });
 
   router.get('/products/:sku', async (req, res) => {

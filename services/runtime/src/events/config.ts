@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ConfigError } from '../config.js';
 import type { BrokerCredentials } from './connection.js';
-import { namespacedTopology, ORDERS_TOPOLOGY, type ConsumerPolicy, type EventTopology } from './topology.js';
+import { ORDER_PLACED_SUBJECT } from '@mesh-kit/catalog/events';
+import { namespacedTopology, topologyOf, type ConsumerPolicy, type EventTopology } from './topology.js';
 
 /** Settings of every service that publishes or consumes events. */
 export const eventsConfigSchema = z.object({
@@ -31,8 +32,13 @@ export function brokerCredentialsFromConfig(config: {
   return { user, password };
 }
 
+/** The topology of the catalog's stream that stores `subject`, under the configured namespace. */
+export function topologyFromConfig(config: z.output<typeof eventsConfigSchema>, subject: string): EventTopology {
+  return namespacedTopology(topologyOf(subject), config.EVENTS_NAMESPACE);
+}
+
 export function ordersTopologyFromConfig(config: z.output<typeof eventsConfigSchema>): EventTopology {
-  return namespacedTopology(ORDERS_TOPOLOGY, config.EVENTS_NAMESPACE);
+  return topologyFromConfig(config, ORDER_PLACED_SUBJECT);
 }
 
 /**

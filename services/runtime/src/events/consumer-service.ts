@@ -15,11 +15,11 @@ import {
   brokerCredentialsFromConfig,
   consumerPolicyConfigSchema,
   consumerPolicyFromConfig,
-  ordersTopologyFromConfig,
+  topologyFromConfig,
 } from './config.js';
 import { openEvents, type EventsConnection } from './connection.js';
 import { startConsumer, type Delivery, type RunningConsumer } from './consumer.js';
-import type { EventContract, EventEnvelope } from './contract.js';
+import type { EventContract, EventEnvelope } from '@mesh-kit/catalog/events';
 import { eventMetrics } from './metrics.js';
 import { wireSubject, type ConsumerPolicy, type EventTopology } from './topology.js';
 
@@ -132,7 +132,7 @@ export function startConsumerService<S extends z.ZodType<EventEnvelope>>(
   const consume = (connection: EventsConnection): Promise<RunningConsumer> =>
     consumeEvents(definition, {
       events: connection,
-      topology: ordersTopologyFromConfig(config),
+      topology: topologyFromConfig(config, definition.consumes.subject),
       policy: consumerPolicyFromConfig(config),
       pool: database.pool,
       logger,

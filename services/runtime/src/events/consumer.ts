@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { acceptRequestId, activeTraceId, extractContext, REQUEST_ID_HEADER } from '../trace-context.js';
 import type { EventsConnection } from './connection.js';
-import type { EventEnvelope } from './contract.js';
+import type { EventEnvelope } from '@mesh-kit/catalog/events';
 import { fromNatsHeaders, toNatsHeaders } from './headers.js';
 import type { EventMetrics } from './metrics.js';
 import { deadLetterSubject, ensureDurableConsumer, type ConsumerPolicy, type EventTopology } from './topology.js';

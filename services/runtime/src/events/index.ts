@@ -31,7 +31,7 @@ export {
   type EventEnvelope,
   type OrderPlacedEvent,
   type PlacedOrder,
-} from './contract.js';
+} from '@mesh-kit/catalog/events';
 export { fromNatsHeaders, toNatsHeaders } from './headers.js';
 export { eventMetrics, type EventMetrics } from './metrics.js';
 export { EventPublisher, type PublishResult } from './publisher.js';
@@ -41,6 +41,7 @@ export {
   ensureStreams,
   namespacedTopology,
   ORDERS_TOPOLOGY,
+  topologyOf,
   wireSubject,
   validatePolicy,
   type ConsumerPolicy,
@@ -52,4 +53,5 @@ export {
   consumerPolicyFromConfig,
   eventsConfigSchema,
   ordersTopologyFromConfig,
+  topologyFromConfig,
 } from './config.js';

@@ -1,7 +1,7 @@
 import { context, SpanKind, trace, type Context } from '@opentelemetry/api';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { outgoingTraceHeaders } from '../trace-context.js';
-import type { EventEnvelope } from './contract.js';
+import type { EventEnvelope } from '@mesh-kit/catalog/events';
 import { toNatsHeaders } from './headers.js';
 import type { EventMetrics } from './metrics.js';
 

@@ -10,6 +10,8 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
+import { type Catalog, catalog, streamOf } from '@mesh-kit/catalog';
+import { ORDER_PLACED_SUBJECT } from '@mesh-kit/catalog/events';
 
 /** The streams one family of events lives in. */
 export interface EventTopology {
@@ -28,14 +30,24 @@ export interface EventTopology {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export const ORDERS_TOPOLOGY: EventTopology = {
-  stream: 'ORDERS',
-  subjects: ['orders.>'],
-  subjectPrefix: '',
-  deadLetterStream: 'ORDERS_DLQ',
-  duplicateWindowMs: 10 * 60 * 1000,
-  maxAgeMs: 7 * DAY_MS,
-};
+/**
+ * The topology of the catalog's stream that stores `subject`: its name, subjects and dead-letter
+ * stream come from the catalog, so a consumer of any stream reads that stream (never ORDERS by default).
+ */
+export function topologyOf(subject: string, source: Catalog = catalog): EventTopology {
+  const stream = streamOf(subject, source);
+  return {
+    stream: stream.name,
+    subjects: stream.subjects,
+    subjectPrefix: '',
+    deadLetterStream: stream.deadLetterStream,
+    duplicateWindowMs: 10 * 60 * 1000,
+    maxAgeMs: 7 * DAY_MS,
+  };
+}
+
+/** The stream orders publishes `orders.placed` to. */
+export const ORDERS_TOPOLOGY: EventTopology = topologyOf(ORDER_PLACED_SUBJECT);
 
 /**
  * The topology under a namespace, so several stacks (or test runs) can share one NATS server

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { MAX_USER_ID_LENGTH } from '../identity.js';
+
+/**
+ * The longest user id any service accepts (users, orders, payments, notifications, the events).
+ * One limit for all: a `sub` that registers can also order.
+ */
+export const MAX_USER_ID_LENGTH = 100;
 
 /** The subject orders publishes to once an order is committed. */
 export const ORDER_PLACED_SUBJECT = 'orders.placed';

@@ -690,7 +690,7 @@ export const catalog: Catalog = {
         // deployment puts its identity provider here (issuer, audiences, jwksUri).
         { id: 'users', issuer: 'mesh-kit', audiences: ['shop'] },
         // loadgen's own key pair, the only signing key inside the cluster: whoever reads its Secret
-        // may act only as loadgen's own users (services/loadgen/src/token-signer.ts signs no others).
+        // may act only as loadgen's own users (packages/catalog/src/token-signer.ts signs no others).
         { id: 'loadgen', issuer: 'mesh-kit-loadgen', audiences: ['shop'], subjectPrefix: 'loadgen-' },
         // The shop's own OpenID provider: the issuer is the URL browsers reach it at (the port-forward
         // on kind); another cluster sets its own. Its key pair is made by `make secrets`.
