@@ -139,6 +139,12 @@ export interface JwtIssuer {
    * @default none: the issuer may name any subject (an identity provider outside the cluster)
    */
   readonly subjectPrefix?: string;
+  /**
+   * The longest a token of this issuer may still be valid for, in seconds: the gateway refuses (401)
+   * a token without `exp` and one whose `exp` lies further ahead than this (GatewayTokenLifetime).
+   * Set it to the lifetime the issuer gives its tokens.
+   */
+  readonly maxLifetimeSeconds: number;
 }
 
 /** A gateway token bucket: `maxTokens` at most, `tokensPerFill` added every `fillIntervalMs`. */
@@ -688,13 +694,25 @@ export const catalog: Catalog = {
       issuers: [
         // Users' tokens. Locally `make token` signs them with a key that stays in .secrets/; a real
         // deployment puts its identity provider here (issuer, audiences, jwksUri).
-        { id: 'users', issuer: 'mesh-kit', audiences: ['shop'] },
+        { id: 'users', issuer: 'mesh-kit', audiences: ['shop'], maxLifetimeSeconds: 3_600 },
         // loadgen's own key pair, the only signing key inside the cluster: whoever reads its Secret
         // may act only as loadgen's own users (services/loadgen/src/token-signer.ts signs no others).
-        { id: 'loadgen', issuer: 'mesh-kit-loadgen', audiences: ['shop'], subjectPrefix: 'loadgen-' },
+        {
+          id: 'loadgen',
+          issuer: 'mesh-kit-loadgen',
+          audiences: ['shop'],
+          subjectPrefix: 'loadgen-',
+          maxLifetimeSeconds: 600,
+        },
         // The shop's own OpenID provider: the issuer is the URL browsers reach it at (the port-forward
         // on kind); another cluster sets its own. Its key pair is made by `make secrets`.
-        { id: 'identity', issuer: 'http://localhost:8080/auth', audiences: ['shop'], service: 'identity' },
+        {
+          id: 'identity',
+          issuer: 'http://localhost:8080/auth',
+          audiences: ['shop'],
+          service: 'identity',
+          maxLifetimeSeconds: 900,
+        },
       ],
       realm: 'shop',
       identityHeader: 'x-user-id',

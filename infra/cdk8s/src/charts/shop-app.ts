@@ -8,6 +8,7 @@ import { credentialsAnnotations } from '../credentials-digest.js';
 import { GatewayApiKeys } from '../constructs/gateway-api-keys.js';
 import { GatewayAuthentication } from '../constructs/gateway-authentication.js';
 import { GatewayRateLimit } from '../constructs/gateway-rate-limit.js';
+import { GatewayTokenLifetime } from '../constructs/gateway-token-lifetime.js';
 import { IngressRoutes } from '../constructs/ingress-routes.js';
 import { MeshDefaults } from '../constructs/mesh-defaults.js';
 import { NamespaceDefaultDeny } from '../constructs/namespace-default-deny.js';
@@ -114,6 +115,12 @@ export function addShopCharts(app: App, options: ShopOptions): void {
     publicGetPaths: gatewayPaths(catalog)
       .filter((p) => p.auth === 'public')
       .map((p) => authorizationPath(p.path)),
+  });
+  new GatewayTokenLifetime(edge, 'token-lifetime', {
+    namespace: catalog.ingress.namespace,
+    selector: catalog.ingress.selector,
+    issuers: jwt.issuers,
+    jwks: options.jwks,
   });
   new GatewayApiKeys(edge, 'api-keys', {
     namespace: catalog.ingress.namespace,

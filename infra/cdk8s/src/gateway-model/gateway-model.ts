@@ -39,6 +39,7 @@
  * retries, and anything upstream of the router. It is a model: only a cluster (`make verify`) proves
  * Envoy behaves so.
  */
+import { envoyJwtAuthn, type JwtAuthnConfig, timeConstraintOk } from './envoy-jwt-authn.js';
 import type { KubeObject } from './kube-object.js';
 import type { RateLimitModel } from './local-rate-limit.js';
 
@@ -88,7 +89,7 @@ interface HttpRoute {
 interface Rule {
   from?: { source: { requestPrincipals?: string[]; notRequestPrincipals?: string[] } }[];
   to?: { operation: { paths?: string[]; notPaths?: string[]; methods?: string[]; notMethods?: string[] } }[];
-  when?: { key: string; values?: string[] }[];
+  when?: { key: string; values?: string[]; notValues?: string[] }[];
 }
 interface JwtRule {
   issuer: string;
@@ -189,6 +190,8 @@ interface ChainEntry {
   readonly kind: FilterName | undefined;
   /** For header_mutation: the headers it removes. */
   readonly removes?: readonly string[];
+  /** For a filter an EnvoyFilter adds: its typed_config (a jwt_authn of our own is run as configured). */
+  readonly config?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -226,6 +229,9 @@ export function gatewayFilterChain(objects: readonly KubeObject[]): ChainEntry[]
         removes: (JSON.stringify(p.patch.value).match(/"remove":"[^"]+"/g) ?? []).map((m) =>
           m.slice('"remove":"'.length, -1).toLowerCase(),
         ),
+        ...(p.patch.value?.typed_config === undefined
+          ? {}
+          : { config: p.patch.value.typed_config as Readonly<Record<string, unknown>> }),
       };
       const sub = p.match?.listener?.filterChain?.filter?.subFilter?.name;
       const at = sub === undefined ? -1 : chain.findIndex((e) => e.envoyName === sub);
@@ -262,8 +268,13 @@ export interface GatewayModelConfig {
   /** The issuer of tokens in `validTokens` that name none. */
   readonly issuer?: string;
   readonly identityHeader: string;
-  /** token → claims that jwt_authn accepts (any other token is invalid). Ignored when `verifyToken` is given. */
-  readonly validTokens?: Readonly<Record<string, { sub: string; iss?: string }>>;
+  /**
+   * token → claims of a token whose signature verifies (any other token is invalid); `exp`/`nbf` are
+   * still checked against `now`. Ignored when `verifyToken` is given.
+   */
+  readonly validTokens?: Readonly<Record<string, { sub: string; iss?: string; exp?: number; nbf?: number }>>;
+  /** The gateway's clock, in seconds since the epoch. @default the system clock */
+  readonly now?: () => number;
   /** Verifies a token for real (the local stack: the synthesized jwtRules' JWKS). @default a lookup in `validTokens` */
   readonly verifyToken?: TokenVerifier;
   /** The mesh's ext_authz providers by name (mesh/istio/istio-operator.yaml). */
@@ -297,11 +308,13 @@ export function gatewayModel(objects: readonly KubeObject[], config: GatewayMode
     .filter((o) => o.kind === 'RequestAuthentication')
     .flatMap((o) => (o.spec as { jwtRules?: JwtRule[] }).jwtRules ?? []);
   const chain = gatewayFilterChain(objects).filter((e) => e.kind !== undefined);
+  const now = config.now ?? (() => Date.now() / 1000);
   const verify: TokenVerifier =
     config.verifyToken ??
     ((token) => {
       const valid = config.validTokens?.[token];
-      return valid === undefined ? undefined : { sub: valid.sub, iss: valid.iss ?? config.issuer ?? '' };
+      if (valid === undefined || !timeConstraintOk(valid, now())) return undefined;
+      return { ...valid, sub: valid.sub, iss: valid.iss ?? config.issuer ?? '' };
     });
 
   /** The token jwt_authn finds for an issuer's rule, and where (a header to remove after verification). */
@@ -353,7 +366,10 @@ export function gatewayModel(objects: readonly KubeObject[], config: GatewayMode
             !source.notRequestPrincipals.some((p) => requestPrincipalMatches(p, exchange.claims))),
       );
       const toOk = operationMatches(rule, exchange.method, exchange.path);
-      const whenOk = (rule.when ?? []).every(({ key, values }) => {
+      const whenOk = (rule.when ?? []).every(({ key, values, notValues }) => {
+        const claim = /^request\.auth\.claims((?:\[[^\]]+\])+)$/.exec(key)?.[1];
+        if (claim !== undefined) return claimConditionMatches(claim, values, notValues, exchange.claims);
+        if (notValues !== undefined) throw new Error(`model: notValues on ${key} is not modelled`);
         const header = /^request\.headers\[(.+)\]$/.exec(key)?.[1];
         if (header === undefined) throw new Error(`model: unsupported condition ${key}`);
         return (values ?? []).some((v) => stringMatches(v === '*' ? {} : { exact: v }, exchange.headers[header]));
@@ -404,6 +420,10 @@ export function gatewayModel(objects: readonly KubeObject[], config: GatewayMode
         return undefined;
       }
       case 'jwt_authn': {
+        if (entry.config !== undefined) {
+          const status = await envoyJwtAuthn(entry.config as unknown as JwtAuthnConfig, exchange, verify, now());
+          return status === 'Ok' ? undefined : { by: 'jwt_authn', status: 401, body: 'Jwt verification fails' };
+        }
         // Each rule looks for its own locations; a token found anywhere must verify (Istio: one
         // provider per rule, a found-but-invalid token is a 401). A CORS preflight is let through.
         if (method === 'OPTIONS' && headers.origin !== undefined) return undefined;
@@ -474,6 +494,44 @@ export function gatewayModel(objects: readonly KubeObject[], config: GatewayMode
       throw new Error('model: the chain has no router');
     },
   };
+}
+
+/**
+ * An AuthorizationPolicy condition on `request.auth.claims[c]…` (`claimPath` is the bracketed part), as
+ * Istio 1.30.3 builds it and Envoy evaluates it. Istio (pilot/pkg/security/authz/model/generator.go,
+ * requestClaimGenerator.extendedPrincipal → util.go MetadataListValueMatcherForJWTClaims →
+ * matcher/metadata.go MetadataListValueMatcher with useExtendedJwt) matches jwt_authn's `payload`
+ * metadata at the claim's path with OR(list one_of(values), values), each value a string matcher
+ * (matcher/string.go StringMatcherWithPrefix: `*` is the regex `.+`, `x*` a prefix, `*x` a suffix,
+ * else exact); `notValues` is the negation of the same matcher (model.go, principalNot). Envoy's
+ * matchers (source/common/common/matchers.cc): a string matcher matches only a string value, a list
+ * matcher only a list, and a missing path yields an empty value that matches neither. So a claim that
+ * is a number (`exp`, `iat`) never matches any value: present or absent alike.
+ */
+export function claimConditionMatches(
+  claimPath: string,
+  values: readonly string[] | undefined,
+  notValues: readonly string[] | undefined,
+  claims: VerifiedClaims | undefined,
+): boolean {
+  let value: unknown = claims;
+  for (const key of claimPath.slice(1, -1).split('][')) {
+    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  }
+  const stringMatch = (pattern: string, v: unknown): boolean => {
+    if (typeof v !== 'string') return false;
+    if (pattern === '*') return v.length > 0;
+    if (pattern.startsWith('*')) return v.endsWith(pattern.slice(1));
+    if (pattern.endsWith('*')) return v.startsWith(pattern.slice(0, -1));
+    return v === pattern;
+  };
+  const matcher = (patterns: readonly string[]): boolean =>
+    patterns.some((p) => stringMatch(p, value)) ||
+    (Array.isArray(value) && value.some((item) => patterns.some((p) => stringMatch(p, item))));
+  return (
+    (values === undefined || matcher(values)) &&
+    (notValues === undefined || notValues.length === 0 || !matcher(notValues))
+  );
 }
 
 /**
