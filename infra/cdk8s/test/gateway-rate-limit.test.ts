@@ -5,9 +5,12 @@ import { extAuthzProviders } from './support/mesh-config.js';
 import { rateLimitModel } from './support/rate-limit-model.js';
 import { synthObjects } from './support/shop.js';
 
+// Tokens must carry `exp` (docs/security.md, "Token lifetime"): ten minutes ahead of now.
+const TOKEN_EXP = Math.floor(Date.now() / 1000) + 600;
+
 const objects = synthObjects();
 const { rateLimit, jwt } = catalog.ingress;
-const validTokens = { 'alice.jwt': { sub: 'alice' }, 'bob.jwt': { sub: 'bob' } };
+const validTokens = { 'alice.jwt': { sub: 'alice', exp: TOKEN_EXP }, 'bob.jwt': { sub: 'bob', exp: TOKEN_EXP } };
 const gateway = gatewayModel(objects, {
   issuer: jwt.issuers[0]!.issuer,
   identityHeader: jwt.identityHeader,

@@ -36,6 +36,22 @@ export const ISTIO_JWT_FILTER = 'envoy.filters.http.jwt_authn';
 /** The provider name of an issuer in the lifetime filter (our own names: Istio's `origins-<i>` are never touched). */
 export const lifetimeProvider = (issuer: JwtIssuer): string => `lifetime-${issuer.id}`;
 
+/**
+ * Envoy fetches a jwksUri issuer's keys itself, through the gateway's cluster for the JWKS host, as
+ * Istio's own remote-JWKS mode names it (policy_applier.go@1.30.3, convertToEnvoyJwtConfig:
+ * `outbound|<port>||<host>` from model.BuildSubsetKey, a 5 s timeout, keys cached 5 minutes). The
+ * cluster exists only for a host in the mesh's registry: an outside identity provider needs a
+ * ServiceEntry for its JWKS host (docs/operations.md).
+ */
+export function remoteJwks(jwksUri: string): Record<string, unknown> {
+  const url = new URL(jwksUri);
+  const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  return {
+    http_uri: { uri: jwksUri, cluster: `outbound|${port}||${url.hostname}`, timeout: '5s' },
+    cache_duration: '300s',
+  };
+}
+
 type Requirement =
   | { provider_name: string }
   | { allow_missing: Record<string, never> }
@@ -75,8 +91,7 @@ export function requirementOf(providers: readonly string[]): Requirement {
  * convertToEnvoyJwtConfig: {@link requirementOf}; CORS preflights bypassed), so a request without a
  * token passes here as it does in Istio's filter, and it only
  * reads: `forward: true` leaves the token for Istio's filter, and it writes no headers and no
- * metadata. Issuers with a `jwksUri` are refused: their keys are fetched by istiod at push time,
- * which a static filter cannot repeat.
+ * metadata. An issuer with a `jwksUri` gets {@link remoteJwks}.
  */
 export class GatewayTokenLifetime extends Construct {
   constructor(scope: Construct, id: string, props: GatewayTokenLifetimeProps) {
@@ -90,17 +105,17 @@ export class GatewayTokenLifetime extends Construct {
           `issuer '${issuer.id}': maxLifetimeSeconds must be a whole number of seconds > 0, got ${issuer.maxLifetimeSeconds}`,
         );
       }
-      if (issuer.jwksUri !== undefined) {
-        throw new Error(
-          `issuer '${issuer.id}': the gateway's token lifetime check needs the JWKS inline, not jwksUri '${issuer.jwksUri}' (pass the public JWKS as ${issuer.id === 'users' ? 'JWKS_FILE' : `${issuer.id.toUpperCase()}_JWKS_FILE`} / Helm value jwt.${issuer.id}.jwks)`,
-        );
+      let keys: Record<string, unknown>;
+      if (issuer.jwksUri !== undefined) keys = { remote_jwks: remoteJwks(issuer.jwksUri) };
+      else {
+        const jwks = props.jwks[issuer.id];
+        if (jwks === undefined) throw new Error(`issuer '${issuer.id}' has neither a jwksUri nor an inline JWKS`);
+        keys = { local_jwks: { inline_string: jwks } };
       }
-      const jwks = props.jwks[issuer.id];
-      if (jwks === undefined) throw new Error(`issuer '${issuer.id}' has no inline JWKS`);
       providers[lifetimeProvider(issuer)] = {
         issuer: issuer.issuer,
         audiences: [...issuer.audiences],
-        local_jwks: { inline_string: jwks },
+        ...keys,
         from_headers: TOKEN_LOCATION.fromHeaders.map((h) => ({ name: h.name, value_prefix: h.prefix })),
         forward: true,
         max_lifetime: `${issuer.maxLifetimeSeconds + skew}s`,
