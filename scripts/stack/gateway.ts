@@ -19,6 +19,7 @@ import {
 import type { MeshExtAuthzProvider } from '../../infra/cdk8s/src/gateway-model/ext-authz-providers.js';
 import type { KubeObject } from '../../infra/cdk8s/src/gateway-model/kube-object.js';
 import { rateLimitModel } from '../../infra/cdk8s/src/gateway-model/local-rate-limit.js';
+import { EDGE_RATE_LIMIT_FILTER } from '../../infra/cdk8s/src/constructs/gateway-edge-rate-limit.js';
 import { localReplyBody } from './local-reply.js';
 import { jwtVerifier } from './jwt-verifier.js';
 
@@ -90,6 +91,7 @@ export async function startGateway(props: LocalGatewayProps): Promise<LocalGatew
     providers: props.providers,
     extAuthz: httpExtAuthz(props.upstream),
     rateLimit: rateLimitModel(objects, () => performance.now()),
+    rateLimits: { [EDGE_RATE_LIMIT_FILTER]: rateLimitModel(objects, () => performance.now(), EDGE_RATE_LIMIT_FILTER) },
   });
   const ingress = objects.find((o) => o.kind === 'VirtualService' && o.spec?.gateways !== undefined);
   const routes = new Map(((ingress?.spec as { http?: Route[] } | undefined)?.http ?? []).map((r) => [r.name, r]));
@@ -164,7 +166,8 @@ export async function startGateway(props: LocalGatewayProps): Promise<LocalGatew
       headers['x-b3-spanid'] = randomBytes(8).toString('hex');
       headers['x-b3-sampled'] = '1';
     }
-    model.send({ method: req.method ?? 'GET', path: req.url ?? '/', headers }).then(
+    const remoteAddress = req.socket.remoteAddress ?? '';
+    model.send({ method: req.method ?? 'GET', path: req.url ?? '/', headers, remoteAddress }).then(
       (outcome) => (outcome.by === 'upstream' ? forward(req, res, outcome) : localReply(res, outcome)),
       (error: unknown) => reply(res, 500, `gateway: ${error instanceof Error ? error.message : String(error)}`),
     );

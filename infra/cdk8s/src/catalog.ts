@@ -260,12 +260,21 @@ export interface IngressSpec {
    * Local rate limits per gateway pod; beyond a bucket the gateway answers 429 problem+json.
    * `perClient`: one bucket per verified caller (token `sub`, API-key client), up to `maxClients`
    * buckets (least recently used evicted); `anonymous`: one bucket shared by requests without
-   * verified credentials.
+   * verified credentials (a ceiling for the pod, well above one address's share).
+   * `perAddress`: buckets per client address (the trusted one, `numTrustedProxies` in
+   * mesh/istio/istio-operator.yaml), checked first in the chain, before ext_authz: `anonymous` for
+   * requests with neither `Authorization` nor the API-key header, `apiKeyRoutes` for every request
+   * to an API-key route; up to `maxAddresses` of each (least recently used evicted).
    */
   readonly rateLimit: {
     readonly perClient: TokenBucket;
     readonly anonymous: TokenBucket;
     readonly maxClients: number;
+    readonly perAddress: {
+      readonly anonymous: TokenBucket;
+      readonly apiKeyRoutes: TokenBucket;
+      readonly maxAddresses: number;
+    };
   };
   /** Response headers the gateway strips before answering a client. */
   readonly scrubResponseHeaders: readonly string[];
@@ -728,8 +737,13 @@ export const catalog: Catalog = {
     },
     rateLimit: {
       perClient: { maxTokens: 40, tokensPerFill: 20, fillIntervalMs: 1_000 },
-      anonymous: { maxTokens: 20, tokensPerFill: 10, fillIntervalMs: 1_000 },
+      anonymous: { maxTokens: 400, tokensPerFill: 200, fillIntervalMs: 1_000 },
       maxClients: 10_000,
+      perAddress: {
+        anonymous: { maxTokens: 20, tokensPerFill: 10, fillIntervalMs: 1_000 },
+        apiKeyRoutes: { maxTokens: 20, tokensPerFill: 10, fillIntervalMs: 1_000 },
+        maxAddresses: 10_000,
+      },
     },
     scrubResponseHeaders: ['x-envoy-upstream-service-time', 'x-powered-by'],
   },

@@ -176,8 +176,9 @@ describe('API keys at the gateway: a CUSTOM policy on exactly the API-key routes
     expect(await model(open).send(get('/api/stats'))).toMatchObject({ by: 'upstream', principal: undefined });
   });
 
-  it("runs the filters in Istio's order: the header strip, ext_authz, jwt_authn, RBAC, the rate limit, the router", () => {
+  it("runs the filters in Istio's order: the per-address limit and the header strip, ext_authz, the lifetime check, jwt_authn, RBAC, the rate limit, the router", () => {
     expect(model().order).toEqual([
+      'local_ratelimit',
       'header_mutation',
       'ext_authz',
       'jwt_authn',

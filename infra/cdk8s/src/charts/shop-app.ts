@@ -7,6 +7,7 @@ import { BrokerConfig } from '../constructs/broker-config.js';
 import { credentialsAnnotations } from '../credentials-digest.js';
 import { GatewayApiKeys } from '../constructs/gateway-api-keys.js';
 import { GatewayAuthentication } from '../constructs/gateway-authentication.js';
+import { GatewayEdgeRateLimit } from '../constructs/gateway-edge-rate-limit.js';
 import { GatewayRateLimit } from '../constructs/gateway-rate-limit.js';
 import { GatewayTokenLifetime } from '../constructs/gateway-token-lifetime.js';
 import { IngressRoutes } from '../constructs/ingress-routes.js';
@@ -128,10 +129,18 @@ export function addShopCharts(app: App, options: ShopOptions): void {
     provider: apiKeys.provider,
     routes: apiKeyRoutes(catalog),
   });
+  const { perAddress, ...perClient } = catalog.ingress.rateLimit;
+  new GatewayEdgeRateLimit(edge, 'edge-rate-limit', {
+    namespace: catalog.ingress.namespace,
+    selector: catalog.ingress.selector,
+    ...perAddress,
+    routes: apiKeyRoutes(catalog),
+    keyHeader: apiKeys.keyHeader,
+  });
   new GatewayRateLimit(edge, 'rate-limit', {
     namespace: catalog.ingress.namespace,
     selector: catalog.ingress.selector,
-    ...catalog.ingress.rateLimit,
+    ...perClient,
     clientHeaders: [
       { header: jwt.identityHeader, descriptorKey: 'user' },
       { header: apiKeys.clientHeader, descriptorKey: 'api_client' },

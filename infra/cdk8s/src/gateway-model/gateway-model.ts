@@ -39,6 +39,7 @@
  * retries, and anything upstream of the router. It is a model: only a cluster (`make verify`) proves
  * Envoy behaves so.
  */
+import { isIP } from 'node:net';
 import { envoyJwtAuthn, type JwtAuthnConfig, timeConstraintOk } from './envoy-jwt-authn.js';
 import type { KubeObject } from './kube-object.js';
 import type { RateLimitModel } from './local-rate-limit.js';
@@ -48,6 +49,8 @@ export interface ModelRequest {
   /** Path with an optional query string. */
   readonly path: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** The TCP peer's address (the gateway's immediate downstream). @default '192.0.2.1' */
+  readonly remoteAddress?: string;
 }
 
 export type FilterName = 'header_mutation' | 'ext_authz' | 'jwt_authn' | 'rbac' | 'local_ratelimit' | 'router';
@@ -283,6 +286,16 @@ export interface GatewayModelConfig {
   readonly extAuthz?: ExtAuthzService;
   /** The local rate limit filter's buckets. @default none: the filter lets everything through */
   readonly rateLimit?: RateLimitModel;
+  /**
+   * Other local rate limit filters' buckets, by Envoy filter name (the edge's per-address filter).
+   * @default none: such a filter lets everything through
+   */
+  readonly rateLimits?: Readonly<Record<string, RateLimitModel>>;
+  /**
+   * meshConfig.defaultConfig.gatewayTopology.numTrustedProxies (the HCM's xff_num_trusted_hops).
+   * @default 0
+   */
+  readonly numTrustedProxies?: number;
 }
 
 interface Exchange {
@@ -293,6 +306,8 @@ interface Exchange {
   readonly headers: Record<string, string>;
   route: HttpRoute | undefined;
   claims: VerifiedClaims | undefined;
+  /** The HCM's trusted client address ({@link trustedClientAddress}). */
+  readonly clientAddress: string;
 }
 
 export function gatewayModel(objects: readonly KubeObject[], config: GatewayModelConfig): GatewayModel {
@@ -446,10 +461,15 @@ export function gatewayModel(objects: readonly KubeObject[], config: GatewayMode
       case 'rbac':
         // Envoy's RBAC filter's local reply (source/extensions/filters/http/rbac/rbac_filter.cc).
         return denied(exchange) ? { by: 'rbac', status: 403, body: 'RBAC: access denied' } : undefined;
-      case 'local_ratelimit':
-        return config.rateLimit === undefined || config.rateLimit.take(headers)
+      case 'local_ratelimit': {
+        const limiter =
+          config.rateLimits?.[entry.envoyName] ??
+          (entry.envoyName === 'envoy.filters.http.local_ratelimit' ? config.rateLimit : undefined);
+        const facts = { clientAddress: exchange.clientAddress, method, path: exchange.pathAndQuery };
+        return limiter === undefined || limiter.take(headers, facts)
           ? undefined
           : { by: 'local_ratelimit', status: 429 };
+      }
       case 'router': {
         const { route } = exchange;
         if (route === undefined) return { by: 'router', status: 404 };
@@ -476,7 +496,10 @@ export function gatewayModel(objects: readonly KubeObject[], config: GatewayMode
       const [path = '', query = ''] = request.path.split('?');
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(request.headers ?? {})) headers[k.toLowerCase()] = v;
+      const peer = request.remoteAddress ?? '192.0.2.1';
+      const clientAddress = trustedClientAddress(headers['x-forwarded-for'], peer, config.numTrustedProxies ?? 0);
       const exchange: Exchange = {
+        clientAddress,
         method: request.method,
         path,
         pathAndQuery: request.path,
@@ -494,6 +517,21 @@ export function gatewayModel(objects: readonly KubeObject[], config: GatewayMode
       throw new Error('model: the chain has no router');
     },
   };
+}
+
+/**
+ * The client address the gateway's HTTP connection manager trusts. Istio sets `use_remote_address:
+ * true` on gateways and `xff_num_trusted_hops` from meshConfig.defaultConfig.gatewayTopology
+ * .numTrustedProxies (pilot/pkg/networking/core/gateway.go@1.30.3, buildGatewayConnectionManager).
+ * Envoy (source/common/http/conn_manager_utility.cc, mutateRequestHeaders): with N > 0 trusted hops
+ * the address is the Nth from the right of x-forwarded-for as it arrived (getLastAddressFromXFF with
+ * N - 1 skipped), the peer when the header has too few; with 0, always the peer.
+ */
+export function trustedClientAddress(xff: string | undefined, peer: string, trustedHops: number): string {
+  if (trustedHops <= 0 || xff === undefined) return peer;
+  const hops = xff.split(',').map((a) => a.trim());
+  const candidate = hops[hops.length - trustedHops];
+  return candidate === undefined || isIP(candidate) === 0 ? peer : candidate;
 }
 
 /**
