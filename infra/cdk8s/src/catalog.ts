@@ -230,6 +230,22 @@ export interface IngressSpec {
   /** In-cluster Service of the gateway (loadgen's GATEWAY_URL). */
   readonly service: string;
   readonly port: number;
+  /**
+   * HTTPS at the gateway: a server on `port` whose certificate and key come from the Secret
+   * `credentialName` in the gateway's namespace (`make secrets` makes one for localhost on kind;
+   * cert-manager or your own elsewhere: docs/operations.md). `httpsRedirect` makes the HTTP server
+   * answer 301 to https (the synth input HTTPS_REDIRECT, which kind's deploy sets to false so the
+   * port-forward keeps serving plain HTTP; Helm value `gateway.httpsRedirect`). HTTPS answers carry
+   * `Strict-Transport-Security: max-age=<hstsMaxAgeSeconds>`.
+   */
+  readonly tls: {
+    readonly port: number;
+    readonly credentialName: string;
+    readonly httpsRedirect: boolean;
+    readonly hstsMaxAgeSeconds: number;
+    /** The names `make secrets` puts in the local certificate (DNS names and IP addresses). */
+    readonly localHosts: readonly string[];
+  };
   readonly jwt: {
     /** Every issuer whose tokens the gateway accepts; the first is the one users' tokens come from. */
     readonly issuers: readonly JwtIssuer[];
@@ -699,6 +715,13 @@ export const catalog: Catalog = {
     serviceAccount: 'istio-ingressgateway-service-account',
     service: 'istio-ingressgateway.istio-system.svc.cluster.local',
     port: 80,
+    tls: {
+      port: 443,
+      credentialName: 'mesh-kit-gateway-tls',
+      httpsRedirect: true,
+      hstsMaxAgeSeconds: 31_536_000,
+      localHosts: ['localhost', '127.0.0.1'],
+    },
     jwt: {
       issuers: [
         // Users' tokens. Locally `make token` signs them with a key that stays in .secrets/; a real
