@@ -81,7 +81,7 @@ deploy: tools cluster istio addons images load secrets synth ## tools cluster is
 	scripts/apply.sh
 
 .PHONY: port-forward
-port-forward: ## Forward localhost:8080 to the ingress gateway
+port-forward: ## Forward localhost:8080 (HTTP) and localhost:8443 (HTTPS) to the ingress gateway
 	scripts/port-forward.sh
 
 .PHONY: kiali

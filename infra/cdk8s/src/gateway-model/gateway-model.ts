@@ -33,7 +33,14 @@
  *   {@link requestPrincipalMatches} reads generator.go@1.30.3 (a source's fields ANDed, its sources
  *   ORed); `request.headers[h]` with `*` and a VirtualService `{}` header match are `present_match`;
  *   a route match on `@request.auth.claims.<c>` reads jwt_authn's metadata, never a header.
- * - local_ratelimit: only when a rate limit model is given (./local-rate-limit.ts); otherwise it passes.
+ * - RBAC DENY conditions on `request.auth.claims[…]`: {@link claimConditionMatches} (a number claim
+ *   such as `exp` never matches Istio's string matchers, present or absent).
+ * - A jwt_authn filter an EnvoyFilter adds (the token lifetime check) runs as configured
+ *   (./envoy-jwt-authn.ts).
+ * - local_ratelimit: only when a rate limit model is given for the filter (./local-rate-limit.ts;
+ *   `rateLimits` by Envoy filter name, `rateLimit` for envoy.filters.http.local_ratelimit); otherwise it
+ *   passes. The client address it keys on is the HCM's ({@link trustedClientAddress}).
+ * - Time: `exp`/`nbf` of every token against `now` with Envoy's 60 s skew.
  * - Header names are lower-cased by Envoy's codecs.
  * Not modelled: the ALLOW RBAC filter (the gateway has no ALLOW policy), CORS, fault injection,
  * retries, and anything upstream of the router. It is a model: only a cluster (`make verify`) proves
