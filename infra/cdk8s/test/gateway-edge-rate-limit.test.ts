@@ -72,10 +72,24 @@ describe('per-address limits at the front of the gateway, before ext_authz', () 
     expect(names.indexOf(EDGE_RATE_LIMIT_FILTER)).toBeGreaterThanOrEqual(0);
     expect(names.indexOf(EDGE_RATE_LIMIT_FILTER)).toBeLessThan(names.indexOf('envoy.filters.http.ext_authz'));
     const filter = find(objects, 'EnvoyFilter', 'shop-edge-ratelimit');
-    const config = (filter.spec as { configPatches: Record<string, any>[] }).configPatches[0]!.patch.value.typed_config;
+    const config = (
+      filter.spec as {
+        configPatches: {
+          patch: {
+            value: {
+              typed_config: {
+                token_bucket?: unknown;
+                max_dynamic_descriptors: number;
+                descriptors: { entries: unknown }[];
+              };
+            };
+          };
+        }[];
+      }
+    ).configPatches[0]!.patch.value.typed_config;
     expect(config.token_bucket).toBeUndefined(); // no default bucket: a request with a token passes here
     expect(config.max_dynamic_descriptors).toBe(rateLimit.perAddress.maxAddresses);
-    expect(config.descriptors.map((d: { entries: unknown }) => d.entries)).toEqual([
+    expect(config.descriptors.map((d) => d.entries)).toEqual([
       [
         { key: 'edge', value: 'anonymous' },
         { key: 'remote_address', value: '' },

@@ -7,7 +7,11 @@ import { find, synthObjects } from './support/shop.js';
 const objects = synthObjects();
 const { tls } = catalog.ingress;
 const servers = (objs = objects) =>
-  (find(objs, 'Gateway', 'shop-gateway').spec as { servers: Record<string, any>[] }).servers;
+  (
+    find(objs, 'Gateway', 'shop-gateway').spec as {
+      servers: { port: { name: string; protocol: string }; tls?: Record<string, unknown> }[];
+    }
+  ).servers;
 
 describe('HTTPS at the gateway', () => {
   it('serves HTTPS with the certificate of the Secret credentialName, and redirects HTTP by default', () => {

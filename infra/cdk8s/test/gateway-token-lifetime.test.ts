@@ -36,7 +36,23 @@ describe('token lifetime at the gateway (exp required, bounded per issuer)', () 
   it('synthesizes a jwt_authn filter of its own before Istio’s, one provider per issuer with max_lifetime', () => {
     const filter = find(objects, 'EnvoyFilter', 'shop-token-lifetime');
     expect(filter.metadata.namespace).toBe(catalog.ingress.namespace);
-    const patch = (filter.spec as { configPatches: Record<string, any>[] }).configPatches[0]!;
+    const patch = (
+      filter.spec as {
+        configPatches: {
+          match: { listener: { filterChain: { filter: { subFilter: unknown } } } };
+          patch: {
+            operation: string;
+            value: {
+              typed_config: {
+                providers: Record<string, { local_jwks: { inline_string: string } }>;
+                bypass_cors_preflight: boolean;
+                rules: unknown;
+              };
+            };
+          };
+        }[];
+      }
+    ).configPatches[0]!;
     expect(patch.match.listener.filterChain.filter.subFilter).toEqual({ name: ISTIO_JWT_FILTER });
     expect(patch.patch.operation).toBe('INSERT_BEFORE');
     const config = patch.patch.value.typed_config;
@@ -54,7 +70,7 @@ describe('token lifetime at the gateway (exp required, bounded per issuer)', () 
         max_lifetime: `${i.maxLifetimeSeconds + 60}s`,
       });
       // The same keys Istio's rule verifies with.
-      expect(ra.jwtRules.find((r) => r.issuer === i.issuer)!.jwks).toBe(provider.local_jwks.inline_string);
+      expect(ra.jwtRules.find((r) => r.issuer === i.issuer)!.jwks).toBe(provider!.local_jwks.inline_string);
     }
     expect(config.bypass_cors_preflight).toBe(true);
     expect(config.rules).toEqual([
