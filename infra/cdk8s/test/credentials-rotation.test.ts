@@ -99,6 +99,7 @@ describe('npm run synth reads a digest of each file under SECRETS_DIR', () => {
         CDK8S_CHECK_UPGRADE: 'false',
         JWKS_FILE: 'infra/cdk8s/test/fixtures/jwks.json',
         LOADGEN_JWKS_FILE: 'infra/cdk8s/test/fixtures/loadgen-jwks.json',
+        IDENTITY_JWKS_FILE: 'infra/cdk8s/test/fixtures/identity-jwks.json',
         TRAFFIC_FILE: '',
         SECRETS_DIR: dir,
         MANIFESTS_DIR: out,
