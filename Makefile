@@ -100,7 +100,7 @@ deploy: tools cluster istio addons images load secrets synth ## tools cluster is
 ##@ observe
 
 .PHONY: port-forward
-port-forward: ## Forward localhost:8080 to the ingress gateway [CONTEXT]
+port-forward: ## Forward localhost:8080 (HTTP) and localhost:8443 (HTTPS) to the ingress gateway [CONTEXT]
 	scripts/port-forward.sh
 
 .PHONY: kiali

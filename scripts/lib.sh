@@ -96,7 +96,7 @@ load_catalog() {
 
 # The environment the Node scripts read (process.env): node_run hands each one into the container.
 NODE_RUN_ENV=(IMAGE_REGISTRY IMAGE_TAG IMAGE_TAGS JWKS_FILE LOADGEN_JWKS_FILE IDENTITY_JWKS_FILE DB_CREDENTIALS_REVISION NAME SCOPES SUB
-  KUBE_CONTEXT APIKEYS_DATABASE_URL SECRETS_DIR TRAFFIC_FILE MANIFESTS_DIR)
+  KUBE_CONTEXT APIKEYS_DATABASE_URL SECRETS_DIR TRAFFIC_FILE MANIFESTS_DIR HTTPS_REDIRECT)
 
 # credentials_revision: a SHA-256 over the database credential files under SECRETS_DIR (empty before
 # `make secrets`); its first digits name the database init Job, so new credentials re-run it and

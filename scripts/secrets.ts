@@ -7,7 +7,10 @@
  * gateway tokens (loadgen-jwt: its private key; the public half is .secrets/loadgen-jwks.json), and
  * one for each identity provider in the shop (identity-jwt; .secrets/identity-jwks.json).
  * The users' issuer key that `make token` signs with (.secrets/dev-jwt.json) never becomes a
- * Secret: only its public half (.secrets/jwks.json) enters the cluster.
+ * Secret: only its public half (.secrets/jwks.json) enters the cluster. The ingress gateway's HTTPS
+ * certificate for localhost (.secrets/gateway-tls.json, a `kubernetes.io/tls` Secret named
+ * `ingress.tls.credentialName` in the gateway's namespace) is signed by a CA made here once
+ * (.secrets/gateway-ca.pem, the file clients trust; scripts/gateway-tls.ts).
  */
 import { createHash, generateKeyPairSync, randomBytes, type JsonWebKey } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,6 +28,7 @@ import {
 } from '@mesh-kit/catalog';
 import { defaultJwksFile } from '../infra/cdk8s/src/jwks.js';
 import { PART_OF } from '../infra/cdk8s/src/mesh-names.js';
+import { generateGatewayTls } from './gateway-tls.js';
 import { DEV_KEY_FILE } from './token.js';
 
 export type SecretData = Readonly<Record<string, string>>;
@@ -88,6 +92,43 @@ export function secretManifests(namespace: string, secrets: ReadonlyMap<string, 
       });
     })
     .join('---\n');
+}
+
+/** The CA certificate clients trust for the gateway's local certificate. */
+export const GATEWAY_CA_FILE = 'gateway-ca.pem';
+/** The gateway's certificate and key (`tls.crt`, `tls.key`). */
+export const GATEWAY_TLS_FILE = 'gateway-tls.json';
+
+/**
+ * The gateway's TLS Secret data under `dir`, made with its CA when either file is missing (both are
+ * made anew then: a certificate is only as good as the CA a client already trusts).
+ */
+export async function ensureGatewayTls(dir: string, source: Catalog = catalog): Promise<SecretData> {
+  const certFile = join(dir, GATEWAY_TLS_FILE);
+  const caFile = join(dir, GATEWAY_CA_FILE);
+  if (existsSync(certFile) && existsSync(caFile)) return JSON.parse(readFileSync(certFile, 'utf8')) as SecretData;
+  const tls = await generateGatewayTls({ hosts: source.ingress.tls.localHosts });
+  const data = { 'tls.crt': tls.certPem, 'tls.key': tls.keyPem };
+  writeFileSync(certFile, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(caFile, tls.caPem, { mode: 0o644 });
+  return data;
+}
+
+/**
+ * The gateway's TLS Secret: type `kubernetes.io/tls` with `tls.crt` and `tls.key` only (Istio reads a
+ * `ca.crt` beside them as a demand for client certificates), in the gateway's namespace.
+ */
+export function gatewayTlsManifest(data: SecretData, source: Catalog = catalog): string {
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: source.ingress.tls.credentialName, namespace: source.ingress.namespace, labels: PART_OF },
+    type: 'kubernetes.io/tls',
+    data: {
+      'tls.crt': Buffer.from(data['tls.crt'] ?? '').toString('base64'),
+      'tls.key': Buffer.from(data['tls.key'] ?? '').toString('base64'),
+    },
+  });
 }
 
 function readOrCreate(file: string, create: () => SecretData): SecretData {
@@ -167,7 +208,11 @@ export function ensureSecrets(dir: string, source: Catalog = catalog): Map<strin
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const dir = resolve(process.argv[2] ?? '.secrets');
   const secrets = ensureSecrets(dir);
+  const tls = await ensureGatewayTls(dir);
   const out = join(dir, 'secrets.yaml');
-  writeFileSync(out, secretManifests(catalog.namespace, secrets), { mode: 0o600 });
-  console.log(`${[...secrets.keys()].sort().join(', ')} → ${out}`);
+  writeFileSync(out, `${secretManifests(catalog.namespace, secrets)}---\n${gatewayTlsManifest(tls)}`, { mode: 0o600 });
+  console.log(
+    `${[...secrets.keys()].sort().join(', ')}, ${catalog.ingress.namespace}/${catalog.ingress.tls.credentialName} → ${out}`,
+  );
+  console.log(`the gateway's CA for https://localhost: ${join(dir, GATEWAY_CA_FILE)}`);
 }

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { catalog } from '@mesh-kit/catalog';
 import { extAuthzProvidersOf } from '../infra/cdk8s/src/gateway-model/ext-authz-providers.js';
 import { type LocalGateway, startGateway } from './stack/gateway.js';
+import { ensureGatewayTls } from './secrets.js';
 import { gatewayObjects, identitySigningKey, stackCatalog } from './stack/gateway-objects.js';
 import { ensureDatabases } from './stack/databases.js';
 import { stackOptions } from './stack/options.js';
@@ -54,6 +55,12 @@ async function shutdown(reason: string, exitCode: number): Promise<never> {
   process.exit(exitCode);
 }
 
+/** The certificate and key `make secrets` made for localhost (made now when missing). */
+async function gatewayTls(dir: string, source: typeof catalog): Promise<{ cert: string; key: string }> {
+  const data = await ensureGatewayTls(dir, source);
+  return { cert: data['tls.crt'] ?? '', key: data['tls.key'] ?? '' };
+}
+
 try {
   const options = stackOptions(process.env);
   const local = options.gatewayPort === undefined ? catalog : stackCatalog(catalog, options.gatewayPort);
@@ -95,12 +102,16 @@ try {
       identityHeader: catalog.ingress.jwt.identityHeader,
       providers: extAuthzProvidersOf(fileURLToPath(new URL('../mesh/istio/istio-operator.yaml', import.meta.url))),
       upstream: (host) => urls.get(host),
+      ...(options.gatewayHttpsPort === undefined
+        ? {}
+        : { tls: { ...(await gatewayTls(secretsDir, local)), port: options.gatewayHttpsPort } }),
     }).catch((error: unknown) => {
       throw new Error(
-        `gateway: cannot listen on ${options.host}:${options.gatewayPort} (${error instanceof Error ? error.message : String(error)}); set STACK_GATEWAY_PORT`,
+        `gateway: cannot listen on ${options.host}:${options.gatewayPort} or :${options.gatewayHttpsPort ?? '-'} (${error instanceof Error ? error.message : String(error)}); set STACK_GATEWAY_PORT / STACK_GATEWAY_HTTPS_PORT`,
       );
     });
     process.stdout.write(`gateway ${gateway.url}\n`);
+    if (gateway.httpsUrl !== undefined) process.stdout.write(`gateway-https ${gateway.httpsUrl}\n`);
   }
   process.stdout.write('stack ready\n');
 } catch (error) {

@@ -39,6 +39,13 @@ else
   shown="<service>:$TAG"
 fi
 
+# kind is reached through `make port-forward`, which serves plain HTTP on localhost:8080 beside
+# https://localhost:8443: no redirect there. Elsewhere HTTP answers 301 to HTTPS (HTTPS_REDIRECT
+# overrides either way).
+if [ -z "${HTTPS_REDIRECT:-}" ]; then
+  if on_kind; then HTTPS_REDIRECT=false; else HTTPS_REDIRECT=true; fi
+fi
+export HTTPS_REDIRECT
 revision=$(credentials_revision)
 # The synth hashes each credential file there (only the digests reach the manifests).
 export SECRETS_DIR

@@ -306,6 +306,27 @@ describe('charts/mesh-kit', () => {
       expect(result.stderr).toContain("at '/jwt/identity/issuer'");
     });
 
+    it("takes the gateway's TLS Secret and the HTTP redirect from values (cert-manager's Secret, kind without redirect)", () => {
+      const gateway = (rendered: KubeObject[]) =>
+        rendered.find((o) => o.kind === 'Gateway')!.spec as { servers: { tls?: Record<string, unknown> }[] };
+      const defaults = render(...fixtureJwks());
+      expect(gateway(defaults).servers.map((s) => s.tls)).toEqual([
+        { httpsRedirect: true },
+        { mode: 'SIMPLE', credentialName: 'mesh-kit-gateway-tls' },
+      ]);
+      const set = render(
+        ...fixtureJwks(),
+        '--set',
+        'gateway.httpsRedirect=false',
+        '--set-string',
+        'gateway.tlsSecret=shop-example-com-tls',
+      );
+      expect(gateway(set).servers.map((s) => s.tls)).toEqual([
+        { httpsRedirect: false },
+        { mode: 'SIMPLE', credentialName: 'shop-example-com-tls' },
+      ]);
+    });
+
     it('refuses the tag latest', () => {
       const result = spawnSync(helm, ['template', 'x', CHART_DIR, '--set-string', 'image.tag=latest'], {
         encoding: 'utf8',

@@ -62,7 +62,7 @@ describe('make secrets', () => {
         jwt: {
           ...catalog.ingress.jwt,
           issuers: [
-            { id: 'users', issuer: 'issuer-x', audiences: ['audience-y'] },
+            { id: 'users', issuer: 'issuer-x', audiences: ['audience-y'], maxLifetimeSeconds: 3_600 },
             ...catalog.ingress.jwt.issuers.slice(1),
           ],
         },

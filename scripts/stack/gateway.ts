@@ -9,6 +9,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import {
   type CheckAnswer,
@@ -19,6 +20,7 @@ import {
 import type { MeshExtAuthzProvider } from '../../infra/cdk8s/src/gateway-model/ext-authz-providers.js';
 import type { KubeObject } from '../../infra/cdk8s/src/gateway-model/kube-object.js';
 import { rateLimitModel } from '../../infra/cdk8s/src/gateway-model/local-rate-limit.js';
+import { EDGE_RATE_LIMIT_FILTER } from '../../infra/cdk8s/src/constructs/gateway-edge-rate-limit.js';
 import { localReplyBody } from './local-reply.js';
 import { jwtVerifier } from './jwt-verifier.js';
 
@@ -32,10 +34,17 @@ export interface LocalGatewayProps {
   readonly providers: Readonly<Record<string, MeshExtAuthzProvider>>;
   /** The local base URL of a cluster host name (`users.shop.svc.cluster.local`), or undefined when it does not run. */
   readonly upstream: (host: string) => string | undefined;
+  /**
+   * Also serve HTTPS on `port` with this certificate and key, as the cluster gateway's HTTPS server
+   * does (with its HSTS header). @default HTTP only
+   */
+  readonly tls?: { readonly cert: string; readonly key: string; readonly port: number };
 }
 
 export interface LocalGateway {
   readonly url: string;
+  /** The HTTPS address, when `tls` was given. */
+  readonly httpsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -90,6 +99,7 @@ export async function startGateway(props: LocalGatewayProps): Promise<LocalGatew
     providers: props.providers,
     extAuthz: httpExtAuthz(props.upstream),
     rateLimit: rateLimitModel(objects, () => performance.now()),
+    rateLimits: { [EDGE_RATE_LIMIT_FILTER]: rateLimitModel(objects, () => performance.now(), EDGE_RATE_LIMIT_FILTER) },
   });
   const ingress = objects.find((o) => o.kind === 'VirtualService' && o.spec?.gateways !== undefined);
   const routes = new Map(((ingress?.spec as { http?: Route[] } | undefined)?.http ?? []).map((r) => [r.name, r]));
@@ -146,7 +156,12 @@ export async function startGateway(props: LocalGatewayProps): Promise<LocalGatew
     req.pipe(upstream);
   };
 
-  const server = createServer((req, res) => {
+  // The HSTS value the cluster gateway's HTTPS route configuration adds (the shop-hsts EnvoyFilter).
+  const hsts = /"key":"strict-transport-security","value":"([^"]+)"/.exec(
+    JSON.stringify(objects.filter((o) => o.kind === 'EnvoyFilter')),
+  )?.[1];
+  const handle = (secure: boolean) => (req: IncomingMessage, res: ServerResponse) => {
+    if (secure && hsts !== undefined) res.setHeader('strict-transport-security', hsts);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
@@ -154,7 +169,7 @@ export async function startGateway(props: LocalGatewayProps): Promise<LocalGatew
     // Envoy at the edge (use_remote_address, preserve_external_request_id false): every external
     // request gets a new x-request-id, and the forwarded-for and -proto headers.
     headers['x-request-id'] = randomUUID();
-    headers['x-forwarded-proto'] = 'http';
+    headers['x-forwarded-proto'] = secure ? 'https' : 'http';
     headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
     // The mesh's tracer (Zipkin, B3 headers; the catalog samples every request) starts a trace at the
     // edge for a request that carries none: the services continue it and name it in `traceresponse`,
@@ -164,24 +179,40 @@ export async function startGateway(props: LocalGatewayProps): Promise<LocalGatew
       headers['x-b3-spanid'] = randomBytes(8).toString('hex');
       headers['x-b3-sampled'] = '1';
     }
-    model.send({ method: req.method ?? 'GET', path: req.url ?? '/', headers }).then(
+    const remoteAddress = req.socket.remoteAddress ?? '';
+    model.send({ method: req.method ?? 'GET', path: req.url ?? '/', headers, remoteAddress }).then(
       (outcome) => (outcome.by === 'upstream' ? forward(req, res, outcome) : localReply(res, outcome)),
       (error: unknown) => reply(res, 500, `gateway: ${error instanceof Error ? error.message : String(error)}`),
     );
-  });
+  };
+  const server = createServer(handle(false));
+  const secureServer =
+    props.tls === undefined ? undefined : createHttpsServer({ cert: props.tls.cert, key: props.tls.key }, handle(true));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(props.port, props.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  if (secureServer !== undefined) {
+    await new Promise<void>((resolve, reject) => {
+      secureServer.once('error', reject);
+      secureServer.listen(props.tls!.port, props.host, () => resolve());
+    });
+  }
+  const httpsPort = secureServer === undefined ? undefined : (secureServer.address() as AddressInfo).port;
   return {
     // The browser's address: the shop's provider issues under `http://localhost:<port>/auth` and sends
     // the browser back to that origin (scripts/stack/gateway-objects.ts, stackCatalog).
     url: `http://localhost:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    ...(httpsPort === undefined ? {} : { httpsUrl: `https://localhost:${httpsPort}` }),
+    close: async () => {
+      for (const s of [server, secureServer]) {
+        if (s === undefined) continue;
+        await new Promise<void>((resolve) => {
+          s.closeAllConnections();
+          s.close(() => resolve());
+        });
+      }
+    },
   };
 }

@@ -27,12 +27,16 @@ const stackEnv = z.object({
   STACK_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Where the local gateway listens. @default 8080 + STACK_PORT_OFFSET (`make port-forward`'s port) */
   STACK_GATEWAY_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+  /** Where the local gateway serves HTTPS. @default 8443 + STACK_PORT_OFFSET (`make port-forward`'s) */
+  STACK_GATEWAY_HTTPS_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
   /** Where the issuers' keys are (created when missing, as `make secrets` does); `make token` reads the same. */
   SECRETS_DIR: z.string().min(1).default('.secrets'),
 });
 
 /** The port `make port-forward` serves the cluster's gateway on; the local gateway takes the same. */
 export const LOCAL_GATEWAY_PORT = 8080;
+/** The port `make port-forward` serves the cluster gateway's HTTPS on; the local gateway takes the same. */
+export const LOCAL_GATEWAY_HTTPS_PORT = 8443;
 
 /** Reads the stack's settings; the error names the variable that is wrong. */
 export function stackOptions(env: NodeJS.ProcessEnv): StackOptions {
@@ -51,6 +55,7 @@ export function stackOptions(env: NodeJS.ProcessEnv): StackOptions {
     sharedEnv: { LOG_LEVEL: cfg.STACK_LOG_LEVEL },
     eventsNamespace: cfg.STACK_EVENTS_NAMESPACE,
     gatewayPort: cfg.STACK_GATEWAY_PORT ?? LOCAL_GATEWAY_PORT + cfg.STACK_PORT_OFFSET,
+    gatewayHttpsPort: cfg.STACK_GATEWAY_HTTPS_PORT ?? LOCAL_GATEWAY_HTTPS_PORT + cfg.STACK_PORT_OFFSET,
     secretsDir: cfg.SECRETS_DIR,
     ...(cfg.STACK_SERVICES === undefined ? {} : { only: cfg.STACK_SERVICES.split(',') }),
   };

@@ -25,6 +25,11 @@ export interface StackOptions {
   readonly only?: readonly string[];
   /** Where the local ingress gateway listens. @default none: no gateway */
   readonly gatewayPort?: number;
+  /**
+   * Where the local gateway also listens with HTTPS (the certificate `make secrets` makes for
+   * localhost). @default none
+   */
+  readonly gatewayHttpsPort?: number;
   /** The issuers' keys for the local gateway (as `make secrets` writes them). @default '.secrets' */
   readonly secretsDir?: string;
   /**

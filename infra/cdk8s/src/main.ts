@@ -1,7 +1,7 @@
 /**
  * `npm run synth`: writes the shop's manifests to dist/manifests/ at the repository root,
  * deterministically and offline. Inputs: IMAGE_REGISTRY, IMAGE_TAG, IMAGE_TAGS, JWKS_FILE, LOADGEN_JWKS_FILE,
- * IDENTITY_JWKS_FILE, DB_CREDENTIALS_REVISION, SECRETS_DIR, MANIFESTS_DIR (see docs/architecture.md, "Manifests and mesh policy"),
+ * IDENTITY_JWKS_FILE, DB_CREDENTIALS_REVISION, SECRETS_DIR, MANIFESTS_DIR, HTTPS_REDIRECT (see docs/architecture.md, "Manifests and mesh policy"),
  * TRAFFIC_FILE (docs/try-the-mesh.md).
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -60,6 +60,20 @@ try {
 } catch (error) {
   console.error(`synth: ${(error as Error).message}`);
   process.exit(1);
+}
+
+// HTTPS_REDIRECT=false keeps plain HTTP served (kind's port-forward: scripts/synth.sh sets it there);
+// unset, the catalog's ingress.tls.httpsRedirect holds.
+const httpsRedirect = process.env.HTTPS_REDIRECT ?? '';
+if (!['', 'true', 'false'].includes(httpsRedirect)) {
+  console.error(`synth: HTTPS_REDIRECT must be true or false, got '${httpsRedirect}'`);
+  process.exit(1);
+}
+if (httpsRedirect !== '') {
+  catalog = {
+    ...catalog,
+    ingress: { ...catalog.ingress, tls: { ...catalog.ingress.tls, httpsRedirect: httpsRedirect === 'true' } },
+  };
 }
 
 // Each service's own tag (scripts/synth.sh); IMAGE_TAG (default: the package version) for the rest.

@@ -4,6 +4,9 @@ import { gatewayModel, type ModelRequest } from './support/gateway-model.js';
 import { extAuthzProviders } from './support/mesh-config.js';
 import { find, synthObjects } from './support/shop.js';
 
+// Tokens must carry `exp` (docs/security.md, "Token lifetime"): ten minutes ahead of now.
+const TOKEN_EXP = Math.floor(Date.now() / 1000) + 600;
+
 // orders' batched product lookup (`GET /internal/products?sku=…`) must not be reachable through the
 // ingress gateway, and `/api/products?sku=…` must not be it (docs/security.md, "Products and prices").
 const objects = synthObjects();
@@ -12,7 +15,7 @@ const issuer = catalog.ingress.jwt.issuers[0]!.issuer;
 const gateway = gatewayModel(objects, {
   issuer,
   identityHeader,
-  validTokens: { 'valid.jwt': { sub: 'alice' } },
+  validTokens: { 'valid.jwt': { sub: 'alice', exp: TOKEN_EXP } },
   providers: extAuthzProviders(),
 });
 const get = (path: string, headers: Record<string, string> = {}): ModelRequest => ({ method: 'GET', path, headers });

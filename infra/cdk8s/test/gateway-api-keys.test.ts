@@ -8,12 +8,15 @@ import { type ExtAuthzService, type ModelRequest, gatewayModel } from './support
 import { extAuthzProviders } from './support/mesh-config.js';
 import { find, ofKind, synthObjects } from './support/shop.js';
 
+// Tokens must carry `exp` (docs/security.md, "Token lifetime"): ten minutes ahead of now.
+const TOKEN_EXP = Math.floor(Date.now() / 1000) + 600;
+
 type Json = Record<string, unknown>;
 const objects = synthObjects();
 const { apiKeys, jwt } = catalog.ingress;
 const providers = extAuthzProviders();
 const issuer = jwt.issuers[0]!.issuer;
-const validTokens = { 'valid.jwt': { sub: 'alice' } };
+const validTokens = { 'valid.jwt': { sub: 'alice', exp: TOKEN_EXP } };
 
 /** Two keys apikeys knows: one with stats:read, one without. */
 const key = { reader: generateApiKey(), other: generateApiKey(), unknown: generateApiKey() };
@@ -173,8 +176,17 @@ describe('API keys at the gateway: a CUSTOM policy on exactly the API-key routes
     expect(await model(open).send(get('/api/stats'))).toMatchObject({ by: 'upstream', principal: undefined });
   });
 
-  it("runs the filters in Istio's order: the header strip, ext_authz, jwt_authn, RBAC, the rate limit, the router", () => {
-    expect(model().order).toEqual(['header_mutation', 'ext_authz', 'jwt_authn', 'rbac', 'local_ratelimit', 'router']);
+  it("runs the filters in Istio's order: the per-address limit and the header strip, ext_authz, the lifetime check, jwt_authn, RBAC, the rate limit, the router", () => {
+    expect(model().order).toEqual([
+      'local_ratelimit',
+      'header_mutation',
+      'ext_authz',
+      'jwt_authn',
+      'jwt_authn',
+      'rbac',
+      'local_ratelimit',
+      'router',
+    ]);
   });
 
   it('would let a user token with a valid key through if apikeys trusted a token-derived header instead (the old design)', async () => {

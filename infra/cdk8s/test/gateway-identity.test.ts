@@ -44,8 +44,10 @@ describe('gateway identity: the claim-derived x-user-id reaches services, a clie
       issuer: 'https://id.example.com/',
       audiences: ['shop-api'],
       jwksUri: 'https://id.example.com/.well-known/jwks.json',
+      maxLifetimeSeconds: 300,
     };
-    const ra = find(synthObjects(idp as unknown as Catalog), 'RequestAuthentication', 'shop-jwt');
+    const synthesized = synthObjects(idp as unknown as Catalog);
+    const ra = find(synthesized, 'RequestAuthentication', 'shop-jwt');
     const [users] = (ra.spec as { jwtRules: Json[] }).jwtRules;
     expect(users).toMatchObject({
       issuer: 'https://id.example.com/',
@@ -53,6 +55,22 @@ describe('gateway identity: the claim-derived x-user-id reaches services, a clie
       jwks_uri: 'https://id.example.com/.well-known/jwks.json',
     });
     expect(users).not.toHaveProperty('jwks');
+    // The lifetime check fetches the same keys through the gateway's cluster for the JWKS host.
+    const lifetime = find(synthesized, 'EnvoyFilter', 'shop-token-lifetime').spec as {
+      configPatches: { patch: { value: { typed_config: { providers: Record<string, Json> } } } }[];
+    };
+    expect(lifetime.configPatches[0]!.patch.value.typed_config.providers['lifetime-users']).toMatchObject({
+      issuer: 'https://id.example.com/',
+      max_lifetime: '360s',
+      remote_jwks: {
+        http_uri: {
+          uri: 'https://id.example.com/.well-known/jwks.json',
+          cluster: 'outbound|443||id.example.com',
+          timeout: '5s',
+        },
+        cache_duration: '300s',
+      },
+    });
   });
 
   it('requests to /api/* that carry credentials but no verified principal are denied (403), public GETs aside', () => {

@@ -9,17 +9,20 @@ import { gatewayModel, type ModelRequest, requestPrincipalMatches } from './supp
 import { extAuthzProviders } from './support/mesh-config.js';
 import { find, synthObjects } from './support/shop.js';
 
+// Tokens must carry `exp` (docs/security.md, "Token lifetime"): ten minutes ahead of now.
+const TOKEN_EXP = Math.floor(Date.now() / 1000) + 600;
+
 // The loadgen issuer's key lives in the cluster: whoever reads its Secret must not act as any user.
 const objects = synthObjects();
 const { identityHeader } = catalog.ingress.jwt;
 const users = catalog.ingress.jwt.issuers.find((i) => i.id === 'users')!;
 const loadgen = catalog.ingress.jwt.issuers.find((i) => i.id === 'loadgen')!;
 const tokens = {
-  'own.jwt': { sub: 'loadgen-0b7e', iss: loadgen.issuer },
-  'alice-by-loadgen.jwt': { sub: 'alice', iss: loadgen.issuer },
-  'prefix-inside.jwt': { sub: 'alice-loadgen-1', iss: loadgen.issuer },
-  'alice.jwt': { sub: 'alice', iss: users.issuer },
-  'loadgen-by-users.jwt': { sub: 'loadgen-0b7e', iss: users.issuer },
+  'own.jwt': { sub: 'loadgen-0b7e', iss: loadgen.issuer, exp: TOKEN_EXP },
+  'alice-by-loadgen.jwt': { sub: 'alice', iss: loadgen.issuer, exp: TOKEN_EXP },
+  'prefix-inside.jwt': { sub: 'alice-loadgen-1', iss: loadgen.issuer, exp: TOKEN_EXP },
+  'alice.jwt': { sub: 'alice', iss: users.issuer, exp: TOKEN_EXP },
+  'loadgen-by-users.jwt': { sub: 'loadgen-0b7e', iss: users.issuer, exp: TOKEN_EXP },
 };
 const gateway = gatewayModel(objects, {
   issuer: users.issuer,

@@ -5,9 +5,12 @@ import { type ModelRequest, gatewayModel } from './support/gateway-model.js';
 import { extAuthzProviders } from './support/mesh-config.js';
 import { synthObjects } from './support/shop.js';
 
+// Tokens must carry `exp` (docs/security.md, "Token lifetime"): ten minutes ahead of now.
+const TOKEN_EXP = Math.floor(Date.now() / 1000) + 600;
+
 const { identityHeader } = catalog.ingress.jwt;
 const issuer = catalog.ingress.jwt.issuers[0]!.issuer;
-const validTokens = { 'valid.jwt': { sub: 'alice' } };
+const validTokens = { 'valid.jwt': { sub: 'alice', exp: TOKEN_EXP } };
 const providers = extAuthzProviders();
 const gateway = gatewayModel(synthObjects(), { issuer, identityHeader, validTokens, providers });
 
@@ -150,8 +153,8 @@ describe('every request path through the ingress gateway (a model of Envoy over 
 
   it("accepts loadgen's issuer with its own principal, and a token of an issuer the gateway does not know is a 401", async () => {
     const tokens = {
-      'loadgen.jwt': { sub: 'loadgen-bob', iss: 'mesh-kit-loadgen' },
-      'idp.jwt': { sub: 'eve', iss: 'other' },
+      'loadgen.jwt': { sub: 'loadgen-bob', iss: 'mesh-kit-loadgen', exp: TOKEN_EXP },
+      'idp.jwt': { sub: 'eve', iss: 'other', exp: TOKEN_EXP },
     };
     const model = gatewayModel(synthObjects(), { issuer, identityHeader, validTokens: tokens, providers });
     expect(await model.send(get('/api/orders', { authorization: 'Bearer loadgen.jwt' }))).toMatchObject({

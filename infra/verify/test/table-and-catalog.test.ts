@@ -92,8 +92,8 @@ describe('limits read from the catalog (circuit breaking, gateway)', () => {
       jwt: {
         ...catalog.ingress.jwt,
         issuers: [
-          { id: 'users', issuer: 'mesh-kit', audiences: ['shop'] },
-          { id: 'loadgen', issuer: 'lg', audiences: ['shop'] },
+          { id: 'users', issuer: 'mesh-kit', audiences: ['shop'], maxLifetimeSeconds: 3_600 },
+          { id: 'loadgen', issuer: 'lg', audiences: ['shop'], maxLifetimeSeconds: 600 },
         ],
       },
       rateLimit: {

@@ -139,6 +139,12 @@ export interface JwtIssuer {
    * @default none: the issuer may name any subject (an identity provider outside the cluster)
    */
   readonly subjectPrefix?: string;
+  /**
+   * The longest a token of this issuer may still be valid for, in seconds: the gateway refuses (401)
+   * a token without `exp` and one whose `exp` lies further ahead than this (GatewayTokenLifetime).
+   * Set it to the lifetime the issuer gives its tokens.
+   */
+  readonly maxLifetimeSeconds: number;
 }
 
 /** A gateway token bucket: `maxTokens` at most, `tokensPerFill` added every `fillIntervalMs`. */
@@ -224,6 +230,22 @@ export interface IngressSpec {
   /** In-cluster Service of the gateway (loadgen's GATEWAY_URL). */
   readonly service: string;
   readonly port: number;
+  /**
+   * HTTPS at the gateway: a server on `port` whose certificate and key come from the Secret
+   * `credentialName` in the gateway's namespace (`make secrets` makes one for localhost on kind;
+   * cert-manager or your own elsewhere: docs/operations.md). `httpsRedirect` makes the HTTP server
+   * answer 301 to https (the synth input HTTPS_REDIRECT, which kind's deploy sets to false so the
+   * port-forward keeps serving plain HTTP; Helm value `gateway.httpsRedirect`). HTTPS answers carry
+   * `Strict-Transport-Security: max-age=<hstsMaxAgeSeconds>`.
+   */
+  readonly tls: {
+    readonly port: number;
+    readonly credentialName: string;
+    readonly httpsRedirect: boolean;
+    readonly hstsMaxAgeSeconds: number;
+    /** The names `make secrets` puts in the local certificate (DNS names and IP addresses). */
+    readonly localHosts: readonly string[];
+  };
   readonly jwt: {
     /** Every issuer whose tokens the gateway accepts; the first is the one users' tokens come from. */
     readonly issuers: readonly JwtIssuer[];
@@ -254,12 +276,21 @@ export interface IngressSpec {
    * Local rate limits per gateway pod; beyond a bucket the gateway answers 429 problem+json.
    * `perClient`: one bucket per verified caller (token `sub`, API-key client), up to `maxClients`
    * buckets (least recently used evicted); `anonymous`: one bucket shared by requests without
-   * verified credentials.
+   * verified credentials (a ceiling for the pod, well above one address's share).
+   * `perAddress`: buckets per client address (the trusted one, `numTrustedProxies` in
+   * mesh/istio/istio-operator.yaml), checked first in the chain, before ext_authz: `anonymous` for
+   * requests with neither `Authorization` nor the API-key header, `apiKeyRoutes` for every request
+   * to an API-key route; up to `maxAddresses` of each (least recently used evicted).
    */
   readonly rateLimit: {
     readonly perClient: TokenBucket;
     readonly anonymous: TokenBucket;
     readonly maxClients: number;
+    readonly perAddress: {
+      readonly anonymous: TokenBucket;
+      readonly apiKeyRoutes: TokenBucket;
+      readonly maxAddresses: number;
+    };
   };
   /** Response headers the gateway strips before answering a client. */
   readonly scrubResponseHeaders: readonly string[];
@@ -684,17 +715,36 @@ export const catalog: Catalog = {
     serviceAccount: 'istio-ingressgateway-service-account',
     service: 'istio-ingressgateway.istio-system.svc.cluster.local',
     port: 80,
+    tls: {
+      port: 443,
+      credentialName: 'mesh-kit-gateway-tls',
+      httpsRedirect: true,
+      hstsMaxAgeSeconds: 31_536_000,
+      localHosts: ['localhost', '127.0.0.1'],
+    },
     jwt: {
       issuers: [
         // Users' tokens. Locally `make token` signs them with a key that stays in .secrets/; a real
         // deployment puts its identity provider here (issuer, audiences, jwksUri).
-        { id: 'users', issuer: 'mesh-kit', audiences: ['shop'] },
+        { id: 'users', issuer: 'mesh-kit', audiences: ['shop'], maxLifetimeSeconds: 3_600 },
         // loadgen's own key pair, the only signing key inside the cluster: whoever reads its Secret
         // may act only as loadgen's own users (packages/catalog/src/token-signer.ts signs no others).
-        { id: 'loadgen', issuer: 'mesh-kit-loadgen', audiences: ['shop'], subjectPrefix: 'loadgen-' },
+        {
+          id: 'loadgen',
+          issuer: 'mesh-kit-loadgen',
+          audiences: ['shop'],
+          subjectPrefix: 'loadgen-',
+          maxLifetimeSeconds: 600,
+        },
         // The shop's own OpenID provider: the issuer is the URL browsers reach it at (the port-forward
         // on kind); another cluster sets its own. Its key pair is made by `make secrets`.
-        { id: 'identity', issuer: 'http://localhost:8080/auth', audiences: ['shop'], service: 'identity' },
+        {
+          id: 'identity',
+          issuer: 'http://localhost:8080/auth',
+          audiences: ['shop'],
+          service: 'identity',
+          maxLifetimeSeconds: 900,
+        },
       ],
       realm: 'shop',
       identityHeader: 'x-user-id',
@@ -710,8 +760,13 @@ export const catalog: Catalog = {
     },
     rateLimit: {
       perClient: { maxTokens: 40, tokensPerFill: 20, fillIntervalMs: 1_000 },
-      anonymous: { maxTokens: 20, tokensPerFill: 10, fillIntervalMs: 1_000 },
+      anonymous: { maxTokens: 400, tokensPerFill: 200, fillIntervalMs: 1_000 },
       maxClients: 10_000,
+      perAddress: {
+        anonymous: { maxTokens: 20, tokensPerFill: 10, fillIntervalMs: 1_000 },
+        apiKeyRoutes: { maxTokens: 20, tokensPerFill: 10, fillIntervalMs: 1_000 },
+        maxAddresses: 10_000,
+      },
     },
     scrubResponseHeaders: ['x-envoy-upstream-service-time', 'x-powered-by'],
   },

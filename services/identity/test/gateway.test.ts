@@ -47,7 +47,7 @@ interface JwtRule {
 }
 
 /** jwt_authn's verdict on `token` at `now`, from the synthesized rules: its claims, or undefined (a 401). */
-async function jwtAuthn(token: string, now: Date): Promise<{ sub: string; iss: string } | undefined> {
+async function jwtAuthn(token: string, now: Date): Promise<{ sub: string; iss: string; exp?: number } | undefined> {
   const rules = objects
     .filter((o) => o.kind === 'RequestAuthentication')
     .flatMap((o) => (o.spec as { jwtRules: JwtRule[] }).jwtRules);
@@ -60,7 +60,7 @@ async function jwtAuthn(token: string, now: Date): Promise<{ sub: string; iss: s
         clockTolerance: CLOCK_SKEW_SECONDS,
         currentDate: now,
       });
-      return { sub: String(payload.sub), iss: rule.issuer };
+      return { sub: String(payload.sub), iss: rule.issuer, ...(payload.exp === undefined ? {} : { exp: payload.exp }) };
     } catch {
       // Not this rule's token.
     }
@@ -69,7 +69,7 @@ async function jwtAuthn(token: string, now: Date): Promise<{ sub: string; iss: s
 }
 
 async function modelAt(tokens: readonly string[], now: Date): Promise<GatewayModel> {
-  const validTokens: Record<string, { sub: string; iss: string }> = {};
+  const validTokens: Record<string, { sub: string; iss: string; exp?: number }> = {};
   for (const token of tokens) {
     const claims = await jwtAuthn(token, now);
     if (claims !== undefined) validTokens[token] = claims;
@@ -78,6 +78,7 @@ async function modelAt(tokens: readonly string[], now: Date): Promise<GatewayMod
     issuer: identityIssuer.issuer,
     identityHeader: catalog.ingress.jwt.identityHeader,
     validTokens,
+    now: () => now.getTime() / 1000,
   });
 }
 

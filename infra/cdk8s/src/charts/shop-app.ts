@@ -8,8 +8,11 @@ import { BrokerConfig } from '../constructs/broker-config.js';
 import { credentialsAnnotations } from '../credentials-digest.js';
 import { GatewayApiKeys } from '../constructs/gateway-api-keys.js';
 import { GatewayAuthentication } from '../constructs/gateway-authentication.js';
+import { GatewayEdgeRateLimit } from '../constructs/gateway-edge-rate-limit.js';
+import { GatewayHsts } from '../constructs/gateway-hsts.js';
 import { GatewayRateLimit } from '../constructs/gateway-rate-limit.js';
-import { IngressRoutes } from '../constructs/ingress-routes.js';
+import { GatewayTokenLifetime } from '../constructs/gateway-token-lifetime.js';
+import { HTTPS_PORT_NAME, IngressRoutes } from '../constructs/ingress-routes.js';
 import { MeshDefaults } from '../constructs/mesh-defaults.js';
 import { NamespaceDefaultDeny } from '../constructs/namespace-default-deny.js';
 import { WorkloadNetworkPolicy } from '../constructs/workload-network-policy.js';
@@ -116,16 +119,37 @@ export function addShopCharts(app: App, options: ShopOptions): void {
       .filter((p) => p.auth === 'public')
       .map((p) => authorizationPath(p.path)),
   });
+  new GatewayHsts(edge, 'hsts', {
+    namespace: catalog.ingress.namespace,
+    selector: catalog.ingress.selector,
+    gateway: `${catalog.namespace}/${catalog.namespace}-gateway`,
+    portName: HTTPS_PORT_NAME,
+    maxAgeSeconds: catalog.ingress.tls.hstsMaxAgeSeconds,
+  });
+  new GatewayTokenLifetime(edge, 'token-lifetime', {
+    namespace: catalog.ingress.namespace,
+    selector: catalog.ingress.selector,
+    issuers: jwt.issuers,
+    jwks: options.jwks,
+  });
   new GatewayApiKeys(edge, 'api-keys', {
     namespace: catalog.ingress.namespace,
     selector: catalog.ingress.selector,
     provider: apiKeys.provider,
     routes: apiKeyRoutes(catalog),
   });
+  const { perAddress, ...perClient } = catalog.ingress.rateLimit;
+  new GatewayEdgeRateLimit(edge, 'edge-rate-limit', {
+    namespace: catalog.ingress.namespace,
+    selector: catalog.ingress.selector,
+    ...perAddress,
+    routes: apiKeyRoutes(catalog),
+    keyHeader: apiKeys.keyHeader,
+  });
   new GatewayRateLimit(edge, 'rate-limit', {
     namespace: catalog.ingress.namespace,
     selector: catalog.ingress.selector,
-    ...catalog.ingress.rateLimit,
+    ...perClient,
     clientHeaders: [
       { header: jwt.identityHeader, descriptorKey: 'user' },
       { header: apiKeys.clientHeader, descriptorKey: 'api_client' },

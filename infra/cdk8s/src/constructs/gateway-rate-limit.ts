@@ -45,7 +45,8 @@ export const TOO_MANY_REQUESTS_PROBLEM = {
   detail: 'The rate limit of this client was exceeded; retry later.',
 } as const;
 
-const bucket = (b: TokenBucket): Record<string, unknown> => ({
+/** A catalog token bucket as Envoy's TokenBucket. */
+export const tokenBucketConfig = (b: TokenBucket): Record<string, unknown> => ({
   max_tokens: b.maxTokens,
   tokens_per_fill: b.tokensPerFill,
   fill_interval: `${b.fillIntervalMs / 1000}s`,
@@ -90,7 +91,7 @@ export class GatewayRateLimit extends Construct {
                   '@type': 'type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit',
                   stat_prefix: 'http_local_rate_limiter',
                   status: { code: 'TooManyRequests' },
-                  token_bucket: bucket(props.anonymous),
+                  token_bucket: tokenBucketConfig(props.anonymous),
                   always_consume_default_token_bucket: false,
                   max_dynamic_descriptors: props.maxClients,
                   rate_limits: props.clientHeaders.map((c) => ({
@@ -98,7 +99,7 @@ export class GatewayRateLimit extends Construct {
                   })),
                   descriptors: props.clientHeaders.map((c) => ({
                     entries: [{ key: c.descriptorKey, value: '' }],
-                    token_bucket: bucket(props.perClient),
+                    token_bucket: tokenBucketConfig(props.perClient),
                   })),
                   filter_enabled: always,
                   filter_enforced: always,

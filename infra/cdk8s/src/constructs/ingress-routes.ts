@@ -1,11 +1,19 @@
 import { Construct } from 'constructs';
 import { type Catalog, gatewayAuthOf } from '@mesh-kit/catalog';
-import { Gateway, VirtualService, type VirtualServiceSpecHttp } from '../../imports/networking.istio.io.js';
+import {
+  Gateway,
+  GatewaySpecServersTlsMode,
+  VirtualService,
+  type VirtualServiceSpecHttp,
+} from '../../imports/networking.istio.io.js';
 import { ANNOTATION, pathRegex, routeName, serviceHost } from '../mesh-names.js';
 import { isUnder } from './shop-service.js';
 import { type RouteAnnotation, routeKey, routePolicy } from './service-traffic.js';
 import { routingOf, versionedRoutes } from '../traffic-plan.js';
 import { IDENTITY_CLAIM, NON_EMPTY, unauthorizedRoute, verifiedClaimKey } from '../token-required.js';
+
+/** The Gateway's HTTPS server port name (what the HSTS EnvoyFilter matches the route configuration by). */
+export const HTTPS_PORT_NAME = 'https';
 
 export interface IngressRoutesProps {
   readonly catalog: Catalog;
@@ -18,7 +26,9 @@ export interface IngressRoutesProps {
 }
 
 /**
- * The shop's public edge: a Gateway on the shared ingress gateway, and one VirtualService with a
+ * The shop's public edge: a Gateway on the shared ingress gateway (HTTP on `ingress.port`, redirecting
+ * to HTTPS when `ingress.tls.httpsRedirect`; HTTPS on `ingress.tls.port` with the Secret
+ * `ingress.tls.credentialName`), and one VirtualService with a
  * route per public service route (`/api/orders/:id` → orders `/orders/:id`), each carrying that
  * route's timeout and retry policy, and scrubbing internal response headers.
  *
@@ -44,11 +54,23 @@ export class IngressRoutes extends Construct {
     const { catalog } = props;
     const namespace = catalog.namespace;
     const gatewayName = props.gatewayName ?? `${namespace}-gateway`;
+    const { tls } = catalog.ingress;
     new Gateway(this, 'gateway', {
       metadata: { name: gatewayName, namespace },
       spec: {
         selector: { ...catalog.ingress.selector },
-        servers: [{ port: { number: catalog.ingress.port, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }],
+        servers: [
+          {
+            port: { number: catalog.ingress.port, name: 'http', protocol: 'HTTP' },
+            hosts: ['*'],
+            ...(tls.httpsRedirect ? { tls: { httpsRedirect: true } } : {}),
+          },
+          {
+            port: { number: tls.port, name: HTTPS_PORT_NAME, protocol: 'HTTPS' },
+            hosts: ['*'],
+            tls: { mode: GatewaySpecServersTlsMode.SIMPLE, credentialName: tls.credentialName },
+          },
+        ],
       },
     });
     const protectedPrefix = catalog.ingress.jwt.protectedPrefix;

@@ -33,12 +33,21 @@
  *   {@link requestPrincipalMatches} reads generator.go@1.30.3 (a source's fields ANDed, its sources
  *   ORed); `request.headers[h]` with `*` and a VirtualService `{}` header match are `present_match`;
  *   a route match on `@request.auth.claims.<c>` reads jwt_authn's metadata, never a header.
- * - local_ratelimit: only when a rate limit model is given (./local-rate-limit.ts); otherwise it passes.
+ * - RBAC DENY conditions on `request.auth.claims[…]`: {@link claimConditionMatches} (a number claim
+ *   such as `exp` never matches Istio's string matchers, present or absent).
+ * - A jwt_authn filter an EnvoyFilter adds (the token lifetime check) runs as configured
+ *   (./envoy-jwt-authn.ts).
+ * - local_ratelimit: only when a rate limit model is given for the filter (./local-rate-limit.ts;
+ *   `rateLimits` by Envoy filter name, `rateLimit` for envoy.filters.http.local_ratelimit); otherwise it
+ *   passes. The client address it keys on is the HCM's ({@link trustedClientAddress}).
+ * - Time: `exp`/`nbf` of every token against `now` with Envoy's 60 s skew.
  * - Header names are lower-cased by Envoy's codecs.
  * Not modelled: the ALLOW RBAC filter (the gateway has no ALLOW policy), CORS, fault injection,
  * retries, and anything upstream of the router. It is a model: only a cluster (`make verify`) proves
  * Envoy behaves so.
  */
+import { isIP } from 'node:net';
+import { envoyJwtAuthn, type JwtAuthnConfig, timeConstraintOk } from './envoy-jwt-authn.js';
 import type { KubeObject } from './kube-object.js';
 import type { RateLimitModel } from './local-rate-limit.js';
 
@@ -47,6 +56,8 @@ export interface ModelRequest {
   /** Path with an optional query string. */
   readonly path: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** The TCP peer's address (the gateway's immediate downstream). @default '192.0.2.1' */
+  readonly remoteAddress?: string;
 }
 
 export type FilterName = 'header_mutation' | 'ext_authz' | 'jwt_authn' | 'rbac' | 'local_ratelimit' | 'router';
@@ -88,7 +99,7 @@ interface HttpRoute {
 interface Rule {
   from?: { source: { requestPrincipals?: string[]; notRequestPrincipals?: string[] } }[];
   to?: { operation: { paths?: string[]; notPaths?: string[]; methods?: string[]; notMethods?: string[] } }[];
-  when?: { key: string; values?: string[] }[];
+  when?: { key: string; values?: string[]; notValues?: string[] }[];
 }
 interface JwtRule {
   issuer: string;
@@ -189,6 +200,8 @@ interface ChainEntry {
   readonly kind: FilterName | undefined;
   /** For header_mutation: the headers it removes. */
   readonly removes?: readonly string[];
+  /** For a filter an EnvoyFilter adds: its typed_config (a jwt_authn of our own is run as configured). */
+  readonly config?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -226,6 +239,9 @@ export function gatewayFilterChain(objects: readonly KubeObject[]): ChainEntry[]
         removes: (JSON.stringify(p.patch.value).match(/"remove":"[^"]+"/g) ?? []).map((m) =>
           m.slice('"remove":"'.length, -1).toLowerCase(),
         ),
+        ...(p.patch.value?.typed_config === undefined
+          ? {}
+          : { config: p.patch.value.typed_config as Readonly<Record<string, unknown>> }),
       };
       const sub = p.match?.listener?.filterChain?.filter?.subFilter?.name;
       const at = sub === undefined ? -1 : chain.findIndex((e) => e.envoyName === sub);
@@ -262,8 +278,13 @@ export interface GatewayModelConfig {
   /** The issuer of tokens in `validTokens` that name none. */
   readonly issuer?: string;
   readonly identityHeader: string;
-  /** token → claims that jwt_authn accepts (any other token is invalid). Ignored when `verifyToken` is given. */
-  readonly validTokens?: Readonly<Record<string, { sub: string; iss?: string }>>;
+  /**
+   * token → claims of a token whose signature verifies (any other token is invalid); `exp`/`nbf` are
+   * still checked against `now`. Ignored when `verifyToken` is given.
+   */
+  readonly validTokens?: Readonly<Record<string, { sub: string; iss?: string; exp?: number; nbf?: number }>>;
+  /** The gateway's clock, in seconds since the epoch. @default the system clock */
+  readonly now?: () => number;
   /** Verifies a token for real (the local stack: the synthesized jwtRules' JWKS). @default a lookup in `validTokens` */
   readonly verifyToken?: TokenVerifier;
   /** The mesh's ext_authz providers by name (mesh/istio/istio-operator.yaml). */
@@ -272,6 +293,16 @@ export interface GatewayModelConfig {
   readonly extAuthz?: ExtAuthzService;
   /** The local rate limit filter's buckets. @default none: the filter lets everything through */
   readonly rateLimit?: RateLimitModel;
+  /**
+   * Other local rate limit filters' buckets, by Envoy filter name (the edge's per-address filter).
+   * @default none: such a filter lets everything through
+   */
+  readonly rateLimits?: Readonly<Record<string, RateLimitModel>>;
+  /**
+   * meshConfig.defaultConfig.gatewayTopology.numTrustedProxies (the HCM's xff_num_trusted_hops).
+   * @default 0
+   */
+  readonly numTrustedProxies?: number;
 }
 
 interface Exchange {
@@ -282,6 +313,8 @@ interface Exchange {
   readonly headers: Record<string, string>;
   route: HttpRoute | undefined;
   claims: VerifiedClaims | undefined;
+  /** The HCM's trusted client address ({@link trustedClientAddress}). */
+  readonly clientAddress: string;
 }
 
 export function gatewayModel(objects: readonly KubeObject[], config: GatewayModelConfig): GatewayModel {
@@ -297,11 +330,13 @@ export function gatewayModel(objects: readonly KubeObject[], config: GatewayMode
     .filter((o) => o.kind === 'RequestAuthentication')
     .flatMap((o) => (o.spec as { jwtRules?: JwtRule[] }).jwtRules ?? []);
   const chain = gatewayFilterChain(objects).filter((e) => e.kind !== undefined);
+  const now = config.now ?? (() => Date.now() / 1000);
   const verify: TokenVerifier =
     config.verifyToken ??
     ((token) => {
       const valid = config.validTokens?.[token];
-      return valid === undefined ? undefined : { sub: valid.sub, iss: valid.iss ?? config.issuer ?? '' };
+      if (valid === undefined || !timeConstraintOk(valid, now())) return undefined;
+      return { ...valid, sub: valid.sub, iss: valid.iss ?? config.issuer ?? '' };
     });
 
   /** The token jwt_authn finds for an issuer's rule, and where (a header to remove after verification). */
@@ -353,7 +388,10 @@ export function gatewayModel(objects: readonly KubeObject[], config: GatewayMode
             !source.notRequestPrincipals.some((p) => requestPrincipalMatches(p, exchange.claims))),
       );
       const toOk = operationMatches(rule, exchange.method, exchange.path);
-      const whenOk = (rule.when ?? []).every(({ key, values }) => {
+      const whenOk = (rule.when ?? []).every(({ key, values, notValues }) => {
+        const claim = /^request\.auth\.claims((?:\[[^\]]+\])+)$/.exec(key)?.[1];
+        if (claim !== undefined) return claimConditionMatches(claim, values, notValues, exchange.claims);
+        if (notValues !== undefined) throw new Error(`model: notValues on ${key} is not modelled`);
         const header = /^request\.headers\[(.+)\]$/.exec(key)?.[1];
         if (header === undefined) throw new Error(`model: unsupported condition ${key}`);
         return (values ?? []).some((v) => stringMatches(v === '*' ? {} : { exact: v }, exchange.headers[header]));
@@ -404,6 +442,10 @@ export function gatewayModel(objects: readonly KubeObject[], config: GatewayMode
         return undefined;
       }
       case 'jwt_authn': {
+        if (entry.config !== undefined) {
+          const status = await envoyJwtAuthn(entry.config as unknown as JwtAuthnConfig, exchange, verify, now());
+          return status === 'Ok' ? undefined : { by: 'jwt_authn', status: 401, body: 'Jwt verification fails' };
+        }
         // Each rule looks for its own locations; a token found anywhere must verify (Istio: one
         // provider per rule, a found-but-invalid token is a 401). A CORS preflight is let through.
         if (method === 'OPTIONS' && headers.origin !== undefined) return undefined;
@@ -426,10 +468,15 @@ export function gatewayModel(objects: readonly KubeObject[], config: GatewayMode
       case 'rbac':
         // Envoy's RBAC filter's local reply (source/extensions/filters/http/rbac/rbac_filter.cc).
         return denied(exchange) ? { by: 'rbac', status: 403, body: 'RBAC: access denied' } : undefined;
-      case 'local_ratelimit':
-        return config.rateLimit === undefined || config.rateLimit.take(headers)
+      case 'local_ratelimit': {
+        const limiter =
+          config.rateLimits?.[entry.envoyName] ??
+          (entry.envoyName === 'envoy.filters.http.local_ratelimit' ? config.rateLimit : undefined);
+        const facts = { clientAddress: exchange.clientAddress, method, path: exchange.pathAndQuery };
+        return limiter === undefined || limiter.take(headers, facts)
           ? undefined
           : { by: 'local_ratelimit', status: 429 };
+      }
       case 'router': {
         const { route } = exchange;
         if (route === undefined) return { by: 'router', status: 404 };
@@ -456,7 +503,10 @@ export function gatewayModel(objects: readonly KubeObject[], config: GatewayMode
       const [path = '', query = ''] = request.path.split('?');
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(request.headers ?? {})) headers[k.toLowerCase()] = v;
+      const peer = request.remoteAddress ?? '192.0.2.1';
+      const clientAddress = trustedClientAddress(headers['x-forwarded-for'], peer, config.numTrustedProxies ?? 0);
       const exchange: Exchange = {
+        clientAddress,
         method: request.method,
         path,
         pathAndQuery: request.path,
@@ -474,6 +524,59 @@ export function gatewayModel(objects: readonly KubeObject[], config: GatewayMode
       throw new Error('model: the chain has no router');
     },
   };
+}
+
+/**
+ * The client address the gateway's HTTP connection manager trusts. Istio sets `use_remote_address:
+ * true` on gateways and `xff_num_trusted_hops` from meshConfig.defaultConfig.gatewayTopology
+ * .numTrustedProxies (pilot/pkg/networking/core/gateway.go@1.30.3, buildGatewayConnectionManager).
+ * Envoy (source/common/http/conn_manager_utility.cc, mutateRequestHeaders): with N > 0 trusted hops
+ * the address is the Nth from the right of x-forwarded-for as it arrived (getLastAddressFromXFF with
+ * N - 1 skipped), the peer when the header has too few; with 0, always the peer.
+ */
+export function trustedClientAddress(xff: string | undefined, peer: string, trustedHops: number): string {
+  if (trustedHops <= 0 || xff === undefined) return peer;
+  const hops = xff.split(',').map((a) => a.trim());
+  const candidate = hops[hops.length - trustedHops];
+  return candidate === undefined || isIP(candidate) === 0 ? peer : candidate;
+}
+
+/**
+ * An AuthorizationPolicy condition on `request.auth.claims[c]…` (`claimPath` is the bracketed part), as
+ * Istio 1.30.3 builds it and Envoy evaluates it. Istio (pilot/pkg/security/authz/model/generator.go,
+ * requestClaimGenerator.extendedPrincipal → util.go MetadataListValueMatcherForJWTClaims →
+ * matcher/metadata.go MetadataListValueMatcher with useExtendedJwt) matches jwt_authn's `payload`
+ * metadata at the claim's path with OR(list one_of(values), values), each value a string matcher
+ * (matcher/string.go StringMatcherWithPrefix: `*` is the regex `.+`, `x*` a prefix, `*x` a suffix,
+ * else exact); `notValues` is the negation of the same matcher (model.go, principalNot). Envoy's
+ * matchers (source/common/common/matchers.cc): a string matcher matches only a string value, a list
+ * matcher only a list, and a missing path yields an empty value that matches neither. So a claim that
+ * is a number (`exp`, `iat`) never matches any value: present or absent alike.
+ */
+export function claimConditionMatches(
+  claimPath: string,
+  values: readonly string[] | undefined,
+  notValues: readonly string[] | undefined,
+  claims: VerifiedClaims | undefined,
+): boolean {
+  let value: unknown = claims;
+  for (const key of claimPath.slice(1, -1).split('][')) {
+    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  }
+  const stringMatch = (pattern: string, v: unknown): boolean => {
+    if (typeof v !== 'string') return false;
+    if (pattern === '*') return v.length > 0;
+    if (pattern.startsWith('*')) return v.endsWith(pattern.slice(1));
+    if (pattern.endsWith('*')) return v.startsWith(pattern.slice(0, -1));
+    return v === pattern;
+  };
+  const matcher = (patterns: readonly string[]): boolean =>
+    patterns.some((p) => stringMatch(p, value)) ||
+    (Array.isArray(value) && value.some((item) => patterns.some((p) => stringMatch(p, item))));
+  return (
+    (values === undefined || matcher(values)) &&
+    (notValues === undefined || notValues.length === 0 || !matcher(notValues))
+  );
 }
 
 /**

@@ -36,9 +36,34 @@ interface LocalRateLimit {
   filter_enabled?: Percent;
   filter_enforced?: Percent;
   rate_limits?: {
-    actions: { request_headers?: { header_name: string; descriptor_key: string; skip_if_absent?: boolean } }[];
+    actions: {
+      request_headers?: { header_name: string; descriptor_key: string; skip_if_absent?: boolean };
+      remote_address?: Record<string, never>;
+      header_value_match?: {
+        descriptor_key?: string;
+        descriptor_value: string;
+        expect_match?: boolean;
+        headers: HeaderMatcher[];
+      };
+    }[];
   }[];
   descriptors?: { entries: { key: string; value: string }[]; token_bucket: Bucket }[];
+}
+
+/** An Envoy route HeaderMatcher, the forms the model knows. */
+interface HeaderMatcher {
+  name: string;
+  present_match?: boolean;
+  string_match?: { exact?: string; prefix?: string; safe_regex?: { regex: string } };
+}
+
+/** What the filter knows of a request besides its headers (the HCM's trusted client address, the pseudo-headers). */
+export interface RequestFacts {
+  /** The trusted client address (the HCM's, from the peer and x-forwarded-for). */
+  readonly clientAddress?: string;
+  readonly method?: string;
+  /** `:path`: the path with its query. */
+  readonly path?: string;
 }
 
 /** What the filter does with one request. */
@@ -50,13 +75,31 @@ export interface RateLimitModel {
    * The buckets a request (headers after authentication) would take a token from, in the order
    * Envoy consumes them: matched descriptors by fill rate, then `default` when it is consulted.
    */
-  bucketsOf(headers: Readonly<Record<string, string>>): string[];
+  bucketsOf(headers: Readonly<Record<string, string>>, facts?: RequestFacts): string[];
   /** Sends one request: false when Envoy answers 429. */
-  take(headers: Readonly<Record<string, string>>): boolean;
+  take(headers: Readonly<Record<string, string>>, facts?: RequestFacts): boolean;
   /** Sends one request and says what the filter did. */
-  decide(headers: Readonly<Record<string, string>>): RateLimitDecision;
+  decide(headers: Readonly<Record<string, string>>, facts?: RequestFacts): RateLimitDecision;
   /** Moves the model's clock forward (buckets refill meanwhile); only without a clock of its own. */
   advance(ms: number): void;
+}
+
+/**
+ * Envoy's HeaderUtility::matchHeaders for one matcher (source/common/http/header_utility.cc): the
+ * pseudo-headers `:path` (with the query) and `:method` are headers too; `present_match: false`
+ * matches an absent header; a string matcher needs the header present (RE2 regexes match whole).
+ */
+function headerMatches(m: HeaderMatcher, headers: Readonly<Record<string, string>>, facts: RequestFacts): boolean {
+  const name = m.name.toLowerCase();
+  const value = name === ':path' ? facts.path : name === ':method' ? facts.method : headers[name];
+  if (m.present_match !== undefined) return (value !== undefined) === m.present_match;
+  const s = m.string_match;
+  if (s === undefined) throw new Error(`model: header matcher on ${m.name} is not modelled`);
+  if (value === undefined) return false;
+  if (s.exact !== undefined) return value === s.exact;
+  if (s.prefix !== undefined) return value.startsWith(s.prefix);
+  if (s.safe_regex !== undefined) return new RegExp(`^(?:${s.safe_regex.regex})$`).test(value);
+  throw new Error(`model: string matcher on ${m.name} is not modelled`);
 }
 
 /** A protobuf Duration in JSON ("1s", "0.5s") in milliseconds. */
@@ -107,12 +150,21 @@ class TokenBucket {
  * @param clock milliseconds on a monotonic clock (the local stack's gateway: `performance.now`).
  * @default none: time moves only by `advance`
  */
-export function rateLimitModel(objects: readonly KubeObject[], clock?: () => number): RateLimitModel {
-  const filter = objects.find((o) => o.kind === 'EnvoyFilter' && JSON.stringify(o.spec).includes('local_ratelimit'));
-  const patches = (filter?.spec as { configPatches: { patch: { value: { name?: string; typed_config: unknown } } }[] })
-    .configPatches;
-  const config = patches.find((p) => p.patch.value.name === 'envoy.filters.http.local_ratelimit')!.patch.value
-    .typed_config as LocalRateLimit;
+export function rateLimitModel(
+  objects: readonly KubeObject[],
+  clock?: () => number,
+  filterName = 'envoy.filters.http.local_ratelimit',
+): RateLimitModel {
+  const patches = objects
+    .filter((o) => o.kind === 'EnvoyFilter')
+    .flatMap(
+      (o) =>
+        (o.spec as { configPatches?: { patch: { value?: { name?: string; typed_config?: unknown } } }[] })
+          .configPatches ?? [],
+    );
+  const found = patches.find((p) => p.patch.value?.name === filterName);
+  if (found === undefined) throw new Error(`model: no EnvoyFilter adds the HTTP filter ${filterName}`);
+  const config = found.patch.value!.typed_config as LocalRateLimit;
   if (config.local_rate_limit_per_downstream_connection === true) {
     throw new Error('model: local_rate_limit_per_downstream_connection (a limiter per connection) is not modelled');
   }
@@ -148,16 +200,34 @@ export function rateLimitModel(objects: readonly KubeObject[], clock?: () => num
       );
   });
 
-  /** A: each rate_limits entry yields one descriptor, or none when a header is absent. */
-  const requestDescriptors = (headers: Readonly<Record<string, string>>): { key: string; value: string }[][] => {
+  /** A: each rate_limits entry yields one descriptor, or none when an action yields nothing. */
+  const requestDescriptors = (
+    headers: Readonly<Record<string, string>>,
+    facts: RequestFacts,
+  ): { key: string; value: string }[][] => {
     // F: descriptors are populated only when the filter has descriptors configured.
     if (descriptors.length === 0) return [];
     if (config.rate_limits === undefined) throw new Error('model: route-level rate_limits are not modelled');
     return config.rate_limits.flatMap((limit) => {
       const entries: { key: string; value: string }[] = [];
       for (const action of limit.actions) {
+        // A (RemoteAddressAction): the trusted downstream address; none (not an IP) drops the descriptor.
+        if (action.remote_address !== undefined) {
+          if (facts.clientAddress === undefined) return [];
+          entries.push({ key: 'remote_address', value: facts.clientAddress });
+          continue;
+        }
+        // A (HeaderValueMatchAction): the entry when every matcher matches (or none, expect_match
+        // false); otherwise no descriptor. descriptor_key defaults to `header_match`.
+        const hv = action.header_value_match;
+        if (hv !== undefined) {
+          if (hv.headers.every((m) => headerMatches(m, headers, facts)) !== (hv.expect_match ?? true)) return [];
+          entries.push({ key: hv.descriptor_key ?? 'header_match', value: hv.descriptor_value });
+          continue;
+        }
         const h = action.request_headers;
-        if (h === undefined) throw new Error('model: only request_headers actions are modelled');
+        if (h === undefined)
+          throw new Error('model: only request_headers, remote_address and header_value_match are modelled');
         const value = headers[h.header_name.toLowerCase()];
         if (value === undefined) {
           if (h.skip_if_absent === true) continue;
@@ -192,9 +262,12 @@ export function rateLimitModel(objects: readonly KubeObject[], clock?: () => num
     return { name, bucket };
   };
 
-  const plan = (headers: Readonly<Record<string, string>>): { name: string; bucket: TokenBucket | undefined }[] => {
+  const plan = (
+    headers: Readonly<Record<string, string>>,
+    facts: RequestFacts = {},
+  ): { name: string; bucket: TokenBucket | undefined }[] => {
     // L: matched descriptors are consumed in order of fill rate, the slowest first.
-    const matched = requestDescriptors(headers)
+    const matched = requestDescriptors(headers, facts)
       .map(match)
       .filter((m) => m !== undefined)
       .sort((a, b) => a.bucket.rate - b.bucket.rate);
@@ -204,20 +277,20 @@ export function rateLimitModel(objects: readonly KubeObject[], clock?: () => num
       : matched;
   };
 
-  const decide = (headers: Readonly<Record<string, string>>): RateLimitDecision => {
+  const decide = (headers: Readonly<Record<string, string>>, facts: RequestFacts = {}): RateLimitDecision => {
     if (!enabled) return 'filter-disabled';
     tick();
     // L: one bucket after another; a token taken from an earlier bucket is not given back when a
     // later one is empty.
-    const allowed = plan(headers).every(({ bucket }) => bucket === undefined || bucket.consume(now));
+    const allowed = plan(headers, facts).every(({ bucket }) => bucket === undefined || bucket.consume(now));
     if (allowed) return 'allowed';
     return enforced ? 'limited' : 'counted-not-enforced';
   };
 
   return {
     config,
-    bucketsOf: (headers) => plan(headers).map((p) => p.name),
-    take: (headers) => decide(headers) !== 'limited',
+    bucketsOf: (headers, facts) => plan(headers, facts).map((p) => p.name),
+    take: (headers, facts) => decide(headers, facts) !== 'limited',
     decide,
     advance(ms) {
       if (clock !== undefined) throw new Error('model: this rate limit model follows its own clock');
