@@ -20,9 +20,9 @@ import {
   gatewayTokenSigner,
   jwtSecretName,
   natsSecretName,
-  usesBroker,
   type Catalog,
 } from '../infra/cdk8s/src/catalog.js';
+import { brokerUsers } from '../infra/cdk8s/src/broker-permissions.js';
 import { defaultJwksFile } from '../infra/cdk8s/src/jwks.js';
 import { PART_OF } from '../infra/cdk8s/src/mesh-names.js';
 import { DEV_KEY_FILE } from './token.js';
@@ -133,11 +133,12 @@ export function ensureSecrets(dir: string, source: Catalog = catalog): Map<strin
     );
   }
 
-  for (const service of source.services.filter(usesBroker)) {
-    const name = natsSecretName(service.name, source);
+  // The services', the streams' bootstrap's and the operator's (docs/operations.md, "Broker").
+  for (const { user } of brokerUsers(source)) {
+    const name = natsSecretName(user, source);
     secrets.set(
       name,
-      readOrCreate(join(dir, `${name}.json`), () => ({ username: service.name, password: brokerPassword() })),
+      readOrCreate(join(dir, `${name}.json`), () => ({ username: user, password: brokerPassword() })),
     );
   }
 

@@ -265,15 +265,25 @@ export interface IngressSpec {
   readonly scrubResponseHeaders: readonly string[];
 }
 
+/** What one JetStream stream may hold (its `max_bytes`, `max_msgs`, `max_msg_size`). */
+export interface StreamLimitsSpec {
+  readonly maxBytes: number;
+  readonly maxMsgs: number;
+  readonly maxMsgSize: number;
+}
+
 /**
- * A JetStream stream. The service that publishes its subjects creates and updates it (and its
- * dead-letter stream); consumers only read through their own durable (named after the service).
+ * A JetStream stream. The broker's bootstrap identity creates it and its dead-letter stream with
+ * these limits; the service that publishes its subjects only checks that they exist, and consumers
+ * only read through their own durable (named after the service).
  */
 export interface StreamSpec {
   readonly name: string;
   readonly subjects: readonly string[];
   /** Where consumers park messages they gave up on, under `deadletter.<stream>.<durable>`. */
   readonly deadLetterStream: string;
+  readonly limits: StreamLimitsSpec;
+  readonly deadLetterLimits: StreamLimitsSpec;
 }
 
 /** Pods outside the shop's namespace, by namespace and labels. */
@@ -738,7 +748,17 @@ export const catalog: Catalog = {
     resources: { cpuRequestMilli: 50, cpuLimitMilli: 500, memoryRequestMi: 64, memoryLimitMi: 256 },
     storageGi: 1,
   },
-  streams: [{ name: 'ORDERS', subjects: ['orders.>'], deadLetterStream: 'ORDERS_DLQ' }],
+  streams: [
+    {
+      name: 'ORDERS',
+      subjects: ['orders.>'],
+      deadLetterStream: 'ORDERS_DLQ',
+      // Together well inside the broker's volume (catalog-check.ts); an order event is a few KiB at most, and a
+      // parked copy is the event plus headers, so the dead-letter stream takes larger messages.
+      limits: { maxBytes: 256 * 1024 * 1024, maxMsgs: 1_000_000, maxMsgSize: 64 * 1024 },
+      deadLetterLimits: { maxBytes: 64 * 1024 * 1024, maxMsgs: 100_000, maxMsgSize: 80 * 1024 },
+    },
+  ],
   network: {
     dns: {
       namespace: 'kube-system',

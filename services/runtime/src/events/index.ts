@@ -40,11 +40,14 @@ export {
   ensureDurableConsumer,
   ensureStreams,
   namespacedTopology,
+  requireStreams,
   ORDERS_TOPOLOGY,
   wireSubject,
   validatePolicy,
   type ConsumerPolicy,
+  type EventStreamLimits,
   type EventTopology,
+  type StreamLimits,
 } from './topology.js';
 export {
   brokerCredentialsFromConfig,
@@ -52,4 +55,5 @@ export {
   consumerPolicyFromConfig,
   eventsConfigSchema,
   ordersTopologyFromConfig,
+  streamsBootstrapConfigSchema,
 } from './config.js';
