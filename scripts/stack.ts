@@ -78,7 +78,9 @@ try {
     }
     // The streams come from the bootstrap, as in the cluster, once the broker answers.
     void bootstrapStreams(options.natsUrl, options.eventsNamespace ?? '', local).catch((error: unknown) =>
-      process.stderr.write(`stack: could not create the event streams: ${error instanceof Error ? error.message : String(error)}\n`),
+      process.stderr.write(
+        `stack: could not create the event streams: ${error instanceof Error ? error.message : String(error)}\n`,
+      ),
     );
   }
   process.once('SIGINT', () => void shutdown('SIGINT', 0));

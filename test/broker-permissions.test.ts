@@ -166,7 +166,9 @@ afterAll(async () => {
 
 describe('the broker permissions and the runtime agree', () => {
   it("on the stream, its dead-letter subjects, the durables' names and the inbox prefix", () => {
-    expect(catalog.streams.map(({ name, subjects, deadLetterStream }) => ({ name, subjects, deadLetterStream }))).toEqual([
+    expect(
+      catalog.streams.map(({ name, subjects, deadLetterStream }) => ({ name, subjects, deadLetterStream })),
+    ).toEqual([
       {
         name: ORDERS_TOPOLOGY.stream,
         subjects: ORDERS_TOPOLOGY.subjects,
@@ -266,9 +268,9 @@ describe.skipIf(skip !== undefined)('the broker, with the users and permissions 
         await expect(events.jsm.streams.purge(name)).rejects.toThrow(/permission/i);
         await expect(events.jsm.streams.delete(name)).rejects.toThrow(/permission/i);
       }
-      await expect(
-        events.jsm.streams.add({ name: 'ORDERS_SHADOW', subjects: ['orders.shadow'] }),
-      ).rejects.toThrow(/permission/i);
+      await expect(events.jsm.streams.add({ name: 'ORDERS_SHADOW', subjects: ['orders.shadow'] })).rejects.toThrow(
+        /permission/i,
+      );
     }
     const info = await orders.jsm.streams.info(ORDERS_TOPOLOGY.stream);
     expect(info.config.sealed ?? false).toBe(false);

@@ -23,18 +23,22 @@ describe('make secrets', () => {
     const made = Array.from({ length: 200 }, brokerPassword);
     for (const p of made) expect(p).toMatch(/^[a-z][0-9a-f]{48}$/);
     const secrets = ensureSecrets(dir);
-    const brokerUsers = [...catalog.services.filter(usesBroker).map((s) => s.name), 'broker-bootstrap', 'broker-admin'].map(
-      (user) => `${user}-nats`,
-    );
+    const brokerUsers = [
+      ...catalog.services.filter(usesBroker).map((s) => s.name),
+      'broker-bootstrap',
+      'broker-admin',
+    ].map((user) => `${user}-nats`);
     for (const name of brokerUsers) expect(secrets.get(name)?.['password']).toMatch(/^[a-z]/);
   });
 
   it('creates the agreed Secrets: postgres-admin, one <service>-db per database, one <user>-nats per broker user (the bootstrap and the operator too), loadgen-jwt, identity-jwt', () => {
     const secrets = ensureSecrets(dir);
     const withDatabase = catalog.services.filter((s) => s.database !== undefined).map((s) => `${s.name}-db`);
-    const brokerUsers = [...catalog.services.filter(usesBroker).map((s) => s.name), 'broker-bootstrap', 'broker-admin'].map(
-      (user) => `${user}-nats`,
-    );
+    const brokerUsers = [
+      ...catalog.services.filter(usesBroker).map((s) => s.name),
+      'broker-bootstrap',
+      'broker-admin',
+    ].map((user) => `${user}-nats`);
     expect([...secrets.keys()].sort()).toEqual(
       ['loadgen-jwt', 'identity-jwt', 'postgres-admin', ...withDatabase, ...brokerUsers].sort(),
     );
@@ -74,9 +78,11 @@ describe('make secrets', () => {
     };
     const secrets = ensureSecrets(dir, other);
     const withDatabase = other.services.filter((s) => s.database !== undefined).map((s) => `${s.name}-creds`);
-    const brokerUsers = [...other.services.filter(usesBroker).map((s) => s.name), 'broker-bootstrap', 'broker-admin'].map(
-      (user) => `${user}-broker`,
-    );
+    const brokerUsers = [
+      ...other.services.filter(usesBroker).map((s) => s.name),
+      'broker-bootstrap',
+      'broker-admin',
+    ].map((user) => `${user}-broker`);
     expect([...secrets.keys()].sort()).toEqual(
       ['loadgen-signer', 'identity-signer', 'pg-root', ...withDatabase, ...brokerUsers].sort(),
     );

@@ -51,7 +51,8 @@ async function streams(): Promise<Record<string, string>> {
     const jsm = await jetstreamManager(nc);
     const created: Record<string, string> = {};
     for await (const info of jsm.streams.list()) {
-      created[info.config.name] = `${info.created} ${info.config.max_bytes} ${info.config.max_msgs} ${info.config.max_msg_size}`;
+      created[info.config.name] =
+        `${info.created} ${info.config.max_bytes} ${info.config.max_msgs} ${info.config.max_msg_size}`;
     }
     return created;
   } finally {

@@ -195,7 +195,8 @@ function streamLimitProblems(source: Catalog): string[] {
       ['deadLetterLimits', st.deadLetterLimits],
     ] as const) {
       for (const [key, value] of Object.entries(limits)) {
-        if (!Number.isInteger(value) || value <= 0) problems.push(`streams[${i}].${field}.${key}: must be a positive integer, got ${value}`);
+        if (!Number.isInteger(value) || value <= 0)
+          problems.push(`streams[${i}].${field}.${key}: must be a positive integer, got ${value}`);
       }
     }
     if (st.deadLetterLimits.maxMsgSize <= st.limits.maxMsgSize) {

@@ -96,7 +96,10 @@ export function workloadAllowances(catalog: Catalog): WorkloadAllowance[] {
       // The monitoring port is on no list: no pod reaches it (the kubelet's probes are not pod traffic).
       name: nats.name,
       selector: { app: nats.name },
-      ingress: [...withPeers({ peers: [...brokerClients, BROKER_BOOTSTRAP].map(local), ports: [tcp(nats.port)] }), scrape],
+      ingress: [
+        ...withPeers({ peers: [...brokerClients, BROKER_BOOTSTRAP].map(local), ports: [tcp(nats.port)] }),
+        scrape,
+      ],
       egress: platform,
     },
     {

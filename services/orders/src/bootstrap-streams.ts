@@ -19,7 +19,10 @@ const topology = ordersTopologyFromConfig(config);
 const events = await connectEvents(config.NATS_URL, 'broker-bootstrap', logger, brokerCredentialsFromConfig(config));
 try {
   await ensureStreams(events.jsm, topology, config.EVENT_STREAM_LIMITS);
-  logger.info({ streams: [topology.stream, topology.deadLetterStream], limits: config.EVENT_STREAM_LIMITS }, 'streams ready');
+  logger.info(
+    { streams: [topology.stream, topology.deadLetterStream], limits: config.EVENT_STREAM_LIMITS },
+    'streams ready',
+  );
 } finally {
   await events.close();
 }

@@ -26,7 +26,8 @@ export interface BrokerBootstrapProps {
 /**
  * A Job, in the mesh, that creates the event streams or brings them to the catalog's limits, as the
  * broker's bootstrap user: the only identity beside the operator's that may create or update a
- * stream. Its name carries a digest of what it does, so a changed limit is a new Job that runs.
+ * stream. Its name carries digests of what it does and of its image, so a changed limit or a new image is a
+ * new Job that runs (a Job's pod template cannot change).
  */
 export class BrokerBootstrap extends Construct {
   constructor(scope: Construct, id: string, props: BrokerBootstrapProps) {
@@ -40,9 +41,7 @@ export class BrokerBootstrap extends Construct {
       { name: 'EVENT_STREAM_LIMITS', value: JSON.stringify(props.limits) },
     ];
     const command = ['node', props.entry];
-    const digest = createHash('sha256')
-      .update(JSON.stringify({ command, env, image: props.image }))
-      .digest('hex');
+    const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 8);
     new ApiObject(this, 'service-account', {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
@@ -52,7 +51,8 @@ export class BrokerBootstrap extends Construct {
     new ApiObject(this, 'job', {
       apiVersion: 'batch/v1',
       kind: 'Job',
-      metadata: { ...metadata, name: `${name}-${digest.slice(0, 8)}` },
+      // The image's own digits last: the Helm chart computes them from its image values (scripts/chart.ts).
+      metadata: { ...metadata, name: `${name}-${sha256(JSON.stringify({ command, env }))}-${sha256(props.image)}` },
       spec: {
         // The program waits for the broker itself, so a failure is real (a refused password, a
         // stream that cannot take the limits): two retries, then Failed, which scripts/apply.sh reports.

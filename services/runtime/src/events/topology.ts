@@ -167,9 +167,12 @@ export async function requireStreams(jsm: JetStreamManager, topology: EventTopol
   for (const name of [topology.stream, topology.deadLetterStream]) {
     await jsm.streams.info(name).catch((error: unknown) => {
       if (error instanceof JetStreamApiError && error.code === STREAM_NOT_FOUND) {
-        throw new Error(`the stream ${name} does not exist: the broker's bootstrap creates it (docs/operations.md, "Broker")`, {
-          cause: error,
-        });
+        throw new Error(
+          `the stream ${name} does not exist: the broker's bootstrap creates it (docs/operations.md, "Broker")`,
+          {
+            cause: error,
+          },
+        );
       }
       throw error;
     });
