@@ -1,6 +1,14 @@
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { type Catalog, apiKeyRoutes, databaseSecretName, natsSecretName, usesBroker } from '../catalog.js';
+import {
+  type Catalog,
+  apiKeyRoutes,
+  databaseOwnerSecretName,
+  databaseSecretName,
+  natsSecretName,
+  runtimeConnectionLimit,
+  usesBroker,
+} from '../catalog.js';
 import { BROKER_BOOTSTRAP, brokerUsers, streamLimits } from '../broker-permissions.js';
 import { assertValidCatalog } from '../catalog-check.js';
 import { BrokerBootstrap } from '../constructs/broker-bootstrap.js';
@@ -216,7 +224,13 @@ function addData(scope: Construct, catalog: Catalog, options: ShopOptions): void
     port: postgres.port,
     adminSecret: catalog.secrets.postgresAdmin,
     ...(options.credentialsRevision === undefined ? {} : { credentialsRevision: options.credentialsRevision }),
-    databases: owners.map((s) => ({ service: s.name, secret: databaseSecretName(s.name, catalog) })),
+    databases: owners.map((s) => ({
+      service: s.name,
+      secret: databaseSecretName(s.name, catalog),
+      ownerSecret: databaseOwnerSecretName(s.name, catalog),
+      connectionLimit: runtimeConnectionLimit(s),
+      statementTimeoutMs: catalog.runtimeRole.statementTimeoutMs,
+    })),
     egress: [`./${serviceHost(postgres.name, catalog)}`, collector],
   });
 }
