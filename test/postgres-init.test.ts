@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog, databaseOwnerRole, runtimeConnectionLimit } from '../infra/cdk8s/src/catalog.js';
-import { migrate } from '../services/runtime/src/migrate.js';
+import { migrate } from '@mesh-kit/runtime';
 import { silentLogger } from '../test-support/silent-logger.js';
 import { createShopApp } from '../infra/cdk8s/src/charts/shop-app.js';
 import { fixtureJwksByIssuer } from '../infra/cdk8s/test/support/shop.js';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { catalog } from '../infra/cdk8s/src/catalog.js';
 import { dropDatabases, ensureDatabases } from '../scripts/stack/databases.js';
 import { planStack } from '../scripts/stack/plan.js';
-import { migrate } from '../services/runtime/src/migrate.js';
+import { migrate } from '@mesh-kit/runtime';
 import { silentLogger } from '../test-support/silent-logger.js';
 
 const prefix = `sdb_${randomBytes(3).toString('hex')}_`;
