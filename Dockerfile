@@ -22,7 +22,9 @@ COPY package.json package-lock.json tsconfig.base.json ./
 COPY packages/catalog/package.json packages/catalog/
 COPY services/runtime/package.json services/runtime/
 COPY services/${SERVICE}/package.json services/${SERVICE}/
-RUN npm ci --workspace=services/${SERVICE} --include-workspace-root --no-audit --no-fund
+# No package's install script runs (none of the production dependencies has one; the dev tools
+# that do, esbuild and ssh2, work without theirs).
+RUN npm ci --ignore-scripts --workspace=services/${SERVICE} --include-workspace-root --no-audit --no-fund
 COPY packages/catalog/ packages/catalog/
 COPY services/runtime/ services/runtime/
 COPY services/${SERVICE}/ services/${SERVICE}/
@@ -44,12 +46,17 @@ COPY package.json package-lock.json ./
 COPY packages/catalog/package.json packages/catalog/
 COPY services/runtime/package.json services/runtime/
 COPY services/${SERVICE}/package.json services/${SERVICE}/
-RUN npm ci --omit=dev --workspace=services/${SERVICE} --no-audit --no-fund \
+RUN npm ci --omit=dev --ignore-scripts --workspace=services/${SERVICE} --no-audit --no-fund \
   && mkdir -p packages/catalog/node_modules services/runtime/node_modules services/${SERVICE}/node_modules
 
 FROM ${NODE_IMAGE}
 ARG SERVICE
 ENV NODE_ENV=production
+# The service needs node alone: npm, npx, corepack and yarn (and whatever their own dependencies
+# bring) leave the image, and the build fails if any is still on the PATH.
+RUN rm -rf /usr/local/lib/node_modules /opt/yarn-* \
+  && rm -f /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg \
+  && for tool in npm npx corepack yarn; do ! command -v "$tool" >/dev/null || { echo "$tool is still in the image" >&2; exit 1; }; done
 WORKDIR /app
 COPY --from=deps /app/node_modules node_modules/
 COPY --from=deps /app/packages/catalog/node_modules packages/catalog/node_modules/

@@ -23,6 +23,8 @@ import { runUnderImageNode } from './bench/image-node.js';
 import { cpuSeconds } from './bench/measure.js';
 import { dropDatabases, ensureDatabases } from './stack/databases.js';
 import { planStack, withDatabase } from './stack/plan.js';
+import { bootstrapStreams } from './stack/streams.js';
+import { catalog } from '@mesh-kit/catalog';
 import { startService, stopAll, waitReady, type RunningService } from './stack/processes.js';
 
 runUnderImageNode('bench-events');
@@ -72,6 +74,7 @@ async function post(target: string, body: unknown, headers: Record<string, strin
 let running: RunningService[] = [];
 try {
   await ensureDatabases(env.STACK_POSTGRES_URL, databases);
+  await bootstrapStreams(env.NATS_URL, namespace, catalog);
   running = plan.map((s) => startService(s, logDir));
   await Promise.all(running.map((r) => waitReady(r, 30_000)));
 

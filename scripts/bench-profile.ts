@@ -19,6 +19,7 @@ import { paced, type PacedRequest } from './bench/paced.js';
 import { dropDatabases, ensureDatabases } from './stack/databases.js';
 import { stackOptions } from './stack/options.js';
 import { planStack } from './stack/plan.js';
+import { bootstrapStreams } from './stack/streams.js';
 import { startService, stopAll, waitReady, type RunningService } from './stack/processes.js';
 
 runUnderImageNode('bench:profile');
@@ -101,6 +102,7 @@ async function createUser(): Promise<string> {
 }
 
 await ensureDatabases(options.postgresAdminUrl, databases);
+await bootstrapStreams(options.natsUrl, options.eventsNamespace ?? '', catalog);
 try {
   await profiled('GET /users/:id', async () => {
     const id = await createUser();

@@ -29,6 +29,7 @@ import { machine, renderTable, type BenchResults, type OrderRun, type ReadRow } 
 import { dropDatabases, ensureDatabases } from './stack/databases.js';
 import { stackOptions } from './stack/options.js';
 import { planStack, withDatabase } from './stack/plan.js';
+import { bootstrapStreams } from './stack/streams.js';
 import { startService, stopAll, waitReady, type RunningService } from './stack/processes.js';
 
 runUnderImageNode('bench');
@@ -234,6 +235,7 @@ async function shopRun(): Promise<Record<string, unknown>> {
 }
 
 await ensureDatabases(options.postgresAdminUrl, databases);
+await bootstrapStreams(options.natsUrl, options.eventsNamespace ?? '', catalog);
 let running = startAll();
 try {
   await Promise.all(running.map((r) => waitReady(r, 30_000)));

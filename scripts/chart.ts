@@ -14,6 +14,7 @@
  * `npm run chart -- --check` only reports drift.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -25,6 +26,7 @@ import {
   UNKNOWN_CREDENTIAL,
   credentialsDigest,
 } from '../infra/cdk8s/src/credentials-digest.js';
+import { POSTGRES_INIT } from '../infra/cdk8s/src/network-allowances.js';
 import { jwksFileVariable } from '../infra/cdk8s/src/jwks.js';
 import { parseManifests, type KubeObject } from './manifests.js';
 
@@ -73,6 +75,23 @@ const JOB_TOKEN = (name: string): string => `__meshkit_job_${name.replaceAll('-'
 /** A Job's name with the credentials digits appended as synth appends them (postgres-init.ts, jobName). */
 const jobNameTemplate = (name: string): string =>
   `${name}{{ with .Values.database.credentialsRevision }}-{{ trunc 8 . }}{{ end }}`;
+/** The database init Job, whose name synth extends with the credentials digits; other Jobs keep theirs. */
+const rerunsOnNewCredentials = (object: { kind: string; metadata: { name: string } }): boolean =>
+  object.kind === 'Job' && object.metadata.name.startsWith(`${POSTGRES_INIT}-`);
+/**
+ * A Job that runs a service's image ends its name with 8 hex digits of the image's SHA-256
+ * (broker-bootstrap.ts), so a new image is a new Job; the chart computes them from its image values.
+ */
+function jobImageService(object: KubeObject, image: RegExp): string | undefined {
+  const spec = (object as { spec?: { template?: { spec?: { containers?: { image?: string }[] } } } }).spec;
+  const ref = spec?.template?.spec?.containers?.[0]?.image ?? '';
+  const service = image.exec(ref)?.[1];
+  if (service === undefined) return undefined;
+  const suffix = `-${createHash('sha256').update(ref).digest('hex').slice(0, 8)}`;
+  return object.metadata.name.endsWith(suffix) ? service : undefined;
+}
+const jobImageNameTemplate = (name: string, service: string): string =>
+  `${name.slice(0, -9)}-{{ printf "%s/${service}:%s" .Values.image.registry (index .Values.image.tags "${service}" | default .Values.image.tag) | sha256sum | trunc 8 }}`;
 const ISSUER_TOKEN = (issuer: string): string => `__meshkit_issuer_${issuer.replaceAll('-', '_')}__`;
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -288,13 +307,18 @@ export function buildChart(inputs: ChartInputs): Map<string, string> {
   for (const file of inputs.files) {
     const services = new Set<string>();
     const first = credentials.length;
-    const jobs = file.objects.filter((object) => object.kind === 'Job').map((object) => object.metadata.name);
+    const jobs = file.objects.filter(rerunsOnNewCredentials).map((object) => object.metadata.name);
+    const imageJobs = new Map<string, string>();
     const body = file.objects
-      .map((object) =>
-        object.kind === 'Job'
-          ? { ...object, metadata: { ...object.metadata, name: JOB_TOKEN(object.metadata.name) } }
-          : object,
-      )
+      .map((object) => {
+        if (rerunsOnNewCredentials(object)) {
+          return { ...object, metadata: { ...object.metadata, name: JOB_TOKEN(object.metadata.name) } };
+        }
+        const service = object.kind === 'Job' ? jobImageService(object, image) : undefined;
+        if (service === undefined) return object;
+        imageJobs.set(object.metadata.name, service);
+        return { ...object, metadata: { ...object.metadata, name: JOB_TOKEN(object.metadata.name) } };
+      })
       .map((object) =>
         stringify(tokenize(tokenizeCredentials(object, credentials), image, tokens, services), { lineWidth: 0 }),
       )
@@ -330,6 +354,9 @@ export function buildChart(inputs: ChartInputs): Map<string, string> {
       );
     }
     for (const job of jobs) template = template.replaceAll(JOB_TOKEN(job), jobNameTemplate(job));
+    for (const [job, service] of imageJobs) {
+      template = template.replaceAll(JOB_TOKEN(job), jobImageNameTemplate(job, service));
+    }
     files.set(`templates/${file.name}`, GENERATED + template);
   }
   if (credentials.length > 0) files.set('templates/_helpers.tpl', HELPERS);

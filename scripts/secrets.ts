@@ -19,13 +19,15 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import {
   catalog,
+  databaseOwnerRole,
+  databaseOwnerSecretName,
   databaseSecretName,
   gatewayTokenSigner,
   jwtSecretName,
   natsSecretName,
-  usesBroker,
   type Catalog,
 } from '@mesh-kit/catalog';
+import { brokerUsers } from '../infra/cdk8s/src/broker-permissions.js';
 import { defaultJwksFile } from '../infra/cdk8s/src/jwks.js';
 import { PART_OF } from '../infra/cdk8s/src/mesh-names.js';
 import { generateGatewayTls } from './gateway-tls.js';
@@ -65,13 +67,13 @@ export function generateSigningKeys(): SigningKeys {
  * The database credentials of one service; the url, on the catalog's PostgreSQL Service in the
  * same namespace, is what the service gets as DATABASE_URL.
  */
-export function databaseSecret(service: string, database: string, pass: string, source: Catalog = catalog): SecretData {
+export function databaseSecret(role: string, database: string, pass: string, source: Catalog = catalog): SecretData {
   const { name, port } = source.postgres;
   return {
-    username: service,
+    username: role,
     password: pass,
     database,
-    url: `postgres://${service}:${pass}@${name}:${port}/${database}`,
+    url: `postgres://${role}:${pass}@${name}:${port}/${database}`,
   };
 }
 
@@ -167,18 +169,24 @@ export function ensureSecrets(dir: string, source: Catalog = catalog): Map<strin
   for (const service of source.services) {
     if (service.database === undefined) continue;
     const database = service.database;
-    const name = databaseSecretName(service.name, source);
-    secrets.set(
-      name,
-      readOrCreate(join(dir, `${name}.json`), () => databaseSecret(service.name, database, password(), source)),
-    );
+    // The runtime role (named after the service) and the owner that runs the migrations.
+    for (const [name, role] of [
+      [databaseSecretName(service.name, source), service.name],
+      [databaseOwnerSecretName(service.name, source), databaseOwnerRole(service.name)],
+    ] as const) {
+      secrets.set(
+        name,
+        readOrCreate(join(dir, `${name}.json`), () => databaseSecret(role, database, password(), source)),
+      );
+    }
   }
 
-  for (const service of source.services.filter(usesBroker)) {
-    const name = natsSecretName(service.name, source);
+  // The services', the streams' bootstrap's and the operator's (docs/operations.md, "Broker").
+  for (const { user } of brokerUsers(source)) {
+    const name = natsSecretName(user, source);
     secrets.set(
       name,
-      readOrCreate(join(dir, `${name}.json`), () => ({ username: service.name, password: brokerPassword() })),
+      readOrCreate(join(dir, `${name}.json`), () => ({ username: user, password: brokerPassword() })),
     );
   }
 

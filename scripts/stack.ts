@@ -16,6 +16,7 @@ import { gatewayObjects, identitySigningKey, stackCatalog } from './stack/gatewa
 import { ensureDatabases } from './stack/databases.js';
 import { stackOptions } from './stack/options.js';
 import { planStack } from './stack/plan.js';
+import { bootstrapStreams } from './stack/streams.js';
 import { startService, stopAll, waitReady, type RunningService } from './stack/processes.js';
 
 const logDir = resolve(process.env.STACK_LOG_DIR ?? '.stack/logs');
@@ -75,10 +76,18 @@ try {
     options.postgresAdminUrl,
     plan.flatMap((s) => (s.database === undefined ? [] : [s.database])),
   );
-  if (plan.some((s) => s.env.NATS_URL !== undefined) && !(await answers(options.natsUrl, 4222))) {
-    const { host } = new URL(options.natsUrl);
-    process.stderr.write(
-      `stack: NATS does not answer at ${host}: the services that need it wait (not ready) until it does; start nats-server -js, or set NATS_URL\n`,
+  if (plan.some((s) => s.env.NATS_URL !== undefined)) {
+    if (!(await answers(options.natsUrl, 4222))) {
+      const { host } = new URL(options.natsUrl);
+      process.stderr.write(
+        `stack: NATS does not answer at ${host}: the services that need it wait (not ready) until it does; start nats-server -js, or set NATS_URL\n`,
+      );
+    }
+    // The streams come from the bootstrap, as in the cluster, once the broker answers.
+    void bootstrapStreams(options.natsUrl, options.eventsNamespace ?? '', local).catch((error: unknown) =>
+      process.stderr.write(
+        `stack: could not create the event streams: ${error instanceof Error ? error.message : String(error)}\n`,
+      ),
     );
   }
   // A closed terminal (SIGHUP) or a reader that went away (stdout a broken pipe) must still stop the services.

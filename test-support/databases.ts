@@ -1,28 +1,34 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { ensureDatabases, stackDatabaseRoles } from '../scripts/stack/databases.js';
 import { withDatabase } from '../scripts/stack/plan.js';
 
 export interface TestDatabase {
+  /** The admin's URL: for what a test does around the service (faults, other roles' sessions). */
   readonly url: string;
+  /** The owner role's URL, as the services migrate (scripts/stack/databases.ts). */
+  readonly ownerUrl: string;
+  /** The runtime role's URL, as the services serve: DML only, a statement timeout. */
+  readonly runtimeUrl: string;
   readonly name: string;
   drop(): Promise<void>;
 }
 
-/** A fresh, uniquely named database; `drop()` removes it (and cuts any connection left open). */
+/**
+ * A fresh, uniquely named database with the stack's owner and runtime roles; `drop()` removes it
+ * and them (and cuts any connection left open).
+ */
 export async function createTestDatabase(prefix: string): Promise<TestDatabase> {
   const adminUrl = inject('backing').postgresAdminUrl;
   const name = `t_${prefix.replace(/[^a-z0-9]/g, '_')}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
+  await ensureDatabases(adminUrl, [name]);
+  const roles = stackDatabaseRoles(name);
   return {
     name,
     url: withDatabase(adminUrl, name),
+    ownerUrl: withDatabase(adminUrl, name, roles.owner),
+    runtimeUrl: withDatabase(adminUrl, name, roles.runtime),
     async drop() {
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
@@ -38,6 +44,7 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase> 
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
         await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        for (const role of [roles.runtime, roles.owner]) await client.query(`DROP ROLE IF EXISTS "${role.user}"`);
       } finally {
         await client.end();
       }

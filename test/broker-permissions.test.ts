@@ -18,6 +18,7 @@ import {
   deadLetterSubject,
   ensureStreams,
   inboxPrefix as runtimeInboxPrefix,
+  requireStreams,
   eventMetrics,
   EventPublisher,
   newOrderPlacedEvent,
@@ -30,7 +31,13 @@ import {
   type RunningConsumer,
 } from '@mesh-kit/runtime';
 import { catalog } from '@mesh-kit/catalog';
-import { brokerUsers, inboxPrefix } from '../infra/cdk8s/src/broker-permissions.js';
+import {
+  BROKER_ADMIN,
+  BROKER_BOOTSTRAP,
+  brokerUsers,
+  inboxPrefix,
+  streamLimits,
+} from '../infra/cdk8s/src/broker-permissions.js';
 import { createShopApp } from '../infra/cdk8s/src/charts/shop-app.js';
 import { analytics as analyticsService } from '@mesh-kit/analytics/service';
 import { notifications as notificationsService } from '@mesh-kit/notifications/service';
@@ -67,6 +74,7 @@ let url: string;
 let orders: EventsConnection;
 let notifications: EventsConnection;
 let analytics: EventsConnection;
+let bootstrap: EventsConnection;
 const consumers: RunningConsumer[] = [];
 
 const as = (user: string): Promise<EventsConnection> =>
@@ -88,6 +96,21 @@ async function waitFor(check: () => boolean | Promise<boolean>, ms = 10_000): Pr
     if (Date.now() > until) throw new Error('condition not met in time');
     await sleep(20);
   }
+}
+
+/** Sends JetStream's stream-update request itself: the client's update() asks for the stream's info first. */
+async function updateStream(
+  events: EventsConnection,
+  name: string,
+  change: Record<string, unknown>,
+  reader: EventsConnection = bootstrap,
+): Promise<void> {
+  const { config } = await reader.jsm.streams.info(name);
+  const reply = await events.nc.request(`$JS.API.STREAM.UPDATE.${name}`, JSON.stringify({ ...config, ...change }), {
+    timeout: 2_000,
+  });
+  const answer = reply.json<{ error?: { description: string } }>();
+  if (answer.error !== undefined) throw new Error(answer.error.description);
 }
 
 const storedMessages = async (): Promise<number> =>
@@ -123,22 +146,29 @@ beforeAll(async () => {
       throw new Error(`nats-server exited:\n${readFileSync(join(dir, 'server.log'), 'utf8')}`);
     return answers(url);
   });
-  [orders, notifications, analytics] = await Promise.all([as('orders'), as('notifications'), as('analytics')]);
-  // orders owns the streams (services/orders/src/server.ts creates them at start-up).
-  await ensureStreams(orders.jsm, ORDERS_TOPOLOGY);
+  [orders, notifications, analytics, bootstrap] = await Promise.all([
+    as('orders'),
+    as('notifications'),
+    as('analytics'),
+    as(BROKER_BOOTSTRAP),
+  ]);
+  // The bootstrap creates the streams, with the catalog's limits (the cluster's Job runs the same call).
+  await ensureStreams(bootstrap.jsm, ORDERS_TOPOLOGY, streamLimits(catalog.streams[0]!));
 }, 60_000);
 
 afterAll(async () => {
   if (skip !== undefined) return;
   for (const consumer of consumers) await consumer.stop();
-  await Promise.all([orders, notifications, analytics].map((c) => c?.close()));
+  await Promise.all([orders, notifications, analytics, bootstrap].map((c) => c?.close()));
   server?.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('the broker permissions and the runtime agree', () => {
   it("on the stream, its dead-letter subjects, the durables' names and the inbox prefix", () => {
-    expect(catalog.streams).toEqual([
+    expect(
+      catalog.streams.map(({ name, subjects, deadLetterStream }) => ({ name, subjects, deadLetterStream })),
+    ).toEqual([
       {
         name: ORDERS_TOPOLOGY.stream,
         subjects: ORDERS_TOPOLOGY.subjects,
@@ -223,9 +253,76 @@ describe.skipIf(skip !== undefined)('the broker, with the users and permissions 
     await expect(notifications.jsm.streams.delete(ORDERS_TOPOLOGY.stream)).rejects.toThrow(/permission/i);
     await expect(notifications.jsm.streams.purge(ORDERS_TOPOLOGY.stream)).rejects.toThrow(/permission/i);
     await expect(ensureStreams(analytics.jsm, ORDERS_TOPOLOGY)).rejects.toThrow(/permission/i);
-    // orders manages its stream but may not delete it either.
     await expect(orders.jsm.streams.delete(ORDERS_TOPOLOGY.stream)).rejects.toThrow(/permission/i);
     expect(await storedMessages()).toBeGreaterThan(0);
+  });
+
+  // issue 20, finding 3: orders could cut ORDERS to max_msgs=1 and seal it for good.
+  it('refuses every service user updating, sealing, purging or deleting either stream; orders may only look', async () => {
+    await expect(requireStreams(orders.jsm, ORDERS_TOPOLOGY)).resolves.toBeUndefined();
+    const before = await storedMessages();
+    for (const events of [orders, notifications, analytics]) {
+      for (const name of [ORDERS_TOPOLOGY.stream, ORDERS_TOPOLOGY.deadLetterStream]) {
+        await expect(updateStream(events, name, { max_msgs: 1 })).rejects.toThrow(/permission/i);
+        await expect(updateStream(events, name, { sealed: true })).rejects.toThrow(/permission/i);
+        await expect(events.jsm.streams.purge(name)).rejects.toThrow(/permission/i);
+        await expect(events.jsm.streams.delete(name)).rejects.toThrow(/permission/i);
+      }
+      await expect(events.jsm.streams.add({ name: 'ORDERS_SHADOW', subjects: ['orders.shadow'] })).rejects.toThrow(
+        /permission/i,
+      );
+    }
+    const info = await orders.jsm.streams.info(ORDERS_TOPOLOGY.stream);
+    expect(info.config.sealed ?? false).toBe(false);
+    expect(info.state.messages).toBe(before);
+  });
+
+  it("gives both streams the catalog's size, count and message-size limits, and refuses a larger event", async () => {
+    const [stream] = catalog.streams;
+    for (const [name, limits] of [
+      [ORDERS_TOPOLOGY.stream, stream!.limits],
+      [ORDERS_TOPOLOGY.deadLetterStream, stream!.deadLetterLimits],
+    ] as const) {
+      const { config } = await orders.jsm.streams.info(name);
+      expect([config.max_bytes, config.max_msgs, config.max_msg_size], name).toEqual([
+        limits.maxBytes,
+        limits.maxMsgs,
+        limits.maxMsgSize,
+      ]);
+    }
+    // A 900 KB dead letter (the issue's example) no longer fits.
+    await expect(
+      notifications.js.publish(deadLetterSubject(ORDERS_TOPOLOGY, notificationsService.name), 'x'.repeat(900 * 1024)),
+    ).rejects.toThrow(/maximum|size/i);
+  });
+
+  it('lets the bootstrap only create, update and look at the streams: no purge, delete, publish or read', async () => {
+    await expect(bootstrap.jsm.streams.purge(ORDERS_TOPOLOGY.stream)).rejects.toThrow(/permission/i);
+    await expect(bootstrap.jsm.streams.delete(ORDERS_TOPOLOGY.deadLetterStream)).rejects.toThrow(/permission/i);
+    await expect(bootstrap.js.publish(ORDER_PLACED_SUBJECT, '{}')).rejects.toThrow(/permission/i);
+    await expect(bootstrap.jsm.consumers.info(ORDERS_TOPOLOGY.stream, notificationsService.name)).rejects.toThrow(
+      /permission/i,
+    );
+  });
+
+  it('lets the operator repair what only it may touch: a sealed stream is replaced, and the bootstrap restores the limits', async () => {
+    const admin = await as(BROKER_ADMIN);
+    try {
+      const scratch = { ...ORDERS_TOPOLOGY, stream: 'REPAIR', subjects: ['repair.>'], deadLetterStream: 'REPAIR_DLQ' };
+      await admin.jsm.streams.add({ name: scratch.stream, subjects: [...scratch.subjects] });
+      await updateStream(admin, scratch.stream, { sealed: true }, admin);
+      await expect(admin.js.publish('repair.x', '{}')).rejects.toThrow();
+      await admin.jsm.streams.delete(scratch.stream);
+      await ensureStreams(admin.jsm, scratch, streamLimits(catalog.streams[0]!));
+      expect((await admin.js.publish('repair.x', '{}')).seq).toBe(1);
+      // The operator may change a live stream's limits; the bootstrap, run again, puts the catalog's back.
+      await admin.jsm.streams.update(ORDERS_TOPOLOGY.deadLetterStream, { max_msgs: 5 });
+      await ensureStreams(bootstrap.jsm, ORDERS_TOPOLOGY, streamLimits(catalog.streams[0]!));
+      const { config } = await admin.jsm.streams.info(ORDERS_TOPOLOGY.deadLetterStream);
+      expect(config.max_msgs).toBe(catalog.streams[0]!.deadLetterLimits.maxMsgs);
+    } finally {
+      await admin.close();
+    }
   });
 
   it("refuses a consumer reading or deleting another service's durable", async () => {

@@ -273,7 +273,8 @@ describe('charts/mesh-kit', () => {
     it('names the database init Job after the credentials revision as synth does, so new credentials re-run it', () => {
       const revision = 'c0ffee'.repeat(10) + 'beef';
       const job = (objects: readonly KubeObject[]): string =>
-        objects.find((object) => object.kind === 'Job')?.metadata.name ?? 'no Job';
+        objects.find((object) => object.kind === 'Job' && object.metadata.name.startsWith('postgres-init-'))?.metadata
+          .name ?? 'no Job';
       const synthesized = synthesize({ registry: 'mesh-kit', tag: rootVersion(), credentialsRevision: revision });
       const rendered = render(...fixtureJwks(), '--set-string', `database.credentialsRevision=${revision}`);
       expect(job(rendered)).toMatch(/^postgres-init-[0-9a-f]{8}-c0ffeec0$/);

@@ -34,6 +34,26 @@ describe('the Dockerfile of every service', () => {
     expect([...new Set(stages.map((s) => s.from))]).toEqual(['node:24-alpine']);
   });
 
+  // issue 20, finding 7: the runtime image kept npm, and installs ran every package's scripts.
+  it('runs no install script: every npm ci has --ignore-scripts', () => {
+    const installs = stages.flatMap((s) => args(s, 'RUN')).filter((run) => /\bnpm (ci|install|i)\b/.test(run));
+    expect(installs).toHaveLength(2);
+    for (const run of installs) expect(run).toMatch(/--ignore-scripts\b/);
+  });
+
+  it('keeps node alone in the runtime stage: npm, npx, corepack and yarn are removed and the build checks it', () => {
+    const runs = args(final, 'RUN');
+    const removal = runs.find((run) => run.includes('/usr/local/lib/node_modules'));
+    expect(removal).toBeDefined();
+    expect(removal).toMatch(/rm -rf \/usr\/local\/lib\/node_modules\b/);
+    for (const tool of ['npm', 'npx', 'corepack', 'yarn']) {
+      expect(removal).toContain(`/usr/local/bin/${tool}`);
+    }
+    expect(removal).toMatch(/for tool in npm npx corepack yarn; do ! command -v "\$tool"/);
+    // Nothing after it runs npm (it is gone), and the entrypoint is node itself.
+    expect(runs.filter((run) => /\bnp[mx]\b/.test(run) && run !== removal)).toEqual([]);
+  });
+
   it("runs the service's own server from its workspace, whichever SERVICE it is built for", () => {
     for (const s of stages) expect(args(s, 'ARG'), `stage ${s.name ?? 'final'}`).toContain('SERVICE');
     expect(args(final, 'WORKDIR').at(-1)).toBe('/app/services/${SERVICE}');

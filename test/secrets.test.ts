@@ -23,14 +23,24 @@ describe('make secrets', () => {
     const made = Array.from({ length: 200 }, brokerPassword);
     for (const p of made) expect(p).toMatch(/^[a-z][0-9a-f]{48}$/);
     const secrets = ensureSecrets(dir);
-    const brokerUsers = catalog.services.filter(usesBroker).map((s) => `${s.name}-nats`);
+    const brokerUsers = [
+      ...catalog.services.filter(usesBroker).map((s) => s.name),
+      'broker-bootstrap',
+      'broker-admin',
+    ].map((user) => `${user}-nats`);
     for (const name of brokerUsers) expect(secrets.get(name)?.['password']).toMatch(/^[a-z]/);
   });
 
-  it('creates the agreed Secrets: postgres-admin, one <service>-db per database, one <service>-nats per broker user, loadgen-jwt, identity-jwt', () => {
+  it('creates the agreed Secrets: postgres-admin, one <service>-db (runtime role) and <service>-db-owner per database, one <user>-nats per broker user (the bootstrap and the operator too), loadgen-jwt, identity-jwt', () => {
     const secrets = ensureSecrets(dir);
-    const withDatabase = catalog.services.filter((s) => s.database !== undefined).map((s) => `${s.name}-db`);
-    const brokerUsers = catalog.services.filter(usesBroker).map((s) => `${s.name}-nats`);
+    const withDatabase = catalog.services
+      .filter((s) => s.database !== undefined)
+      .flatMap((s) => [`${s.name}-db`, `${s.name}-db-owner`]);
+    const brokerUsers = [
+      ...catalog.services.filter(usesBroker).map((s) => s.name),
+      'broker-bootstrap',
+      'broker-admin',
+    ].map((user) => `${user}-nats`);
     expect([...secrets.keys()].sort()).toEqual(
       ['loadgen-jwt', 'identity-jwt', 'postgres-admin', ...withDatabase, ...brokerUsers].sort(),
     );
@@ -39,6 +49,9 @@ describe('make secrets', () => {
     const users = secrets.get('users-db') ?? {};
     expect(Object.keys(users).sort()).toEqual(['database', 'password', 'url', 'username']);
     expect(users['url']).toBe(`postgres://users:${users['password']}@postgres:5432/users`);
+    const owner = secrets.get('users-db-owner') ?? {};
+    expect(owner['url']).toBe(`postgres://users_owner:${owner['password']}@postgres:5432/users`);
+    expect(owner['password']).not.toBe(users['password']);
     expect(secrets.get('loadgen-jwt')?.['private.pem']).toContain('PRIVATE KEY');
     // identity's key pair: the private half a Secret, the public half what the gateway trusts.
     expect(secrets.get('identity-jwt')?.['private.pem']).toContain('PRIVATE KEY');
@@ -52,6 +65,7 @@ describe('make secrets', () => {
       secrets: {
         postgresAdmin: 'pg-root',
         databaseSuffix: '-creds',
+        databaseOwnerSuffix: '-owner-creds',
         brokerSuffix: '-broker',
         jwtSignerSuffix: '-signer',
         jwtPrivateKey: 'key.pem',
@@ -69,8 +83,14 @@ describe('make secrets', () => {
       },
     };
     const secrets = ensureSecrets(dir, other);
-    const withDatabase = other.services.filter((s) => s.database !== undefined).map((s) => `${s.name}-creds`);
-    const brokerUsers = other.services.filter(usesBroker).map((s) => `${s.name}-broker`);
+    const withDatabase = other.services
+      .filter((s) => s.database !== undefined)
+      .flatMap((s) => [`${s.name}-creds`, `${s.name}-owner-creds`]);
+    const brokerUsers = [
+      ...other.services.filter(usesBroker).map((s) => s.name),
+      'broker-bootstrap',
+      'broker-admin',
+    ].map((user) => `${user}-broker`);
     expect([...secrets.keys()].sort()).toEqual(
       ['loadgen-signer', 'identity-signer', 'pg-root', ...withDatabase, ...brokerUsers].sort(),
     );

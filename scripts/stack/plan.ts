@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { stackDatabaseRoles } from './databases.js';
 import {
   apiKeyCheckSettings,
   catalog as shopCatalog,
@@ -49,9 +50,14 @@ export interface PlannedService {
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-export function withDatabase(url: string, database: string): string {
+/** `url` pointed at `database`, as `role` when given (else as the URL's own user). */
+export function withDatabase(url: string, database: string, role?: { user: string; password: string }): string {
   const parsed = new URL(url);
   parsed.pathname = `/${database}`;
+  if (role !== undefined) {
+    parsed.username = encodeURIComponent(role.user);
+    parsed.password = encodeURIComponent(role.password);
+  }
   return parsed.toString();
 }
 
@@ -85,7 +91,13 @@ export function planStack(options: StackOptions, catalog: Catalog = shopCatalog)
       PORT: String(spec.port + options.portOffset),
       HOST: options.host,
     };
-    if (database !== undefined) env.DATABASE_URL = withDatabase(options.postgresAdminUrl, database);
+    if (database !== undefined) {
+      // The cluster's two roles (scripts/stack/databases.ts): the service serves as the runtime role
+      // and migrates as the owner, never as the admin.
+      const { owner, runtime } = stackDatabaseRoles(database);
+      env.DATABASE_URL = withDatabase(options.postgresAdminUrl, database, runtime);
+      env.DATABASE_MIGRATION_URL = withDatabase(options.postgresAdminUrl, database, owner);
+    }
     if (usesBroker(spec)) {
       env.NATS_URL = options.natsUrl;
       if ((options.eventsNamespace ?? '') !== '') env.EVENTS_NAMESPACE = options.eventsNamespace!;

@@ -1,6 +1,8 @@
 /**
- * Only orders may create the event streams (docs/security.md, "Broker"), so when the broker comes
- * back without its store (a lost volume) orders must create them again, not wait for a restart.
+ * No service may create the event streams, orders included (docs/security.md, "Broker"): the
+ * bootstrap does, with the catalog's limits. When the broker comes back without its store (a lost
+ * volume) orders reconnects and creates nothing; running the bootstrap again (docs/operations.md,
+ * "Broker") brings both streams back with their limits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +15,8 @@ import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dropDatabases, ensureDatabases } from '../../scripts/stack/databases.js';
 import { planStack } from '../../scripts/stack/plan.js';
+import { bootstrapStreams } from '../../scripts/stack/streams.js';
+import { catalog } from '@mesh-kit/catalog';
 import { startService, stopAll, waitReady, type RunningService } from '../../scripts/stack/processes.js';
 import { answers } from '../../test-support/backing-services.js';
 import { freePort, natsServerBinary } from './support/nats-server.js';
@@ -40,13 +44,16 @@ async function stopNats(): Promise<void> {
   await exited;
 }
 
-/** The names of the streams and when each was created. */
+/** The names of the streams and when each was created, with its byte and message limits. */
 async function streams(): Promise<Record<string, string>> {
   const nc = await connect({ servers: `nats://127.0.0.1:${port}`, reconnect: false });
   try {
     const jsm = await jetstreamManager(nc);
     const created: Record<string, string> = {};
-    for await (const info of jsm.streams.list()) created[info.config.name] = info.created;
+    for await (const info of jsm.streams.list()) {
+      created[info.config.name] =
+        `${info.created} ${info.config.max_bytes} ${info.config.max_msgs} ${info.config.max_msg_size}`;
+    }
     return created;
   } finally {
     await nc.close();
@@ -94,19 +101,33 @@ describe.skipIf(natsServerBinary === undefined)('the event streams', () => {
     ports?.release();
   });
 
-  it('are created again by orders when the broker comes back without its store', async () => {
+  it('are not created by orders after the broker lost its store, and come back from the bootstrap with their limits', async () => {
     const names = (created: Record<string, string>): string[] => Object.keys(created).sort();
-    expect(await eventually(async () => names(await streams()).length === 2, 15_000)).toBe(true);
+    const url = `nats://127.0.0.1:${port}`;
+    await bootstrapStreams(url, '', catalog);
     const before = await streams();
     expect(names(before)).toEqual(['ORDERS', 'ORDERS_DLQ']);
+    const [stream] = catalog.streams;
+    const { limits, deadLetterLimits } = stream!;
+    expect(before['ORDERS']).toMatch(new RegExp(` ${limits.maxBytes} ${limits.maxMsgs} ${limits.maxMsgSize}$`));
+    expect(before['ORDERS_DLQ']).toMatch(
+      new RegExp(` ${deadLetterLimits.maxBytes} ${deadLetterLimits.maxMsgs} ${deadLetterLimits.maxMsgSize}$`),
+    );
+
     await stopNats();
     rmSync(join(dir, 'store'), { recursive: true, force: true });
     await startNats();
-    // New streams, not the old ones: the store is gone, so only orders can have made them.
-    const renewed = async (): Promise<boolean> => {
-      const now = await streams();
-      return names(now).length === 2 && names(now).every((name) => now[name] !== before[name]);
+    // orders reconnects (its health says so) and, unlike before, makes nothing.
+    const reconnected = async (): Promise<boolean> => {
+      const health = (await (await fetch(`${orders!.service.url}/healthz`)).json()) as { nats?: string };
+      return health.nats === 'connected';
     };
-    expect(await eventually(renewed, 15_000)).toBe(true);
+    expect(await eventually(reconnected, 15_000)).toBe(true);
+    expect(names(await streams())).toEqual([]);
+
+    await bootstrapStreams(url, '', catalog);
+    const after = await streams();
+    expect(names(after)).toEqual(['ORDERS', 'ORDERS_DLQ']);
+    for (const name of names(after)) expect(after[name]).not.toBe(before[name]);
   });
 });

@@ -1,4 +1,4 @@
-import { type Catalog, type ServiceSpec, streamOf, usesBroker } from '@mesh-kit/catalog';
+import { type Catalog, type ServiceSpec, type StreamSpec, streamOf, usesBroker } from '@mesh-kit/catalog';
 
 /** One NATS user per service that publishes or consumes: what it may publish and subscribe to. */
 export interface BrokerUser {
@@ -19,11 +19,16 @@ export function natsPasswordVariable(service: string): string {
   return `NATS_PASSWORD_${service.toUpperCase().replace(/-/g, '_')}`;
 }
 
+/** The broker user that creates the streams and sets their limits (a Job; never a service's pod). */
+export const BROKER_BOOTSTRAP = 'broker-bootstrap';
+/** The operator's broker user, for repairs; no pod holds its password (docs/operations.md, "Broker"). */
+export const BROKER_ADMIN = 'broker-admin';
+
 /**
- * Law 4 on the broker: a service publishes only the subjects it declares, manages (create, update,
- * info; never delete or purge) only the streams of the subjects it publishes, and reads only through
- * its own durable consumer (named after it) on the subjects it consumes, parking failures only under
- * its own dead-letter subject. Replies reach it on its own inbox prefix only.
+ * Law 4 on the broker: a service publishes only the subjects it declares, may look at (info; never
+ * create, update, purge, delete or seal) only the streams of the subjects it publishes, and reads
+ * only through its own durable consumer (named after it) on the subjects it consumes, parking
+ * failures only under its own dead-letter subject. Replies reach it on its own inbox prefix only.
  */
 export function brokerUser(catalog: Catalog, spec: ServiceSpec): BrokerUser {
   const publish = new Set<string>();
@@ -31,7 +36,7 @@ export function brokerUser(catalog: Catalog, spec: ServiceSpec): BrokerUser {
     publish.add(subject);
     const stream = streamOf(subject, catalog);
     for (const name of [stream.name, stream.deadLetterStream]) {
-      for (const verb of ['CREATE', 'UPDATE', 'INFO']) publish.add(`${API}.STREAM.${verb}.${name}`);
+      publish.add(`${API}.STREAM.INFO.${name}`);
     }
   }
   for (const subject of spec.consumes) {
@@ -53,9 +58,35 @@ export function brokerUser(catalog: Catalog, spec: ServiceSpec): BrokerUser {
   };
 }
 
-/** Every broker user of the catalog, in catalog order. */
-export function brokerUsers(catalog: Catalog): BrokerUser[] {
+/** The bootstrap may create, update and look at the catalog's streams; it publishes no event and reads none. */
+export function brokerBootstrapUser(catalog: Catalog): BrokerUser {
+  const names = catalog.streams.flatMap((stream) => [stream.name, stream.deadLetterStream]);
+  return {
+    user: BROKER_BOOTSTRAP,
+    passwordVariable: natsPasswordVariable(BROKER_BOOTSTRAP),
+    publish: names.flatMap((name) => ['CREATE', 'UPDATE', 'INFO'].map((verb) => `${API}.STREAM.${verb}.${name}`)),
+    subscribe: [`${inboxPrefix(BROKER_BOOTSTRAP)}.>`],
+  };
+}
+
+/** The operator: everything, for repairs (a sealed or shrunk stream is rebuilt with this user). */
+export function brokerAdminUser(): BrokerUser {
+  return { user: BROKER_ADMIN, passwordVariable: natsPasswordVariable(BROKER_ADMIN), publish: ['>'], subscribe: ['>'] };
+}
+
+/** The broker users of the catalog's services, in catalog order. */
+export function serviceBrokerUsers(catalog: Catalog): BrokerUser[] {
   return catalog.services.filter(usesBroker).map((spec) => brokerUser(catalog, spec));
+}
+
+/** Every broker user: the services', the bootstrap's and the operator's. */
+export function brokerUsers(catalog: Catalog): BrokerUser[] {
+  return [...serviceBrokerUsers(catalog), brokerBootstrapUser(catalog), brokerAdminUser()];
+}
+
+/** The limits the bootstrap gives a stream and its dead-letter stream (its `EVENT_STREAM_LIMITS`). */
+export function streamLimits(stream: StreamSpec): { stream: StreamSpec['limits']; deadLetter: StreamSpec['limits'] } {
+  return { stream: { ...stream.limits }, deadLetter: { ...stream.deadLetterLimits } };
 }
 
 /**

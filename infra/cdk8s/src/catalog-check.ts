@@ -167,6 +167,7 @@ export function catalogProblems(source: Catalog): string[] {
       }
     }
   }
+  problems.push(...streamLimitProblems(source));
   problems.push(...trafficProblems(source));
   return problems;
 }
@@ -175,4 +176,34 @@ export function catalogProblems(source: Catalog): string[] {
 export function assertValidCatalog(source: Catalog): void {
   const problems = catalogProblems(source);
   if (problems.length > 0) throw new Error(`invalid catalog:\n  ${problems.join('\n  ')}`);
+}
+
+/**
+ * The streams' limits must fit the broker's volume together (else the disk fills before any limit
+ * applies), and a parked copy (the event plus headers) must fit its dead-letter stream.
+ */
+function streamLimitProblems(source: Catalog): string[] {
+  const problems: string[] = [];
+  const volume = source.nats.storageGi * 1024 ** 3;
+  const total = source.streams.reduce((sum, st) => sum + st.limits.maxBytes + st.deadLetterLimits.maxBytes, 0);
+  if (total > volume) {
+    problems.push(`streams: the maxBytes of all streams (${total}) exceed nats.storageGi (${volume} bytes)`);
+  }
+  for (const [i, st] of source.streams.entries()) {
+    for (const [field, limits] of [
+      ['limits', st.limits],
+      ['deadLetterLimits', st.deadLetterLimits],
+    ] as const) {
+      for (const [key, value] of Object.entries(limits)) {
+        if (!Number.isInteger(value) || value <= 0)
+          problems.push(`streams[${i}].${field}.${key}: must be a positive integer, got ${value}`);
+      }
+    }
+    if (st.deadLetterLimits.maxMsgSize <= st.limits.maxMsgSize) {
+      problems.push(
+        `streams[${i}].deadLetterLimits.maxMsgSize: must exceed limits.maxMsgSize (${st.limits.maxMsgSize}) so a parked copy with its headers fits, got ${st.deadLetterLimits.maxMsgSize}`,
+      );
+    }
+  }
+  return problems;
 }

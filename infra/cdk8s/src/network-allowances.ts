@@ -1,4 +1,5 @@
 import { type Catalog, type PodsSpec, usesBroker } from '@mesh-kit/catalog';
+import { BROKER_BOOTSTRAP } from './broker-permissions.js';
 
 export type NetworkProtocol = 'TCP' | 'UDP';
 
@@ -95,8 +96,17 @@ export function workloadAllowances(catalog: Catalog): WorkloadAllowance[] {
       // The monitoring port is on no list: no pod reaches it (the kubelet's probes are not pod traffic).
       name: nats.name,
       selector: { app: nats.name },
-      ingress: [...withPeers({ peers: brokerClients.map(local), ports: [tcp(nats.port)] }), scrape],
+      ingress: [
+        ...withPeers({ peers: [...brokerClients, BROKER_BOOTSTRAP].map(local), ports: [tcp(nats.port)] }),
+        scrape,
+      ],
       egress: platform,
+    },
+    {
+      name: BROKER_BOOTSTRAP,
+      selector: { app: BROKER_BOOTSTRAP },
+      ingress: [scrape],
+      egress: [{ peers: [local(nats.name)], ports: [tcp(nats.port)] }, ...platform],
     },
     {
       name: POSTGRES_INIT,

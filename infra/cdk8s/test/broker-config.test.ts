@@ -32,7 +32,8 @@ describe('the broker configuration', () => {
     const text = (config.data as Record<string, string>)['nats.conf']!;
     const variables = [...text.matchAll(/password: \$([A-Z0-9_]+)/g)].map((m) => m[1]);
     const env = new Map((server.env ?? []).map((e) => [e.name, e.valueFrom?.secretKeyRef]));
-    const users = catalog.services.filter(usesBroker).map((s) => s.name);
+    // The services', then the streams' bootstrap and the operator (docs/operations.md, "Broker").
+    const users = [...catalog.services.filter(usesBroker).map((s) => s.name), 'broker-bootstrap', 'broker-admin'];
     expect(variables).toHaveLength(users.length);
     for (const [i, user] of users.entries()) {
       expect(env.get(variables[i]!)).toEqual({ name: `${user}-nats`, key: 'password' });

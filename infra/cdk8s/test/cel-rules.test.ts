@@ -63,7 +63,7 @@ describe('CEL rules (x-kubernetes-validations) of the Istio 1.30.3 CRDs', () => 
     const applications = fresh.applications();
     const applied = [...applications.keys()].map((r) => `${r.crd} ${r.at}`);
     const evaluations = [...applications.values()].reduce((a, b) => a + b, 0);
-    expect([applications.size, evaluations]).toEqual([23, 301]);
+    expect([applications.size, evaluations]).toEqual([23, 303]);
     const rules = Object.values(istioCelRules.counts()).reduce((sum, c) => sum + c.evaluated, 0);
     const testingDoc = readFileSync(new URL('../../../docs/testing.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
     expect(testingDoc, 'docs/testing.md states these counts: update it').toContain(`carry ${rules} rules`);

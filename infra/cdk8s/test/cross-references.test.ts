@@ -113,6 +113,7 @@ describe('cross-references', () => {
           ? catalog.services
               .filter((s) => s.publishes.length + s.consumes.length > 0)
               .map((s) => `cluster.local/ns/${ns}/sa/${s.name}`)
+              .concat(`cluster.local/ns/${ns}/sa/broker-bootstrap`)
           : []),
         ...(catalog.services.find((s) => s.name === target)?.gateway.length ? [gateway] : []),
         // The ext_authz service answers the gateway's checks on API-key routes.

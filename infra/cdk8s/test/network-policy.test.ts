@@ -37,7 +37,7 @@ function declared(source: Catalog): Set<string> {
   const add = (from: string, to: string, port: number, protocol = 'TCP'): void => {
     out.add(`${from} → ${to}:${port}/${protocol}`);
   };
-  const workloads = [...source.services.map((s) => s.name), 'postgres', 'nats', 'postgres-init'];
+  const workloads = [...source.services.map((s) => s.name), 'postgres', 'nats', 'postgres-init', 'broker-bootstrap'];
   for (const spec of source.services) {
     for (const call of spec.calls)
       add(spec.name, call.service, source.services.find((s) => s.name === call.service)!.port);
@@ -49,6 +49,7 @@ function declared(source: Catalog): Set<string> {
     if (spec.callsGateway === true) add(spec.name, 'ingress-gateway', 8080);
   }
   add('postgres-init', 'postgres', source.postgres.port);
+  add('broker-bootstrap', 'nats', source.nats.port);
   for (const workload of workloads) {
     add('prometheus', workload, 15020);
     add(workload, 'kube-dns', 53, 'UDP');

@@ -296,15 +296,25 @@ export interface IngressSpec {
   readonly scrubResponseHeaders: readonly string[];
 }
 
+/** What one JetStream stream may hold (its `max_bytes`, `max_msgs`, `max_msg_size`). */
+export interface StreamLimitsSpec {
+  readonly maxBytes: number;
+  readonly maxMsgs: number;
+  readonly maxMsgSize: number;
+}
+
 /**
- * A JetStream stream. The service that publishes its subjects creates and updates it (and its
- * dead-letter stream); consumers only read through their own durable (named after the service).
+ * A JetStream stream. The broker's bootstrap identity creates it and its dead-letter stream with
+ * these limits; the service that publishes its subjects only checks that they exist, and consumers
+ * only read through their own durable (named after the service).
  */
 export interface StreamSpec {
   readonly name: string;
   readonly subjects: readonly string[];
   /** Where consumers park messages they gave up on, under `deadletter.<stream>.<durable>`. */
   readonly deadLetterStream: string;
+  readonly limits: StreamLimitsSpec;
+  readonly deadLetterLimits: StreamLimitsSpec;
 }
 
 /** Pods outside the shop's namespace, by namespace and labels. */
@@ -339,8 +349,16 @@ export interface NetworkSpec {
 export interface SecretNames {
   /** The `postgres` superuser's password (key `password`). */
   readonly postgresAdmin: string;
-  /** Suffix of each database owner's Secret (`orders` → `orders-db`; keys username, password, database, url). */
+  /**
+   * Suffix of each service's runtime database Secret (`orders` → `orders-db`; keys username,
+   * password, database, url): the DML-only role the service serves with.
+   */
   readonly databaseSuffix: string;
+  /**
+   * Suffix of each database's owner Secret (`orders` → `orders-db-owner`; same keys): the role
+   * that owns the database and runs the migrations.
+   */
+  readonly databaseOwnerSuffix: string;
   /** Suffix of each broker user's Secret (`orders` → `orders-nats`; keys username, password). */
   readonly brokerSuffix: string;
   /** Suffix of the Secret of a service that calls the gateway with its own tokens (`loadgen` → `loadgen-jwt`). */
@@ -375,6 +393,11 @@ export interface Catalog {
   readonly ingress: IngressSpec;
   readonly secrets: SecretNames;
   readonly postgres: BackingServiceSpec;
+  /** What each service's runtime role may do beyond DML on its own database's tables. */
+  readonly runtimeRole: {
+    /** PostgreSQL cancels a statement of the role after this long (`statement_timeout`). */
+    readonly statementTimeoutMs: number;
+  };
   readonly nats: BackingServiceSpec;
   /** The JetStream streams behind the services' `publishes` and `consumes`. */
   readonly streams: readonly StreamSpec[];
@@ -773,6 +796,7 @@ export const catalog: Catalog = {
   secrets: {
     postgresAdmin: 'postgres-admin',
     databaseSuffix: '-db',
+    databaseOwnerSuffix: '-db-owner',
     brokerSuffix: '-nats',
     jwtSignerSuffix: '-jwt',
     jwtPrivateKey: 'private.pem',
@@ -785,6 +809,9 @@ export const catalog: Catalog = {
     resources: { cpuRequestMilli: 100, cpuLimitMilli: 1_000, memoryRequestMi: 128, memoryLimitMi: 384 },
     storageGi: 1,
   },
+  // Longer than any statement the services run, shorter than the routes' timeouts (up to 7 s):
+  // a runaway query is cancelled instead of holding a connection and its locks.
+  runtimeRole: { statementTimeoutMs: 2_000 },
   nats: {
     name: 'nats',
     image: 'nats:2.12-alpine',
@@ -793,7 +820,17 @@ export const catalog: Catalog = {
     resources: { cpuRequestMilli: 50, cpuLimitMilli: 500, memoryRequestMi: 64, memoryLimitMi: 256 },
     storageGi: 1,
   },
-  streams: [{ name: 'ORDERS', subjects: ['orders.>'], deadLetterStream: 'ORDERS_DLQ' }],
+  streams: [
+    {
+      name: 'ORDERS',
+      subjects: ['orders.>'],
+      deadLetterStream: 'ORDERS_DLQ',
+      // Together well inside the broker's volume (catalog-check.ts); an order event is a few KiB at most, and a
+      // parked copy is the event plus headers, so the dead-letter stream takes larger messages.
+      limits: { maxBytes: 256 * 1024 * 1024, maxMsgs: 1_000_000, maxMsgSize: 64 * 1024 },
+      deadLetterLimits: { maxBytes: 64 * 1024 * 1024, maxMsgs: 100_000, maxMsgSize: 80 * 1024 },
+    },
+  ],
   network: {
     dns: {
       namespace: 'kube-system',
@@ -858,6 +895,24 @@ export function serviceUrlVariable(service: string): string {
 /** The Secret holding a service's database credentials (created by `make secrets`). */
 export function databaseSecretName(service: string, source: Catalog = catalog): string {
   return `${service}${source.secrets.databaseSuffix}`;
+}
+
+/** The Secret of the role that owns a service's database and runs its migrations. */
+export function databaseOwnerSecretName(service: string, source: Catalog = catalog): string {
+  return `${service}${source.secrets.databaseOwnerSuffix}`;
+}
+
+/** The owner role of a service's database (the runtime role is named after the service). */
+export const databaseOwnerRole = (service: string): string => `${service}_owner`;
+
+/**
+ * The `CONNECTION LIMIT` of a service's runtime role: every pod the autoscaler may run, plus one
+ * surging during a rollout, each with its request pool (`DATABASE_POOL_MAX`, default 10), the
+ * readiness probe's connection and orders' two relay connections.
+ */
+export function runtimeConnectionLimit(spec: ServiceSpec): number {
+  const pods = (spec.autoscaling?.maxReplicas ?? spec.replicas) + 1;
+  return pods * (Number(spec.env?.['DATABASE_POOL_MAX'] ?? '10') + 3);
 }
 
 /** The Secret holding a service's broker credentials (created by `make secrets`; keys username, password). */

@@ -3,13 +3,13 @@ import {
   brokerCredentialsFromConfig,
   createMetrics,
   createPool,
-  ensureStreams,
   eventMetrics,
   EventPublisher,
   Lifecycle,
   openDatabase,
   openEvents,
   ordersTopologyFromConfig,
+  requireStreams,
   runService,
   waitUntil,
 } from '@mesh-kit/runtime';
@@ -45,22 +45,17 @@ await runService({
       pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
     });
     let stopping = false;
-    // The stream must exist before the first publish: once the broker is reached and the outbox
-    // table exists (waiting again after a failed attempt, e.g. JetStream still starting), the relay
-    // publishes what waited.
+    // The streams must exist before the first publish. orders may not create them (the broker's
+    // bootstrap does: docs/security.md, "Broker"), so it waits until they exist; a broker back
+    // without its store refuses the relay's publishes, and the outbox keeps the events until the
+    // bootstrap has run again (docs/operations.md, "Broker").
     void Promise.all([events.connected, database.migrated])
       .then(async ([connection]) => {
-        await waitUntil('the ORDERS stream', () => ensureStreams(connection.jsm, topology), {
+        await waitUntil('the ORDERS streams', () => requireStreams(connection.jsm, topology), {
           logger,
           stopped: () => stopping,
         });
-        connection.onReconnect(() => {
-          // A broker back without its store (a lost volume) needs the streams again, and only orders
-          // may create them (docs/security.md, "Broker"); one attempt per reconnect, then the relay.
-          void ensureStreams(connection.jsm, topology)
-            .catch((error: unknown) => logger.warn({ err: error }, 'could not ensure the streams after a reconnect'))
-            .finally(() => relay.trigger());
-        });
+        connection.onReconnect(() => relay.trigger());
         relay.usePublisher(new EventPublisher(connection.js, eventMetrics(metrics.registry)));
       })
       .catch((error: unknown) => logger.info({ err: error }, 'outbox relay not attached to the broker'));

@@ -30,8 +30,9 @@ const body = (over: Record<string, unknown> = {}) => ({
 
 beforeAll(async () => {
   db = await createTestDatabase('payments');
-  await migrate(db.url, fileURLToPath(new URL('../migrations', import.meta.url)), silentLogger());
-  pool = new pg.Pool({ connectionString: db.url });
+  // As the service runs: migrated by the owner, served by the DML-only runtime role.
+  await migrate(db.ownerUrl, fileURLToPath(new URL('../migrations', import.meta.url)), silentLogger());
+  pool = new pg.Pool({ connectionString: db.runtimeUrl });
 });
 
 afterAll(async () => {

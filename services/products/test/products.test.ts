@@ -14,8 +14,9 @@ let app: ReturnType<typeof createApp>['app'];
 
 beforeAll(async () => {
   db = await createTestDatabase('products');
-  await migrate(db.url, migrations, silentLogger());
-  pool = new pg.Pool({ connectionString: db.url });
+  // As the service runs: migrated by the owner, served by the DML-only runtime role.
+  await migrate(db.ownerUrl, migrations, silentLogger());
+  pool = new pg.Pool({ connectionString: db.runtimeUrl });
   app = createApp({ pool, logger: silentLogger() }).app;
 });
 

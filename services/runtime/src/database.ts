@@ -5,7 +5,10 @@ import { postgresUrl } from './config.js';
 
 /** Settings of every service that owns a database. */
 export const databaseConfigSchema = z.object({
+  /** The service's runtime role: DML on its own tables, a connection limit and a statement timeout. */
   DATABASE_URL: postgresUrl,
+  /** The database owner's role, for the migrations at start-up only. @default DATABASE_URL */
+  DATABASE_MIGRATION_URL: postgresUrl.optional(),
   /**
    * Longest wait for a pooled connection (queueing plus connecting). Keep it below the service's
    * route timeouts in the catalog (a test checks): a request that cannot get a connection then

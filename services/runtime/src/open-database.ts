@@ -37,7 +37,7 @@ export function openDatabase(
   let done = false;
   const migrated = waitUntil(
     'PostgreSQL migrations',
-    () => migrate(config.DATABASE_URL, options.migrationsDir, logger),
+    () => migrate(config.DATABASE_MIGRATION_URL ?? config.DATABASE_URL, options.migrationsDir, logger),
     {
       logger,
       stopped: () => closed,

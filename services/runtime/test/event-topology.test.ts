@@ -14,7 +14,10 @@ describe('event topology from the catalog', () => {
   it('gives a consumer of another stream that stream, never ORDERS', () => {
     const withPayments: Catalog = {
       ...catalog,
-      streams: [...catalog.streams, { name: 'PAYMENTS', subjects: ['payments.>'], deadLetterStream: 'PAYMENTS_DLQ' }],
+      streams: [
+        ...catalog.streams,
+        { ...catalog.streams[0]!, name: 'PAYMENTS', subjects: ['payments.>'], deadLetterStream: 'PAYMENTS_DLQ' },
+      ],
     };
     expect(topologyOf('payments.settled', withPayments)).toMatchObject({
       stream: 'PAYMENTS',

@@ -7,6 +7,8 @@ import { inject } from 'vitest';
 import { dropDatabases, ensureDatabases } from '../../../scripts/stack/databases.js';
 import { readJsonLog } from '../../../test-support/json-log.js';
 import { planStack, withDatabase, type PlannedService } from '../../../scripts/stack/plan.js';
+import { bootstrapStreams } from '../../../scripts/stack/streams.js';
+import { catalog } from '@mesh-kit/catalog';
 import { startService, stopAll, waitReady, type RunningService } from '../../../scripts/stack/processes.js';
 import { reservePortOffset } from '../../../test-support/port-offset.js';
 
@@ -68,6 +70,7 @@ export async function startEventShop(
   const ownDatabases = plan.flatMap((s) => (s.database === undefined ? [] : [s.database]));
   // Created directly on the server, whatever the services' own way to it is doing.
   await ensureDatabases(postgresAdminUrl, ownDatabases);
+  await bootstrapStreams(natsUrl, options.eventsNamespace ?? '', catalog);
   const pools = new Map<string, pg.Pool>();
   const running = new Map<ShopService, RunningService>();
 

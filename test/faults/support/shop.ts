@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { ensureDatabases } from '../../../scripts/stack/databases.js';
 import { planStack, withDatabase, type PlannedService } from '../../../scripts/stack/plan.js';
+import { bootstrapStreams } from '../../../scripts/stack/streams.js';
+import { catalog } from '@mesh-kit/catalog';
 import { startService, waitReady, type RunningService } from '../../../scripts/stack/processes.js';
 import { reservePortOffset } from '../../../test-support/port-offset.js';
 
@@ -79,6 +81,8 @@ export async function createFaultShop(options: FaultShopOptions): Promise<FaultS
     }),
   );
   const databases = plan.flatMap((s) => (s.database === undefined ? [] : [s.database]));
+  // As the stack does: the streams come from the bootstrap once the broker answers (the harness may start it later).
+  void bootstrapStreams(options.natsUrl, '', catalog).catch(() => undefined);
   const running = new Map<ShopService, RunningService>();
   const expectedExits = new Set<RunningService>();
   let unexpected: UnexpectedExit[] = [];

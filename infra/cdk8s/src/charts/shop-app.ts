@@ -1,9 +1,18 @@
 import { App, Chart, YamlOutputType } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { IntOrString } from '../../imports/k8s.js';
-import { type Catalog, apiKeyRoutes, databaseSecretName, natsSecretName, usesBroker } from '@mesh-kit/catalog';
-import { brokerUsers } from '../broker-permissions.js';
+import {
+  type Catalog,
+  apiKeyRoutes,
+  databaseOwnerSecretName,
+  databaseSecretName,
+  natsSecretName,
+  runtimeConnectionLimit,
+  usesBroker,
+} from '@mesh-kit/catalog';
+import { BROKER_BOOTSTRAP, brokerUsers, streamLimits } from '../broker-permissions.js';
 import { assertValidCatalog } from '../catalog-check.js';
+import { BrokerBootstrap } from '../constructs/broker-bootstrap.js';
 import { BrokerConfig } from '../constructs/broker-config.js';
 import { credentialsAnnotations } from '../credentials-digest.js';
 import { GatewayApiKeys } from '../constructs/gateway-api-keys.js';
@@ -93,7 +102,7 @@ export function addShopCharts(app: App, options: ShopOptions): void {
   });
   const data = chart('20-data', catalog.namespace, { [TIER_LABEL]: 'data' });
   addData(data, catalog, options);
-  for (const name of [catalog.postgres.name, catalog.nats.name, POSTGRES_INIT]) networkPolicy(data, name);
+  for (const name of [catalog.postgres.name, catalog.nats.name, POSTGRES_INIT, BROKER_BOOTSTRAP]) networkPolicy(data, name);
   for (const spec of catalog.services) {
     const scope = chart(`30-${spec.name}`, catalog.namespace);
     new ShopService(scope, 'service', {
@@ -211,9 +220,26 @@ function addData(scope: Construct, catalog: Catalog, options: ShopOptions): void
     readiness: { httpGet: { path: '/healthz?js-enabled-only=true', port: IntOrString.fromNumber(8222) }, periodSeconds: 5 },
     liveness: { httpGet: { path: '/healthz', port: IntOrString.fromNumber(8222) }, periodSeconds: 15, failureThreshold: 6 },
     sidecar,
-    callers: brokerClients.map((s) => principal(namespace, s.name)),
+    callers: [...brokerClients.map((s) => principal(namespace, s.name)), principal(namespace, BROKER_BOOTSTRAP)],
     egress: [collector],
   });
+  const [stream, ...others] = catalog.streams;
+  const publisher = catalog.services.find((s) => s.publishes.length > 0);
+  if (others.length > 0) throw new Error('the broker bootstrap knows one stream family (ORDERS_TOPOLOGY), the catalog declares more');
+  if (stream !== undefined && publisher !== undefined) {
+    // The program ships in the publisher's image: no image of its own to build, pin and load.
+    new BrokerBootstrap(scope, 'broker-bootstrap', {
+      name: BROKER_BOOTSTRAP,
+      namespace,
+      version: catalog.version,
+      image: `${options.imageRegistry}/${publisher.name}:${options.imageTags?.[publisher.name] ?? options.imageTag}`,
+      entry: 'dist/bootstrap-streams.js',
+      natsUrl: `nats://${serviceHost(nats.name, catalog)}:${nats.port}`,
+      passwordSecret: natsSecretName(BROKER_BOOTSTRAP, catalog),
+      limits: streamLimits(stream),
+      egress: [`./${serviceHost(nats.name, catalog)}`, collector],
+    });
+  }
   new PostgresInit(scope, 'postgres-init', {
     name: POSTGRES_INIT,
     namespace,
@@ -223,7 +249,13 @@ function addData(scope: Construct, catalog: Catalog, options: ShopOptions): void
     port: postgres.port,
     adminSecret: catalog.secrets.postgresAdmin,
     ...(options.credentialsRevision === undefined ? {} : { credentialsRevision: options.credentialsRevision }),
-    databases: owners.map((s) => ({ service: s.name, secret: databaseSecretName(s.name, catalog) })),
+    databases: owners.map((s) => ({
+      service: s.name,
+      secret: databaseSecretName(s.name, catalog),
+      ownerSecret: databaseOwnerSecretName(s.name, catalog),
+      connectionLimit: runtimeConnectionLimit(s),
+      statementTimeoutMs: catalog.runtimeRole.statementTimeoutMs,
+    })),
     egress: [`./${serviceHost(postgres.name, catalog)}`, collector],
   });
 }

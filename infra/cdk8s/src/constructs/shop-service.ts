@@ -5,6 +5,7 @@ import {
   apiKeyCheckSettings,
   apiKeyRoutes,
   circuitBreakerOf,
+  databaseOwnerSecretName,
   databaseSecretName,
   natsSecretName,
   jwtSecretName,
@@ -44,7 +45,10 @@ export function serviceEnv(catalog: Catalog, spec: ServiceSpec): Record<string, 
     NODE_OPTIONS: { value: catalog.defaults.nodeOptions },
   };
   for (const [key, value] of Object.entries(scenarioEnv(catalog, spec))) env[key] = { value };
-  if (spec.database !== undefined) env.DATABASE_URL = { secret: databaseSecretName(spec.name, catalog), key: 'url' };
+  if (spec.database !== undefined) {
+    env.DATABASE_URL = { secret: databaseSecretName(spec.name, catalog), key: 'url' };
+    env.DATABASE_MIGRATION_URL = { secret: databaseOwnerSecretName(spec.name, catalog), key: 'url' };
+  }
   for (const call of spec.calls) {
     const callee = findService(call.service, catalog);
     env[serviceUrlVariable(callee.name)] = { value: `http://${serviceHost(callee.name, catalog)}:${callee.port}` };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../config.js';
+import { ConfigError, natsUrl } from '../config.js';
 import type { BrokerCredentials } from './connection.js';
 import { ORDER_PLACED_SUBJECT } from '@mesh-kit/catalog/events';
 import { namespacedTopology, topologyOf, type ConsumerPolicy, type EventTopology } from './topology.js';
@@ -15,6 +15,30 @@ export const eventsConfigSchema = z.object({
   NATS_USER: z.string().min(1).optional(),
   /** The broker user's password, from the Secret `<service>-nats`; set together with NATS_USER. */
   NATS_PASSWORD: z.string().min(1).optional(),
+});
+
+const streamLimits = z.strictObject({
+  maxBytes: z.number().int().positive(),
+  maxMsgs: z.number().int().positive(),
+  maxMsgSize: z.number().int().positive(),
+});
+
+/** What the broker's bootstrap (services/orders/src/bootstrap-streams.ts) reads: where, as whom, which limits. */
+export const streamsBootstrapConfigSchema = eventsConfigSchema.extend({
+  NATS_URL: natsUrl,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** JSON `{stream, deadLetter}`, each `{maxBytes, maxMsgs, maxMsgSize}`: the catalog's stream limits. */
+  EVENT_STREAM_LIMITS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.strictObject({ stream: streamLimits, deadLetter: streamLimits })),
 });
 
 /** The broker credentials in `config`, or undefined without any; only one of the two is a config error. */

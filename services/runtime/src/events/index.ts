@@ -40,12 +40,15 @@ export {
   ensureDurableConsumer,
   ensureStreams,
   namespacedTopology,
+  requireStreams,
   ORDERS_TOPOLOGY,
   topologyOf,
   wireSubject,
   validatePolicy,
   type ConsumerPolicy,
+  type EventStreamLimits,
   type EventTopology,
+  type StreamLimits,
 } from './topology.js';
 export {
   brokerCredentialsFromConfig,
@@ -54,4 +57,5 @@ export {
   eventsConfigSchema,
   ordersTopologyFromConfig,
   topologyFromConfig,
+  streamsBootstrapConfigSchema,
 } from './config.js';

@@ -101,23 +101,46 @@ export function validatePolicy(policy: ConsumerPolicy): void {
   }
 }
 
-function streamConfigs(topology: EventTopology): (Partial<StreamConfig> & { name: string })[] {
+/** What one stream may hold: total bytes, messages, and the largest single message. */
+export interface StreamLimits {
+  readonly maxBytes: number;
+  readonly maxMsgs: number;
+  readonly maxMsgSize: number;
+}
+
+/** The limits of an event stream and of its dead-letter stream (the catalog's, in the cluster). */
+export interface EventStreamLimits {
+  readonly stream: StreamLimits;
+  readonly deadLetter: StreamLimits;
+}
+
+const limitsConfig = (limits: StreamLimits | undefined): Partial<StreamConfig> =>
+  limits === undefined ? {} : { max_bytes: limits.maxBytes, max_msgs: limits.maxMsgs, max_msg_size: limits.maxMsgSize };
+
+function streamConfigs(
+  topology: EventTopology,
+  limits: EventStreamLimits | undefined,
+): (Partial<StreamConfig> & { name: string })[] {
   return [
     {
       name: topology.stream,
       subjects: [...topology.subjects],
       storage: StorageType.File,
       retention: RetentionPolicy.Limits,
-      discard: DiscardPolicy.Old,
+      // Full means refused, not the oldest unconsumed events dropped: the outbox keeps them until there is room.
+      discard: DiscardPolicy.New,
       max_age: nanos(topology.maxAgeMs),
       duplicate_window: nanos(topology.duplicateWindowMs),
+      ...limitsConfig(limits?.stream),
     },
     {
       name: topology.deadLetterStream,
       subjects: [`deadletter.${topology.stream}.>`, `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${topology.stream}.>`],
       storage: StorageType.File,
       retention: RetentionPolicy.Limits,
+      discard: DiscardPolicy.Old,
       max_age: nanos(4 * topology.maxAgeMs),
+      ...limitsConfig(limits?.deadLetter),
     },
   ];
 }
@@ -126,10 +149,16 @@ const STREAM_NAME_IN_USE = 10058;
 
 /**
  * Creates the event stream and its dead-letter stream, or brings existing ones to this
- * configuration. Safe to run from every replica of every service at start-up.
+ * configuration. The broker's bootstrap identity runs it (no service's broker user may create or
+ * update a stream: docs/security.md, "Broker"); safe to run twice or concurrently.
+ * @param limits without them the streams are bounded by age only (tests on a throwaway broker)
  */
-export async function ensureStreams(jsm: JetStreamManager, topology: EventTopology): Promise<void> {
-  for (const config of streamConfigs(topology)) {
+export async function ensureStreams(
+  jsm: JetStreamManager,
+  topology: EventTopology,
+  limits?: EventStreamLimits,
+): Promise<void> {
+  for (const config of streamConfigs(topology, limits)) {
     try {
       await jsm.streams.add(config);
     } catch (error) {
@@ -137,6 +166,28 @@ export async function ensureStreams(jsm: JetStreamManager, topology: EventTopolo
       const { name, ...update } = config;
       await jsm.streams.update(name, update);
     }
+  }
+}
+
+const STREAM_NOT_FOUND = 10059;
+
+/**
+ * Resolves when both streams of `topology` exist; otherwise rejects naming the missing one. What a
+ * service does instead of creating them: the bootstrap identity creates them (ensureStreams).
+ */
+export async function requireStreams(jsm: JetStreamManager, topology: EventTopology): Promise<void> {
+  for (const name of [topology.stream, topology.deadLetterStream]) {
+    await jsm.streams.info(name).catch((error: unknown) => {
+      if (error instanceof JetStreamApiError && error.code === STREAM_NOT_FOUND) {
+        throw new Error(
+          `the stream ${name} does not exist: the broker's bootstrap creates it (docs/operations.md, "Broker")`,
+          {
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    });
   }
 }
 
