@@ -13,7 +13,11 @@ import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
+// DATABASE_POOL_MAX as the services read it (default 10), so both stacks hold the same connections.
+const pool = new pg.Pool({
+  connectionString: process.env.DATABASE_URL,
+  max: Number(process.env.DATABASE_POOL_MAX ?? 10),
+});
 const env = (name: string): string => process.env[name] ?? '';
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => Promise<void>;
 
@@ -45,30 +49,21 @@ const products: Handler = async (req, res) => {
 
 const payments: Handler = async (_req, res, body) => {
   const { orderKey, userId, amountCents, currency } = JSON.parse(body) as Record<string, string | number>;
-  const byKey = 'SELECT id, user_id, amount_cents, currency FROM authorizations WHERE order_key = $1';
-  const known = await pool.query(byKey, [orderKey]);
-  if (known.rows[0] !== undefined)
-    return send(res, 201, { id: known.rows[0].id, status: 'approved', amountCents, currency });
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [userId]);
-    await client.query(byKey, [orderKey]);
-    await client.query(
-      `SELECT count(*)::int AS n, coalesce(sum(amount_cents), 0) AS cents FROM authorizations
-       WHERE user_id = $1 AND created_at > now() - $2 * interval '1 second'`,
-      [userId, 3_600],
-    );
-    const { rows } = await client.query(
-      `INSERT INTO authorizations (order_key, id, user_id, amount_cents, currency) VALUES ($1, $2, $3, $4, $5)
-       RETURNING id, user_id, amount_cents, currency`,
-      [orderKey, randomUUID(), userId, amountCents, currency],
-    );
-    await client.query('COMMIT');
-    send(res, 201, { id: rows[0].id, status: 'approved', amountCents: Number(rows[0].amount_cents), currency });
-  } finally {
-    client.release();
-  }
+  // The function services/payments/migrations/002 defines, with payments' default rules.
+  const { rows } = await pool.query({
+    name: 'payments.authorize',
+    text: 'SELECT outcome, auth_id, auth_user_id, auth_amount_cents, auth_currency FROM authorize_payment($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+    values: [orderKey, randomUUID(), userId, amountCents, currency, 100_000, 10_000, 100_000_000, 3_600],
+  });
+  const row = rows[0];
+  if (row.outcome === 'declined') send(res, 402, {});
+  else
+    send(res, 201, {
+      id: row.auth_id,
+      status: 'approved',
+      amountCents: Number(row.auth_amount_cents),
+      currency: row.auth_currency,
+    });
 };
 
 const agent = new Agent({ keepAlive: true });
