@@ -73,6 +73,8 @@ const parsedEnv = z
      * interleaved rounds: a before/after comparison of a change in one process tree.
      */
     BENCH_KIT_B: z.string().min(1).optional(),
+    /** NODE_OPTIONS of BENCH_KIT_B's services instead of the catalog's (heap settings compared on one checkout). */
+    BENCH_KIT_B_NODE_OPTIONS: z.string().optional(),
   })
   .safeParse(process.env);
 if (!parsedEnv.success) fail(parsedEnv.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
@@ -82,6 +84,7 @@ const {
   BENCH_ROUNDS: rounds,
   BENCH_ANCHOR_RATE: anchorRate,
   BENCH_KIT_B: kitBDir,
+  BENCH_KIT_B_NODE_OPTIONS: kitBNodeOptions,
 } = parsedEnv.data;
 
 /** What a new order touches: orders and every service it calls (from the catalog). */
@@ -102,7 +105,11 @@ const kitB =
   kitBDir === undefined
     ? []
     : planStack({ ...options, databasePrefix: `bench_${process.pid}_b_`, portOffset: options.portOffset + 50 }).map(
-        (s) => ({ ...s, entry: join(kitBDir, `services/${s.name}/dist/server.js`) }),
+        (s) => ({
+          ...s,
+          entry: join(kitBDir, `services/${s.name}/dist/server.js`),
+          env: kitBNodeOptions === undefined ? s.env : { ...s.env, NODE_OPTIONS: kitBNodeOptions },
+        }),
       );
 const databasesB = kitB.flatMap((s) => (s.database === undefined ? [] : [s.database]));
 const startAll = (nodeOptions?: string): RunningService[] =>
