@@ -282,6 +282,7 @@ async function anchorComparison(running: RunningService[]): Promise<OrderAnchor>
     databaseUrls: Object.fromEntries(plan.flatMap((s) => (s.env.DATABASE_URL ? [[s.name, s.env.DATABASE_URL]] : []))),
     natsUrl: options.natsUrl,
     nodeOptions: catalog.defaults.nodeOptions,
+    eventsNamespace: options.eventsNamespace ?? '',
   });
   baselines.push(...anchor.children);
   const stackOf = (label: string, services: RunningService[]): OrderStack => ({

@@ -40,6 +40,8 @@ export interface AnchorProps {
   readonly natsUrl: string;
   /** NODE_OPTIONS, the services' own so that the stacks differ by code alone. */
   readonly nodeOptions: string;
+  /** The kit's EVENTS_NAMESPACE, so both publish to the same stream. @default '' (none) */
+  readonly eventsNamespace?: string;
 }
 
 /** Starts the anchor's four processes; resolves once each listens. */
@@ -53,6 +55,7 @@ export async function startAnchor(props: AnchorProps): Promise<{ children: Child
         PORT: String(props.ports[i]),
         DATABASE_URL: props.databaseUrls[role] ?? '',
         NATS_URL: props.natsUrl,
+        EVENTS_NAMESPACE: props.eventsNamespace ?? '',
         USERS_URL: url('users'),
         PRODUCTS_URL: url('products'),
         PAYMENTS_URL: url('payments'),
