@@ -24,8 +24,17 @@ import { catalog } from '@mesh-kit/catalog';
 import { runUnderImageNode } from './bench/image-node.js';
 import { findKnee } from './bench/knee.js';
 import { cpuSeconds, load, loadWithCpu, rssMiB } from './bench/measure.js';
+import { compareOrderStacks, startAnchor, type OrderStack } from './bench/order-anchor.js';
 import { paced, type PacedRequest } from './bench/paced.js';
-import { machine, renderTable, type BenchResults, type OrderRun, type ReadRow } from './bench/results.js';
+import {
+  machine,
+  renderOrderAnchor,
+  renderTable,
+  type BenchResults,
+  type OrderAnchor,
+  type OrderRun,
+  type ReadRow,
+} from './bench/results.js';
 import { dropDatabases, ensureDatabases } from './stack/databases.js';
 import { stackOptions } from './stack/options.js';
 import { planStack, withDatabase } from './stack/plan.js';
@@ -56,10 +65,28 @@ const parsedEnv = z
     BENCH_IDLE_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
     BENCH_KNEE_SECONDS: z.coerce.number().int().min(1).max(600).default(5),
     BENCH_ROUNDS: z.coerce.number().int().min(1).max(20).default(3),
+    /** `orders`: only the order path against its anchor (and BENCH_KIT_B), nothing else. */
+    BENCH_ONLY: z.enum(['all', 'orders']).default('all'),
+    /** Rate of the kit-against-anchor comparison. */
+    BENCH_ANCHOR_RATE: z.coerce.number().int().min(1).max(2000).default(200),
+    /**
+     * Another checkout of the kit (built: `npx tsc -b`), run as a third stack in the same
+     * interleaved rounds: a before/after comparison of a change in one process tree.
+     */
+    BENCH_KIT_B: z.string().min(1).optional(),
+    /** NODE_OPTIONS of BENCH_KIT_B's services instead of the catalog's (heap settings compared on one checkout). */
+    BENCH_KIT_B_NODE_OPTIONS: z.string().optional(),
   })
   .safeParse(process.env);
 if (!parsedEnv.success) fail(parsedEnv.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-const { BENCH_SECONDS: seconds, BENCH_CONNECTIONS: connections, BENCH_ROUNDS: rounds } = parsedEnv.data;
+const {
+  BENCH_SECONDS: seconds,
+  BENCH_CONNECTIONS: connections,
+  BENCH_ROUNDS: rounds,
+  BENCH_ANCHOR_RATE: anchorRate,
+  BENCH_KIT_B: kitBDir,
+  BENCH_KIT_B_NODE_OPTIONS: kitBNodeOptions,
+} = parsedEnv.data;
 
 /** What a new order touches: orders and every service it calls (from the catalog). */
 const orderPath = ['orders', ...(catalog.services.find((s) => s.name === 'orders')?.calls.map((c) => c.service) ?? [])];
@@ -75,6 +102,17 @@ const logDir = mkdtempSync(join(tmpdir(), 'mesh-kit-bench-'));
 const urls = Object.fromEntries(plan.map((s) => [s.name, s.url]));
 
 const baselines: ChildProcess[] = [];
+const kitB =
+  kitBDir === undefined
+    ? []
+    : planStack({ ...options, databasePrefix: `bench_${process.pid}_b_`, portOffset: options.portOffset + 50 }).map(
+        (s) => ({
+          ...s,
+          entry: join(kitBDir, `services/${s.name}/dist/server.js`),
+          env: kitBNodeOptions === undefined ? s.env : { ...s.env, NODE_OPTIONS: kitBNodeOptions },
+        }),
+      );
+const databasesB = kitB.flatMap((s) => (s.database === undefined ? [] : [s.database]));
 const startAll = (nodeOptions?: string): RunningService[] =>
   plan.map((s) =>
     startService(nodeOptions === undefined ? s : { ...s, env: { ...s.env, NODE_OPTIONS: nodeOptions } }, logDir),
@@ -234,9 +272,67 @@ async function shopRun(): Promise<Record<string, unknown>> {
   }
 }
 
+/**
+ * The kit's order path against its anchor (and BENCH_KIT_B's) at BENCH_ANCHOR_RATE, interleaved
+ * rounds on the processes `running` (fresh ones), the anchor started here and stopped after.
+ */
+async function anchorComparison(running: RunningService[]): Promise<OrderAnchor> {
+  const rate = anchorRate;
+  const anchor = await startAnchor({
+    ports: [0, 1, 2, 3].map((i) => options.portOffset + 3_970 + i),
+    databaseUrls: Object.fromEntries(plan.flatMap((s) => (s.env.DATABASE_URL ? [[s.name, s.env.DATABASE_URL]] : []))),
+    natsUrl: options.natsUrl,
+    nodeOptions: catalog.defaults.nodeOptions,
+    eventsNamespace: options.eventsNamespace ?? '',
+  });
+  baselines.push(...anchor.children);
+  const stackOf = (label: string, services: RunningService[]): OrderStack => ({
+    label,
+    ordersUrl: services.find((r) => r.service.name === 'orders')!.service.url,
+    usersUrl: services.find((r) => r.service.name === 'users')!.service.url,
+    pids: Object.fromEntries(
+      services.filter((r) => orderPath.includes(r.service.name)).map((r) => [r.service.name, r.child.pid!]),
+    ),
+  });
+  let runningB: RunningService[] = [];
+  try {
+    if (kitB.length > 0) {
+      await ensureDatabases(options.postgresAdminUrl, databasesB);
+      runningB = kitB.map((s) => startService(s, join(logDir, 'kit-b')));
+      await Promise.all(runningB.map((r) => waitReady(r, 30_000)));
+    }
+    process.stderr.write(
+      `bench: POST /orders at ${rate}/s through the kit${runningB.length > 0 ? ', BENCH_KIT_B' : ''} and the bare anchor, ${rounds} interleaved rounds of ${seconds} s\n`,
+    );
+    const stacks = [
+      stackOf('kit', running),
+      anchor.stack,
+      ...(runningB.length > 0 ? [stackOf('kit B', runningB)] : []),
+    ];
+    const [kit, bare, b] = await compareOrderStacks(stacks, urls.users!, rate, seconds, rounds);
+    return { ratePerSecond: rate, kit: kit!, bare: bare!, ...(b === undefined ? {} : { kitB: b }) };
+  } finally {
+    for (const child of anchor.children) child.kill('SIGTERM');
+    await stopAll(runningB, 10_000);
+  }
+}
+
 await ensureDatabases(options.postgresAdminUrl, databases);
 await bootstrapStreams(options.natsUrl, options.eventsNamespace ?? '', catalog);
 let running = startAll();
+if (parsedEnv.data.BENCH_ONLY === 'orders') {
+  try {
+    await Promise.all(running.map((r) => waitReady(r, 30_000)));
+    const result = await anchorComparison(running);
+    console.log(renderOrderAnchor(result, machine()));
+    console.log(JSON.stringify(result));
+  } finally {
+    for (const b of baselines) b.kill('SIGTERM');
+    await stopAll(running, 10_000);
+    await dropDatabases(options.postgresAdminUrl, [...databases, ...databasesB]);
+  }
+  process.exit(0);
+}
 try {
   await Promise.all(running.map((r) => waitReady(r, 30_000)));
   process.stderr.write(`bench: services ready, logs in ${logDir}; idle for ${parsedEnv.data.BENCH_IDLE_SECONDS} s\n`);
@@ -351,6 +447,8 @@ try {
     await Promise.all(running.map((r) => waitReady(r, 30_000)));
   };
   await restart();
+  const orderAnchor = await anchorComparison(running);
+  await restart();
   const light = await orderRun(running, userId, true, 100);
   await restart();
   const capped = await orderRun(running, userId, true, 200);
@@ -383,6 +481,7 @@ try {
     read,
     idleCpuPercent,
     orders: [light, capped, uncapped],
+    orderAnchor,
     knee: {
       p99LimitMs: knee.p99LimitMs,
       rate: knee.rate ?? null,
@@ -406,5 +505,5 @@ try {
 } finally {
   for (const b of baselines) b.kill('SIGTERM');
   await stopAll(running, 10_000);
-  await dropDatabases(options.postgresAdminUrl, databases);
+  await dropDatabases(options.postgresAdminUrl, [...databases, ...databasesB]);
 }

@@ -39,14 +39,38 @@ describe('the benchmark table', () => {
   });
 
   it('says met or missed against each target from the figures, not by hand', () => {
-    const slower = { ...results, orders: results.orders.map((o) => ({ ...o, p99Ms: 1_000 })) };
-    const faster = { ...results, orders: results.orders.map((o) => ({ ...o, p99Ms: 1, failed: 0 })) };
     const row = (r: BenchResults): string =>
       replaceBenchTable(`${BEGIN}${END}`, r)
         .split('\n')
-        .find((line) => line.startsWith('| POST /orders paced'))!;
-    expect(row(slower)).toMatch(/\| missed \|$/);
-    expect(row(faster)).toMatch(/\| met \|$/);
+        .find((line) => line.startsWith('| POST /orders: highest paced rate'))!;
+    expect(row({ ...results, knee: { ...results.knee, rate: 100 } })).toMatch(/\| missed \|$/);
+    expect(row({ ...results, knee: { ...results.knee, rate: 150 } })).toMatch(/\| met \|$/);
+  });
+
+  it('puts the order path beside its bare anchor, process by process, against both targets', () => {
+    const stack = (label: string, ms: number[]) => ({
+      label,
+      cpuMsPerOrder: { users: ms[0]!, products: ms[1]!, payments: ms[2]!, orders: ms[3]! },
+      cpuMsPerOrderRounds: [ms.reduce((a, b) => a + b, 0)],
+      achievedPerSecond: 200,
+      p50Ms: 5,
+      p99Ms: 20,
+      failed: 0,
+    });
+    const row = (kit: number[], bare: number[]): string =>
+      replaceBenchTable(`${BEGIN}${END}`, {
+        ...results,
+        orderAnchor: { ratePerSecond: 200, kit: stack('kit', kit), bare: stack('bare', bare) },
+      })
+        .split('\n')
+        .find((line) => line.startsWith('| CPU per new order at 200/s: kit → its bare anchor'))!;
+    const near = row([0.5, 0.5, 0.6, 1.4], [0.4, 0.4, 0.5, 1.2]);
+    expect(near).toContain('0.50 + 0.50 + 0.60 + 1.40 = 3.00 ms');
+    expect(near).toContain('0.40 + 0.40 + 0.50 + 1.20 = 2.50 ms');
+    expect(near).toMatch(/1\.20× \| met \|$/);
+    // Within 1.3× of the anchor but above 3.2 ms; below 3.2 ms but 1.5× the anchor: both missed.
+    expect(row([0.5, 0.5, 0.7, 1.6], [0.4, 0.4, 0.5, 1.3])).toMatch(/1\.27× \| missed \|$/);
+    expect(row([0.5, 0.5, 0.6, 1.4], [0.3, 0.3, 0.4, 1.0])).toMatch(/1\.50× \| missed \|$/);
   });
 
   it('refuses a document without the markers', () => {

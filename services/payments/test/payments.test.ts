@@ -125,6 +125,17 @@ describe('payments', () => {
     expect(JSON.stringify(refused.body)).not.toContain('10000');
   });
 
+  it('holds the velocity limit for authorizations of one user that arrive at once', async () => {
+    // The per-user advisory lock inside authorize_payment serializes them: without it each
+    // concurrent call counts the same earlier rows and all of them pass.
+    const url = await serve({ rules: { velocityMaxCount: 3, velocityMaxCents: 1_000_000 } });
+    const userId = `u-${randomUUID()}`;
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => request(url).post('/authorizations').send(body({ userId }))),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 201, 201, 402, 402, 402, 402, 402]);
+  });
+
   it('rejects an unknown currency, a non-integer amount and a user id over the shared limit, naming each', async () => {
     const url = await serve();
     const res = await request(url)
