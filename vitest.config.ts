@@ -42,7 +42,14 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     projects: [
-      { extends: true, test: { name: 'unit', include: UNIT_TESTS } },
+      {
+        extends: true,
+        // The edit loop's tier: its files share one module graph per worker (cdk8s and the catalog are
+        // imported once, not 80 times), and two workers even on two cores (Vitest's default leaves one
+        // core idle; these tests wait on child processes as much as they compute). The integration tier
+        // keeps isolation and one worker: its files start servers and share PostgreSQL and NATS.
+        test: { name: 'unit', include: UNIT_TESTS, pool: 'threads', isolate: false, maxWorkers: 2 },
+      },
       {
         extends: true,
         test: {
