@@ -48,12 +48,21 @@ export default defineConfig({
         // imported once, not 80 times), and two workers even on two cores (Vitest's default leaves one
         // core idle; these tests wait on child processes as much as they compute). The integration tier
         // keeps isolation and one worker: its files start servers and share PostgreSQL and NATS.
-        test: { name: 'unit', include: UNIT_TESTS, pool: 'threads', isolate: false, maxWorkers: 2 },
+        test: {
+          name: 'unit',
+          include: UNIT_TESTS,
+          pool: 'threads',
+          isolate: false,
+          maxWorkers: 2,
+          // Projects with their own worker counts run as groups, one after the other: the fast tier first.
+          sequence: { groupOrder: 0 },
+        },
       },
       {
         extends: true,
         test: {
           name: 'integration',
+          sequence: { groupOrder: 1 },
           include: ALL_TESTS,
           exclude: UNIT_TESTS,
           globalSetup: [here('./test-support/global-setup.ts')],
