@@ -135,7 +135,8 @@ describe('a fresh clone, through make', { timeout: 300_000 }, () => {
     const started = Date.now();
     const run = user.make('deploy', { STANDIN_JOB_STATE: 'Failed' });
     expect(run.status).not.toBe(0);
-    expect(run.output).toMatch(/error: job\.batch\/postgres-init-[0-9a-f]{8}-[0-9a-f]{8} failed/);
+    // The first Job the deploy waits for (the broker's bootstrap or the database init) fails it, by name.
+    expect(run.output).toMatch(/error: job\.batch\/(broker-bootstrap|postgres-init)-[0-9a-f]{8}-[0-9a-f]{8} failed/);
     expect(run.output).toContain('password authentication failed');
     // At once: not by waiting out the deploy's own limit (ROLLOUT_TIMEOUT in versions.env).
     const limit = /^ROLLOUT_TIMEOUT=(\d+)s$/m.exec(readFileSync(join(user.clone, 'versions.env'), 'utf8'))?.[1];
@@ -281,11 +282,11 @@ describe('a fresh clone, through make', { timeout: 300_000 }, () => {
     expect(again.calls.filter((call) => CHANGES.test(call))).toEqual([]);
   });
 
-  it('make port-forward forwards localhost:8080 to the ingress gateway', () => {
+  it('make port-forward forwards localhost:8080 and :8443 to the ingress gateway', () => {
     const run = user.make('port-forward', {}, 30_000);
     expect(run.status, run.output).toBe(0);
     expect(run.calls.at(-1)).toBe(
-      'kubectl --context kind-mesh-kit -n istio-system port-forward --address 127.0.0.1 svc/istio-ingressgateway 8080:80',
+      'kubectl --context kind-mesh-kit -n istio-system port-forward --address 127.0.0.1 svc/istio-ingressgateway 8080:80 8443:443',
     );
   });
 

@@ -46,7 +46,7 @@ describe('NATS away', () => {
     shop = await startEventShop(
       proxy.via(inject('backing').natsUrl),
       { OUTBOX_POLL_INTERVAL_MS: '200' },
-      { waitReady: false, eventsNamespace: namespace },
+      { waitReady: false, eventsNamespace: namespace, bootstrapNatsUrl: inject('backing').natsUrl },
     );
     client = shopClient(shop);
     const syncReadyMs = await msUntil(

@@ -786,7 +786,9 @@ export const catalog: Catalog = {
       anonymous: { maxTokens: 400, tokensPerFill: 200, fillIntervalMs: 1_000 },
       maxClients: 10_000,
       perAddress: {
-        anonymous: { maxTokens: 20, tokensPerFill: 10, fillIntervalMs: 1_000 },
+        // A browser's first visit is ~20 requests without credentials (the page, its assets, the
+        // provider's pages and token call), and people behind one NAT share an address.
+        anonymous: { maxTokens: 100, tokensPerFill: 50, fillIntervalMs: 1_000 },
         apiKeyRoutes: { maxTokens: 20, tokensPerFill: 10, fillIntervalMs: 1_000 },
         maxAddresses: 10_000,
       },

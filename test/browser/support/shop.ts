@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { expect, onTestFailed } from 'vitest';
 import { startStack, type StackProcess } from '../../../test-support/stack-process.js';
 import { chromiumMissing, launchChromium } from './chromium.js';
 
@@ -67,6 +67,20 @@ export async function freshPage(shop: BrowserShop): Promise<{ context: BrowserCo
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(String(error)));
+  // A journey that fails says what the person saw, and what the shop answered with an error.
+  const answers: string[] = [];
+  page.on('response', (response) => {
+    if (response.status() >= 400) answers.push(`${response.status()} ${response.request().method()} ${response.url()}`);
+  });
+  onTestFailed(async () => {
+    const text = await page
+      .locator('body')
+      .innerText({ timeout: 2_000 })
+      .catch(() => '(no page)');
+    process.stderr.write(
+      `journey failed on ${page.url()}; the page showed:\n${text.slice(0, 1_500)}\nerror answers: ${answers.slice(-20).join('; ') || 'none'}\n`,
+    );
+  });
   page.on('console', (message) => {
     // A Content Security Policy violation is reported on the console.
     if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) errors.push(message.text());
@@ -105,6 +119,7 @@ export async function signUp(page: Page, person: { email: string; password: stri
   await page.getByLabel('Password').fill(person.password);
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect.poll(() => page.getByText(person.email).isVisible(), { timeout: 15_000 }).toBe(true);
+  await signedInPage(page);
 }
 
 export async function signIn(page: Page, person: { email: string; password: string }): Promise<void> {
@@ -113,6 +128,12 @@ export async function signIn(page: Page, person: { email: string; password: stri
   await page.getByLabel('Password').fill(person.password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect.poll(() => page.getByText(person.email).isVisible(), { timeout: 15_000 }).toBe(true);
+  await signedInPage(page);
+}
+
+/** The callback has finished (the profile exists in users) and left for the person's page. */
+async function signedInPage(page: Page): Promise<void> {
+  await expect.poll(() => new URL(page.url()).pathname, { timeout: 15_000 }).not.toBe('/callback');
 }
 
 /** The scripts a page load fetches; `gzippedBytes` sums them gzipped, as a server would send them. */

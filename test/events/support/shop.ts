@@ -38,6 +38,12 @@ export interface EventShopOptions {
   readonly waitReady?: boolean;
   /** Isolates the shop's streams on a shared NATS server. @default none (a server of the test's own) */
   readonly eventsNamespace?: string;
+  /**
+   * The broker as the bootstrap Job reaches it. `make deploy` runs the Job before any service
+   * starts, so a test that starts the services with the broker away (behind a refusing proxy) still
+   * finds the streams made when it was there. @default the services' natsUrl
+   */
+  readonly bootstrapNatsUrl?: string;
   /** Env of one service over the catalog's (e.g. payments' PAYMENTS_ADDED_LATENCY_MS). */
   readonly serviceEnv?: Partial<Record<ShopService, Record<string, string>>>;
 }
@@ -70,7 +76,7 @@ export async function startEventShop(
   const ownDatabases = plan.flatMap((s) => (s.database === undefined ? [] : [s.database]));
   // Created directly on the server, whatever the services' own way to it is doing.
   await ensureDatabases(postgresAdminUrl, ownDatabases);
-  await bootstrapStreams(natsUrl, options.eventsNamespace ?? '', catalog);
+  await bootstrapStreams(options.bootstrapNatsUrl ?? natsUrl, options.eventsNamespace ?? '', catalog);
   const pools = new Map<string, pg.Pool>();
   const running = new Map<ShopService, RunningService>();
 
