@@ -117,8 +117,8 @@ describe('per-address limits at the front of the gateway, before ext_authz', () 
   it('a forged x-forwarded-for does not give the flooding address new buckets', async () => {
     const { model } = gateway();
     const outcomes = [];
-    for (let i = 0; i < 50; i += 1) {
-      outcomes.push((await model.send(browse('198.51.100.7', { 'x-forwarded-for': `10.0.0.${i}` }))).by);
+    for (let i = 0; i < 2 * rateLimit.perAddress.anonymous.maxTokens; i += 1) {
+      outcomes.push((await model.send(browse('198.51.100.7', { 'x-forwarded-for': `10.0.${i >> 8}.${i & 255}` }))).by);
     }
     expect(outcomes.filter((by) => by === 'upstream')).toHaveLength(rateLimit.perAddress.anonymous.maxTokens);
   });

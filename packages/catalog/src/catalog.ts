@@ -783,7 +783,7 @@ export const catalog: Catalog = {
     },
     rateLimit: {
       perClient: { maxTokens: 40, tokensPerFill: 20, fillIntervalMs: 1_000 },
-      anonymous: { maxTokens: 400, tokensPerFill: 200, fillIntervalMs: 1_000 },
+      anonymous: { maxTokens: 1_000, tokensPerFill: 500, fillIntervalMs: 1_000 },
       maxClients: 10_000,
       perAddress: {
         // A browser's first visit is ~20 requests without credentials (the page, its assets, the
