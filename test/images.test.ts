@@ -165,10 +165,13 @@ describe.skipIf(!dockerRuns)('every service image, built through make and run as
       for (const variable of container.env ?? []) {
         const { name } = variable;
         let value = variable.value;
-        if (name === 'DATABASE_URL') {
-          database = await createTestDatabase(`image_${spec.name}`);
-          databases.push(database);
-          value = database.url;
+        if (name === 'DATABASE_URL' || name === 'DATABASE_MIGRATION_URL') {
+          // The pod's two roles: it migrates as the owner and serves as the DML-only runtime role.
+          if (database === undefined) {
+            database = await createTestDatabase(`image_${spec.name}`);
+            databases.push(database);
+          }
+          value = name === 'DATABASE_URL' ? database.runtimeUrl : database.ownerUrl;
         } else if (name === 'JWT_SIGNING_KEY' || name === 'IDENTITY_SIGNING_KEY') value = signingKey;
         else if (name === 'NATS_URL') value = natsUrl;
         else if (name === 'GATEWAY_URL') value = gatewayUrl;
