@@ -10,6 +10,7 @@ import { catalog } from '@mesh-kit/catalog';
 import { synthesize } from '../scripts/chart.js';
 import type { KubeObject } from '../scripts/manifests.js';
 import { generateSigningKeys } from '../scripts/secrets.js';
+import { bootstrapStreams } from '../scripts/stack/streams.js';
 import { createTestDatabase, type TestDatabase } from '../test-support/databases.js';
 import { reservePortOffset, type PortOffset } from '../test-support/port-offset.js';
 
@@ -146,6 +147,8 @@ describe.skipIf(!dockerRuns)('every service image, built through make and run as
     await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
     const gatewayUrl = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
     const { natsUrl } = inject('backing');
+    // As `make deploy` runs the broker's bootstrap Job before the services: orders only checks the streams exist.
+    await bootstrapStreams(natsUrl, `img${run}`, catalog);
     const signingKey = generateSigningKeys().privatePem;
     const portOf = (name: string): number => (catalog.services.find((s) => s.name === name)?.port ?? 0) + offset.offset;
 
