@@ -11,6 +11,7 @@ import { bootstrapStreams } from '../../../scripts/stack/streams.js';
 import { catalog } from '@mesh-kit/catalog';
 import { startService, stopAll, waitReady, type RunningService } from '../../../scripts/stack/processes.js';
 import { reservePortOffset } from '../../../test-support/port-offset.js';
+import { callAsSidecar, routeOf } from '../../../test-support/sidecar-retries.js';
 
 const SERVICES = ['users', 'products', 'payments', 'orders', 'notifications', 'analytics'] as const;
 export type ShopService = (typeof SERVICES)[number];
@@ -130,6 +131,8 @@ export async function startEventShop(
   };
 }
 
+const placeOrderRoute = routeOf(catalog.services, 'orders', 'POST', '/orders');
+
 /** A client of the shop's HTTP APIs, as the gateway would call them. */
 export function shopClient(shop: EventShop) {
   const call = async (
@@ -163,14 +166,21 @@ export function shopClient(shop: EventShop) {
       if (created.status !== 201) throw new Error(`POST /users answered ${created.status}`);
       return id;
     },
-    /** Places one order; resolves with its id, or throws with the status. */
+    /**
+     * Places one order; resolves with its id, or throws with the status. Retried with the same
+     * Idempotency-Key as the gateway's sidecar retries POST /orders (a 503 of a cold connection on a
+     * busy machine is what the mesh absorbs); a replay answers the original order.
+     */
     async placeOrder(userId: string, headers: Record<string, string> = {}): Promise<string> {
-      const placed = await call(
-        'orders',
-        'POST',
-        '/orders',
-        { 'x-user-id': userId, 'idempotency-key': randomBytes(8).toString('hex'), ...headers },
-        { items: [{ sku: 'tea-01', quantity: 2 }] },
+      const key = randomBytes(8).toString('hex');
+      const placed = await callAsSidecar(placeOrderRoute, () =>
+        call(
+          'orders',
+          'POST',
+          '/orders',
+          { 'x-user-id': userId, 'idempotency-key': key, ...headers },
+          { items: [{ sku: 'tea-01', quantity: 2 }] },
+        ),
       );
       if (placed.status !== 201)
         throw new Error(`POST /orders answered ${placed.status}: ${JSON.stringify(placed.body)}`);
