@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
-import { KubeJob, KubeServiceAccount, Quantity } from '../../imports/k8s.js';
-import { PART_OF, podLabels } from '../mesh-names.js';
-import { ServiceEgress } from './service-egress.js';
+import { MeshJob } from './mesh-job.js';
 
 export interface BrokerBootstrapProps {
   /** The Job's and its ServiceAccount's name, and the broker user it connects as. */
@@ -33,7 +31,6 @@ export class BrokerBootstrap extends Construct {
   constructor(scope: Construct, id: string, props: BrokerBootstrapProps) {
     super(scope, id);
     const { name, namespace } = props;
-    const metadata = { name, namespace, labels: { ...PART_OF, app: name } };
     const env = [
       { name: 'NATS_URL', value: props.natsUrl },
       { name: 'NATS_USER', value: name },
@@ -42,53 +39,18 @@ export class BrokerBootstrap extends Construct {
     ];
     const command = ['node', props.entry];
     const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 8);
-    new KubeServiceAccount(this, 'service-account', {
-      metadata,
-      automountServiceAccountToken: false,
-    });
-    new KubeJob(this, 'job', {
+    new MeshJob(this, 'job', {
+      name,
+      namespace,
+      version: props.version,
       // The image's own digits last: the Helm chart computes them from its image values (scripts/chart.ts).
-      metadata: { ...metadata, name: `${name}-${sha256(JSON.stringify({ command, env }))}-${sha256(props.image)}` },
-      spec: {
-        // The program waits for the broker itself, so a failure is real (a refused password, a
-        // stream that cannot take the limits): two retries, then Failed, which scripts/apply.sh reports.
-        backoffLimit: 2,
-        template: {
-          metadata: { labels: podLabels(name, props.version) },
-          spec: {
-            serviceAccountName: name,
-            automountServiceAccountToken: false,
-            restartPolicy: 'Never',
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: 1000,
-              runAsGroup: 1000,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
-            containers: [
-              {
-                name,
-                image: props.image,
-                imagePullPolicy: 'IfNotPresent',
-                command,
-                env,
-                resources: {
-                  requests: { cpu: Quantity.fromString('10m'), memory: Quantity.fromString('64Mi') },
-                  limits: { cpu: Quantity.fromString('200m'), memory: Quantity.fromString('128Mi') },
-                },
-                securityContext: {
-                  runAsNonRoot: true,
-                  allowPrivilegeEscalation: false,
-                  privileged: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ['ALL'] },
-                },
-              },
-            ],
-          },
-        },
-      },
+      jobName: `${name}-${sha256(JSON.stringify({ command, env }))}-${sha256(props.image)}`,
+      image: props.image,
+      command,
+      env,
+      uid: 1000,
+      resources: { cpuRequestMilli: 10, memoryRequestMi: 64, cpuLimitMilli: 200, memoryLimitMi: 128 },
+      egress: props.egress,
     });
-    new ServiceEgress(this, 'egress', { name, namespace, selector: { app: name }, hosts: props.egress });
   }
 }

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
-import { KubeJob, KubeServiceAccount, Quantity } from '../../imports/k8s.js';
-import { PART_OF, podLabels } from '../mesh-names.js';
-import { ServiceEgress } from './service-egress.js';
+import { MeshJob } from './mesh-job.js';
 
 /** A database to create for a service, and its two roles, each from a Secret with username, password and database. */
 export interface OwnedDatabase {
@@ -111,7 +109,6 @@ export class PostgresInit extends Construct {
   constructor(scope: Construct, id: string, props: PostgresInitProps) {
     super(scope, id);
     const { name, namespace } = props;
-    const metadata = { name, namespace, labels: { ...PART_OF, app: name } };
     const env = [
       { name: 'PGHOST', value: props.host },
       { name: 'PGPORT', value: String(props.port) },
@@ -129,10 +126,6 @@ export class PostgresInit extends Construct {
         })),
       ]),
     ];
-    new KubeServiceAccount(this, 'service-account', {
-      metadata,
-      automountServiceAccountToken: false,
-    });
     // A Job's pod template is immutable, so the name carries a hash of what it does: the same
     // catalog re-applies as no change at all, a changed one (a new database) is a new Job that runs.
     const script = postgresInitScript(props.databases);
@@ -143,48 +136,18 @@ export class PostgresInit extends Construct {
     if (revision !== '' && !/^[0-9a-f]{64}$/.test(revision)) {
       throw new Error(`${name}: credentialsRevision must be a SHA-256 in hex, got '${revision}'`);
     }
-    new KubeJob(this, 'job', {
-      metadata: { ...metadata, name: jobName(name, digest, revision) },
-      spec: {
-        // The script itself waits for PostgreSQL, so a failure is real (a refused password, bad SQL):
-        // two retries, then Failed, which scripts/apply.sh reports at once.
-        backoffLimit: 2,
-        template: {
-          metadata: { labels: podLabels(name, props.version) },
-          spec: {
-            serviceAccountName: name,
-            automountServiceAccountToken: false,
-            restartPolicy: 'Never',
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: 70,
-              runAsGroup: 70,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
-            containers: [
-              {
-                name,
-                image: props.image,
-                imagePullPolicy: 'IfNotPresent',
-                command: ['sh', '-c', script],
-                env,
-                resources: {
-                  requests: { cpu: Quantity.fromString('10m'), memory: Quantity.fromString('16Mi') },
-                  limits: { cpu: Quantity.fromString('200m'), memory: Quantity.fromString('64Mi') },
-                },
-                securityContext: {
-                  runAsNonRoot: true,
-                  allowPrivilegeEscalation: false,
-                  privileged: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ['ALL'] },
-                },
-              },
-            ],
-          },
-        },
-      },
+    new MeshJob(this, 'job', {
+      name,
+      namespace,
+      version: props.version,
+      jobName: jobName(name, digest, revision),
+      image: props.image,
+      // The script itself waits for PostgreSQL, so a failure is real (a refused password, bad SQL).
+      command: ['sh', '-c', script],
+      env,
+      uid: 70,
+      resources: { cpuRequestMilli: 10, memoryRequestMi: 16, cpuLimitMilli: 200, memoryLimitMi: 64 },
+      egress: props.egress,
     });
-    new ServiceEgress(this, 'egress', { name, namespace, selector: { app: name }, hosts: props.egress });
   }
 }
