@@ -1,10 +1,6 @@
 import { Construct } from 'constructs';
-import {
-  EnvoyFilter,
-  EnvoyFilterSpecConfigPatchesApplyTo,
-  EnvoyFilterSpecConfigPatchesMatchContext,
-  EnvoyFilterSpecConfigPatchesPatchOperation,
-} from '../../imports/networking.istio.io.js';
+import { EnvoyFilter, EnvoyFilterSpecConfigPatchesPatchOperation } from '../../imports/networking.istio.io.js';
+import { gatewayHttpFilterPatch } from '../gateway-filters.js';
 import {
   AuthorizationPolicy,
   AuthorizationPolicySpecAction,
@@ -157,23 +153,13 @@ export class GatewayAuthentication extends Construct {
       spec: {
         workloadSelector: { labels: selector },
         configPatches: [
-          {
-            applyTo: EnvoyFilterSpecConfigPatchesApplyTo.HTTP_UNDERSCORE_FILTER,
-            match: {
-              context: EnvoyFilterSpecConfigPatchesMatchContext.GATEWAY,
-              listener: { filterChain: { filter: { name: 'envoy.filters.network.http_connection_manager' } } },
+          gatewayHttpFilterPatch(EnvoyFilterSpecConfigPatchesPatchOperation.INSERT_UNDERSCORE_FIRST, {
+            name: 'mesh-kit.strip-client-identity',
+            typed_config: {
+              '@type': 'type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation',
+              mutations: { request_mutations: strip.map((header) => ({ remove: header })) },
             },
-            patch: {
-              operation: EnvoyFilterSpecConfigPatchesPatchOperation.INSERT_UNDERSCORE_FIRST,
-              value: {
-                name: 'mesh-kit.strip-client-identity',
-                typed_config: {
-                  '@type': 'type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation',
-                  mutations: { request_mutations: strip.map((header) => ({ remove: header })) },
-                },
-              },
-            },
-          },
+          }),
         ],
       },
     });

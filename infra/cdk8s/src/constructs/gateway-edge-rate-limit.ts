@@ -1,13 +1,8 @@
 import { Construct } from 'constructs';
-import {
-  EnvoyFilter,
-  EnvoyFilterSpecConfigPatchesApplyTo,
-  EnvoyFilterSpecConfigPatchesMatchContext,
-  EnvoyFilterSpecConfigPatchesPatchOperation,
-} from '../../imports/networking.istio.io.js';
+import { EnvoyFilter, EnvoyFilterSpecConfigPatchesPatchOperation } from '../../imports/networking.istio.io.js';
 import type { ApiKeyRoute, TokenBucket } from '@mesh-kit/catalog';
 import { pathRegex } from '../mesh-names.js';
-import { tokenBucketConfig } from './gateway-rate-limit.js';
+import { gatewayHttpFilterPatch, localRateLimitConfig, tokenBucketConfig } from '../gateway-filters.js';
 
 export interface GatewayEdgeRateLimitProps {
   readonly namespace: string;
@@ -53,7 +48,6 @@ export class GatewayEdgeRateLimit extends Construct {
     if (!(Number.isInteger(props.maxAddresses) && props.maxAddresses >= 1)) {
       throw new Error(`GatewayEdgeRateLimit: maxAddresses must be a whole number ≥ 1, got ${props.maxAddresses}`);
     }
-    const always = { runtime_key: '', default_value: { numerator: 100, denominator: 'HUNDRED' } };
     const anonymous = {
       actions: [
         {
@@ -92,54 +86,33 @@ export class GatewayEdgeRateLimit extends Construct {
       spec: {
         workloadSelector: { labels: { ...props.selector } },
         configPatches: [
-          {
-            applyTo: EnvoyFilterSpecConfigPatchesApplyTo.HTTP_UNDERSCORE_FILTER,
-            match: {
-              context: EnvoyFilterSpecConfigPatchesMatchContext.GATEWAY,
-              listener: { filterChain: { filter: { name: 'envoy.filters.network.http_connection_manager' } } },
-            },
-            patch: {
-              operation: EnvoyFilterSpecConfigPatchesPatchOperation.INSERT_UNDERSCORE_FIRST,
-              value: {
-                name: EDGE_RATE_LIMIT_FILTER,
-                typed_config: {
-                  '@type': 'type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit',
-                  stat_prefix: 'http_edge_rate_limiter',
-                  status: { code: 'TooManyRequests' },
-                  max_dynamic_descriptors: props.maxAddresses,
-                  rate_limits: [anonymous, ...apiKeyRoutes],
-                  descriptors: [
-                    {
-                      entries: [
-                        { key: 'edge', value: 'anonymous' },
-                        { key: 'remote_address', value: '' },
-                      ],
-                      token_bucket: tokenBucketConfig(props.anonymous),
-                    },
-                    ...(apiKeyRoutes.length === 0
-                      ? []
-                      : [
-                          {
-                            entries: [
-                              { key: 'edge', value: 'api_key_route' },
-                              { key: 'remote_address', value: '' },
-                            ],
-                            token_bucket: tokenBucketConfig(props.apiKeyRoutes),
-                          },
-                        ]),
+          gatewayHttpFilterPatch(EnvoyFilterSpecConfigPatchesPatchOperation.INSERT_UNDERSCORE_FIRST, {
+            name: EDGE_RATE_LIMIT_FILTER,
+            typed_config: localRateLimitConfig('http_edge_rate_limiter', {
+              max_dynamic_descriptors: props.maxAddresses,
+              rate_limits: [anonymous, ...apiKeyRoutes],
+              descriptors: [
+                {
+                  entries: [
+                    { key: 'edge', value: 'anonymous' },
+                    { key: 'remote_address', value: '' },
                   ],
-                  filter_enabled: always,
-                  filter_enforced: always,
-                  response_headers_to_add: [
-                    {
-                      append_action: 'OVERWRITE_IF_EXISTS_OR_ADD',
-                      header: { key: 'x-local-rate-limit', value: 'true' },
-                    },
-                  ],
+                  token_bucket: tokenBucketConfig(props.anonymous),
                 },
-              },
-            },
-          },
+                ...(apiKeyRoutes.length === 0
+                  ? []
+                  : [
+                      {
+                        entries: [
+                          { key: 'edge', value: 'api_key_route' },
+                          { key: 'remote_address', value: '' },
+                        ],
+                        token_bucket: tokenBucketConfig(props.apiKeyRoutes),
+                      },
+                    ]),
+              ],
+            }),
+          }),
         ],
       },
     });

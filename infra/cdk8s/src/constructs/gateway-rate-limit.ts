@@ -5,6 +5,12 @@ import {
   EnvoyFilterSpecConfigPatchesMatchContext,
   EnvoyFilterSpecConfigPatchesPatchOperation,
 } from '../../imports/networking.istio.io.js';
+import {
+  gatewayHttpFilterPatch,
+  HTTP_CONNECTION_MANAGER,
+  localRateLimitConfig,
+  tokenBucketConfig,
+} from '../gateway-filters.js';
 import type { TokenBucket } from '@mesh-kit/catalog';
 
 /** A header the gateway sets from verified credentials only, and the descriptor key it becomes. */
@@ -45,13 +51,6 @@ export const TOO_MANY_REQUESTS_PROBLEM = {
   detail: 'The rate limit of this client was exceeded; retry later.',
 } as const;
 
-/** A catalog token bucket as Envoy's TokenBucket. */
-export const tokenBucketConfig = (b: TokenBucket): Record<string, unknown> => ({
-  max_tokens: b.maxTokens,
-  tokens_per_fill: b.tokensPerFill,
-  fill_interval: `${b.fillIntervalMs / 1000}s`,
-});
-
 /**
  * Local rate limiting at the ingress gateway, per client. The filter sits just before the router,
  * after jwt_authn and ext_authz have set the client headers from verified credentials, and turns
@@ -70,49 +69,31 @@ export class GatewayRateLimit extends Construct {
     if (!(Number.isInteger(props.maxClients) && props.maxClients >= 1)) {
       throw new Error(`GatewayRateLimit: maxClients must be a whole number ≥ 1, got ${props.maxClients}`);
     }
-    const always = { runtime_key: '', default_value: { numerator: 100, denominator: 'HUNDRED' } };
-    const hcm = 'envoy.filters.network.http_connection_manager';
+    const hcm = HTTP_CONNECTION_MANAGER;
     new EnvoyFilter(this, 'envoy-filter', {
       metadata: { name: props.name ?? 'shop-local-ratelimit', namespace: props.namespace },
       spec: {
         workloadSelector: { labels: { ...props.selector } },
         configPatches: [
-          {
-            applyTo: EnvoyFilterSpecConfigPatchesApplyTo.HTTP_UNDERSCORE_FILTER,
-            match: {
-              context: EnvoyFilterSpecConfigPatchesMatchContext.GATEWAY,
-              listener: { filterChain: { filter: { name: hcm, subFilter: { name: 'envoy.filters.http.router' } } } },
+          gatewayHttpFilterPatch(
+            EnvoyFilterSpecConfigPatchesPatchOperation.INSERT_UNDERSCORE_BEFORE,
+            {
+              name: 'envoy.filters.http.local_ratelimit',
+              typed_config: localRateLimitConfig('http_local_rate_limiter', {
+                token_bucket: tokenBucketConfig(props.anonymous),
+                always_consume_default_token_bucket: false,
+                max_dynamic_descriptors: props.maxClients,
+                rate_limits: props.clientHeaders.map((c) => ({
+                  actions: [{ request_headers: { header_name: c.header, descriptor_key: c.descriptorKey } }],
+                })),
+                descriptors: props.clientHeaders.map((c) => ({
+                  entries: [{ key: c.descriptorKey, value: '' }],
+                  token_bucket: tokenBucketConfig(props.perClient),
+                })),
+              }),
             },
-            patch: {
-              operation: EnvoyFilterSpecConfigPatchesPatchOperation.INSERT_UNDERSCORE_BEFORE,
-              value: {
-                name: 'envoy.filters.http.local_ratelimit',
-                typed_config: {
-                  '@type': 'type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit',
-                  stat_prefix: 'http_local_rate_limiter',
-                  status: { code: 'TooManyRequests' },
-                  token_bucket: tokenBucketConfig(props.anonymous),
-                  always_consume_default_token_bucket: false,
-                  max_dynamic_descriptors: props.maxClients,
-                  rate_limits: props.clientHeaders.map((c) => ({
-                    actions: [{ request_headers: { header_name: c.header, descriptor_key: c.descriptorKey } }],
-                  })),
-                  descriptors: props.clientHeaders.map((c) => ({
-                    entries: [{ key: c.descriptorKey, value: '' }],
-                    token_bucket: tokenBucketConfig(props.perClient),
-                  })),
-                  filter_enabled: always,
-                  filter_enforced: always,
-                  response_headers_to_add: [
-                    {
-                      append_action: 'OVERWRITE_IF_EXISTS_OR_ADD',
-                      header: { key: 'x-local-rate-limit', value: 'true' },
-                    },
-                  ],
-                },
-              },
-            },
-          },
+            'envoy.filters.http.router',
+          ),
           {
             applyTo: EnvoyFilterSpecConfigPatchesApplyTo.NETWORK_UNDERSCORE_FILTER,
             match: {

@@ -1,10 +1,6 @@
 import { Construct } from 'constructs';
-import {
-  EnvoyFilter,
-  EnvoyFilterSpecConfigPatchesApplyTo,
-  EnvoyFilterSpecConfigPatchesMatchContext,
-  EnvoyFilterSpecConfigPatchesPatchOperation,
-} from '../../imports/networking.istio.io.js';
+import { EnvoyFilter, EnvoyFilterSpecConfigPatchesPatchOperation } from '../../imports/networking.istio.io.js';
+import { gatewayHttpFilterPatch } from '../gateway-filters.js';
 import type { JwtIssuer } from '@mesh-kit/catalog';
 import { TOKEN_LOCATION } from './gateway-authentication.js';
 
@@ -126,37 +122,19 @@ export class GatewayTokenLifetime extends Construct {
       spec: {
         workloadSelector: { labels: { ...props.selector } },
         configPatches: [
-          {
-            applyTo: EnvoyFilterSpecConfigPatchesApplyTo.HTTP_UNDERSCORE_FILTER,
-            match: {
-              context: EnvoyFilterSpecConfigPatchesMatchContext.GATEWAY,
-              listener: {
-                filterChain: {
-                  filter: {
-                    name: 'envoy.filters.network.http_connection_manager',
-                    subFilter: { name: ISTIO_JWT_FILTER },
-                  },
-                },
+          gatewayHttpFilterPatch(
+            EnvoyFilterSpecConfigPatchesPatchOperation.INSERT_UNDERSCORE_BEFORE,
+            {
+              name: TOKEN_LIFETIME_FILTER,
+              typed_config: {
+                '@type': 'type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication',
+                providers,
+                rules: [{ match: { prefix: '/' }, requires: requirementOf(props.issuers.map(lifetimeProvider)) }],
+                bypass_cors_preflight: true,
               },
             },
-            patch: {
-              operation: EnvoyFilterSpecConfigPatchesPatchOperation.INSERT_UNDERSCORE_BEFORE,
-              value: {
-                name: TOKEN_LIFETIME_FILTER,
-                typed_config: {
-                  '@type': 'type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication',
-                  providers,
-                  rules: [
-                    {
-                      match: { prefix: '/' },
-                      requires: requirementOf(props.issuers.map(lifetimeProvider)),
-                    },
-                  ],
-                  bypass_cors_preflight: true,
-                },
-              },
-            },
-          },
+            ISTIO_JWT_FILTER,
+          ),
         ],
       },
     });
