@@ -24,7 +24,7 @@ import { catalog } from '@mesh-kit/catalog';
 import { runUnderImageNode } from './bench/image-node.js';
 import { findKnee } from './bench/knee.js';
 import { cpuSeconds, load, loadWithCpu, rssMiB } from './bench/measure.js';
-import { compareOrderStacks, startAnchor, type OrderStack } from './bench/order-anchor.js';
+import { compareOrderStacks, newOrderRequest, startAnchor, type OrderStack } from './bench/order-anchor.js';
 import { paced, type PacedRequest } from './bench/paced.js';
 import {
   machine,
@@ -217,20 +217,7 @@ async function readRows<K extends string>(
 }
 
 async function orderRun(running: RunningService[], userId: string, heapCaps: boolean, rate: number): Promise<OrderRun> {
-  const newOrder = (): PacedRequest => {
-    const body = JSON.stringify({ items: [{ sku: 'mug-001', quantity: 2 }] });
-    return {
-      method: 'POST',
-      path: '/orders',
-      body,
-      headers: {
-        'content-type': 'application/json',
-        'content-length': String(Buffer.byteLength(body)),
-        'x-user-id': userId,
-        'idempotency-key': randomUUID(),
-      },
-    };
-  };
+  const newOrder = (): PacedRequest => newOrderRequest(userId);
   // Warm-up: pools, keep-alive sockets, and the JIT, whose compiler threads count in the process's CPU.
   await paced(urls.orders!, 100, 5, newOrder);
   const onPath = running.filter((r) => orderPath.includes(r.service.name));

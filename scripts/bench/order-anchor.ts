@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds } from './measure.js';
 import { paced, type PacedRequest } from './paced.js';
+import type { OrderStackFigures } from './results.js';
 
 /** The processes of one way to place an order, by service name, and where orders listens. */
 export interface OrderStack {
@@ -16,18 +17,6 @@ export interface OrderStack {
   /** Where a new user is registered before each round (the kit's users; the anchor shares its database). */
   readonly usersUrl: string;
   readonly pids: Readonly<Record<string, number>>;
-}
-
-export interface StackFigures {
-  readonly label: string;
-  /** Medians over the rounds: CPU ms per order of each process. */
-  readonly cpuMsPerOrder: Readonly<Record<string, number>>;
-  /** The sum over the processes, each round in order. */
-  readonly cpuMsPerOrderRounds: readonly number[];
-  readonly achievedPerSecond: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  readonly failed: number;
 }
 
 export const ANCHOR_ROLES = ['users', 'products', 'payments', 'orders'] as const;
@@ -129,7 +118,7 @@ export async function compareOrderStacks(
   rate: number,
   seconds: number,
   rounds: number,
-): Promise<StackFigures[]> {
+): Promise<OrderStackFigures[]> {
   const samples = stacks.map(() => [] as { cpu: Record<string, number>; r: Awaited<ReturnType<typeof paced>> }[]);
   for (const stack of stacks) {
     const userId = await newUser(stack.usersUrl || registerUsersAt);
