@@ -51,3 +51,18 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase> 
     },
   };
 }
+
+/** The SQLSTATE that `sql` fails with on a connection of its own to `url`, or 'ok'. */
+export async function sqlStateOf(url: string, sql: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query(sql);
+    return 'ok';
+  } catch (error) {
+    return (error as { code?: string }).code ?? String(error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

@@ -23,6 +23,7 @@ import {
   startPostgresServer,
   type OwnPostgresServer,
 } from './faults/support/postgres-server.js';
+import { sqlStateOf } from '../test-support/databases.js';
 
 interface EnvVar {
   readonly name: string;
@@ -89,21 +90,6 @@ function runScript(): Promise<{ code: number | null; output: string }> {
 
 const urlOf = (user: string, password: string, database: string): string =>
   `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
-
-/** The SQLSTATE `sql` fails with as `user`, or 'ok'. */
-async function errorCodeOf(url: string, sql: string): Promise<string> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query(sql);
-    return 'ok';
-  } catch (error) {
-    return (error as { code?: string }).code ?? String(error);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 async function connectAs(user: string, password: string, database: string): Promise<string> {
   const client = new pg.Client({ host: '127.0.0.1', port, user, password, database });
@@ -194,17 +180,17 @@ describe.skipIf(skip !== undefined)('the database init Job against a real Postgr
     const ownerUrl = urlOf(databaseOwnerRole(products.name), ownerPasswords.get(products.name)!, products.database!);
     const runtimeUrl = urlOf(products.name, passwords.get(products.name)!, products.database!);
     await migrate(ownerUrl, fileURLToPath(new URL('../services/products/migrations', import.meta.url)), silentLogger());
-    expect(await errorCodeOf(runtimeUrl, 'SELECT count(*) FROM products')).toBe('ok');
-    expect(await errorCodeOf(runtimeUrl, "UPDATE products SET name = name WHERE sku = 'mug-001'")).toBe('ok');
+    expect(await sqlStateOf(runtimeUrl, 'SELECT count(*) FROM products')).toBe('ok');
+    expect(await sqlStateOf(runtimeUrl, "UPDATE products SET name = name WHERE sku = 'mug-001'")).toBe('ok');
     // 42501: insufficient_privilege (no CREATE on the schema; only an owner drops, alters or truncates).
-    expect(await errorCodeOf(runtimeUrl, 'CREATE TABLE intruder (id int)')).toBe('42501');
-    expect(await errorCodeOf(runtimeUrl, 'DROP TABLE products')).toBe('42501');
-    expect(await errorCodeOf(runtimeUrl, 'ALTER TABLE products ADD COLUMN x int')).toBe('42501');
-    expect(await errorCodeOf(runtimeUrl, 'TRUNCATE products')).toBe('42501');
-    expect(await errorCodeOf(runtimeUrl, 'CREATE SCHEMA intruder')).toBe('42501');
+    expect(await sqlStateOf(runtimeUrl, 'CREATE TABLE intruder (id int)')).toBe('42501');
+    expect(await sqlStateOf(runtimeUrl, 'DROP TABLE products')).toBe('42501');
+    expect(await sqlStateOf(runtimeUrl, 'ALTER TABLE products ADD COLUMN x int')).toBe('42501');
+    expect(await sqlStateOf(runtimeUrl, 'TRUNCATE products')).toBe('42501');
+    expect(await sqlStateOf(runtimeUrl, 'CREATE SCHEMA intruder')).toBe('42501');
     // A migration the owner runs later is the runtime role's to use at once (default privileges).
-    expect(await errorCodeOf(ownerUrl, 'CREATE TABLE later_rows (id serial PRIMARY KEY, v text)')).toBe('ok');
-    expect(await errorCodeOf(runtimeUrl, "INSERT INTO later_rows (v) VALUES ('x')")).toBe('ok');
+    expect(await sqlStateOf(ownerUrl, 'CREATE TABLE later_rows (id serial PRIMARY KEY, v text)')).toBe('ok');
+    expect(await sqlStateOf(runtimeUrl, "INSERT INTO later_rows (v) VALUES ('x')")).toBe('ok');
   });
 
   it('moves what the service role owned in the earlier layout to the owner', async () => {
@@ -221,8 +207,8 @@ describe.skipIf(skip !== undefined)('the database init Job against a real Postgr
       await admin.end();
     }
     const runtimeUrl = urlOf(earlier!.name, passwords.get(earlier!.name)!, earlier!.database!);
-    expect(await errorCodeOf(runtimeUrl, 'SELECT * FROM earlier_rows')).toBe('ok');
-    expect(await errorCodeOf(runtimeUrl, 'DROP TABLE earlier_rows')).toBe('42501');
+    expect(await sqlStateOf(runtimeUrl, 'SELECT * FROM earlier_rows')).toBe('ok');
+    expect(await sqlStateOf(runtimeUrl, 'DROP TABLE earlier_rows')).toBe('42501');
   });
 
   it("cancels the runtime role's statement at the catalog's timeout; the owner's runs on", async () => {
@@ -242,7 +228,7 @@ describe.skipIf(skip !== undefined)('the database init Job against a real Postgr
     }
     const ownerUrl = urlOf(databaseOwnerRole(products.name), ownerPasswords.get(products.name)!, products.database!);
     expect(
-      await errorCodeOf(ownerUrl, "SELECT setting FROM pg_settings WHERE name = 'statement_timeout' AND setting = '0'"),
+      await sqlStateOf(ownerUrl, "SELECT setting FROM pg_settings WHERE name = 'statement_timeout' AND setting = '0'"),
     ).toBe('ok');
   });
 
@@ -254,9 +240,9 @@ describe.skipIf(skip !== undefined)('the database init Job against a real Postgr
     try {
       await Promise.all(clients.map((c) => c.connect()));
       // 53300: too_many_connections ("too many connections for role").
-      expect(await errorCodeOf(runtimeUrl, 'SELECT 1')).toBe('53300');
+      expect(await sqlStateOf(runtimeUrl, 'SELECT 1')).toBe('53300');
       const ownerUrl = urlOf(databaseOwnerRole(products.name), ownerPasswords.get(products.name)!, products.database!);
-      expect(await errorCodeOf(ownerUrl, 'SELECT 1')).toBe('ok');
+      expect(await sqlStateOf(ownerUrl, 'SELECT 1')).toBe('ok');
     } finally {
       await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
     }

@@ -11,24 +11,11 @@ import { dropDatabases, ensureDatabases } from '../scripts/stack/databases.js';
 import { planStack } from '../scripts/stack/plan.js';
 import { migrate } from '@mesh-kit/runtime';
 import { silentLogger } from '../test-support/silent-logger.js';
+import { sqlStateOf } from '../test-support/databases.js';
 
 const prefix = `sdb_${randomBytes(3).toString('hex')}_`;
 let env: Readonly<Record<string, string>>;
 let database: string;
-
-async function errorCodeOf(url: string, sql: string): Promise<string> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query(sql);
-    return 'ok';
-  } catch (error) {
-    return (error as { code?: string }).code ?? String(error);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 beforeAll(async () => {
   const { postgresAdminUrl } = inject('backing');
@@ -80,11 +67,11 @@ describe("the local stack's database roles", () => {
   });
 
   it('let the runtime role read and write the migrated tables, never create, alter or drop one', async () => {
-    expect(await errorCodeOf(env.DATABASE_URL!, 'SELECT count(*) FROM products')).toBe('ok');
-    expect(await errorCodeOf(env.DATABASE_URL!, "UPDATE products SET name = name WHERE sku = 'mug-001'")).toBe('ok');
-    expect(await errorCodeOf(env.DATABASE_URL!, 'CREATE TABLE intruder (id int)')).toBe('42501');
-    expect(await errorCodeOf(env.DATABASE_URL!, 'ALTER TABLE products ADD COLUMN x int')).toBe('42501');
-    expect(await errorCodeOf(env.DATABASE_URL!, 'DROP TABLE products')).toBe('42501');
-    expect(await errorCodeOf(env.DATABASE_URL!, 'SELECT pg_sleep(600)')).toBe('57014');
+    expect(await sqlStateOf(env.DATABASE_URL!, 'SELECT count(*) FROM products')).toBe('ok');
+    expect(await sqlStateOf(env.DATABASE_URL!, "UPDATE products SET name = name WHERE sku = 'mug-001'")).toBe('ok');
+    expect(await sqlStateOf(env.DATABASE_URL!, 'CREATE TABLE intruder (id int)')).toBe('42501');
+    expect(await sqlStateOf(env.DATABASE_URL!, 'ALTER TABLE products ADD COLUMN x int')).toBe('42501');
+    expect(await sqlStateOf(env.DATABASE_URL!, 'DROP TABLE products')).toBe('42501');
+    expect(await sqlStateOf(env.DATABASE_URL!, 'SELECT pg_sleep(600)')).toBe('57014');
   });
 });
