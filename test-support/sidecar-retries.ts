@@ -11,7 +11,7 @@ export type Attempt<T extends { status: number }> = { answered: T } | { failed: 
  * plain processes (no Envoy between them): `send` is tried once, then retried up to
  * `retries.attempts` times (Istio's HTTPRetry.attempts counts retries, the first try aside) while
  * the outcome is one the route's `retryOn` names. Rules from Envoy's
- * `docs/root/configuration/http/http_filters/router_filter.rst` (stored at envoy@040783c, the
+ * `envoyproxy/envoy/docs/root/configuration/http/http_filters/router_filter.rst` (stored at envoy@040783c, the
  * nearest to 4f1e006, which Istio 1.30.3 pins): `5xx` retries any 5xx answer and no answer at all
  * (it includes connect-failure and refused-stream); `connect-failure` and `refused-stream` retry
  * no answer only; the pause before retry N is drawn from [0, (2^N − 1) × 25 ms), the default fully
