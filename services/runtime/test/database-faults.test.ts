@@ -98,7 +98,16 @@ describe('PostgreSQL faults fail requests, never the process', () => {
     }
     // The request that used a terminated connection fails, as one the error handler answers 503 …
     expect(await outcome).toBe('database unavailable');
-    // … and the pool has replaced what it lost: the next request is served at once.
+    // … the pool drops each terminated connection as PostgreSQL's notice of it arrives (on a busy
+    // machine not within the same tick) …
+    expect(
+      await within(
+        5_000,
+        async () => pool.totalCount,
+        (n) => n === 0,
+      ),
+    ).toBe(0);
+    // … and replaces what it lost: the next request is served at once, on a new connection.
     const after = await getUser();
     expect(after.status).toBe(200);
   });
