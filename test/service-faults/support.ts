@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 export { deleteStreams } from '../../test-support/stack-process.js';
 import { count, eventually, type shopClient, type EventShop } from '../events/support/shop.js';
+import { EVENTS_SETTLE_MS } from '../../test-support/redelivery.js';
 
 export type ShopClient = ReturnType<typeof shopClient>;
 
@@ -39,6 +40,9 @@ export class OrderFlow {
 }
 
 /** Every accepted order is in orders once, notified once and counted once by analytics. */
+/** A test that waits for the events to settle (expectExactlyOnce) may take this long, the rest included. */
+export const FAULT_TEST_TIMEOUT_MS = EVENTS_SETTLE_MS + 45_000;
+
 export async function expectExactlyOnce(shop: EventShop, accepted: ReadonlySet<string>): Promise<void> {
   const ids = [...accepted];
   const inOrders = await count(
@@ -52,7 +56,7 @@ export async function expectExactlyOnce(shop: EventShop, accepted: ReadonlySet<s
       await count(shop.db('analytics'), 'SELECT count(*) FROM processed_events'),
     ],
     ([n, a]) => n >= ids.length && a >= ids.length,
-    30_000,
+    EVENTS_SETTLE_MS,
   );
   const totals = {
     orders: await count(shop.db('orders'), "SELECT count(*) FROM orders WHERE status = 'confirmed'"),

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { consumerPolicyConfigSchema } from '@mesh-kit/runtime';
+import { EVENTS_SETTLE_MS } from '../../../test-support/redelivery.js';
 import { createUsers, restoreEnvironment, type FaultEnvironment } from './environment.js';
 import { computeFigures, recoveredAt, succeeded, type Figures, type Streaks } from './figures.js';
 import { readLedger, type Ledger } from './ledger.js';
@@ -21,22 +21,12 @@ export interface RunOptions {
   readonly usersPerFault: number;
 }
 
-/**
- * The consumers' default redelivery delays (EVENTS_REDELIVERY_DELAYS_MS): a delivery that a fault
- * made fail comes back after the first; one that failed again, after the second as well.
- */
-const redeliveryDelaysMs = consumerPolicyConfigSchema.shape.EVENTS_REDELIVERY_DELAYS_MS.parse(undefined)
-  .split(',')
-  .map(Number);
-
 export const DEFAULT_RUN: RunOptions = {
   load: DEFAULT_LOAD,
   streaks: { place: 10, read: 3 },
   recoverWithinMs: 10_000,
   observeAfterRecoveryMs: 2_000,
-  // An event whose first two deliveries both met the fault (a connection terminated at each, on a
-  // busy machine) is delayed, not lost: the books wait for its third delivery, plus 10 s to handle it.
-  settleMs: redeliveryDelaysMs[0]! + redeliveryDelaysMs[1]! + 10_000,
+  settleMs: EVENTS_SETTLE_MS,
   usersPerFault: 4,
 };
 

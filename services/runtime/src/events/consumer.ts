@@ -11,6 +11,16 @@ import { deadLetterSubject, ensureDurableConsumer, type ConsumerPolicy, type Eve
 
 const tracer = trace.getTracer('@mesh-kit/runtime');
 
+/**
+ * How long one pull request lives on the server. @nats-io/jetstream 3.4.0 also derives from it how
+ * long a consumer may stall after the broker comes back: on a reconnect it asks for the consumer's
+ * info before pulling again, and when that request fails (the broker still busy) it waits `expires`
+ * before asking again (`lib/consumer.js`, resetPendingWithInfo); missed heartbeats, every
+ * `expires / 2`, re-pull after two. With the default 30 s a consumer could sit idle for half a
+ * minute after a blip while its backlog grew; 5 s costs one idle pull request per 5 s.
+ */
+const PULL_EXPIRES_MS = 5_000;
+
 /** What a handler knows about the delivery besides the event. */
 export interface Delivery {
   readonly subject: string;
@@ -214,7 +224,7 @@ export async function startConsumer<S extends z.ZodType<EventEnvelope>>(
 
   // JetStream's ack wait is the first redelivery delay and runs from delivery to this client, so
   // the messages buffered here must be handled well within it: pull small batches.
-  const messages: ConsumerMessages = await consumer.consume({ max_messages: 32 });
+  const messages: ConsumerMessages = await consumer.consume({ max_messages: 32, expires: PULL_EXPIRES_MS });
   let stopping = false;
   // A consumer that stopped pulling leaves the service alive but deaf: restart it cleanly
   // (SIGTERM drains like any shutdown) so the orchestrator starts a fresh one.
