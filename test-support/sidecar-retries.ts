@@ -52,3 +52,17 @@ export function routeOf(
   if (route === undefined) throw new Error(`the catalog has no route ${method} ${path} on ${service}`);
   return route;
 }
+
+/** The catalog route of `service` that serves `method path` (`/orders/abc` → `GET /orders/:id`), or an error. */
+export function routeServing(
+  services: readonly { name: string; routes: readonly RouteSpec[] }[],
+  service: string,
+  method: string,
+  path: string,
+): RouteSpec {
+  const serves = (route: RouteSpec): boolean =>
+    route.method === method && new RegExp(`^${route.path.replace(/:[^/]+/g, '[^/]+')}$`).test(path);
+  const route = services.find((s) => s.name === service)?.routes.find(serves);
+  if (route === undefined) throw new Error(`no catalog route of ${service} serves ${method} ${path}`);
+  return route;
+}

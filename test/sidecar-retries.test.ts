@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { catalog, type RouteSpec } from '@mesh-kit/catalog';
-import { callAsSidecar, routeOf } from '../test-support/sidecar-retries.js';
+import { callAsSidecar, routeOf, routeServing } from '../test-support/sidecar-retries.js';
 
 const bare: RouteSpec = { method: 'POST', path: '/x', idempotent: true, timeoutMs: 1_000 };
 const route = (retryOn: string, attempts = 1): RouteSpec => ({
@@ -58,5 +58,13 @@ describe('a route called as its caller sidecar retries it', () => {
   it("finds the catalog's POST /orders, and names a route it lacks", () => {
     expect(routeOf(catalog.services, 'orders', 'POST', '/orders').retries?.retryOn).toContain('5xx');
     expect(() => routeOf(catalog.services, 'orders', 'DELETE', '/orders')).toThrow(/DELETE \/orders on orders/);
+  });
+
+  it('finds the route that serves a concrete path, parameters matched one segment each', () => {
+    expect(routeServing(catalog.services, 'orders', 'GET', '/orders/abc-1').path).toBe('/orders/:id');
+    expect(routeServing(catalog.services, 'orders', 'GET', '/orders').path).toBe('/orders');
+    expect(() => routeServing(catalog.services, 'orders', 'GET', '/orders/abc/items')).toThrow(
+      /no catalog route of orders serves GET \/orders\/abc\/items/,
+    );
   });
 });

@@ -32,7 +32,7 @@ export interface Figures {
    */
   readonly secondsToRecover: number | undefined;
   /** Failures that ended before the fault began, or started after their kind of request had recovered. */
-  readonly failuresOutsideFault: number;
+  readonly failuresOutsideFault: readonly Sample[];
 }
 
 const kindOf = (s: Sample): string => `${s.kind} ${s.service}`;
@@ -80,11 +80,13 @@ export function recoveredAt(samples: readonly Sample[], window: Window, streaks:
 export function computeFigures(samples: readonly Sample[], window: Window, streaks: Streaks): Figures {
   const byKind = recoveryByKind(samples, window, streaks);
   const recovered = recoveredAt(samples, window, streaks);
-  const failuresOutsideFault = samples.filter((s) => {
-    if (succeeded(s)) return false;
-    const kindRecovered = byKind.get(kindOf(s));
-    return s.end < window.start || (kindRecovered !== undefined && s.start >= kindRecovered);
-  }).length;
+  const failuresOutsideFault = [...samples]
+    .sort((a, b) => a.start - b.start)
+    .filter((s) => {
+      if (succeeded(s)) return false;
+      const kindRecovered = byKind.get(kindOf(s));
+      return s.end < window.start || (kindRecovered !== undefined && s.start >= kindRecovered);
+    });
   return {
     requests: samples.length,
     ok: samples.filter(succeeded).length,

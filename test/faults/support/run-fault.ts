@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EVENTS_SETTLE_MS } from '../../../test-support/redelivery.js';
 import { createUsers, restoreEnvironment, type FaultEnvironment } from './environment.js';
-import { computeFigures, recoveredAt, succeeded, type Figures, type Streaks } from './figures.js';
+import { computeFigures, recoveredAt, succeeded, type Figures, type Streaks, type Window } from './figures.js';
 import { readLedger, type Ledger } from './ledger.js';
-import { DEFAULT_LOAD, PacedLoad, type LoadOptions } from './load.js';
+import { DEFAULT_LOAD, PacedLoad, type LoadOptions, type Sample } from './load.js';
 import type { Fault } from './matrix.js';
 import { ReadinessProbes, type Probe } from './readiness.js';
 import type { UnexpectedExit } from './shop.js';
@@ -118,7 +118,11 @@ export async function runFault(
     if (ledger.duplicated > 0) violations.push(`${ledger.duplicated} duplicated: ${books}`);
   }
   if (figures.clientErrors > 0) violations.push(`${figures.clientErrors} valid requests answered 4xx`);
-  if (figures.failuresOutsideFault > 0) violations.push(`${figures.failuresOutsideFault} failures outside the fault`);
+  if (figures.failuresOutsideFault.length > 0) {
+    violations.push(
+      `${figures.failuresOutsideFault.length} failures outside the fault: ${describeOutside(figures.failuresOutsideFault, window)}`,
+    );
+  }
   for (const service of fault.staysReady) {
     const run = longestFailingRun(probed, service);
     if (run >= 3) violations.push(`${service} /readyz failed ${run} probes in a row (it would leave the rotation)`);
@@ -143,6 +147,16 @@ export async function runFault(
     violations,
     faultSeconds: (window.end - window.start) / 1000,
   };
+}
+
+/** Each failure as its kind, status and start relative to the fault's end, e.g. `place orders 503 at +2.4 s`. */
+function describeOutside(failures: readonly Sample[], window: Window): string {
+  return failures
+    .map(
+      (s) =>
+        `${s.kind} ${s.service} ${s.status} at ${s.start >= window.end ? '+' : ''}${((s.start - window.end) / 1000).toFixed(1)} s`,
+    )
+    .join('; ');
 }
 
 /** The most consecutive failed /readyz probes of `service`. */
