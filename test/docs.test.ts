@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,9 +24,16 @@ const documents = [
     .map((f) => `docs/${f}`),
 ];
 
-/** Top-level entries a path in the docs may start with; generated and local-only folders are left out. */
-const notInRepository = new Set(['node_modules', 'dist', 'bin', '.git', '.secrets', '.stack']);
-const topLevel = new Set(readdirSync(root).filter((entry) => !notInRepository.has(entry)));
+/**
+ * Top-level entries a path in the docs may start with: what git tracks. Generated and local-only
+ * folders (`.bench/` after a bench run, `.stack/`, `node_modules`) are not, whether or not they exist here.
+ */
+const topLevel = new Set(
+  execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' })
+    .split('\n')
+    .filter((path) => path !== '')
+    .map((path) => path.split('/')[0]!),
+);
 
 /** Scripts per npm workspace name ('' = the root package). */
 function npmScripts(): Map<string, Set<string>> {
