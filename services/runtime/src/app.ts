@@ -11,7 +11,7 @@ import { context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { DEFAULT_BODY_LIMIT } from './config.js';
 import { errorHandler, notFoundHandler, requireJsonBody } from './errors.js';
-import { healthRoutes, Lifecycle, type HealthDetail, type ReadinessCheck } from './health.js';
+import { healthRouter, Lifecycle, type HealthDetail, type ReadinessCheck } from './health.js';
 import { HttpProblem } from './problem.js';
 import { createMetrics, recordRequest, type ServiceMetrics } from './metrics.js';
 import {
@@ -168,7 +168,7 @@ export function servicePipeline(
       { name: 'request context (id, trace context, metrics, log line)', handler: requestContext },
       {
         name: 'health routes',
-        handler: healthRoutes(lifecycle, options.readiness ?? {}, metrics, options.healthDetail),
+        handler: healthRouter(lifecycle, options.readiness ?? {}, metrics, options.healthDetail),
       },
       { name: 'start-up gate', handler: startupGate },
       options.jsonBodies === false
