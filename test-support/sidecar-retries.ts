@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RouteSpec } from '@mesh-kit/catalog';
+import { pathRegex } from '../infra/cdk8s/src/mesh-names.js';
 
 /** One attempt's outcome: an answer with a status, or no answer at all (refused, reset). */
 export type Attempt<T extends { status: number }> = { answered: T } | { failed: unknown };
@@ -60,8 +61,7 @@ export function routeServing(
   method: string,
   path: string,
 ): RouteSpec {
-  const serves = (route: RouteSpec): boolean =>
-    route.method === method && new RegExp(`^${route.path.replace(/:[^/]+/g, '[^/]+')}$`).test(path);
+  const serves = (route: RouteSpec): boolean => route.method === method && new RegExp(pathRegex(route.path)).test(path);
   const route = services.find((s) => s.name === service)?.routes.find(serves);
   if (route === undefined) throw new Error(`no catalog route of ${service} serves ${method} ${path}`);
   return route;
