@@ -119,16 +119,21 @@ describe('PostgreSQL unreachable', () => {
       const flow = new OrderFlow(client, users);
       await sleep(300);
       await proxy.refuse();
-      await sleep(500);
-      const started = Date.now();
-      const during = await client.call('orders', 'GET', '/orders', { 'x-user-id': users[0]! });
-      const answeredMs = Date.now() - started;
-      const health = await Promise.all(SERVICES.map((s) => client.call(s, 'GET', '/healthz')));
-      const ready = await Promise.all(
-        ['users', 'orders', 'notifications', 'analytics'].map((s) => readyz(s as 'users')),
-      );
-      await sleep(2_500);
-      await proxy.restore();
+      let during: Awaited<ReturnType<ShopClient['call']>>;
+      let answeredMs: number;
+      let health: Awaited<ReturnType<ShopClient['call']>>[];
+      let ready: number[];
+      try {
+        await sleep(500);
+        const started = Date.now();
+        during = await client.call('orders', 'GET', '/orders', { 'x-user-id': users[0]! });
+        answeredMs = Date.now() - started;
+        health = await Promise.all(SERVICES.map((s) => client.call(s, 'GET', '/healthz')));
+        ready = await Promise.all(['users', 'orders', 'notifications', 'analytics'].map((s) => readyz(s as 'users')));
+        await sleep(2_500);
+      } finally {
+        await proxy.restore();
+      }
       const recoveredMs = await msUntil(allReady, 10_000);
       const placedAfter = await client.placeOrder(users[1]!);
       accepted.add(placedAfter);
@@ -161,18 +166,38 @@ describe('PostgreSQL unreachable', () => {
       await shop.kill('users', 'SIGTERM');
       await shop.kill('orders', 'SIGTERM');
       await proxy.refuse();
+      const refused = Date.now();
       const starting = Promise.all([shop.start('users'), shop.start('orders')]);
-      await sleep(3_000);
-      const health = [await client.call('users', 'GET', '/healthz'), await client.call('orders', 'GET', '/healthz')];
-      const ready = [await readyz('users'), await readyz('orders')];
-      const routes = await client.call('orders', 'GET', '/orders', { 'x-user-id': users[0]! });
-      await proxy.restore();
+      // Awaited below; a start that fails must not also surface as an unhandled rejection first.
+      starting.catch(() => undefined);
+      let health: number[];
+      let ready: number[];
+      let routes: Awaited<ReturnType<ShopClient['call']>>;
+      try {
+        // On a busy machine two Node processes can take seconds to listen; wait for that, then
+        // keep PostgreSQL away for at least 3 s of their life, so they fail migration attempts.
+        const healthz = async (): Promise<number[]> =>
+          Promise.all(
+            (['users', 'orders'] as const).map(
+              async (s) => (await client.call(s, 'GET', '/healthz').catch(() => ({ status: 0 }))).status,
+            ),
+          );
+        const listeningMs = await msUntil(async () => (await healthz()).every((s) => s === 200), 30_000);
+        expect(listeningMs, 'users and orders listening while PostgreSQL is refused').toBeLessThan(30_000);
+        await sleep(Math.max(0, 3_000 - (Date.now() - refused)));
+        health = await healthz();
+        ready = [await readyz('users'), await readyz('orders')];
+        routes = await client.call('orders', 'GET', '/orders', { 'x-user-id': users[0]! });
+      } finally {
+        // Restored whatever failed above, so the tests after this one meet a reachable PostgreSQL.
+        await proxy.restore();
+      }
       const restored = Date.now();
       await starting;
       const readyMs = Date.now() - restored;
       reportFault('users and orders started before PostgreSQL', [], readyMs);
 
-      expect(health.map((h) => h.status)).toEqual([200, 200]);
+      expect(health).toEqual([200, 200]);
       expect(ready).toEqual([503, 503]);
       expect(routes.status).toBe(503);
       expectAllRunning();
