@@ -76,6 +76,11 @@ const parsedEnv = z
     BENCH_KIT_B: z.string().min(1).optional(),
     /** NODE_OPTIONS of BENCH_KIT_B's services instead of the catalog's (heap settings compared on one checkout). */
     BENCH_KIT_B_NODE_OPTIONS: z.string().optional(),
+    /** Node flags before BENCH_KIT_B's entry, for V8 flags NODE_OPTIONS refuses (`--heap-growing-percent=100`). */
+    BENCH_KIT_B_NODE_ARGS: z
+      .string()
+      .optional()
+      .transform((v) => v?.split(/\s+/).filter((a) => a !== '') ?? []),
   })
   .safeParse(process.env);
 if (!parsedEnv.success) fail(parsedEnv.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
@@ -86,6 +91,7 @@ const {
   BENCH_ANCHOR_RATE: anchorRate,
   BENCH_KIT_B: kitBDir,
   BENCH_KIT_B_NODE_OPTIONS: kitBNodeOptions,
+  BENCH_KIT_B_NODE_ARGS: kitBNodeArgs,
 } = parsedEnv.data;
 
 /** What a new order touches: orders and every service it calls (from the catalog). */
@@ -285,7 +291,7 @@ async function anchorComparison(running: RunningService[]): Promise<OrderAnchor>
   try {
     if (kitB.length > 0) {
       await ensureDatabases(options.postgresAdminUrl, databasesB);
-      runningB = kitB.map((s) => startService(s, join(logDir, 'kit-b')));
+      runningB = kitB.map((s) => startService(s, join(logDir, 'kit-b'), kitBNodeArgs));
       await Promise.all(runningB.map((r) => waitReady(r, 30_000)));
     }
     process.stderr.write(
