@@ -13,11 +13,18 @@ import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 
-// DATABASE_POOL_MAX as the services read it (default 10), so both stacks hold the same connections.
+// The services' pool settings (services/runtime/src/database.ts): DATABASE_POOL_MAX and
+// DATABASE_CONNECT_TIMEOUT_MS as they read them (defaults 10 and 250 ms), and connections kept
+// through a minute idle. With pg's 10 s default, the anchor's connections closed while the other
+// stacks ran their rounds, and each of its rounds began by opening them all again.
 const pool = new pg.Pool({
   connectionString: process.env.DATABASE_URL,
   max: Number(process.env.DATABASE_POOL_MAX ?? 10),
+  connectionTimeoutMillis: Number(process.env.DATABASE_CONNECT_TIMEOUT_MS ?? 250),
+  idleTimeoutMillis: 60_000,
 });
+// As the services' pools (watchConnections): an idle connection's error is not the end of the process.
+pool.on('error', () => undefined);
 const env = (name: string): string => process.env[name] ?? '';
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => Promise<void>;
 
@@ -100,9 +107,10 @@ const markPublished = (id: string): void => {
     const ids = toMark;
     toMark = [];
     marking = undefined;
-    return pool.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[]) AND published_at IS NULL', [
-      ids,
-    ]);
+    // A mark that fails leaves the rows unmarked, as the kit's relay does; it must not end the process.
+    return pool
+      .query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[]) AND published_at IS NULL', [ids])
+      .catch(() => undefined);
   });
 };
 

@@ -31,6 +31,11 @@ export interface AnchorProps {
   readonly nodeOptions: string;
   /** The kit's EVENTS_NAMESPACE, so both publish to the same stream. @default '' (none) */
   readonly eventsNamespace?: string;
+  /**
+   * How long a request waits for a pooled connection (DATABASE_CONNECT_TIMEOUT_MS).
+   * @default the environment's DATABASE_CONNECT_TIMEOUT_MS, else the services' 250 ms
+   */
+  readonly connectTimeoutMs?: number;
 }
 
 /** Starts the anchor's four processes; resolves once each listens. */
@@ -49,6 +54,9 @@ export async function startAnchor(props: AnchorProps): Promise<{ children: Child
         PRODUCTS_URL: url('products'),
         PAYMENTS_URL: url('payments'),
         NODE_OPTIONS: props.nodeOptions,
+        ...(props.connectTimeoutMs === undefined
+          ? {}
+          : { DATABASE_CONNECT_TIMEOUT_MS: String(props.connectTimeoutMs) }),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     }),
