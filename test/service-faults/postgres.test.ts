@@ -27,8 +27,11 @@ let client: ShopClient;
 let users: string[];
 const accepted = new Set<string>();
 
-const readyz = async (service: (typeof SERVICES)[number]): Promise<number> =>
-  (await client.call(service, 'GET', '/readyz').catch(() => ({ status: 0 }))).status;
+type Answer = Awaited<ReturnType<ShopClient['call']>>;
+/** The status `service` answers GET `path` with; 0 when nothing answers. */
+const statusOf = async (service: (typeof SERVICES)[number], path: string): Promise<number> =>
+  (await client.call(service, 'GET', path).catch(() => ({ status: 0 }))).status;
+const readyz = (service: (typeof SERVICES)[number]): Promise<number> => statusOf(service, '/readyz');
 const allReady = async (): Promise<boolean> =>
   (await Promise.all(SERVICES.map(readyz))).every((status) => status === 200);
 /** Terminates the backends of the shop's services (never the test's own connections), on the shop's databases only. */
@@ -119,9 +122,9 @@ describe('PostgreSQL unreachable', () => {
       const flow = new OrderFlow(client, users);
       await sleep(300);
       await proxy.refuse();
-      let during: Awaited<ReturnType<ShopClient['call']>>;
+      let during: Answer;
       let answeredMs: number;
-      let health: Awaited<ReturnType<ShopClient['call']>>[];
+      let health: Answer[];
       let ready: number[];
       try {
         await sleep(500);
@@ -172,16 +175,12 @@ describe('PostgreSQL unreachable', () => {
       starting.catch(() => undefined);
       let health: number[];
       let ready: number[];
-      let routes: Awaited<ReturnType<ShopClient['call']>>;
+      let routes: Answer;
       try {
         // On a busy machine two Node processes can take seconds to listen; wait for that, then
         // keep PostgreSQL away for at least 3 s of their life, so they fail migration attempts.
-        const healthz = async (): Promise<number[]> =>
-          Promise.all(
-            (['users', 'orders'] as const).map(
-              async (s) => (await client.call(s, 'GET', '/healthz').catch(() => ({ status: 0 }))).status,
-            ),
-          );
+        const healthz = (): Promise<number[]> =>
+          Promise.all([statusOf('users', '/healthz'), statusOf('orders', '/healthz')]);
         const listeningMs = await msUntil(async () => (await healthz()).every((s) => s === 200), 30_000);
         expect(listeningMs, 'users and orders listening while PostgreSQL is refused').toBeLessThan(30_000);
         await sleep(Math.max(0, 3_000 - (Date.now() - refused)));
