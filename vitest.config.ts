@@ -17,7 +17,7 @@ export const UNIT_TESTS = [
   'services/web/test/**/*.test.ts',
   'services/runtime/test/{runtime,logger-redaction,span-export,shutdown,event-topology}.test.ts',
   'packages/*/test/**/*.test.ts',
-  'test/{boundaries,house,sidecar-retries,test-tiers,access-table,generated-docs,bench-attribution,bench-table,catalog-values,diagram,docs,grafana-config,istio-overlay,kiali-config,models-table,pins,resilience,shop-dashboard,traffic,typecheck-coverage,workflows}.test.ts',
+  'test/{boundaries,fault-log-digest,house,sidecar-retries,test-tiers,access-table,generated-docs,bench-attribution,bench-table,catalog-values,diagram,docs,grafana-config,istio-overlay,kiali-config,models-table,pins,resilience,shop-dashboard,traffic,typecheck-coverage,workflows}.test.ts',
 ];
 const ALL_TESTS = [
   'packages/*/test/**/*.test.ts',

@@ -5,7 +5,9 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
  * test can break the connection without stopping the server others use:
  * - `cut()` resets every open connection (what a server restart or failover does to clients);
  * - `refuse()` closes the listening port: new connections are refused until `restore()`;
- * - `blackhole()` accepts connections and forwards nothing (a hung peer) until `restore()`.
+ * - `blackhole()` accepts connections and forwards nothing (a hung peer) until `restore()`;
+ * - `slowAccept(ms)` forwards each new connection only after `ms` (a server slow to take
+ *   connections: starved of CPU, or failing over) until `restore()`.
  */
 export interface TcpProxy {
   /** host:port to put in the service's URL instead of the server's. */
@@ -17,6 +19,7 @@ export interface TcpProxy {
   cut(): void;
   refuse(): Promise<void>;
   blackhole(): void;
+  slowAccept(ms: number): void;
   restore(): Promise<void>;
   close(): Promise<void>;
 }
@@ -25,6 +28,7 @@ export async function startTcpProxy(target: { host: string; port: number }, port
   const pairs = new Set<[Socket, Socket]>();
   const held = new Set<Socket>();
   let mode: 'open' | 'blackhole' | 'refused' = 'open';
+  let acceptDelayMs = 0;
   let server: Server;
 
   const accept = (client: Socket): void => {
@@ -34,6 +38,25 @@ export async function startTcpProxy(target: { host: string; port: number }, port
       client.on('close', () => held.delete(client));
       return;
     }
+    if (acceptDelayMs > 0) {
+      // What the client sends meanwhile waits in its socket's buffer.
+      client.pause();
+      held.add(client);
+      const timer = setTimeout(() => {
+        held.delete(client);
+        forward(client);
+      }, acceptDelayMs);
+      client.on('close', () => {
+        clearTimeout(timer);
+        held.delete(client);
+      });
+      return;
+    }
+    forward(client);
+  };
+
+  const forward = (client: Socket): void => {
+    if (client.destroyed) return;
     const upstream = connect(target);
     upstream.on('error', () => client.destroy());
     client.on('error', () => upstream.destroy());
@@ -91,9 +114,13 @@ export async function startTcpProxy(target: { host: string; port: number }, port
       mode = 'blackhole';
       cut();
     },
+    slowAccept(ms) {
+      acceptDelayMs = ms;
+    },
     async restore() {
       if (mode === 'refused') await listen(bound);
       mode = 'open';
+      acceptDelayMs = 0;
     },
     async close() {
       cut();

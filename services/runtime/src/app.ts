@@ -168,7 +168,7 @@ export function servicePipeline(
       { name: 'request context (id, trace context, metrics, log line)', handler: requestContext },
       {
         name: 'health routes',
-        handler: healthRouter(lifecycle, options.readiness ?? {}, metrics, options.healthDetail),
+        handler: healthRouter(lifecycle, options.readiness ?? {}, metrics, options.logger, options.healthDetail),
       },
       { name: 'start-up gate', handler: startupGate },
       options.jsonBodies === false

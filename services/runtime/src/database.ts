@@ -1,7 +1,8 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import { postgresUrl } from './config.js';
+import { PatientPool } from './patient-pool.js';
 
 /** Settings of every service that owns a database. */
 export const databaseConfigSchema = z.object({
@@ -10,9 +11,10 @@ export const databaseConfigSchema = z.object({
   /** The database owner's role, for the migrations at start-up only. @default DATABASE_URL */
   DATABASE_MIGRATION_URL: postgresUrl.optional(),
   /**
-   * Longest wait for a pooled connection (queueing plus connecting). Keep it below the service's
-   * route timeouts in the catalog (a test checks): a request that cannot get a connection then
-   * answers 503 itself instead of hanging until the sidecar gives up.
+   * Longest a request waits for a pooled connection (queueing plus connecting). Keep it below the
+   * service's route timeouts in the catalog (a test checks): a request that cannot get a connection
+   * then answers 503 itself instead of hanging until the sidecar gives up. A connection attempt
+   * outlives the wait (see PatientPool), so a PostgreSQL slower than this to accept still gets connected.
    */
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(10).max(30_000).default(250),
   /** Connections of the request pool. */
@@ -29,7 +31,7 @@ export interface PoolOptions {
   readonly logger: Logger;
   /** @default 10 */
   readonly max?: number;
-  /** The pool's connectionTimeoutMillis. @default 250 */
+  /** How long a caller waits for a connection (PatientPool's waitMillis). @default 250 */
   readonly connectionTimeoutMillis?: number;
 }
 
@@ -41,10 +43,10 @@ export interface PoolOptions {
  */
 export function createPool(connectionString: string, options: PoolOptions): pg.Pool {
   const { logger } = options;
-  const pool = new pg.Pool({
+  const pool = new PatientPool({
     connectionString,
     max: options.max ?? 10,
-    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 250,
+    waitMillis: options.connectionTimeoutMillis ?? 250,
     // Connections outlive a quiet spell (pg's default closes them after 10 s idle). Otherwise the
     // burst that follows one (a broker back after an outage, its backlog arriving at once) opens
     // many connections together, and on a busy 2-core machine PostgreSQL's start-up of each

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { Logger } from 'pino';
 import type { ServiceMetrics } from './metrics.js';
 
 /** A dependency check for /readyz: resolves when reachable, rejects (or throws) when not. */
@@ -40,9 +41,23 @@ export function healthRouter(
   lifecycle: Lifecycle,
   checks: Readonly<Record<string, ReadinessCheck>>,
   metrics: ServiceMetrics,
+  logger: Logger,
   detail?: HealthDetail,
 ): Router {
   const router = Router();
+  const failingWith = new Map<string, string>();
+  // The /readyz body names a failing check; the log says why, once when it starts failing (or fails
+  // differently) and once when it passes again, not on every probe.
+  const note = (name: string, result: PromiseSettledResult<void>): void => {
+    if (result.status === 'fulfilled') {
+      if (failingWith.delete(name)) logger.info({ check: name }, `readiness check ${name} passes again`);
+      return;
+    }
+    const reason = result.reason instanceof Error ? result.reason.message : String(result.reason);
+    if (failingWith.get(name) === reason) return;
+    failingWith.set(name, reason);
+    logger.warn({ check: name, err: result.reason }, `readiness check ${name} failing: ${reason}`);
+  };
   router.get('/healthz', async (_req, res) => {
     // Liveness: the process answers. Detail is informative and never turns this into a failure.
     const extra =
@@ -56,6 +71,7 @@ export function healthRouter(
     }
     const names = Object.keys(checks);
     const results = await Promise.allSettled(names.map((name) => checks[name]!()));
+    results.forEach((result, i) => note(names[i]!, result));
     const failing = names.filter((_, i) => results[i]!.status === 'rejected');
     const ready = failing.length === 0 && !lifecycle.isStarting;
     res.status(ready ? 200 : 503).json({

@@ -1,6 +1,7 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import { watchConnections } from './database.js';
+import { PatientPool } from './patient-pool.js';
 import type { ReadinessCheck } from './health.js';
 
 /** A readiness check that asks PostgreSQL for one row over `pool` (tests; servers use {@link postgresProbe}). */
@@ -21,10 +22,11 @@ export interface PostgresProbe {
  * discards its connection; the next one connects afresh.
  */
 export function postgresProbe(connectionString: string, options: { timeoutMs: number; logger: Logger }): PostgresProbe {
-  const pool = new pg.Pool({
+  // Patient: a connection that takes longer than one probe to open is there for the next probe.
+  const pool = new PatientPool({
     connectionString,
     max: 1,
-    connectionTimeoutMillis: options.timeoutMs,
+    waitMillis: options.timeoutMs,
     query_timeout: options.timeoutMs,
     idleTimeoutMillis: 0,
     keepAlive: true,

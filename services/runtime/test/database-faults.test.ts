@@ -46,6 +46,14 @@ async function within<T>(ms: number, read: () => Promise<T>, done: (value: T) =>
   }
 }
 
+/** The pool's connection count once it has dropped every lost one (up to 5 s), as it ends up. */
+const poolEmptied = (): Promise<number> =>
+  within(
+    5_000,
+    async () => pool.totalCount,
+    (n) => n === 0,
+  );
+
 beforeAll(async () => {
   db = await createTestDatabase('dbfaults');
   const { hostname, port } = new URL(db.url);
@@ -100,13 +108,7 @@ describe('PostgreSQL faults fail requests, never the process', () => {
     expect(await outcome).toBe('database unavailable');
     // … the pool drops each terminated connection as PostgreSQL's notice of it arrives (on a busy
     // machine not within the same tick) …
-    expect(
-      await within(
-        5_000,
-        async () => pool.totalCount,
-        (n) => n === 0,
-      ),
-    ).toBe(0);
+    expect(await poolEmptied()).toBe(0);
     // … and replaces what it lost: the next request is served at once, on a new connection.
     const after = await getUser();
     expect(after.status).toBe(200);
@@ -145,6 +147,27 @@ describe('PostgreSQL faults fail requests, never the process', () => {
       await proxy.restore();
     }
     expect((await within(5_000, getUser, (r) => r.status === 200)).status).toBe(200);
+  });
+
+  it('PostgreSQL slower to take a connection than a request waits: 503 at first, and the attempts go on, so requests and /readyz are served again within seconds', async () => {
+    // Every connection through the proxy is lost, so the next ones must be opened while it is slow.
+    proxy.cut();
+    expect(await poolEmptied()).toBe(0);
+    proxy.slowAccept(800);
+    try {
+      const first = await getUser();
+      expect(first.status, 'the connection is not there within the 250 ms wait').toBe(503);
+      const served = await within(10_000, getUser, (res) => res.status === 200);
+      expect(served.status).toBe(200);
+      const ready = await within(
+        10_000,
+        () => request(app).get('/readyz'),
+        (res) => res.status === 200,
+      );
+      expect(ready.status).toBe(200);
+    } finally {
+      await proxy.restore();
+    }
   });
 
   it('request traffic cannot starve /readyz: with every pooled connection busy, the probe still answers', async () => {

@@ -83,6 +83,38 @@ describe('health', () => {
     expect((await request(app).get('/healthz')).status).toBe(200);
   });
 
+  it('logs why a readiness check fails once when it starts failing or fails differently, and once when it passes again', async () => {
+    let failure: string | undefined = 'connect ECONNREFUSED';
+    const lines: string[] = [];
+    const { app } = appWith(Router(), {
+      lines,
+      readiness: {
+        db: async () => {
+          if (failure !== undefined) throw new Error(failure);
+        },
+      },
+    });
+    const about = (): { level: string; message: string }[] =>
+      lines
+        .map((l) => JSON.parse(l) as { level: string; message: string })
+        .filter((l) => l.message.startsWith('readiness'));
+    await request(app).get('/readyz');
+    await request(app).get('/readyz');
+    failure = 'timeout exceeded when trying to connect';
+    await request(app).get('/readyz');
+    failure = undefined;
+    await request(app).get('/readyz');
+    await request(app).get('/readyz');
+    expect(about()).toEqual([
+      expect.objectContaining({ level: 'warn', message: 'readiness check db failing: connect ECONNREFUSED' }),
+      expect.objectContaining({
+        level: 'warn',
+        message: 'readiness check db failing: timeout exceeded when trying to connect',
+      }),
+      expect.objectContaining({ level: 'info', message: 'readiness check db passes again' }),
+    ]);
+  });
+
   it('metrics label durations by route template, not raw URL', async () => {
     const routes = Router();
     routes.get('/things/:id', (_req, res) => void res.json({}));

@@ -6,6 +6,7 @@ import { readLedger, type Ledger } from './ledger.js';
 import { DEFAULT_LOAD, PacedLoad, type LoadOptions, type Sample } from './load.js';
 import type { Fault } from './matrix.js';
 import { ReadinessProbes, type Probe } from './readiness.js';
+import { logDigest } from './service-logs.js';
 import type { UnexpectedExit } from './shop.js';
 
 export interface RunOptions {
@@ -61,6 +62,7 @@ export async function runFault(
   const load = new PacedLoad(env.shop.urls, users, options.load);
   const probes = new ReadinessProbes(env.shop.urls);
   const quietPeriods: { from: number; to: number; what: string }[] = [];
+  const loadStart = Date.now();
   load.start();
   probes.start();
   await sleep(fault.warmupMs ?? 1_500);
@@ -137,6 +139,12 @@ export async function runFault(
   if (figures.secondsToRecover === undefined) violations.push('did not recover');
   else if (figures.secondsToRecover * 1000 > options.recoverWithinMs) {
     violations.push(`recovered after ${figures.secondsToRecover.toFixed(1)} s`);
+  }
+  if (violations.length > 0) {
+    const digest = logDigest(env.shop.logDir, loadStart, Date.now());
+    violations.push(
+      `what the services logged at warn and above, from the load's start to the books: ${digest.length === 0 ? 'nothing' : `\n${digest.join('\n')}`}`,
+    );
   }
   return {
     id: fault.id,
