@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { SHOP_SERVICES } from './shop.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 
 interface LogLine {
   readonly level?: string;
@@ -29,10 +28,10 @@ function gist(service: string, line: LogLine): string {
  */
 export function logDigest(logDir: string, from: number, to: number, limit = 15): string[] {
   const counts = new Map<string, number>();
-  for (const service of SHOP_SERVICES) {
-    const file = join(logDir, `${service}.log`);
-    if (!existsSync(file)) continue;
-    for (const text of readFileSync(file, 'utf8').split('\n')) {
+  // Each service logs to <name>.log in the shop's log directory (scripts/stack/processes.ts).
+  for (const file of readdirSync(logDir).filter((f) => f.endsWith('.log'))) {
+    const service = basename(file, '.log');
+    for (const text of readFileSync(join(logDir, file), 'utf8').split('\n')) {
       if (!text.startsWith('{')) continue;
       let line: LogLine;
       try {
