@@ -29,6 +29,7 @@ import { paced, type PacedRequest } from './bench/paced.js';
 import {
   machine,
   renderOrderAnchor,
+  renderReadRows,
   renderTable,
   type BenchResults,
   type OrderAnchor,
@@ -65,8 +66,11 @@ const parsedEnv = z
     BENCH_IDLE_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
     BENCH_KNEE_SECONDS: z.coerce.number().int().min(1).max(600).default(5),
     BENCH_ROUNDS: z.coerce.number().int().min(1).max(20).default(3),
-    /** `orders`: only the order path against its anchor (and BENCH_KIT_B), nothing else. */
-    BENCH_ONLY: z.enum(['all', 'orders']).default('all'),
+    /**
+     * `orders`: only the order path against its anchor (and BENCH_KIT_B), nothing else. `reads`: only
+     * GET /users/:id through node:http, bare Express, the runtime's layers and users (against BENCH_KIT_B: node:http, bare Express and both users services only).
+     */
+    BENCH_ONLY: z.enum(['all', 'orders', 'reads']).default('all'),
     /** Rate of the kit-against-anchor comparison. */
     BENCH_ANCHOR_RATE: z.coerce.number().int().min(1).max(2000).default(200),
     /**
@@ -222,6 +226,54 @@ async function readRows<K extends string>(
   return { rows, pinned };
 }
 
+/**
+ * The read's baselines (node:http, bare Express, bare Express behind the runtime's first 1, 2, …
+ * layers), started here, and a profile registered on users at `usersUrl` (and on each of
+ * `alsoRegisterOn`, other users services with databases of their own) for them all to read.
+ */
+async function readBaselines(alsoRegisterOn: readonly string[] = []): Promise<{
+  targets: Record<string, ReadTarget>;
+  layerNames: string[];
+  userId: string;
+  path: string;
+  asUser: Record<string, string>;
+}> {
+  const nodeHttpPort = options.portOffset + 3_999;
+  const expressPort = options.portOffset + 3_998;
+  const nodeHttp = await startBaseline('./bench/baseline-server.ts', nodeHttpPort);
+  const bareExpress = await startBaseline('./bench/bare-express-server.ts', expressPort);
+  // Bare Express behind the runtime's first 1, 2, … layers: what each layer adds.
+  const layerPort = (count: number): number => options.portOffset + 3_990 + count;
+  const layerServer = (count: number) =>
+    startBaseline('./bench/layers-server.ts', layerPort(count), { LAYERS: String(count) });
+  const first = await layerServer(1);
+  const layerNames = z.object({ names: z.array(z.string()).min(1) }).parse(JSON.parse(first.firstLine)).names;
+  const layerServers = [first];
+  for (let count = 2; count <= layerNames.length; count++) layerServers.push(await layerServer(count));
+  // A profile belongs to the caller's subject (x-user-id), and users answers only that caller.
+  const userId = randomUUID();
+  for (const url of [urls.users!, ...alsoRegisterOn]) {
+    await fetch(`${url}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-user-id': userId },
+      body: JSON.stringify({ name: 'Bench', email: `bench-${userId}@example.com` }),
+    });
+  }
+  const path = `/users/${userId}`;
+  const asUser = { 'x-user-id': userId };
+  const targets: Record<string, ReadTarget> = {
+    nodeHttp: { pid: nodeHttp.child.pid!, url: `http://127.0.0.1:${nodeHttpPort}${path}` },
+    bareExpress: { pid: bareExpress.child.pid!, url: `http://127.0.0.1:${expressPort}${path}` },
+    ...Object.fromEntries(
+      layerServers.map((s, i) => [
+        `layer${i + 1}`,
+        { pid: s.child.pid!, url: `http://127.0.0.1:${layerPort(i + 1)}${path}` },
+      ]),
+    ),
+  };
+  return { targets, layerNames, userId, path, asUser };
+}
+
 async function orderRun(running: RunningService[], userId: string, heapCaps: boolean, rate: number): Promise<OrderRun> {
   const newOrder = (): PacedRequest => newOrderRequest(userId);
   // Warm-up: pools, keep-alive sockets, and the JIT, whose compiler threads count in the process's CPU.
@@ -326,6 +378,38 @@ if (parsedEnv.data.BENCH_ONLY === 'orders') {
   }
   process.exit(0);
 }
+if (parsedEnv.data.BENCH_ONLY === 'reads') {
+  let usersB: RunningService[] = [];
+  try {
+    await Promise.all(running.map((r) => waitReady(r, 30_000)));
+    usersB = kitB.filter((s) => s.name === 'users').map((s) => startService(s, join(logDir, 'kit-b'), kitBNodeArgs));
+    if (usersB.length > 0) {
+      await ensureDatabases(options.postgresAdminUrl, databasesB);
+      await Promise.all(usersB.map((r) => waitReady(r, 30_000)));
+    }
+    const { targets, layerNames, path, asUser } = await readBaselines(usersB.map((r) => r.service.url));
+    // Against kit B the question is users against users: more rounds of fewer targets say it better.
+    const baselineTargets =
+      usersB.length > 0 ? { nodeHttp: targets.nodeHttp!, bareExpress: targets.bareExpress! } : targets;
+    const { rows } = await readRows<string>(
+      {
+        ...baselineTargets,
+        users: { pid: running.find((r) => r.service.name === 'users')!.child.pid!, url: `${urls.users}${path}` },
+        ...Object.fromEntries(
+          usersB.map((r) => ['users (kit B)', { pid: r.child.pid!, url: `${r.service.url}${path}` }]),
+        ),
+      },
+      asUser,
+    );
+    console.log(renderReadRows(rows, layerNames, machine()));
+    console.log(JSON.stringify(rows));
+  } finally {
+    for (const b of baselines) b.kill('SIGTERM');
+    await stopAll([...running, ...usersB], 10_000);
+    await dropDatabases(options.postgresAdminUrl, [...databases, ...databasesB]);
+  }
+  process.exit(0);
+}
 try {
   await Promise.all(running.map((r) => waitReady(r, 30_000)));
   process.stderr.write(`bench: services ready, logs in ${logDir}; idle for ${parsedEnv.data.BENCH_IDLE_SECONDS} s\n`);
@@ -338,27 +422,7 @@ try {
     ]),
   );
 
-  const nodeHttpPort = options.portOffset + 3_999;
-  const expressPort = options.portOffset + 3_998;
-  const nodeHttp = await startBaseline('./bench/baseline-server.ts', nodeHttpPort);
-  const bareExpress = await startBaseline('./bench/bare-express-server.ts', expressPort);
-  // Bare Express behind the runtime's first 1, 2, … layers: what each layer adds.
-  const layerPort = (count: number): number => options.portOffset + 3_990 + count;
-  const layerServer = (count: number) =>
-    startBaseline('./bench/layers-server.ts', layerPort(count), { LAYERS: String(count) });
-  const first = await layerServer(1);
-  const layerNames = z.object({ names: z.array(z.string()).min(1) }).parse(JSON.parse(first.firstLine)).names;
-  const layerServers = [first];
-  for (let count = 2; count <= layerNames.length; count++) layerServers.push(await layerServer(count));
-  // A profile belongs to the caller's subject (x-user-id), and users answers only that caller.
-  const userId = randomUUID();
-  await fetch(`${urls.users}/users`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-user-id': userId },
-    body: JSON.stringify({ name: 'Bench', email: `bench-${userId}@example.com` }),
-  });
-  const path = `/users/${userId}`;
-  const asUser = { 'x-user-id': userId };
+  const { targets, layerNames, userId, path, asUser } = await readBaselines();
   // The users service again under other heap settings, to choose the catalog's from the figures.
   const usersPlan = plan.find((s) => s.name === 'users')!;
   const withoutOldSpace = catalog.defaults.nodeOptions.replace(/\s*--max-old-space-size=\d+/, '').trim();
@@ -385,14 +449,7 @@ try {
   const usersPid = running.find((r) => r.service.name === 'users')!.child.pid!;
   const { rows, pinned } = await readRows<string>(
     {
-      nodeHttp: { pid: nodeHttp.child.pid!, url: `http://127.0.0.1:${nodeHttpPort}${path}` },
-      bareExpress: { pid: bareExpress.child.pid!, url: `http://127.0.0.1:${expressPort}${path}` },
-      ...Object.fromEntries(
-        layerServers.map((s, i) => [
-          `layer${i + 1}`,
-          { pid: s.child.pid!, url: `http://127.0.0.1:${layerPort(i + 1)}${path}` },
-        ]),
-      ),
+      ...targets,
       users: { pid: usersPid, url: `${urls.users}${path}` },
       ...Object.fromEntries(
         heapVariants.map((v, i) => [

@@ -152,6 +152,26 @@ export function renderOrderAnchor(a: OrderAnchor, m: BenchResults['machine']): s
   ].join('\n');
 }
 
+/** `BENCH_ONLY=reads`: each read target's CPU µs per request (median, rounds) and its ratio to bare Express. */
+export function renderReadRows(
+  rows: Readonly<Record<string, ReadRow>>,
+  layerNames: readonly string[],
+  m: BenchResults['machine'],
+): string {
+  const bare = rows.bareExpress?.cpuUsPerRequest ?? Number.NaN;
+  const label = (key: string): string => {
+    const layer = /^layer(\d+)$/.exec(key);
+    return layer === null ? key : `+ ${layerNames[Number(layer[1]) - 1] ?? key}`;
+  };
+  return [
+    `GET /users/:id, CPU µs per request (median; rounds), load average ${m.loadAverage}:`,
+    ...Object.entries(rows).map(
+      ([key, row]) =>
+        `  ${label(key).padEnd(58)} ${fixed(row.cpuUsPerRequest, 0).padStart(5)} (${row.cpuUsPerRequestRounds.join(', ')}) ${fixed(row.cpuUsPerRequest / bare, 2)}× bare Express`,
+    ),
+  ].join('\n');
+}
+
 /**
  * The figures as a Markdown table: target, measured, verdict. `brief` keeps the rows with a
  * target and the runtime's layer-by-layer cost (the README's table); the rest are figures.
