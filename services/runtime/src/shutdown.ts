@@ -25,7 +25,7 @@ export function handleShutdown(options: ServeOptions): () => Promise<void> {
   let stopping: Promise<void> | undefined;
   let draining = false;
   // Connections, not requests, are tracked: a Set of every response with a 'close' listener on each
-  // cost users a third of its CPU per read (docs/benchmarks.md, "Shutdown bookkeeping"). A kept-alive
+  // cost users 14 % of its CPU per read (docs/benchmarks.md, "Shutdown bookkeeping"). A kept-alive
   // connection carries many requests; each request only notes itself as its connection's latest.
   const connections = new Set<Socket>();
   const latest = new WeakMap<Socket, ServerResponse>();
