@@ -68,7 +68,8 @@ const parsedEnv = z
     BENCH_ROUNDS: z.coerce.number().int().min(1).max(20).default(3),
     /**
      * `orders`: only the order path against its anchor (and BENCH_KIT_B), nothing else. `reads`: only
-     * GET /users/:id through node:http, bare Express, the runtime's layers and users (against BENCH_KIT_B: node:http, bare Express and both users services only).
+     * GET /users/:id through node:http, bare Express, the runtime's layers and users; with
+     * BENCH_KIT_B, node:http, bare Express and both users services.
      */
     BENCH_ONLY: z.enum(['all', 'orders', 'reads']).default('all'),
     /** Rate of the kit-against-anchor comparison. */
@@ -227,11 +228,14 @@ async function readRows<K extends string>(
 }
 
 /**
- * The read's baselines (node:http, bare Express, bare Express behind the runtime's first 1, 2, …
- * layers), started here, and a profile registered on users at `usersUrl` (and on each of
- * `alsoRegisterOn`, other users services with databases of their own) for them all to read.
+ * The read's baselines (node:http, bare Express and, with `layers`, bare Express behind the
+ * runtime's first 1, 2, … layers), started here, and a profile registered on the stack's users (and
+ * on each of `alsoRegisterOn`, other users services with databases of their own) for them all to read.
  */
-async function readBaselines(alsoRegisterOn: readonly string[] = []): Promise<{
+async function readBaselines(
+  layers: boolean,
+  alsoRegisterOn: readonly string[] = [],
+): Promise<{
   targets: Record<string, ReadTarget>;
   layerNames: string[];
   userId: string;
@@ -246,10 +250,14 @@ async function readBaselines(alsoRegisterOn: readonly string[] = []): Promise<{
   const layerPort = (count: number): number => options.portOffset + 3_990 + count;
   const layerServer = (count: number) =>
     startBaseline('./bench/layers-server.ts', layerPort(count), { LAYERS: String(count) });
-  const first = await layerServer(1);
-  const layerNames = z.object({ names: z.array(z.string()).min(1) }).parse(JSON.parse(first.firstLine)).names;
-  const layerServers = [first];
-  for (let count = 2; count <= layerNames.length; count++) layerServers.push(await layerServer(count));
+  const layerServers: Awaited<ReturnType<typeof layerServer>>[] = [];
+  let layerNames: string[] = [];
+  if (layers) {
+    const first = await layerServer(1);
+    layerNames = z.object({ names: z.array(z.string()).min(1) }).parse(JSON.parse(first.firstLine)).names;
+    layerServers.push(first);
+    for (let count = 2; count <= layerNames.length; count++) layerServers.push(await layerServer(count));
+  }
   // A profile belongs to the caller's subject (x-user-id), and users answers only that caller.
   const userId = randomUUID();
   for (const url of [urls.users!, ...alsoRegisterOn]) {
@@ -387,13 +395,14 @@ if (parsedEnv.data.BENCH_ONLY === 'reads') {
       await ensureDatabases(options.postgresAdminUrl, databasesB);
       await Promise.all(usersB.map((r) => waitReady(r, 30_000)));
     }
-    const { targets, layerNames, path, asUser } = await readBaselines(usersB.map((r) => r.service.url));
     // Against kit B the question is users against users: more rounds of fewer targets say it better.
-    const baselineTargets =
-      usersB.length > 0 ? { nodeHttp: targets.nodeHttp!, bareExpress: targets.bareExpress! } : targets;
+    const { targets, layerNames, path, asUser } = await readBaselines(
+      usersB.length === 0,
+      usersB.map((r) => r.service.url),
+    );
     const { rows } = await readRows<string>(
       {
-        ...baselineTargets,
+        ...targets,
         users: { pid: running.find((r) => r.service.name === 'users')!.child.pid!, url: `${urls.users}${path}` },
         ...Object.fromEntries(
           usersB.map((r) => ['users (kit B)', { pid: r.child.pid!, url: `${r.service.url}${path}` }]),
@@ -422,7 +431,7 @@ try {
     ]),
   );
 
-  const { targets, layerNames, userId, path, asUser } = await readBaselines();
+  const { targets, layerNames, userId, path, asUser } = await readBaselines(true);
   // The users service again under other heap settings, to choose the catalog's from the figures.
   const usersPlan = plan.find((s) => s.name === 'users')!;
   const withoutOldSpace = catalog.defaults.nodeOptions.replace(/\s*--max-old-space-size=\d+/, '').trim();
